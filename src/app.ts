@@ -1,0 +1,63 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { apiKeysRoutes } from './auth/api-keys.routes.js';
+import type { Container } from './container.js';
+import { healthRoutes } from './health/health.routes.js';
+import { registerAuth } from './http/auth.js';
+import { registerProblemHandlers } from './http/problem.js';
+import { ProblemSchema } from './http/schemas.js';
+import { validatorCompiler } from './http/validation.js';
+import { aliasesRoutes } from './registry/aliases.routes.js';
+import { artifactsRoutes } from './registry/artifacts.routes.js';
+import { modelsRoutes } from './registry/models.routes.js';
+import { versionsRoutes } from './registry/versions.routes.js';
+
+export const API_PREFIX = '/api/v1';
+
+export interface BuildAppOptions {
+  logger?: boolean | object;
+}
+
+/** Builds the HTTP app on a container. Never listens: tests drive it with app.inject. */
+export async function buildApp(container: Container, options: BuildAppOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: container.config.bodyLimitBytes,
+    // Behind a proxy the client's address is in X-Forwarded-For; request ids make logs joinable.
+    trustProxy: true,
+    requestIdHeader: 'x-request-id',
+    ajv: { customOptions: { allErrors: true } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.addSchema(ProblemSchema);
+  registerProblemHandlers(app);
+  registerAuth(app, container.apiKeys);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'mlcycle', version: '1.0.0', description: 'Model registry, data-drift monitor and retrain trigger.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  await app.register(healthRoutes(container.readiness));
+  await app.register(
+    async (api) => {
+      await api.register(apiKeysRoutes(container.apiKeys));
+      await api.register(modelsRoutes(container.models));
+      await api.register(versionsRoutes(container.versions));
+      await api.register(aliasesRoutes(container.aliases));
+      await api.register(artifactsRoutes(container.artifacts));
+    },
+    { prefix: API_PREFIX },
+  );
+  return app;
+}

@@ -1,0 +1,45 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import { Page, PageQuery, responses, Timestamp } from '../http/schemas.js';
+import type { ApiKeysService } from './api-keys.service.js';
+import { SCOPES, type Scope } from './scopes.js';
+
+const tags = ['api-keys'];
+const ApiKey = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  scopes: Type.Array(Type.String()),
+  tokenPrefix: Type.String(),
+  createdAt: Timestamp,
+  lastUsedAt: Type.Union([Timestamp, Type.Null()]),
+});
+const CreatedApiKey = Type.Intersect([ApiKey, Type.Object({ token: Type.String({ description: 'shown once; only its hash is stored' }) })]);
+const CreateApiKeyBody = Type.Object(
+  {
+    name: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$' }),
+    scopes: Type.Array(Type.Unsafe<Scope>({ type: 'string', enum: [...SCOPES] }), { minItems: 1, maxItems: SCOPES.length, uniqueItems: true }),
+  },
+  { additionalProperties: false },
+);
+
+export function apiKeysRoutes(apiKeys: ApiKeysService): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    app.post('/api-keys', {
+      config: { scope: 'admin' },
+      schema: { operationId: 'createApiKey', tags, summary: 'Create an API key; the token is in this response only', body: CreateApiKeyBody, response: responses({ 201: CreatedApiKey }) },
+    }, async (req, reply) => reply.status(201).send(apiKeys.create(req.body, req.actor)));
+
+    app.get('/api-keys', {
+      config: { scope: 'admin' },
+      schema: { operationId: 'listApiKeys', tags, querystring: Type.Object(PageQuery, { additionalProperties: false }), response: responses({ 200: Page(ApiKey) }) },
+    }, async (req) => apiKeys.list(req.query.limit, req.query.cursor));
+
+    app.delete('/api-keys/:id', {
+      config: { scope: 'admin' },
+      schema: { operationId: 'revokeApiKey', tags, params: Type.Object({ id: Type.String({ maxLength: 64 }) }, { additionalProperties: false }), response: responses({ 204: Type.Null() }) },
+    }, async (req, reply) => {
+      apiKeys.revoke(req.params.id, req.actor);
+      return reply.status(204).send(null);
+    });
+  };
+}

@@ -1,0 +1,110 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { AppError } from '../http/errors.js';
+import { decodeCursor, toPage } from '../http/pagination.js';
+import type { EventsService } from '../events/events.service.js';
+import type { ApiKeyRow, ApiKeysRepository } from './api-keys.repository.js';
+import type { Scope } from './scopes.js';
+
+export interface Actor {
+  keyId: string;
+  name: string;
+  scopes: string[];
+}
+
+export interface ApiKeyView {
+  id: string;
+  name: string;
+  scopes: string[];
+  tokenPrefix: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+}
+
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token, 'utf8').digest('hex');
+}
+
+/** 32 random bytes: unguessable, so sha256 at rest is enough (no slow KDF needed). */
+export function generateToken(): string {
+  return `mlc_${randomBytes(32).toString('base64url')}`;
+}
+
+const view = (row: ApiKeyRow): ApiKeyView => ({
+  id: row.id,
+  name: row.name,
+  scopes: row.scopes,
+  tokenPrefix: row.tokenPrefix,
+  createdAt: row.createdAt,
+  lastUsedAt: row.lastUsedAt,
+});
+
+// last_used_at is advisory; writing it on every request would serialise reads on the write lock.
+const TOUCH_INTERVAL_MS = 60_000;
+
+export function createApiKeysService(deps: { repo: ApiKeysRepository; events: EventsService; now?: () => Date }) {
+  const { repo, events } = deps;
+  const now = deps.now ?? (() => new Date());
+  const lastTouched = new Map<string, number>();
+
+  function insertKey(name: string, scopes: string[], token: string): ApiKeyRow {
+    return repo.insert({
+      id: randomUUID(),
+      name,
+      scopes,
+      tokenHash: hashToken(token),
+      tokenPrefix: token.slice(0, 8),
+    });
+  }
+
+  return {
+    /** Resolves a bearer token to its key; undefined when unknown or revoked. */
+    authenticate(token: string): Actor | undefined {
+      const row = repo.findActiveByHash(hashToken(token));
+      if (!row) return undefined;
+      const t = now().getTime();
+      if ((lastTouched.get(row.id) ?? 0) + TOUCH_INTERVAL_MS < t) {
+        lastTouched.set(row.id, t);
+        repo.touch(row.id, new Date(t).toISOString());
+      }
+      return { keyId: row.id, name: row.name, scopes: row.scopes };
+    },
+
+    create(input: { name: string; scopes: Scope[] }, actor: Actor | undefined): ApiKeyView & { token: string } {
+      const token = generateToken();
+      const row = insertKey(input.name, [...new Set(input.scopes)], token);
+      events.record({ type: 'api_key.created', data: { id: row.id, name: row.name, scopes: row.scopes }, actor });
+      return { ...view(row), token };
+    },
+
+    list(limit: number, cursor?: string) {
+      const after = decodeCursor<string>(cursor, 'string');
+      return toPage(repo.listActive(limit + 1, after).map(view), limit, (k) => k.id);
+    },
+
+    revoke(id: string, actor: Actor | undefined): void {
+      const row = repo.findById(id);
+      if (!row || row.revokedAt) throw new AppError('API_KEY_NOT_FOUND', `no active API key ${id}`);
+      if (row.scopes.includes('admin') && repo.countActiveAdmins() <= 1) {
+        throw new AppError('LAST_ADMIN_KEY', 'revoking this key would leave no admin key; create another first');
+      }
+      repo.revoke(id, now().toISOString());
+      events.record({ type: 'api_key.revoked', data: { id, name: row.name }, actor });
+    },
+
+    /**
+     * The first admin key: ADMIN_TOKEN when given (registered idempotently), otherwise a token
+     * generated once when no admin key exists. Returns the token only when it was generated.
+     */
+    bootstrapAdmin(adminToken: string | undefined): { generatedToken?: string } {
+      if (adminToken !== undefined) {
+        if (!repo.findActiveByHash(hashToken(adminToken))) insertKey('bootstrap-admin', ['admin'], adminToken);
+        return {};
+      }
+      if (repo.countActiveAdmins() > 0) return {};
+      const token = generateToken();
+      insertKey('bootstrap-admin', ['admin'], token);
+      return { generatedToken: token };
+    },
+  };
+}
+export type ApiKeysService = ReturnType<typeof createApiKeysService>;

@@ -1,0 +1,125 @@
+import { join, resolve } from 'node:path';
+import type { ArtifactStoreConfig } from './artifacts/index.js';
+
+/**
+ * The only reader of process.env. Every variable is typed, validated and has an embedded
+ * default, so `npm start` works on a fresh clone; a bad value stops start-up with a message
+ * that names every offending variable at once (fail fast, fix once).
+ */
+export interface Config {
+  host: string;
+  port: number;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  dataDir: string;
+  databasePath: string;
+  artifacts: ArtifactStoreConfig;
+  adminToken: string | undefined;
+  bodyLimitBytes: number;
+  shutdownTimeoutMs: number;
+  redisUrl: string | undefined;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Documented in README "Configuration"; keep the two in step. */
+export const ENV_VARS = [
+  'HOST', 'PORT', 'LOG_LEVEL', 'DATA_DIR', 'DATABASE_PATH', 'ARTIFACT_STORE', 'ARTIFACTS_DIR',
+  'S3_ENDPOINT', 'S3_BUCKET', 'S3_REGION', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY',
+  'S3_FORCE_PATH_STYLE', 'S3_PREFIX', 'ADMIN_TOKEN', 'BODY_LIMIT_BYTES', 'SHUTDOWN_TIMEOUT_MS',
+  'REDIS_URL',
+] as const;
+
+type Env = Partial<Record<string, string | undefined>>;
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export function loadConfig(env: Env = process.env): Config {
+  const problems: string[] = [];
+  const read = (name: string): string | undefined => {
+    const value = env[name]?.trim();
+    return value === '' ? undefined : value;
+  };
+  const integer = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = read(name);
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (!/^\d+$/.test(raw) || !Number.isSafeInteger(value) || value < min || value > max) {
+      problems.push(`${name}: expected an integer in [${min}, ${max}], got "${raw}"`);
+      return fallback;
+    }
+    return value;
+  };
+  const boolean = (name: string, fallback: boolean): boolean => {
+    const raw = read(name)?.toLowerCase();
+    if (raw === undefined) return fallback;
+    if (['1', 'true', 'yes'].includes(raw)) return true;
+    if (['0', 'false', 'no'].includes(raw)) return false;
+    problems.push(`${name}: expected true or false, got "${raw}"`);
+    return fallback;
+  };
+  const oneOf = <T extends string>(name: string, allowed: readonly T[], fallback: T): T => {
+    const raw = read(name);
+    if (raw === undefined) return fallback;
+    if ((allowed as readonly string[]).includes(raw)) return raw as T;
+    problems.push(`${name}: expected one of ${allowed.join(', ')}, got "${raw}"`);
+    return fallback;
+  };
+
+  const dataDir = resolve(read('DATA_DIR') ?? './data');
+  const storeKind = oneOf('ARTIFACT_STORE', ['fs', 's3'] as const, read('S3_BUCKET') ? 's3' : 'fs');
+  let artifacts: ArtifactStoreConfig;
+  if (storeKind === 's3') {
+    const bucket = read('S3_BUCKET');
+    if (!bucket) problems.push('S3_BUCKET: required when ARTIFACT_STORE=s3');
+    const endpoint = read('S3_ENDPOINT');
+    if (endpoint && !/^https?:\/\/[^\s]+$/.test(endpoint)) {
+      problems.push(`S3_ENDPOINT: expected an http(s) URL, got "${endpoint}"`);
+    }
+    const accessKeyId = read('S3_ACCESS_KEY_ID');
+    const secretAccessKey = read('S3_SECRET_ACCESS_KEY');
+    if (Boolean(accessKeyId) !== Boolean(secretAccessKey)) {
+      problems.push('S3_ACCESS_KEY_ID/S3_SECRET_ACCESS_KEY: set both or neither');
+    }
+    artifacts = {
+      kind: 's3',
+      bucket: bucket ?? '',
+      region: read('S3_REGION') ?? 'us-east-1',
+      forcePathStyle: boolean('S3_FORCE_PATH_STYLE', true),
+      ...(endpoint ? { endpoint } : {}),
+      ...(accessKeyId ? { accessKeyId } : {}),
+      ...(secretAccessKey ? { secretAccessKey } : {}),
+      ...(read('S3_PREFIX') ? { prefix: read('S3_PREFIX') } : {}),
+    };
+  } else {
+    artifacts = { kind: 'fs', root: resolve(read('ARTIFACTS_DIR') ?? join(dataDir, 'artifacts')) };
+  }
+
+  const adminToken = read('ADMIN_TOKEN');
+  if (adminToken !== undefined && adminToken.length < 16) {
+    problems.push('ADMIN_TOKEN: must be at least 16 characters');
+  }
+  const redisUrl = read('REDIS_URL');
+  if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) {
+    problems.push(`REDIS_URL: expected redis:// or rediss://, got "${redisUrl}"`);
+  }
+
+  const config: Config = {
+    host: read('HOST') ?? '127.0.0.1',
+    port: integer('PORT', 8080, 0, 65535),
+    logLevel: oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
+    dataDir,
+    databasePath: resolve(read('DATABASE_PATH') ?? join(dataDir, 'mlcycle.db')),
+    artifacts,
+    adminToken,
+    bodyLimitBytes: integer('BODY_LIMIT_BYTES', 16 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    shutdownTimeoutMs: integer('SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
+    redisUrl,
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}

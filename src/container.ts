@@ -1,0 +1,46 @@
+import { createArtifactStore } from './artifacts/index.js';
+import type { ArtifactStore } from './artifacts/artifact-store.js';
+import { createApiKeysRepository } from './auth/api-keys.repository.js';
+import { createApiKeysService } from './auth/api-keys.service.js';
+import type { Config } from './config.js';
+import { openDatabase, pingDatabase, type DatabaseHandle } from './db/client.js';
+import { createEventsRepository } from './events/events.repository.js';
+import { createEventsService } from './events/events.service.js';
+import { createAliasesService } from './registry/aliases.service.js';
+import { createArtifactsService } from './registry/artifacts.service.js';
+import { createModelsService } from './registry/models.service.js';
+import { createRegistryRepository } from './registry/registry.repository.js';
+import { createVersionsService } from './registry/versions.service.js';
+import { createRegistryViews } from './registry/views.js';
+
+/** Wires the database, the stores and the services once; the API and the workers share it. */
+export function createContainer(config: Config, overrides: { store?: ArtifactStore; now?: () => Date } = {}) {
+  const database: DatabaseHandle = openDatabase(config.databasePath);
+  const store = overrides.store ?? createArtifactStore(config.artifacts);
+  const now = overrides.now;
+
+  const events = createEventsService({ repo: createEventsRepository(database.db), now });
+  const apiKeys = createApiKeysService({ repo: createApiKeysRepository(database.db), events, now });
+  const repo = createRegistryRepository(database.db);
+  const views = createRegistryViews(repo);
+
+  return {
+    config,
+    database,
+    store,
+    events,
+    apiKeys,
+    models: createModelsService({ repo, views, events, store, now }),
+    versions: createVersionsService({ repo, views, events, now }),
+    aliases: createAliasesService({ repo, views, events, now }),
+    artifacts: createArtifactsService({ repo, views, events, store, now }),
+    readiness: {
+      database: () => pingDatabase(database),
+      artifactStore: () => store.ping(),
+    },
+    async close(): Promise<void> {
+      database.close();
+    },
+  };
+}
+export type Container = ReturnType<typeof createContainer>;

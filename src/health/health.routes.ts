@@ -1,0 +1,36 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+
+const tags = ['operations'];
+const Check = Type.Object({ status: Type.Union([Type.Literal('ok'), Type.Literal('fail')]), detail: Type.Optional(Type.String()) });
+const Readiness = Type.Object({ status: Type.Union([Type.Literal('ok'), Type.Literal('fail')]), checks: Type.Record(Type.String(), Check) });
+
+export type ReadinessCheck = () => Promise<void> | void;
+
+/** /healthz: the process answers. /readyz: every dependency answers (503 names the one that does not). */
+export function healthRoutes(checks: Record<string, ReadinessCheck>): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    app.get('/healthz', {
+      schema: { operationId: 'healthz', tags, response: { 200: Type.Object({ status: Type.Literal('ok') }) } },
+    }, async () => ({ status: 'ok' as const }));
+
+    app.get('/readyz', {
+      schema: { operationId: 'readyz', tags, response: { 200: Readiness, 503: Readiness } },
+    }, async (req, reply) => {
+      const results: Record<string, { status: 'ok' | 'fail'; detail?: string }> = {};
+      await Promise.all(
+        Object.entries(checks).map(async ([name, check]) => {
+          try {
+            await check();
+            results[name] = { status: 'ok' };
+          } catch (err) {
+            req.log.warn({ err, check: name }, 'readiness check failed');
+            results[name] = { status: 'fail', detail: `${name} is unreachable` };
+          }
+        }),
+      );
+      const ok = Object.values(results).every((r) => r.status === 'ok');
+      return reply.status(ok ? 200 : 503).send({ status: ok ? 'ok' : 'fail', checks: results });
+    });
+  };
+}

@@ -1,0 +1,39 @@
+import type { FastifyInstance } from 'fastify';
+import type { Actor, ApiKeysService } from '../auth/api-keys.service.js';
+import type { Scope } from '../auth/scopes.js';
+import { hasScope } from '../auth/scopes.js';
+import { AppError } from './errors.js';
+import { sendProblem } from './problem.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The scope a route needs; routes outside /api declare none and are open. */
+    scope?: Scope;
+  }
+  interface FastifyRequest {
+    actor?: Actor;
+  }
+}
+
+const BEARER = /^Bearer ([\x21-\x7e]{1,512})$/;
+
+/**
+ * One hook guards every route that declares a scope: 401 when the key is missing, unknown or
+ * revoked, 403 when it lacks the scope. Routes never check auth themselves.
+ */
+export function registerAuth(app: FastifyInstance, apiKeys: ApiKeysService): void {
+  app.addHook('onRequest', async (request, reply) => {
+    const required = request.routeOptions.config.scope;
+    if (!required) return;
+    const match = BEARER.exec(request.headers.authorization ?? '');
+    const actor = match ? apiKeys.authenticate(match[1] as string) : undefined;
+    if (!actor) {
+      reply.header('www-authenticate', 'Bearer realm="mlcycle"');
+      return sendProblem(reply, new AppError('UNAUTHENTICATED', 'send "Authorization: Bearer <api key>"'));
+    }
+    if (!hasScope(actor.scopes, required)) {
+      return sendProblem(reply, new AppError('FORBIDDEN', `this route needs the "${required}" scope; the key has ${actor.scopes.join(', ')}`));
+    }
+    request.actor = actor;
+  });
+}

@@ -1,0 +1,57 @@
+/**
+ * The one catalogue of coded errors. Services throw `AppError`s built from it; the HTTP error
+ * handler renders them as application/problem+json. A code is part of the public contract:
+ * clients branch on it, so codes are never renamed.
+ */
+export const ERRORS = {
+  VALIDATION_FAILED: { status: 400, title: 'Request validation failed' },
+  MALFORMED_BODY: { status: 400, title: 'Request body is not valid JSON' },
+  INVALID_ARTIFACT_PATH: { status: 400, title: 'Invalid artifact path' },
+  INVALID_CURSOR: { status: 400, title: 'Invalid pagination cursor' },
+  ALIAS_RESERVED: { status: 400, title: 'Alias name is reserved' },
+  UNAUTHENTICATED: { status: 401, title: 'Missing or invalid API key' },
+  FORBIDDEN: { status: 403, title: 'API key lacks the required scope' },
+  ROUTE_NOT_FOUND: { status: 404, title: 'No such route' },
+  MODEL_NOT_FOUND: { status: 404, title: 'Model not found' },
+  VERSION_NOT_FOUND: { status: 404, title: 'Model version not found' },
+  ALIAS_NOT_FOUND: { status: 404, title: 'Alias not found' },
+  ARTIFACT_NOT_FOUND: { status: 404, title: 'Artifact not found' },
+  API_KEY_NOT_FOUND: { status: 404, title: 'API key not found' },
+  METHOD_NOT_ALLOWED: { status: 405, title: 'Method not allowed' },
+  MODEL_EXISTS: { status: 409, title: 'Model already exists' },
+  PARENT_VERSION_NOT_FOUND: { status: 409, title: 'Parent version does not exist' },
+  IDEMPOTENCY_KEY_REUSED: { status: 409, title: 'Idempotency key reused with a different request' },
+  LAST_ADMIN_KEY: { status: 409, title: 'Cannot revoke the last admin key' },
+  PAYLOAD_TOO_LARGE: { status: 413, title: 'Request body too large' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type' },
+  INTERNAL: { status: 500, title: 'Internal server error' },
+  NOT_READY: { status: 503, title: 'Service not ready' },
+} as const satisfies Record<string, { status: number; title: string }>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+export class AppError extends Error {
+  readonly status: number;
+  readonly title: string;
+
+  constructor(
+    readonly code: ErrorCode,
+    detail?: string,
+    readonly errors?: FieldError[],
+  ) {
+    super(detail ?? ERRORS[code].title);
+    this.name = 'AppError';
+    this.status = ERRORS[code].status;
+    this.title = ERRORS[code].title;
+  }
+}
+
+/** Shorthand for a 400 naming one field. */
+export function invalidField(path: string, message: string): AppError {
+  return new AppError('VALIDATION_FAILED', `${path}: ${message}`, [{ path, message }]);
+}

@@ -1,0 +1,65 @@
+import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import { AppError, ERRORS, type ErrorCode, type FieldError } from './errors.js';
+import { ajvErrorsToFields } from './validation.js';
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: string;
+  errors?: FieldError[];
+}
+
+export function sendProblem(reply: FastifyReply, error: AppError): FastifyReply {
+  const problem: Problem = {
+    type: `https://mlcycle.dev/problems/${error.code.toLowerCase().replaceAll('_', '-')}`,
+    title: error.title,
+    status: error.status,
+    detail: error.message,
+    code: error.code,
+    ...(error.errors ? { errors: error.errors } : {}),
+  };
+  return reply.status(error.status).type('application/problem+json').send(problem);
+}
+
+/** Fastify's own error codes that map onto our catalogue. */
+const FASTIFY_CODES: Record<string, ErrorCode> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'MALFORMED_BODY',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'MALFORMED_BODY',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'MALFORMED_BODY',
+};
+
+/** Translates anything thrown into an AppError; unknown errors become an opaque 500. */
+export function toAppError(error: FastifyError | Error): AppError {
+  if (error instanceof AppError) return error;
+  const fastifyError = error as FastifyError;
+  if (fastifyError.validation) {
+    const fields = ajvErrorsToFields(fastifyError.validation, fastifyError.validationContext);
+    const detail = fields.map((f) => `${f.path}: ${f.message}`).join('; ');
+    return new AppError('VALIDATION_FAILED', detail, fields);
+  }
+  const mapped = fastifyError.code ? FASTIFY_CODES[fastifyError.code] : undefined;
+  if (mapped) return new AppError(mapped, ERRORS[mapped].title);
+  if (error instanceof SyntaxError && fastifyError.statusCode === 400) {
+    return new AppError('MALFORMED_BODY', 'the body could not be parsed as JSON');
+  }
+  if (typeof fastifyError.statusCode === 'number' && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
+    return new AppError('VALIDATION_FAILED', fastifyError.message);
+  }
+  return new AppError('INTERNAL', 'an unexpected error occurred; see the server log');
+}
+
+export function registerProblemHandlers(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const appError = toAppError(error);
+    // 5xx are ours: log the real error, answer without internals (no stack, no SQL).
+    if (appError.status >= 500) request.log.error({ err: error }, 'request failed');
+    return sendProblem(reply, appError);
+  });
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(reply, new AppError('ROUTE_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`)),
+  );
+}

@@ -1,0 +1,46 @@
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+
+/** DESIGN.md name rule: models, aliases, tag keys. */
+export const NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$';
+export const Name = Type.String({ pattern: NAME_PATTERN, minLength: 1, maxLength: 128 });
+
+export const Tags = Type.Record(Type.String({ pattern: NAME_PATTERN }), Type.String({ maxLength: 1024 }), {
+  maxProperties: 100,
+});
+
+export const Timestamp = Type.String({ format: 'date-time' });
+
+export const ProblemSchema = Type.Object(
+  {
+    type: Type.String(),
+    title: Type.String(),
+    status: Type.Integer(),
+    detail: Type.String(),
+    code: Type.String(),
+    errors: Type.Optional(Type.Array(Type.Object({ path: Type.String(), message: Type.String() }))),
+  },
+  { $id: 'Problem', title: 'Problem' },
+);
+export type ProblemBody = Static<typeof ProblemSchema>;
+
+export const ModelParams = Type.Object({ name: Name }, { additionalProperties: false });
+export const VersionParams = Type.Object(
+  { name: Name, version: Type.Integer({ minimum: 1 }) },
+  { additionalProperties: false },
+);
+
+export const PageQuery = {
+  limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
+  cursor: Type.Optional(Type.String({ maxLength: 512 })),
+};
+
+export function Page<T extends TSchema>(item: T) {
+  return Type.Object({ items: Type.Array(item), nextCursor: Type.Union([Type.String(), Type.Null()]) });
+}
+
+const errorRef = Type.Ref('Problem');
+
+/** Every route documents the shared problem response for its error statuses. */
+export function responses<T extends Record<number, TSchema>>(success: T) {
+  return { ...success, '4xx': errorRef, '5xx': errorRef };
+}

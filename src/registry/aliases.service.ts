@@ -1,0 +1,66 @@
+import type { Actor } from '../auth/api-keys.service.js';
+import type { EventsService } from '../events/events.service.js';
+import { AppError } from '../http/errors.js';
+import type { RegistryRepository } from './registry.repository.js';
+import type { Version } from './registry.schemas.js';
+import type { RegistryViews } from './views.js';
+
+/** `latest` always means the highest version; `v<N>` always means version N. Neither can be set. */
+const VERSION_REFERENCE = /^v([1-9][0-9]*)$/;
+
+function assertSettable(alias: string): void {
+  if (alias === 'latest' || VERSION_REFERENCE.test(alias)) {
+    throw new AppError('ALIAS_RESERVED', `alias "${alias}" is reserved: "latest" and "v<N>" always resolve by number`, [{ path: 'alias', message: 'is reserved' }]);
+  }
+}
+
+export function createAliasesService(deps: { repo: RegistryRepository; views: RegistryViews; events: EventsService; now?: () => Date }) {
+  const { repo, views, events } = deps;
+  const now = deps.now ?? (() => new Date());
+
+  return {
+    /** Moves (or creates) an alias; the audit log records from → to in the same transaction. */
+    set(name: string, alias: string, version: number, actor: Actor | undefined) {
+      assertSettable(alias);
+      return repo.transaction(() => {
+        const model = views.requireModel(name);
+        const target = views.requireVersion(model, version);
+        const current = repo.findAlias(model.id, alias);
+        const previousVersion = current ? (repo.findVersionById(current.versionId)?.version ?? null) : null;
+        if (previousVersion !== version) {
+          repo.upsertAlias(model.id, alias, target.id, now().toISOString());
+          events.record({ type: 'alias.moved', model, data: { alias, from: previousVersion, to: version }, actor });
+        }
+        return { alias, version, previousVersion };
+      });
+    },
+
+    /** Resolves an alias (or `latest`, or `v<N>`) to its version. */
+    resolve(name: string, alias: string): Version {
+      const model = views.requireModel(name);
+      const reference = VERSION_REFERENCE.exec(alias);
+      let row;
+      if (alias === 'latest') row = repo.latestVersion(model.id);
+      else if (reference) row = repo.findVersion(model.id, Number(reference[1]));
+      else {
+        const found = repo.findAlias(model.id, alias);
+        row = found ? repo.findVersionById(found.versionId) : undefined;
+      }
+      if (!row) throw new AppError('ALIAS_NOT_FOUND', `model "${name}" has no alias "${alias}"`);
+      return views.versionView(model, row);
+    },
+
+    remove(name: string, alias: string, actor: Actor | undefined): void {
+      assertSettable(alias);
+      repo.transaction(() => {
+        const model = views.requireModel(name);
+        const current = repo.findAlias(model.id, alias);
+        if (!current) throw new AppError('ALIAS_NOT_FOUND', `model "${name}" has no alias "${alias}"`);
+        const from = repo.findVersionById(current.versionId)?.version ?? null;
+        repo.deleteAlias(model.id, alias);
+        events.record({ type: 'alias.deleted', model, data: { alias, from }, actor });
+      });
+    },
+  };
+}
+export type AliasesService = ReturnType<typeof createAliasesService>;

@@ -1,0 +1,54 @@
+import type { Readable } from 'node:stream';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import { Name, Page, PageQuery, responses, VersionParams } from '../http/schemas.js';
+import type { ArtifactsService } from './artifacts.service.js';
+import { Artifact } from './registry.schemas.js';
+
+const tags = ['artifacts'];
+const ArtifactParams = Type.Object(
+  { name: Name, version: Type.Integer({ minimum: 1 }), '*': Type.String({ description: 'artifact path, e.g. model/weights.bin' }) },
+  { additionalProperties: false },
+);
+
+/**
+ * Artifact bytes stream straight through to the store: this plugin replaces the JSON parsers
+ * with a pass-through so a 1 GiB upload never sits in memory (and bodyLimit does not apply).
+ */
+export function artifactsRoutes(artifacts: ArtifactsService): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    app.removeAllContentTypeParsers();
+    app.addContentTypeParser('*', (_req, payload, done) => done(null, payload));
+
+    app.put('/models/:name/versions/:version/artifacts/*', {
+      config: { scope: 'models:write' },
+      schema: {
+        operationId: 'uploadArtifact', tags, summary: 'Upload (or replace) an artifact; the body is the raw bytes, streamed',
+        params: ArtifactParams, response: responses({ 201: Artifact }),
+      },
+    }, async (req, reply) => {
+      const body = (req.body ?? req.raw) as Readable;
+      const contentType = req.headers['content-type'] ?? 'application/octet-stream';
+      const artifact = await artifacts.upload(req.params.name, req.params.version, req.params['*'], body, contentType, req.actor);
+      return reply.status(201).send(artifact);
+    });
+
+    app.get('/models/:name/versions/:version/artifacts/*', {
+      config: { scope: 'read' },
+      schema: { operationId: 'downloadArtifact', tags, summary: 'Download an artifact; X-Artifact-Sha256 and Content-Length describe it', params: ArtifactParams },
+    }, async (req, reply) => {
+      const { artifact, body } = await artifacts.download(req.params.name, req.params.version, req.params['*']);
+      return reply
+        .header('content-type', artifact.contentType)
+        .header('content-length', artifact.size)
+        .header('x-artifact-sha256', artifact.sha256)
+        .header('etag', `"${artifact.sha256}"`)
+        .send(body);
+    });
+
+    app.get('/models/:name/versions/:version/artifacts', {
+      config: { scope: 'read' },
+      schema: { operationId: 'listArtifacts', tags, params: VersionParams, querystring: Type.Object(PageQuery, { additionalProperties: false }), response: responses({ 200: Page(Artifact) }) },
+    }, async (req) => artifacts.list(req.params.name, req.params.version, req.query));
+  };
+}

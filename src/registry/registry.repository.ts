@@ -1,0 +1,206 @@
+import { and, asc, desc, eq, gt, inArray, lt, or, sql } from 'drizzle-orm';
+import type { Db } from '../db/client.js';
+import { aliases, artifacts, idempotencyKeys, models, modelTags, versionMetrics, versionParams, versions, versionTags } from '../db/schema.js';
+
+export type ModelRow = typeof models.$inferSelect;
+export type VersionRow = typeof versions.$inferSelect;
+export type MetricRow = typeof versionMetrics.$inferSelect;
+export type ArtifactRow = typeof artifacts.$inferSelect;
+
+const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+function pairsToRecord(rows: { key: string; value: string }[]): Record<string, string> {
+  return Object.fromEntries(rows.map((r) => [r.key, r.value]));
+}
+
+/** Data access for the registry. Synchronous (better-sqlite3), so it composes inside transactions. */
+export function createRegistryRepository(db: Db) {
+  return {
+    transaction<T>(fn: () => T): T {
+      // IMMEDIATE takes the write lock up front: two processes numbering versions queue, never deadlock.
+      return db.transaction(() => fn(), { behavior: 'immediate' });
+    },
+
+    // --- models
+    findModel(name: string): ModelRow | undefined {
+      return db.select().from(models).where(eq(models.name, name)).get();
+    },
+    insertModel(row: typeof models.$inferInsert): ModelRow {
+      return db.insert(models).values(row).returning().get();
+    },
+    updateModel(id: number, patch: Partial<typeof models.$inferInsert>): void {
+      db.update(models).set(patch).where(eq(models.id, id)).run();
+    },
+    deleteModel(id: number): void {
+      db.delete(models).where(eq(models.id, id)).run();
+    },
+    listModels(q: { limit: number; after?: string; text?: string; tags: [string, string][] }): ModelRow[] {
+      const conditions = [
+        q.after !== undefined ? gt(models.name, q.after) : undefined,
+        q.text
+          ? or(
+              sql`${models.name} like ${`%${escapeLike(q.text)}%`} escape '\\'`,
+              sql`${models.description} like ${`%${escapeLike(q.text)}%`} escape '\\'`,
+            )
+          : undefined,
+        ...q.tags.map(
+          ([k, v]) =>
+            sql`exists (select 1 from ${modelTags} where ${modelTags.modelId} = ${models.id} and ${modelTags.key} = ${k} and ${modelTags.value} = ${v})`,
+        ),
+      ];
+      return db.select().from(models).where(and(...conditions)).orderBy(asc(models.name)).limit(q.limit).all();
+    },
+    /** Bumps and returns the model's version counter; inside the caller's transaction. */
+    nextVersionNumber(modelId: number): number {
+      const row = db
+        .update(models)
+        .set({ lastVersion: sql`${models.lastVersion} + 1` })
+        .where(eq(models.id, modelId))
+        .returning({ lastVersion: models.lastVersion })
+        .get();
+      return row!.lastVersion;
+    },
+
+    // --- tags and params (replace-all semantics)
+    modelTags(modelIds: number[]): Map<number, Record<string, string>> {
+      const out = new Map<number, Record<string, string>>(modelIds.map((id) => [id, {}]));
+      if (modelIds.length === 0) return out;
+      for (const r of db.select().from(modelTags).where(inArray(modelTags.modelId, modelIds)).all()) out.get(r.modelId)![r.key] = r.value;
+      return out;
+    },
+    setModelTags(modelId: number, tags: Record<string, string>): void {
+      db.delete(modelTags).where(eq(modelTags.modelId, modelId)).run();
+      const rows = Object.entries(tags).map(([key, value]) => ({ modelId, key, value }));
+      if (rows.length) db.insert(modelTags).values(rows).run();
+    },
+    versionTags(versionId: number): Record<string, string> {
+      return pairsToRecord(db.select().from(versionTags).where(eq(versionTags.versionId, versionId)).all());
+    },
+    setVersionTags(versionId: number, tags: Record<string, string>): void {
+      db.delete(versionTags).where(eq(versionTags.versionId, versionId)).run();
+      const rows = Object.entries(tags).map(([key, value]) => ({ versionId, key, value }));
+      if (rows.length) db.insert(versionTags).values(rows).run();
+    },
+    versionParams(versionId: number): Record<string, string> {
+      return pairsToRecord(db.select().from(versionParams).where(eq(versionParams.versionId, versionId)).all());
+    },
+    insertVersionParams(versionId: number, params: Record<string, string>): void {
+      const rows = Object.entries(params).map(([key, value]) => ({ versionId, key, value }));
+      if (rows.length) db.insert(versionParams).values(rows).run();
+    },
+
+    // --- versions
+    insertVersion(row: typeof versions.$inferInsert): VersionRow {
+      return db.insert(versions).values(row).returning().get();
+    },
+    findVersion(modelId: number, version: number): VersionRow | undefined {
+      return db.select().from(versions).where(and(eq(versions.modelId, modelId), eq(versions.version, version))).get();
+    },
+    findVersionById(id: number): VersionRow | undefined {
+      return db.select().from(versions).where(eq(versions.id, id)).get();
+    },
+    latestVersion(modelId: number): VersionRow | undefined {
+      return db.select().from(versions).where(eq(versions.modelId, modelId)).orderBy(desc(versions.version)).limit(1).get();
+    },
+    listVersions(modelId: number, limit: number, before?: number): VersionRow[] {
+      return db
+        .select()
+        .from(versions)
+        .where(and(eq(versions.modelId, modelId), before !== undefined ? lt(versions.version, before) : undefined))
+        .orderBy(desc(versions.version))
+        .limit(limit)
+        .all();
+    },
+    updateVersion(id: number, patch: Partial<typeof versions.$inferInsert>): void {
+      db.update(versions).set(patch).where(eq(versions.id, id)).run();
+    },
+
+    // --- metrics
+    insertMetrics(rows: (typeof versionMetrics.$inferInsert)[]): void {
+      if (rows.length) db.insert(versionMetrics).values(rows).run();
+    },
+    listMetrics(versionId: number, limit: number, afterId?: number, key?: string): MetricRow[] {
+      return db
+        .select()
+        .from(versionMetrics)
+        .where(and(eq(versionMetrics.versionId, versionId), afterId !== undefined ? gt(versionMetrics.id, afterId) : undefined, key ? eq(versionMetrics.key, key) : undefined))
+        .orderBy(asc(versionMetrics.id))
+        .limit(limit)
+        .all();
+    },
+    /** Latest value per key (highest step, then newest row): the summary shown on a version. */
+    latestMetrics(versionId: number): Record<string, number> {
+      const rows = db
+        .select()
+        .from(versionMetrics)
+        .where(eq(versionMetrics.versionId, versionId))
+        .orderBy(asc(versionMetrics.step), asc(versionMetrics.id))
+        .all();
+      return Object.fromEntries(rows.map((r) => [r.key, r.value]));
+    },
+
+    // --- aliases
+    aliasesOfModel(modelId: number): { alias: string; version: number }[] {
+      return db
+        .select({ alias: aliases.alias, version: versions.version })
+        .from(aliases)
+        .innerJoin(versions, eq(aliases.versionId, versions.id))
+        .where(eq(aliases.modelId, modelId))
+        .orderBy(asc(aliases.alias))
+        .all();
+    },
+    findAlias(modelId: number, alias: string): { versionId: number } | undefined {
+      return db.select({ versionId: aliases.versionId }).from(aliases).where(and(eq(aliases.modelId, modelId), eq(aliases.alias, alias))).get();
+    },
+    upsertAlias(modelId: number, alias: string, versionId: number, at: string): void {
+      db.insert(aliases)
+        .values({ modelId, alias, versionId, updatedAt: at })
+        .onConflictDoUpdate({ target: [aliases.modelId, aliases.alias], set: { versionId, updatedAt: at } })
+        .run();
+    },
+    deleteAlias(modelId: number, alias: string): void {
+      db.delete(aliases).where(and(eq(aliases.modelId, modelId), eq(aliases.alias, alias))).run();
+    },
+
+    // --- artifacts
+    upsertArtifact(row: typeof artifacts.$inferInsert): void {
+      db.insert(artifacts)
+        .values(row)
+        .onConflictDoUpdate({
+          target: [artifacts.versionId, artifacts.path],
+          set: { storageKey: row.storageKey, size: row.size, sha256: row.sha256, contentType: row.contentType, createdAt: row.createdAt },
+        })
+        .run();
+    },
+    findArtifact(versionId: number, path: string): ArtifactRow | undefined {
+      return db.select().from(artifacts).where(and(eq(artifacts.versionId, versionId), eq(artifacts.path, path))).get();
+    },
+    listArtifacts(versionId: number, limit: number, after?: string): ArtifactRow[] {
+      return db
+        .select()
+        .from(artifacts)
+        .where(and(eq(artifacts.versionId, versionId), after !== undefined ? gt(artifacts.path, after) : undefined))
+        .orderBy(asc(artifacts.path))
+        .limit(limit)
+        .all();
+    },
+    storageKeysOfModel(modelId: number): string[] {
+      return db
+        .select({ key: artifacts.storageKey })
+        .from(artifacts)
+        .innerJoin(versions, eq(artifacts.versionId, versions.id))
+        .where(eq(versions.modelId, modelId))
+        .all()
+        .map((r) => r.key);
+    },
+
+    // --- idempotency
+    findIdempotencyKey(scope: string, key: string) {
+      return db.select().from(idempotencyKeys).where(and(eq(idempotencyKeys.scope, scope), eq(idempotencyKeys.key, key))).get();
+    },
+    insertIdempotencyKey(row: typeof idempotencyKeys.$inferInsert): void {
+      db.insert(idempotencyKeys).values(row).run();
+    },
+  };
+}
+export type RegistryRepository = ReturnType<typeof createRegistryRepository>;

@@ -1,0 +1,133 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { Name, PageQuery, Tags, Timestamp } from '../http/schemas.js';
+
+const Description = Type.String({ maxLength: 10_000 });
+const FiniteNumber = Type.Number(); // ajv rejects NaN/±Infinity for type number
+
+/** A plain string enum (not a union of literals) so a bad value gets one clear error. */
+export const FeatureType = Type.Unsafe<'numeric' | 'categorical'>({ type: 'string', enum: ['numeric', 'categorical'] });
+
+export const Feature = Type.Object(
+  { name: Type.String({ minLength: 1, maxLength: 256 }), type: FeatureType },
+  { additionalProperties: false },
+);
+
+// ---- models
+export const CreateModelBody = Type.Object(
+  { name: Name, description: Type.Optional(Description), tags: Type.Optional(Tags) },
+  { additionalProperties: false },
+);
+export type CreateModelBody = Static<typeof CreateModelBody>;
+
+export const PatchModelBody = Type.Object(
+  { description: Type.Optional(Type.Union([Description, Type.Null()])), tags: Type.Optional(Tags) },
+  { additionalProperties: false, minProperties: 1 },
+);
+export type PatchModelBody = Static<typeof PatchModelBody>;
+
+export const ListModelsQuery = Type.Object(
+  {
+    ...PageQuery,
+    q: Type.Optional(Type.String({ maxLength: 256 })),
+    tag: Type.Optional(Type.Array(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,127}:.*$', maxLength: 1200 }), { maxItems: 20 })),
+  },
+  { additionalProperties: false },
+);
+export type ListModelsQuery = Static<typeof ListModelsQuery>;
+
+export const Model = Type.Object({
+  name: Type.String(),
+  description: Type.Union([Type.String(), Type.Null()]),
+  tags: Type.Record(Type.String(), Type.String()),
+  latestVersion: Type.Union([Type.Integer(), Type.Null()]),
+  aliases: Type.Record(Type.String(), Type.Integer()),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+});
+export type Model = Static<typeof Model>;
+
+// ---- versions
+export const CreateVersionBody = Type.Object(
+  {
+    features: Type.Array(Feature, { minItems: 1, maxItems: 10_000 }),
+    artifactUri: Type.Optional(Type.String({ maxLength: 2048 })),
+    runId: Type.Optional(Type.String({ maxLength: 256 })),
+    gitCommit: Type.Optional(Type.String({ pattern: '^[0-9a-fA-F]{7,64}$' })),
+    description: Type.Optional(Description),
+    tags: Type.Optional(Tags),
+    params: Type.Optional(Type.Record(Type.String({ minLength: 1, maxLength: 256 }), Type.Union([Type.String({ maxLength: 4096 }), Type.Number(), Type.Boolean()]), { maxProperties: 1000 })),
+    metrics: Type.Optional(Type.Record(Type.String({ minLength: 1, maxLength: 256 }), FiniteNumber, { maxProperties: 1000 })),
+    parentVersion: Type.Optional(Type.Integer({ minimum: 1 })),
+  },
+  { additionalProperties: false },
+);
+export type CreateVersionBody = Static<typeof CreateVersionBody>;
+
+export const PatchVersionBody = Type.Object(
+  { description: Type.Optional(Type.Union([Description, Type.Null()])), tags: Type.Optional(Tags) },
+  { additionalProperties: false, minProperties: 1 },
+);
+export type PatchVersionBody = Static<typeof PatchVersionBody>;
+
+export const Version = Type.Object({
+  model: Type.String(),
+  version: Type.Integer(),
+  description: Type.Union([Type.String(), Type.Null()]),
+  features: Type.Array(Feature),
+  artifactUri: Type.Union([Type.String(), Type.Null()]),
+  runId: Type.Union([Type.String(), Type.Null()]),
+  gitCommit: Type.Union([Type.String(), Type.Null()]),
+  parentVersion: Type.Union([Type.Integer(), Type.Null()]),
+  tags: Type.Record(Type.String(), Type.String()),
+  params: Type.Record(Type.String(), Type.String()),
+  metrics: Type.Record(Type.String(), Type.Number()),
+  aliases: Type.Array(Type.String()),
+  createdBy: Type.Union([Type.String(), Type.Null()]),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+});
+export type Version = Static<typeof Version>;
+
+// ---- metrics
+export const MetricPoint = Type.Object(
+  {
+    key: Type.String({ minLength: 1, maxLength: 256 }),
+    value: FiniteNumber,
+    step: Type.Optional(Type.Integer({ minimum: 0 })),
+    timestamp: Type.Optional(Timestamp),
+  },
+  { additionalProperties: false },
+);
+export const LogMetricsBody = Type.Object(
+  { metrics: Type.Array(MetricPoint, { minItems: 1, maxItems: 10_000 }) },
+  { additionalProperties: false },
+);
+export type LogMetricsBody = Static<typeof LogMetricsBody>;
+export const Metric = Type.Object({ key: Type.String(), value: Type.Number(), step: Type.Integer(), timestamp: Timestamp });
+export const ListMetricsQuery = Type.Object({ ...PageQuery, key: Type.Optional(Type.String({ maxLength: 256 })) }, { additionalProperties: false });
+
+// ---- aliases
+export const AliasParams = Type.Object({ name: Name, alias: Name }, { additionalProperties: false });
+export const SetAliasBody = Type.Object({ version: Type.Integer({ minimum: 1 }) }, { additionalProperties: false });
+export const AliasView = Type.Object({ alias: Type.String(), version: Type.Integer(), previousVersion: Type.Union([Type.Integer(), Type.Null()]) });
+
+// ---- artifacts
+export const Artifact = Type.Object({
+  path: Type.String(),
+  size: Type.Integer(),
+  sha256: Type.String(),
+  contentType: Type.String(),
+  createdAt: Timestamp,
+});
+export type Artifact = Static<typeof Artifact>;
+
+// ---- audit log
+export const EventsQuery = Type.Object({ ...PageQuery, type: Type.Optional(Type.String({ maxLength: 64 })) }, { additionalProperties: false });
+export const Event = Type.Object({
+  id: Type.Integer(),
+  type: Type.String(),
+  model: Type.Union([Type.String(), Type.Null()]),
+  data: Type.Record(Type.String(), Type.Unknown()),
+  actor: Type.Union([Type.Object({ keyId: Type.String(), name: Type.Union([Type.String(), Type.Null()]) }), Type.Null()]),
+  createdAt: Timestamp,
+});

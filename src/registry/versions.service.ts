@@ -1,0 +1,119 @@
+import { createHash } from 'node:crypto';
+import type { Actor } from '../auth/api-keys.service.js';
+import type { EventsService } from '../events/events.service.js';
+import { AppError, invalidField } from '../http/errors.js';
+import { decodeCursor, toPage } from '../http/pagination.js';
+import type { RegistryRepository } from './registry.repository.js';
+import type { CreateVersionBody, LogMetricsBody, PatchVersionBody, Version } from './registry.schemas.js';
+import type { RegistryViews } from './views.js';
+
+/** Stable JSON (sorted keys) so a retried body hashes the same whatever its key order. */
+function canonicalHash(value: unknown): string {
+  const canon = (v: unknown): unknown =>
+    Array.isArray(v) ? v.map(canon) : v && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, canon((v as Record<string, unknown>)[k])])) : v;
+  return createHash('sha256').update(JSON.stringify(canon(value))).digest('hex');
+}
+
+export function createVersionsService(deps: { repo: RegistryRepository; views: RegistryViews; events: EventsService; now?: () => Date }) {
+  const { repo, views, events } = deps;
+  const now = deps.now ?? (() => new Date());
+
+  return {
+    /**
+     * Registers the next version. Numbering comes from the model's counter bumped inside an
+     * IMMEDIATE transaction, so concurrent registrations get 1…N with no gap and no duplicate
+     * (the unique index on (model, version) backs it). With an Idempotency-Key, a retry returns
+     * the version the first attempt created instead of a new one.
+     */
+    create(name: string, input: CreateVersionBody, actor: Actor | undefined, idempotencyKey?: string): { version: Version; replayed: boolean } {
+      const seen = new Set<string>();
+      input.features.forEach((f, i) => {
+        if (seen.has(f.name)) throw invalidField(`features[${i}].name`, `duplicate feature "${f.name}"`);
+        seen.add(f.name);
+      });
+      const at = now().toISOString();
+      const result = repo.transaction(() => {
+        const model = views.requireModel(name);
+        const scope = `version:${model.id}`;
+        const requestHash = canonicalHash(input);
+        if (idempotencyKey) {
+          const prior = repo.findIdempotencyKey(scope, idempotencyKey);
+          if (prior) {
+            if (prior.requestHash !== requestHash) throw new AppError('IDEMPOTENCY_KEY_REUSED', `Idempotency-Key "${idempotencyKey}" was used for a different version body`);
+            return { model, row: repo.findVersionById(prior.resourceId)!, replayed: true };
+          }
+        }
+        if (input.parentVersion !== undefined && !repo.findVersion(model.id, input.parentVersion)) {
+          throw new AppError('PARENT_VERSION_NOT_FOUND', `parentVersion ${input.parentVersion} does not exist`, [{ path: 'parentVersion', message: 'does not exist' }]);
+        }
+        const number = repo.nextVersionNumber(model.id);
+        const row = repo.insertVersion({
+          modelId: model.id,
+          version: number,
+          description: input.description ?? null,
+          features: input.features,
+          artifactUri: input.artifactUri ?? null,
+          runId: input.runId ?? null,
+          gitCommit: input.gitCommit ?? null,
+          parentVersion: input.parentVersion ?? null,
+          createdBy: actor?.name ?? null,
+          createdAt: at,
+          updatedAt: at,
+        });
+        repo.setVersionTags(row.id, input.tags ?? {});
+        repo.insertVersionParams(row.id, Object.fromEntries(Object.entries(input.params ?? {}).map(([k, v]) => [k, String(v)])));
+        repo.insertMetrics(Object.entries(input.metrics ?? {}).map(([key, value]) => ({ versionId: row.id, key, value, step: 0, timestamp: at })));
+        repo.updateModel(model.id, { updatedAt: at });
+        if (idempotencyKey) repo.insertIdempotencyKey({ scope, key: idempotencyKey, requestHash, resourceId: row.id, createdAt: at });
+        events.record({ type: 'version.created', model, data: { version: number, parentVersion: row.parentVersion, runId: row.runId }, actor });
+        return { model, row, replayed: false };
+      });
+      return { version: views.versionView(result.model, result.row), replayed: result.replayed };
+    },
+
+    get(name: string, version: number): Version {
+      const model = views.requireModel(name);
+      return views.versionView(model, views.requireVersion(model, version));
+    },
+
+    list(name: string, query: { limit: number; cursor?: string }) {
+      const model = views.requireModel(name);
+      const before = decodeCursor<number>(query.cursor, 'number');
+      const page = toPage(repo.listVersions(model.id, query.limit + 1, before), query.limit, (r) => r.version);
+      return { items: page.items.map((r) => views.versionView(model, r)), nextCursor: page.nextCursor };
+    },
+
+    update(name: string, version: number, patch: PatchVersionBody, actor: Actor | undefined): Version {
+      const { model, id } = repo.transaction(() => {
+        const model = views.requireModel(name);
+        const row = views.requireVersion(model, version);
+        const changes: Record<string, unknown> = { updatedAt: now().toISOString() };
+        if (patch.description !== undefined) changes.description = patch.description;
+        repo.updateVersion(row.id, changes);
+        if (patch.tags !== undefined) repo.setVersionTags(row.id, patch.tags);
+        events.record({ type: 'version.updated', model, data: { version, ...patch }, actor });
+        return { model, id: row.id };
+      });
+      return views.versionView(model, repo.findVersionById(id)!);
+    },
+
+    logMetrics(name: string, version: number, body: LogMetricsBody): { accepted: number } {
+      const at = now().toISOString();
+      repo.transaction(() => {
+        const model = views.requireModel(name);
+        const row = views.requireVersion(model, version);
+        repo.insertMetrics(body.metrics.map((m) => ({ versionId: row.id, key: m.key, value: m.value, step: m.step ?? 0, timestamp: m.timestamp ? new Date(m.timestamp).toISOString() : at })));
+      });
+      return { accepted: body.metrics.length };
+    },
+
+    listMetrics(name: string, version: number, query: { limit: number; cursor?: string; key?: string }) {
+      const model = views.requireModel(name);
+      const row = views.requireVersion(model, version);
+      const after = decodeCursor<number>(query.cursor, 'number');
+      const page = toPage(repo.listMetrics(row.id, query.limit + 1, after, query.key), query.limit, (m) => m.id);
+      return { items: page.items.map((m) => ({ key: m.key, value: m.value, step: m.step, timestamp: m.timestamp })), nextCursor: page.nextCursor };
+    },
+  };
+}
+export type VersionsService = ReturnType<typeof createVersionsService>;

@@ -1,0 +1,52 @@
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
+import { buildApp } from '../../src/app.js';
+import type { ArtifactStore } from '../../src/artifacts/artifact-store.js';
+import type { Scope } from '../../src/auth/scopes.js';
+import { loadConfig } from '../../src/config.js';
+import { createContainer, type Container } from '../../src/container.js';
+
+export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
+
+export interface TestApp {
+  app: FastifyInstance;
+  container: Container;
+  dir: string;
+  /** inject with the admin token unless `token` says otherwise (null = no header). */
+  call(opts: InjectOptions & { token?: string | null }): Promise<LightMyRequestResponse>;
+  keyWith(...scopes: Scope[]): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** A real app on a real SQLite file in a fresh folder; the artifact store is the fs one unless given. */
+export async function createTestApp(options: { store?: ArtifactStore; env?: Record<string, string> } = {}): Promise<TestApp> {
+  const dir = join(process.cwd(), '.tmp', 'test', randomUUID());
+  mkdirSync(dir, { recursive: true });
+  const config = loadConfig({ DATA_DIR: dir, ADMIN_TOKEN, ...options.env });
+  const container = createContainer(config, options.store ? { store: options.store } : {});
+  container.apiKeys.bootstrapAdmin(config.adminToken);
+  const app = await buildApp(container);
+  await app.ready();
+
+  const call: TestApp['call'] = ({ token, headers, ...rest }) => {
+    const auth = token === null ? {} : { authorization: `Bearer ${token ?? ADMIN_TOKEN}` };
+    return app.inject({ ...rest, headers: { ...auth, ...headers } });
+  };
+  return {
+    app,
+    container,
+    dir,
+    call,
+    async keyWith(...scopes) {
+      const res = await call({ method: 'POST', url: '/api/v1/api-keys', payload: { name: `k-${scopes.join('-').replaceAll(':', '_')}`, scopes } });
+      if (res.statusCode !== 201) throw new Error(`could not create key: ${res.body}`);
+      return res.json<{ token: string }>().token;
+    },
+    async close() {
+      await app.close();
+      await container.close();
+    },
+  };
+}
