@@ -6,6 +6,7 @@ import { apiKeysRoutes } from './auth/api-keys.routes.js';
 import type { Container } from './container.js';
 import { healthRoutes } from './health/health.routes.js';
 import { registerAuth } from './http/auth.js';
+import { registerJsonBodyParser } from './http/json-body.js';
 import { registerProblemHandlers } from './http/problem.js';
 import { ProblemSchema } from './http/schemas.js';
 import { validatorCompiler } from './http/validation.js';
@@ -32,6 +33,7 @@ export async function buildApp(container: Container, options: BuildAppOptions = 
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
+  registerJsonBodyParser(app);
   app.addSchema(ProblemSchema);
   registerProblemHandlers(app);
   registerAuth(app, container.apiKeys);

@@ -35,7 +35,9 @@ export function artifactsRoutes(artifacts: ArtifactsService): FastifyPluginAsync
 
     app.get('/models/:name/versions/:version/artifacts/*', {
       config: { scope: 'read' },
-      schema: { operationId: 'downloadArtifact', tags, summary: 'Download an artifact; X-Artifact-Sha256 and Content-Length describe it', params: ArtifactParams },
+      schema: { operationId: 'downloadArtifact', tags, summary: 'Download an artifact; X-Artifact-Sha256 and Content-Length describe it', params: ArtifactParams,
+        response: responses({ 200: Type.String({ format: 'binary', description: 'the artifact bytes' }) }),
+      },
     }, async (req, reply) => {
       const { artifact, body } = await artifacts.download(req.params.name, req.params.version, req.params['*']);
       return reply

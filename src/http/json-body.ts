@@ -1,0 +1,32 @@
+import type { FastifyInstance } from 'fastify';
+import { AppError, type FieldError } from './errors.js';
+
+/**
+ * JSON.parse turns 1e999 into Infinity, which JSON Schema's "number" then accepts. No field of
+ * ours may hold a non-finite number, so the body parser refuses them, naming each place.
+ */
+function nonFiniteNumbers(value: unknown, path: string, out: FieldError[]): void {
+  if (out.length >= 20) return;
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) out.push({ path: path || 'body', message: 'must be a finite number' });
+  } else if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) nonFiniteNumbers(value[i], `${path}[${i}]`, out);
+  } else if (value !== null && typeof value === 'object') {
+    for (const [key, child] of Object.entries(value)) nonFiniteNumbers(child, path ? `${path}.${key}` : key, out);
+  }
+}
+
+export function registerJsonBodyParser(app: FastifyInstance): void {
+  // Fastify's own parser keeps its prototype-poisoning protection; we only add the finiteness check.
+  const parse = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    parse(req, body as string, (err: Error | null, parsed?: unknown) => {
+      if (err) return done(err, undefined);
+      const bad: FieldError[] = [];
+      nonFiniteNumbers(parsed, '', bad);
+      if (bad.length > 0) return done(new AppError('VALIDATION_FAILED', bad.map((f) => `${f.path}: ${f.message}`).join('; '), bad), undefined);
+      done(null, parsed);
+    });
+  });
+}
