@@ -37,6 +37,12 @@ export async function buildApp(container: Container, options: BuildAppOptions = 
   app.addSchema(ProblemSchema);
   registerProblemHandlers(app);
   registerAuth(app, container.apiKeys);
+  // While draining (server.close() called, so no longer listening), answer in-flight requests
+  // with Connection: close so keep-alive sockets end and close() can complete.
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (!app.server.listening) reply.header('connection', 'close');
+    return payload;
+  });
 
   await app.register(swagger, {
     openapi: {

@@ -5,12 +5,18 @@ import { apiKeys } from '../db/schema.js';
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
 
 export function createApiKeysRepository(db: Db) {
+  // Every authenticated request runs this lookup: a prepared statement, not a rebuilt query.
+  const activeByHash = db.$client.prepare<[string], Record<string, unknown>>(
+    `select id, name, token_hash as tokenHash, token_prefix as tokenPrefix, scopes, created_at as createdAt,
+            last_used_at as lastUsedAt, revoked_at as revokedAt from api_keys where token_hash = ? and revoked_at is null`,
+  );
   return {
     insert(row: typeof apiKeys.$inferInsert): ApiKeyRow {
       return db.insert(apiKeys).values(row).returning().get();
     },
     findActiveByHash(tokenHash: string): ApiKeyRow | undefined {
-      return db.select().from(apiKeys).where(and(eq(apiKeys.tokenHash, tokenHash), isNull(apiKeys.revokedAt))).get();
+      const row = activeByHash.get(tokenHash);
+      return row ? ({ ...row, scopes: JSON.parse(row.scopes as string) } as ApiKeyRow) : undefined;
     },
     findById(id: string): ApiKeyRow | undefined {
       return db.select().from(apiKeys).where(eq(apiKeys.id, id)).get();

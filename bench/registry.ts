@@ -1,0 +1,88 @@
+/**
+ * bench/registry: requests/s of alias lookup and of version registration against the real
+ * server, beside a bare Fastify hello-world measured in the same run. Target: alias ≥ 0.5× hello.
+ * Run: npx tsx bench/registry.ts [--seconds 10] [--connections 50]
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, connections: { type: 'string', default: '50' } } });
+const duration = Number(values.seconds);
+const connections = Number(values.connections);
+const TOKEN = 'bench-admin-token-0123456789abcdef';
+
+function start(script: string, env: Record<string, string>): Promise<{ child: ChildProcess; base: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', script], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    const onData = (d: Buffer) => {
+      out += d;
+      const m = /(http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+      if (m) resolve({ child, base: m[1] as string });
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`${script} exited ${code}: ${out}`)));
+  });
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const srv = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** The real server as `npm start` runs it, with request logging at LOG_LEVEL (default info, as deployed). */
+async function startServer(): Promise<{ child: ChildProcess; base: string }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+    env: { ...process.env, DATA_DIR: dataDir, ADMIN_TOKEN: TOKEN, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: process.env.LOG_LEVEL ?? 'info' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 300; i++) {
+    if (await fetch(`${base}/healthz`).then((r) => r.ok, () => false)) return { child, base };
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('server did not start');
+}
+
+async function run(title: string, opts: autocannon.Options): Promise<number> {
+  const result = await autocannon({ duration, connections, ...opts });
+  const bad = result.non2xx + result.errors;
+  console.log(`${title.padEnd(34)} ${result.requests.average.toFixed(0).padStart(8)} req/s  p99 ${result.latency.p99} ms  non-2xx/errors ${bad}`);
+  if (bad > 0) throw new Error(`${title}: ${bad} failed requests`);
+  return result.requests.average;
+}
+
+const dataDir = mkdtempSync(join(tmpdir(), 'mlcycle-bench-'));
+const hello = await start('bench/hello-server.ts', {});
+const server = await startServer();
+server.child.stdout!.resume();
+try {
+  const headers = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
+  const api = `${server.base}/api/v1`;
+  await fetch(`${api}/models`, { method: 'POST', headers, body: JSON.stringify({ name: 'bench' }) });
+  const body = JSON.stringify({ features: Array.from({ length: 20 }, (_, i) => ({ name: `f${i}`, type: 'numeric' })), metrics: { auc: 0.9 }, params: { lr: 0.1 } });
+  await fetch(`${api}/models/bench/versions`, { method: 'POST', headers, body });
+  await fetch(`${api}/models/bench/aliases/production`, { method: 'PUT', headers, body: JSON.stringify({ version: 1 }) });
+
+  console.log(`autocannon: ${connections} connections, ${duration} s each, node ${process.version}`);
+  const helloRps = await run('hello-world (bare Fastify)', { url: `${hello.base}/hello` });
+  const aliasRps = await run('GET alias production', { url: `${api}/models/bench/aliases/production`, headers });
+  const registerRps = await run('POST version (20 features)', { url: `${api}/models/bench/versions`, method: 'POST', headers, body });
+  console.log(`ratio alias/hello:    ${(aliasRps / helloRps).toFixed(2)}  (target ≥ 0.50)`);
+  console.log(`ratio register/hello: ${(registerRps / helloRps).toFixed(2)}`);
+} finally {
+  hello.child.kill('SIGTERM');
+  server.child.kill('SIGTERM');
+  rmSync(dataDir, { recursive: true, force: true });
+}

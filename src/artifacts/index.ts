@@ -1,0 +1,32 @@
+import type { ArtifactStore } from './artifact-store.js';
+import { createFsArtifactStore } from './fs-store.js';
+import { createS3ArtifactStore } from './s3-store.js';
+
+export * from './artifact-store.js';
+export { createFsArtifactStore, type FsArtifactStoreOptions } from './fs-store.js';
+export { createS3ArtifactStore, type S3ArtifactStoreOptions } from './s3-store.js';
+
+/** Produced by config.ts: `fs` is the embedded default, `s3` when S3_BUCKET is set. */
+export type ArtifactStoreConfig =
+  | { kind: 'fs'; root: string }
+  | {
+      kind: 's3';
+      endpoint?: string;
+      bucket: string;
+      region: string;
+      accessKeyId?: string;
+      secretAccessKey?: string;
+      forcePathStyle: boolean;
+      prefix?: string;
+    };
+
+export function createArtifactStore(cfg: ArtifactStoreConfig): ArtifactStore {
+  switch (cfg.kind) {
+    case 'fs':
+      return createFsArtifactStore({ root: cfg.root });
+    case 's3': {
+      const { kind: _kind, ...s3 } = cfg;
+      return createS3ArtifactStore(s3);
+    }
+  }
+}

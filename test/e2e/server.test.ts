@@ -1,0 +1,96 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+
+const TOKEN = 'e2e-admin-token-0123456789abcdef';
+const children: ChildProcess[] = [];
+afterEach(() => {
+  for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
+});
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const srv = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts the real server process (what `npm start` runs) and waits for /healthz. */
+async function startServer(env: Record<string, string>): Promise<{ child: ChildProcess; base: string; output: () => string }> {
+  const port = await freePort();
+  let output = '';
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], { env: { ...process.env, PORT: String(port), LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  child.stdout!.on('data', (d) => (output += d));
+  child.stderr!.on('data', (d) => (output += d));
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 200; i++) {
+    if (child.exitCode !== null) throw new Error(`server exited: ${output}`);
+    const ok = await fetch(`${base}/healthz`).then((r) => r.ok, () => false);
+    if (ok) return { child, base, output: () => output };
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`server did not start: ${output}`);
+}
+
+const exited = (child: ChildProcess) => new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+const scratch = () => {
+  const dir = join(process.cwd(), '.tmp', 'test', `e2e-${randomUUID()}`);
+  mkdirSync(dir, { recursive: true });
+  return dir;
+};
+
+describe('server process', () => {
+  it('refuses to start on bad configuration, naming the variable', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], { env: { ...process.env, PORT: 'nope', DATA_DIR: scratch() }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    child.stderr!.on('data', (d) => (err += d));
+    expect(await exited(child)).toBe(78);
+    expect(err).toContain('PORT');
+  });
+
+  it('finishes an in-flight upload on SIGTERM, then exits 0 and closes the database', async () => {
+    const dataDir = scratch();
+    const { child, base, output } = await startServer({ DATA_DIR: dataDir, ADMIN_TOKEN: TOKEN });
+    const auth = { authorization: `Bearer ${TOKEN}` };
+    await fetch(`${base}/api/v1/models`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'm' }) });
+    await fetch(`${base}/api/v1/models/m/versions`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ features: [{ name: 'a', type: 'numeric' }] }) });
+
+    // A slow upload: the first chunk goes out, SIGTERM arrives, the rest follows after.
+    let push!: (chunk: Uint8Array | null) => void;
+    const body = new ReadableStream<Uint8Array>({ start(controller) { push = (c) => (c ? controller.enqueue(c) : controller.close()); } });
+    const upload = fetch(`${base}/api/v1/models/m/versions/1/artifacts/slow.bin`, { method: 'PUT', headers: { ...auth, 'content-type': 'application/octet-stream' }, body, duplex: 'half' } as RequestInit);
+    push(new Uint8Array(1000).fill(1));
+    await new Promise((r) => setTimeout(r, 300));
+    const exit = exited(child);
+    child.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 300));
+    push(new Uint8Array(1000).fill(2));
+    push(null);
+    const res = await upload;
+    expect(res.status).toBe(201);
+    expect(((await res.json()) as { size: number }).size).toBe(2000);
+    expect(await exit, output()).toBe(0);
+    // New connections are refused once it has stopped.
+    await expect(fetch(`${base}/healthz`)).rejects.toThrow();
+  });
+
+  it('two server processes on one SQLite file number 40 concurrent versions 1…40', async () => {
+    const dataDir = scratch();
+    const a = await startServer({ DATA_DIR: dataDir, ADMIN_TOKEN: TOKEN });
+    const b = await startServer({ DATA_DIR: dataDir, ADMIN_TOKEN: TOKEN });
+    const headers = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
+    await fetch(`${a.base}/api/v1/models`, { method: 'POST', headers, body: JSON.stringify({ name: 'shared' }) });
+    const results = await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        fetch(`${(i % 2 ? a : b).base}/api/v1/models/shared/versions`, { method: 'POST', headers, body: JSON.stringify({ features: [{ name: 'x', type: 'numeric' }] }) }).then((r) => r.json() as Promise<{ version: number }>),
+      ),
+    );
+    expect(results.map((r) => r.version).sort((x, y) => x - y)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+  });
+});
