@@ -67,6 +67,7 @@ CREATE TABLE `models` (
 	`name` text NOT NULL,
 	`description` text,
 	`last_version` integer DEFAULT 0 NOT NULL,
+	`revision` integer DEFAULT 0 NOT NULL,
 	`created_at` text DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')) NOT NULL,
 	`updated_at` text NOT NULL
 );

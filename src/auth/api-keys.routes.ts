@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { Page, PageQuery, responses, Timestamp } from '../http/schemas.js';
+import { Nullable, Page, PageQuery, responses, Timestamp } from '../http/schemas.js';
 import type { ApiKeysService } from './api-keys.service.js';
 import { SCOPES, type Scope } from './scopes.js';
 
@@ -11,7 +11,7 @@ const ApiKey = Type.Object({
   scopes: Type.Array(Type.String()),
   tokenPrefix: Type.String(),
   createdAt: Timestamp,
-  lastUsedAt: Type.Union([Timestamp, Type.Null()]),
+  lastUsedAt: Nullable(Timestamp),
 });
 const CreatedApiKey = Type.Intersect([ApiKey, Type.Object({ token: Type.String({ description: 'shown once; only its hash is stored' }) })]);
 const CreateApiKeyBody = Type.Object(

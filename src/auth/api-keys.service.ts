@@ -40,11 +40,18 @@ const view = (row: ApiKeyRow): ApiKeyView => ({
 
 // last_used_at is advisory; writing it on every request would serialise reads on the write lock.
 const TOUCH_INTERVAL_MS = 60_000;
+/**
+ * Authenticated keys are remembered briefly: the lookup is on every request. A revocation made by
+ * this process applies at once; one made by another process (a second API node) within this TTL.
+ */
+const AUTH_CACHE_TTL_MS = 5_000;
+const AUTH_CACHE_MAX = 1_000;
 
 export function createApiKeysService(deps: { repo: ApiKeysRepository; events: EventsService; now?: () => Date }) {
   const { repo, events } = deps;
   const now = deps.now ?? (() => new Date());
   const lastTouched = new Map<string, number>();
+  const authCache = new Map<string, { actor: Actor; expires: number }>();
 
   function insertKey(name: string, scopes: string[], token: string): ApiKeyRow {
     return repo.insert({
@@ -59,14 +66,23 @@ export function createApiKeysService(deps: { repo: ApiKeysRepository; events: Ev
   return {
     /** Resolves a bearer token to its key; undefined when unknown or revoked. */
     authenticate(token: string): Actor | undefined {
-      const row = repo.findActiveByHash(hashToken(token));
-      if (!row) return undefined;
+      const hash = hashToken(token);
       const t = now().getTime();
+      const cached = authCache.get(hash);
+      if (cached && cached.expires > t) return cached.actor;
+      const row = repo.findActiveByHash(hash);
+      if (!row) {
+        authCache.delete(hash);
+        return undefined;
+      }
       if ((lastTouched.get(row.id) ?? 0) + TOUCH_INTERVAL_MS < t) {
         lastTouched.set(row.id, t);
         repo.touch(row.id, new Date(t).toISOString());
       }
-      return { keyId: row.id, name: row.name, scopes: row.scopes };
+      const actor = { keyId: row.id, name: row.name, scopes: row.scopes };
+      if (authCache.size >= AUTH_CACHE_MAX) authCache.clear();
+      authCache.set(hash, { actor, expires: t + AUTH_CACHE_TTL_MS });
+      return actor;
     },
 
     create(input: { name: string; scopes: Scope[] }, actor: Actor | undefined): ApiKeyView & { token: string } {
@@ -88,6 +104,7 @@ export function createApiKeysService(deps: { repo: ApiKeysRepository; events: Ev
         throw new AppError('LAST_ADMIN_KEY', 'revoking this key would leave no admin key; create another first');
       }
       repo.revoke(id, now().toISOString());
+      for (const [hash, entry] of authCache) if (entry.actor.keyId === id) authCache.delete(hash);
       events.record({ type: 'api_key.revoked', data: { id, name: row.name }, actor });
     },
 

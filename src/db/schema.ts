@@ -14,6 +14,12 @@ export const models = sqliteTable('models', {
   description: text('description'),
   /** Highest version number ever issued; versions are numbered from it so numbers are never reused. */
   lastVersion: integer('last_version').notNull().default(0),
+  /**
+   * Bumped by triggers (migrations/0001) on any change to the model's versions, tags, params,
+   * metrics or aliases, so readers can validate a cached view with one indexed lookup — from
+   * any process writing the same database.
+   */
+  revision: integer('revision').notNull().default(0),
   createdAt: createdAt(),
   updatedAt: text('updated_at').notNull(),
 }, (t) => [uniqueIndex('models_name_unique').on(t.name)]);

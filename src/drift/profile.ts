@@ -1,4 +1,4 @@
-import { sortFloat64 } from './sort.js';
+import { sortedFiniteCopy, sortFloat64 } from './sort.js';
 
 /**
  * Reference profiles: what we keep of the training data to compare windows against.
@@ -98,22 +98,30 @@ export function inferFeatureType(column: Column): FeatureType {
 /** Profile of one numeric column; sorts with {@link sortFloat64}. */
 export function numericProfile(column: Column): NumericFeatureProfile {
   const n = column.length;
-  const typed = column instanceof Float64Array ? column : null;
-  const at = (i: number): number => (typed ? typed[i]! : toNumber((column as ArrayLike<RawValue>)[i]));
-  let valid = 0;
-  for (let i = 0; i < n; i++) if (Number.isFinite(at(i))) valid++;
-  let values: Float64Array;
-  if (typed && valid === n) {
-    // A complete Float64Array column (the common case) is copied natively, not element by element.
-    values = typed.slice();
-  } else {
-    values = new Float64Array(valid);
+  if (column instanceof Float64Array) {
+    // The common case, a complete Float64Array column: sorted straight from the column into the
+    // profile's array, with the finiteness check folded into the sort (no separate scan or copy).
+    const sorted = sortedFiniteCopy(column);
+    if (sorted) return { kind: 'numeric', count: n, missing: 0, values: sorted };
+    let valid = 0;
+    for (let i = 0; i < n; i++) if (Number.isFinite(column[i]!)) valid++;
+    const values = new Float64Array(valid);
     let k = 0;
     for (let i = 0; i < n; i++) {
-      const v = at(i);
+      const v = column[i]!;
       if (Number.isFinite(v)) values[k++] = v;
     }
+    sortFloat64(values);
+    return { kind: 'numeric', count: n, missing: n - valid, values };
   }
+  // Raw cells: parse each once into a full-length buffer, then keep the finite prefix.
+  const parsed = new Float64Array(n);
+  let valid = 0;
+  for (let i = 0; i < n; i++) {
+    const v = toNumber(column[i]);
+    if (v === v) parsed[valid++] = v; // toNumber gives NaN for missing and non-finite cells
+  }
+  const values = valid === n ? parsed : parsed.slice(0, valid);
   sortFloat64(values);
   return { kind: 'numeric', count: n, missing: n - valid, values };
 }

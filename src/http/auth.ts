@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, onRequestHookHandler } from 'fastify';
 import type { Actor, ApiKeysService } from '../auth/api-keys.service.js';
 import type { Scope } from '../auth/scopes.js';
 import { hasScope } from '../auth/scopes.js';
@@ -22,18 +22,27 @@ const BEARER = /^Bearer ([\x21-\x7e]{1,512})$/;
  * revoked, 403 when it lacks the scope. Routes never check auth themselves.
  */
 export function registerAuth(app: FastifyInstance, apiKeys: ApiKeysService): void {
-  app.addHook('onRequest', async (request, reply) => {
-    const required = request.routeOptions.config.scope;
+  // The guard is attached per route at registration, so open routes pay nothing and guarded ones
+  // skip the per-request routeOptions lookup.
+  app.addHook('onRoute', (route) => {
+    const required = route.config?.scope;
     if (!required) return;
-    const match = BEARER.exec(request.headers.authorization ?? '');
-    const actor = match ? apiKeys.authenticate(match[1] as string) : undefined;
-    if (!actor) {
-      reply.header('www-authenticate', 'Bearer realm="mlcycle"');
-      return sendProblem(reply, new AppError('UNAUTHENTICATED', 'send "Authorization: Bearer <api key>"'));
-    }
-    if (!hasScope(actor.scopes, required)) {
-      return sendProblem(reply, new AppError('FORBIDDEN', `this route needs the "${required}" scope; the key has ${actor.scopes.join(', ')}`));
-    }
-    request.actor = actor;
+    const guard: onRequestHookHandler = (request, reply, done) => {
+      const match = BEARER.exec(request.headers.authorization ?? '');
+      const actor = match ? apiKeys.authenticate(match[1] as string) : undefined;
+      if (!actor) {
+        reply.header('www-authenticate', 'Bearer realm="mlcycle"');
+        sendProblem(reply, new AppError('UNAUTHENTICATED', 'send "Authorization: Bearer <api key>"'));
+        return;
+      }
+      if (!hasScope(actor.scopes, required)) {
+        sendProblem(reply, new AppError('FORBIDDEN', `this route needs the "${required}" scope; the key has ${actor.scopes.join(', ')}`));
+        return;
+      }
+      request.actor = actor;
+      done();
+    };
+    const existing = route.onRequest;
+    route.onRequest = existing === undefined ? [guard] : [guard, ...(Array.isArray(existing) ? existing : [existing])];
   });
 }

@@ -10,6 +10,14 @@ export const Tags = Type.Record(Type.String({ pattern: NAME_PATTERN }), Type.Str
 
 export const Timestamp = Type.String({ format: 'date-time' });
 
+/**
+ * `type: [T, "null"]` rather than anyOf: fast-json-stringify serialises it directly, while anyOf
+ * makes it run a validator per field per response (it cost the alias lookup half its speed).
+ */
+export function Nullable<T extends TSchema & { type: string }>(schema: T) {
+  return Type.Unsafe<Static<T> | null>({ ...schema, type: [schema.type, 'null'] });
+}
+
 export const ProblemSchema = Type.Object(
   {
     type: Type.String(),

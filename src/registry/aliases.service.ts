@@ -14,9 +14,18 @@ function assertSettable(alias: string): void {
   }
 }
 
+/** Bounded; a full cache is simply dropped (entries are cheap to rebuild). */
+const RESOLVE_CACHE_MAX = 10_000;
+
 export function createAliasesService(deps: { repo: RegistryRepository; views: RegistryViews; events: EventsService; now?: () => Date }) {
   const { repo, views, events } = deps;
   const now = deps.now ?? (() => new Date());
+  /**
+   * Alias lookup is what serving code calls on every deploy and health check. A resolved view is
+   * kept with the model's revision, which database triggers bump on any change the view could
+   * show (even one made by another process), so a hit costs one indexed lookup and is never stale.
+   */
+  const resolved = new Map<string, { modelId: number; revision: number; view: Version }>();
 
   return {
     /** Moves (or creates) an alias; the audit log records from → to in the same transaction. */
@@ -38,16 +47,19 @@ export function createAliasesService(deps: { repo: RegistryRepository; views: Re
     /** Resolves an alias (or `latest`, or `v<N>`) to its version. */
     resolve(name: string, alias: string): Version {
       const model = views.requireModel(name);
+      const cacheKey = `${name}\u0000${alias}`;
+      const hit = resolved.get(cacheKey);
+      if (hit && hit.modelId === model.id && hit.revision === model.revision) return hit.view;
       const reference = VERSION_REFERENCE.exec(alias);
       let row;
       if (alias === 'latest') row = repo.latestVersion(model.id);
       else if (reference) row = repo.findVersion(model.id, Number(reference[1]));
-      else {
-        const found = repo.findAlias(model.id, alias);
-        row = found ? repo.findVersionById(found.versionId) : undefined;
-      }
+      else row = repo.findAliasTarget(model.id, alias);
       if (!row) throw new AppError('ALIAS_NOT_FOUND', `model "${name}" has no alias "${alias}"`);
-      return views.versionView(model, row);
+      const view = views.versionView(model, row);
+      if (resolved.size >= RESOLVE_CACHE_MAX) resolved.clear();
+      resolved.set(cacheKey, { modelId: model.id, revision: model.revision, view });
+      return view;
     },
 
     remove(name: string, alias: string, actor: Actor | undefined): void {

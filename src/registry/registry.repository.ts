@@ -9,10 +9,6 @@ export type ArtifactRow = typeof artifacts.$inferSelect;
 
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
-function pairsToRecord(rows: { key: string; value: string }[]): Record<string, string> {
-  return Object.fromEntries(rows.map((r) => [r.key, r.value]));
-}
-
 /**
  * Data access for the registry. Synchronous (better-sqlite3), so it composes inside transactions.
  * The reads behind alias resolution and version views are the service's hot path: they are
@@ -21,19 +17,28 @@ function pairsToRecord(rows: { key: string; value: string }[]): Record<string, s
 export function createRegistryRepository(db: Db) {
   const hot = {
     modelByName: db.$client.prepare<[string], Record<string, unknown>>(
-      'select id, name, description, last_version as lastVersion, created_at as createdAt, updated_at as updatedAt from models where name = ?',
+      'select id, name, description, last_version as lastVersion, revision, created_at as createdAt, updated_at as updatedAt from models where name = ?',
     ),
     versionById: db.$client.prepare<[number], Record<string, unknown>>(
       `select id, model_id as modelId, version, description, features, artifact_uri as artifactUri, run_id as runId, git_commit as gitCommit,
               parent_version as parentVersion, created_by as createdBy, created_at as createdAt, updated_at as updatedAt from versions where id = ?`,
     ),
     aliasTarget: db.$client.prepare<[number, string], { versionId: number }>('select version_id as versionId from aliases where model_id = ? and alias = ?'),
-    versionTags: db.$client.prepare<[number], { key: string; value: string }>('select key, value from version_tags where version_id = ?'),
-    versionParams: db.$client.prepare<[number], { key: string; value: string }>('select key, value from version_params where version_id = ?'),
-    // Latest point per key: highest step, then the newest row. One indexed pass, not the whole series in JS.
-    latestMetrics: db.$client.prepare<[number], { key: string; value: number }>(
-      `select key, value from (select key, value, row_number() over (partition by key order by step desc, id desc) as rn
-         from version_metrics where version_id = ?) where rn = 1 order by key`,
+    // Everything a version view adds (metrics: the latest point per key, by step then newest row) to the row, in one statement rather than four round trips.
+    versionDetails: db.$client.prepare<[{ id: number }], { tags: string; params: string; metrics: string; aliases: string }>(
+      `select
+         (select json_group_object(key, value) from version_tags where version_id = @id) as tags,
+         (select json_group_object(key, value) from version_params where version_id = @id) as params,
+         (select json_group_object(key, value) from (
+            select key, value, row_number() over (partition by key order by step desc, id desc) as rn
+            from version_metrics where version_id = @id) where rn = 1) as metrics,
+         (select json_group_array(alias) from (select alias from aliases where version_id = @id order by alias)) as aliases`,
+    ),
+    aliasTargetVersion: db.$client.prepare<[number, string], Record<string, unknown>>(
+      `select v.id, v.model_id as modelId, v.version, v.description, v.features, v.artifact_uri as artifactUri, v.run_id as runId,
+              v.git_commit as gitCommit, v.parent_version as parentVersion, v.created_by as createdBy, v.created_at as createdAt,
+              v.updated_at as updatedAt
+         from aliases a join versions v on v.id = a.version_id where a.model_id = ? and a.alias = ?`,
     ),
     aliasesOfModel: db.$client.prepare<[number], { alias: string; version: number }>(
       'select a.alias as alias, v.version as version from aliases a join versions v on v.id = a.version_id where a.model_id = ? order by a.alias',
@@ -100,16 +105,10 @@ export function createRegistryRepository(db: Db) {
       const rows = Object.entries(tags).map(([key, value]) => ({ modelId, key, value }));
       if (rows.length) db.insert(modelTags).values(rows).run();
     },
-    versionTags(versionId: number): Record<string, string> {
-      return pairsToRecord(hot.versionTags.all(versionId));
-    },
     setVersionTags(versionId: number, tags: Record<string, string>): void {
       db.delete(versionTags).where(eq(versionTags.versionId, versionId)).run();
       const rows = Object.entries(tags).map(([key, value]) => ({ versionId, key, value }));
       if (rows.length) db.insert(versionTags).values(rows).run();
-    },
-    versionParams(versionId: number): Record<string, string> {
-      return pairsToRecord(hot.versionParams.all(versionId));
     },
     insertVersionParams(versionId: number, params: Record<string, string>): void {
       const rows = Object.entries(params).map(([key, value]) => ({ versionId, key, value }));
@@ -155,14 +154,18 @@ export function createRegistryRepository(db: Db) {
         .limit(limit)
         .all();
     },
-    /** Latest value per key (highest step, then newest row): the summary shown on a version. */
-    latestMetrics(versionId: number): Record<string, number> {
-      return Object.fromEntries(hot.latestMetrics.all(versionId).map((r) => [r.key, r.value]));
-    },
 
     // --- aliases
     aliasesOfModel(modelId: number): { alias: string; version: number }[] {
       return hot.aliasesOfModel.all(modelId);
+    },
+    /** The version an alias points at, in one join. */
+    findAliasTarget(modelId: number, alias: string): VersionRow | undefined {
+      return toVersionRow(hot.aliasTargetVersion.get(modelId, alias));
+    },
+    versionDetails(versionId: number): { tags: Record<string, string>; params: Record<string, string>; metrics: Record<string, number>; aliases: string[] } {
+      const row = hot.versionDetails.get({ id: versionId })!;
+      return { tags: JSON.parse(row.tags), params: JSON.parse(row.params), metrics: JSON.parse(row.metrics), aliases: JSON.parse(row.aliases) };
     },
     findAlias(modelId: number, alias: string): { versionId: number } | undefined {
       return hot.aliasTarget.get(modelId, alias);

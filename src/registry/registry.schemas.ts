@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { Name, PageQuery, Tags, Timestamp } from '../http/schemas.js';
+import { Name, Nullable, PageQuery, Tags, Timestamp } from '../http/schemas.js';
 
 const Description = Type.String({ maxLength: 10_000 });
 const FiniteNumber = Type.Number(); // ajv rejects NaN/±Infinity for type number
@@ -37,9 +37,9 @@ export type ListModelsQuery = Static<typeof ListModelsQuery>;
 
 export const Model = Type.Object({
   name: Type.String(),
-  description: Type.Union([Type.String(), Type.Null()]),
+  description: Nullable(Type.String()),
   tags: Type.Record(Type.String(), Type.String()),
-  latestVersion: Type.Union([Type.Integer(), Type.Null()]),
+  latestVersion: Nullable(Type.Integer()),
   aliases: Type.Record(Type.String(), Type.Integer()),
   createdAt: Timestamp,
   updatedAt: Timestamp,
@@ -72,17 +72,17 @@ export type PatchVersionBody = Static<typeof PatchVersionBody>;
 export const Version = Type.Object({
   model: Type.String(),
   version: Type.Integer(),
-  description: Type.Union([Type.String(), Type.Null()]),
+  description: Nullable(Type.String()),
   features: Type.Array(Feature),
-  artifactUri: Type.Union([Type.String(), Type.Null()]),
-  runId: Type.Union([Type.String(), Type.Null()]),
-  gitCommit: Type.Union([Type.String(), Type.Null()]),
-  parentVersion: Type.Union([Type.Integer(), Type.Null()]),
+  artifactUri: Nullable(Type.String()),
+  runId: Nullable(Type.String()),
+  gitCommit: Nullable(Type.String()),
+  parentVersion: Nullable(Type.Integer()),
   tags: Type.Record(Type.String(), Type.String()),
   params: Type.Record(Type.String(), Type.String()),
   metrics: Type.Record(Type.String(), Type.Number()),
   aliases: Type.Array(Type.String()),
-  createdBy: Type.Union([Type.String(), Type.Null()]),
+  createdBy: Nullable(Type.String()),
   createdAt: Timestamp,
   updatedAt: Timestamp,
 });
@@ -109,7 +109,7 @@ export const ListMetricsQuery = Type.Object({ ...PageQuery, key: Type.Optional(T
 // ---- aliases
 export const AliasParams = Type.Object({ name: Name, alias: Name }, { additionalProperties: false });
 export const SetAliasBody = Type.Object({ version: Type.Integer({ minimum: 1 }) }, { additionalProperties: false });
-export const AliasView = Type.Object({ alias: Type.String(), version: Type.Integer(), previousVersion: Type.Union([Type.Integer(), Type.Null()]) });
+export const AliasView = Type.Object({ alias: Type.String(), version: Type.Integer(), previousVersion: Nullable(Type.Integer()) });
 
 // ---- artifacts
 export const Artifact = Type.Object({
@@ -126,8 +126,8 @@ export const EventsQuery = Type.Object({ ...PageQuery, type: Type.Optional(Type.
 export const Event = Type.Object({
   id: Type.Integer(),
   type: Type.String(),
-  model: Type.Union([Type.String(), Type.Null()]),
+  model: Nullable(Type.String()),
   data: Type.Record(Type.String(), Type.Unknown()),
-  actor: Type.Union([Type.Object({ keyId: Type.String(), name: Type.Union([Type.String(), Type.Null()]) }), Type.Null()]),
+  actor: Type.Union([Type.Object({ keyId: Type.String(), name: Nullable(Type.String()) }), Type.Null()]),
   createdAt: Timestamp,
 });

@@ -30,6 +30,7 @@ export function createRegistryViews(repo: RegistryRepository) {
   }
 
   function versionView(model: ModelRow, row: VersionRow): Version {
+    const details = repo.versionDetails(row.id);
     return {
       model: model.name,
       version: row.version,
@@ -39,10 +40,10 @@ export function createRegistryViews(repo: RegistryRepository) {
       runId: row.runId,
       gitCommit: row.gitCommit,
       parentVersion: row.parentVersion,
-      tags: repo.versionTags(row.id),
-      params: repo.versionParams(row.id),
-      metrics: repo.latestMetrics(row.id),
-      aliases: repo.aliasesOfModel(model.id).filter((a) => a.version === row.version).map((a) => a.alias),
+      tags: details.tags,
+      params: details.params,
+      metrics: details.metrics,
+      aliases: details.aliases,
       createdBy: row.createdBy,
       createdAt: row.createdAt,
       updatedAt: row.updatedAt,

@@ -124,6 +124,34 @@ describe('versions, metrics, aliases, events', () => {
   });
 });
 
+describe('alias lookup cache', () => {
+  it('is never stale, even when another process changes the database', async () => {
+    await t.call({ method: 'POST', url: '/api/v1/models', payload: { name: 'cached' } });
+    await t.call({ method: 'POST', url: '/api/v1/models/cached/versions', payload: { features, metrics: { auc: 0.5 } } });
+    await t.call({ method: 'POST', url: '/api/v1/models/cached/versions', payload: { features } });
+    await t.call({ method: 'PUT', url: '/api/v1/models/cached/aliases/prod', payload: { version: 1 } });
+    const get = async () => (await t.call({ method: 'GET', url: '/api/v1/models/cached/aliases/prod' })).json();
+    expect((await get()).metrics).toEqual({ auc: 0.5 });
+
+    await t.call({ method: 'POST', url: '/api/v1/models/cached/versions/1/metrics', payload: { metrics: [{ key: 'auc', value: 0.6, step: 1 }] } });
+    expect((await get()).metrics).toEqual({ auc: 0.6 });
+    await t.call({ method: 'PATCH', url: '/api/v1/models/cached/versions/1', payload: { tags: { checked: 'yes' } } });
+    expect((await get()).tags).toEqual({ checked: 'yes' });
+
+    // A second connection to the same file stands in for another API process or a worker.
+    const { default: Database } = await import('better-sqlite3');
+    const other = new Database(t.container.config.databasePath);
+    try {
+      other.prepare("update aliases set version_id = (select id from versions where version = 2 and model_id = aliases.model_id) where alias = 'prod'").run();
+      expect((await get()).version).toBe(2);
+      other.prepare("insert into version_tags (version_id, key, value) select id, 'from', 'elsewhere' from versions where version = 2 and model_id = (select id from models where name = 'cached')").run();
+      expect((await get()).tags).toEqual({ from: 'elsewhere' });
+    } finally {
+      other.close();
+    }
+  });
+});
+
 describe('operations', () => {
   it('serves health, readiness, OpenAPI and Swagger UI', async () => {
     expect((await t.call({ method: 'GET', url: '/healthz', token: null })).json()).toEqual({ status: 'ok' });

@@ -44,6 +44,23 @@ describe('building profiles', () => {
     expect(Object.is(x.values[0], -0)).toBe(true);
   });
 
+  it('profiles large Float64Array columns with and without non-finite values like the reference path', () => {
+    const rng = createRng(11);
+    for (const bad of [null, NaN, Infinity, -Infinity]) {
+      const col = rng.normals(20_000);
+      if (bad !== null) for (let i = 0; i < col.length; i += 101) col[i] = bad;
+      col[5] = -0;
+      col[6] = 0;
+      const before = col.slice();
+      const f = buildProfile({ x: col }).features.get('x') as NumericFeatureProfile;
+      const expected = col.filter((v) => Number.isFinite(v)).sort();
+      expect(sameBits(col, before)).toBe(true);
+      expect(f.count).toBe(col.length);
+      expect(f.missing).toBe(col.length - expected.length);
+      expect(sameBits(f.values, expected)).toBe(true);
+    }
+  });
+
   it('counts categorical missing and categories', () => {
     const p = buildProfile({ c: ['a', 'b', null, 'a', '', 1, true] }, { c: 'categorical' });
     const c = p.features.get('c')!;

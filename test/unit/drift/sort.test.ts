@@ -1,13 +1,22 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isSortedFloat64, radixSortFloat64, sortFloat64 } from '../../../src/drift/sort.js';
+import { isSortedFloat64, jsRadixSortFloat64, radixSortFloat64, sortedFiniteCopy, sortFloat64 } from '../../../src/drift/sort.js';
 import { createRng } from '../../helpers/random.js';
 
 /** Bitwise comparison: Object.is separates −0 from +0, which `toEqual` on numbers would not. */
 function expectSameAsBuiltin(input: Float64Array): void {
   const expected = input.slice().sort();
-  // Both the public entry (built-in below 8 192 values) and the radix path at every length.
-  for (const actual of [sortFloat64(input.slice()), radixSortFloat64(input.slice())]) {
+  // The public entry (built-in below 8 192 values), the radix path at every length (wasm), the
+  // plain-JS fallback, and the copying entry the profile build uses (input must stay unchanged).
+  const before = input.slice();
+  const finite = input.every((v) => Number.isFinite(v));
+  const copy = sortedFiniteCopy(input);
+  for (let i = 0; i < input.length; i++) if (!Object.is(input[i], before[i])) throw new Error('sortedFiniteCopy modified its input');
+  if (finite) expect(copy).not.toBeNull();
+  else expect(copy).toBeNull();
+  const results = [sortFloat64(input.slice()), radixSortFloat64(input.slice()), jsRadixSortFloat64(input.slice())];
+  if (copy) results.push(copy);
+  for (const actual of results) {
     expect(actual.length).toBe(expected.length);
     for (let i = 0; i < expected.length; i++) {
       if (!Object.is(actual[i], expected[i])) throw new Error(`index ${i}: ${actual[i]} vs ${expected[i]}`);
@@ -53,6 +62,37 @@ describe('sortFloat64', () => {
     expectSameAsBuiltin(new Float64Array(0));
     expectSameAsBuiltin(Float64Array.of(3));
     expectSameAsBuiltin(Float64Array.of(2, -0, 0, -1));
+  });
+
+  it('matches the built-in sort across sizes and distributions', () => {
+    const sizes = [1, 2, 7, 100, 8191, 8192, 8193, 20_000, 70_001];
+    const gens: Record<string, (n: number) => Float64Array> = {
+      normal: (n) => rng.normals(n, 3, 10),
+      uniform: (n) => Float64Array.from({ length: n }, () => rng.uniform()),
+      negUniform: (n) => Float64Array.from({ length: n }, () => -rng.uniform() * 1e6),
+      heavyTies: (n) => Float64Array.from({ length: n }, () => rng.int(20) - 10),
+      allEqual: (n) => new Float64Array(n).fill(-2.5),
+      allZeroMixedSign: (n) => Float64Array.from({ length: n }, () => (rng.uniform() < 0.5 ? -0 : 0)),
+      exponential: (n) => Float64Array.from({ length: n }, () => -Math.log(1 - rng.uniform())),
+      heavyTail: (n) => Float64Array.from({ length: n }, () => (rng.uniform() < 0.5 ? -1 : 1) / rng.uniform() ** 3),
+      logUniformWide: (n) => Float64Array.from({ length: n }, () => (rng.uniform() < 0.5 ? -1 : 1) * 2 ** (rng.uniform() * 2000 - 1000)),
+      subnormal: (n) => Float64Array.from({ length: n }, () => (rng.uniform() - 0.5) * 1e-310),
+      sorted: (n) => rng.normals(n).sort(),
+      reversed: (n) => rng.normals(n).sort().reverse(),
+      tight: (n) => rng.normals(n).map((v) => 1 + v * 1e-13),
+      withInfinities: (n) => rng.normals(n).map((v, i) => (i % 97 === 0 ? (i % 2 ? Infinity : -Infinity) : v)),
+    };
+    for (const [, gen] of Object.entries(gens)) for (const n of sizes) expectSameAsBuiltin(gen(n));
+  });
+
+  it('sortedFiniteCopy returns null on NaN or ±Infinity at any size', () => {
+    for (const n of [10, 10_000]) {
+      for (const bad of [NaN, Infinity, -Infinity, -NaN]) {
+        const x = rng.normals(n);
+        x[rng.int(n)] = bad;
+        expect(sortedFiniteCopy(x)).toBeNull();
+      }
+    }
   });
 
   it('uses a caller scratch buffer when big enough', () => {
