@@ -40,12 +40,15 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** The real server as `npm start` runs it, with request logging at LOG_LEVEL (default info, as deployed). */
+/**
+ * The real server as `npm start` runs it. LOG_LEVEL defaults to warn here because the peer logs
+ * nothing either; LOG_LEVEL=info measures it with its access log (to /dev/null).
+ */
 async function startServer(): Promise<{ child: ChildProcess; base: string }> {
   const port = await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-    env: { ...process.env, DATA_DIR: dataDir, ADMIN_TOKEN: TOKEN, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: process.env.LOG_LEVEL ?? 'info' },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, DATA_DIR: dataDir, ADMIN_TOKEN: TOKEN, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' },
+    stdio: ['ignore', 'ignore', 'inherit'],
   });
   const base = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 300; i++) {
@@ -66,7 +69,6 @@ async function run(title: string, opts: autocannon.Options): Promise<number> {
 const dataDir = mkdtempSync(join(tmpdir(), 'mlcycle-bench-'));
 const hello = await start('bench/hello-server.ts', {});
 const server = await startServer();
-server.child.stdout!.resume();
 try {
   const headers = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
   const api = `${server.base}/api/v1`;
@@ -75,7 +77,7 @@ try {
   await fetch(`${api}/models/bench/versions`, { method: 'POST', headers, body });
   await fetch(`${api}/models/bench/aliases/production`, { method: 'PUT', headers, body: JSON.stringify({ version: 1 }) });
 
-  console.log(`autocannon: ${connections} connections, ${duration} s each, node ${process.version}`);
+  console.log(`autocannon: ${connections} connections, ${duration} s each, node ${process.version}, server LOG_LEVEL=${process.env.LOG_LEVEL ?? 'warn'}`);
   const helloRps = await run('hello-world (bare Fastify)', { url: `${hello.base}/hello` });
   const aliasRps = await run('GET alias production', { url: `${api}/models/bench/aliases/production`, headers });
   const registerRps = await run('POST version (20 features)', { url: `${api}/models/bench/versions`, method: 'POST', headers, body });

@@ -29,6 +29,9 @@ export async function buildApp(container: Container, options: BuildAppOptions = 
     // Behind a proxy the client's address is in X-Forwarded-For; request ids make logs joinable.
     trustProxy: true,
     requestIdHeader: 'x-request-id',
+    // One access-log line per request (below) instead of Fastify's two: logging was the largest
+    // cost left on the alias lookup path.
+    disableRequestLogging: true,
     ajv: { customOptions: { allErrors: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
@@ -43,6 +46,10 @@ export async function buildApp(container: Container, options: BuildAppOptions = 
   registerAuth(app, container.apiKeys);
   // While draining (server.close() called, so no longer listening), answer in-flight requests
   // with Connection: close so keep-alive sockets end and close() can complete.
+  app.addHook('onResponse', (request, reply, done) => {
+    request.log.info({ method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request');
+    done();
+  });
   app.addHook('onSend', (_request, reply, payload, done) => {
     if (!app.server.listening) reply.header('connection', 'close');
     done(null, payload);
