@@ -1,3 +1,4 @@
+import { createArtifactStore, type ArtifactStore } from '../../src/artifacts/index.js';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
@@ -70,4 +71,18 @@ export async function startS3rver(opts: { bucket?: string } = {}): Promise<S3rve
       rmSync(directory, { recursive: true, force: true });
     },
   };
+}
+
+/** An S3 artifact store pointed at a running s3rver (one place for the connection settings). */
+export function s3StoreFor(s3: S3rverHandle, overrides: { bucket?: string; endpoint?: string; prefix?: string } = {}): ArtifactStore {
+  return createArtifactStore({
+    kind: 's3',
+    endpoint: s3.endpoint,
+    bucket: s3.bucket,
+    region: s3.region,
+    accessKeyId: s3.accessKeyId,
+    secretAccessKey: s3.secretAccessKey,
+    forcePathStyle: true,
+    ...overrides,
+  });
 }

@@ -9,7 +9,7 @@ import {
   createArtifactStore,
   type ArtifactStore,
 } from '../../src/artifacts/index.js';
-import { startS3rver, type S3rverHandle } from '../helpers/s3rver.js';
+import { s3StoreFor, startS3rver, type S3rverHandle } from '../helpers/s3rver.js';
 
 const MiB = 1024 * 1024;
 const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
@@ -221,17 +221,7 @@ describe('s3 adapter (s3rver)', () => {
   afterAll(async () => {
     await s3?.close();
   });
-  const s3Config = (overrides: { bucket?: string; endpoint?: string; prefix?: string } = {}) =>
-    createArtifactStore({
-      kind: 's3',
-      endpoint: s3.endpoint,
-      bucket: s3.bucket,
-      region: s3.region,
-      accessKeyId: s3.accessKeyId,
-      secretAccessKey: s3.secretAccessKey,
-      forcePathStyle: true,
-      ...overrides,
-    });
+  const s3Config = (overrides: { bucket?: string; endpoint?: string; prefix?: string } = {}) => s3StoreFor(s3, overrides);
 
   describeArtifactStoreContract('s3', async () => s3Config({ prefix: 'contract/' }));
 

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createArtifactStore, type ArtifactStore } from '../../src/artifacts/index.js';
-import { startS3rver, type S3rverHandle } from '../helpers/s3rver.js';
+import { s3StoreFor, startS3rver, type S3rverHandle } from '../helpers/s3rver.js';
 
 const MiB = 1024 * 1024;
 const RSS_BUDGET = 100 * 1000 * 1000; // "100 MB" as the issue states it
@@ -153,15 +153,7 @@ describe('artifact streaming keeps memory bounded', () => {
 
   it(`s3 adapter via s3rver: ${S3_BYTES / MiB} MiB put+get`, { timeout: 300_000 }, async () => {
     if (!s3) throw new Error('s3rver did not start');
-    const store = createArtifactStore({
-      kind: 's3',
-      endpoint: s3.endpoint,
-      bucket: s3.bucket,
-      region: s3.region,
-      accessKeyId: s3.accessKeyId,
-      secretAccessKey: s3.secretAccessKey,
-      forcePathStyle: true,
-    });
+    const store = s3StoreFor(s3);
     await proveStreaming(store, S3_BYTES);
   });
 });

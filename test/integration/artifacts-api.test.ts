@@ -1,9 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createArtifactStore } from '../../src/artifacts/index.js';
 import type { ArtifactStore } from '../../src/artifacts/artifact-store.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
-import { startS3rver, type S3rverHandle } from '../helpers/s3rver.js';
+import { s3StoreFor, startS3rver, type S3rverHandle } from '../helpers/s3rver.js';
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
@@ -12,8 +11,7 @@ const adapters: [string, () => Promise<{ store?: ArtifactStore; stop: () => Prom
   ['fs', async () => ({ stop: async () => undefined })],
   ['s3', async () => {
     const s3: S3rverHandle = await startS3rver();
-    const store = createArtifactStore({ kind: 's3', endpoint: s3.endpoint, bucket: s3.bucket, region: 'us-east-1', accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER', forcePathStyle: true });
-    return { store, stop: () => s3.close() };
+    return { store: s3StoreFor(s3), stop: () => s3.close() };
   }],
 ];
 
