@@ -46,10 +46,13 @@ export function createAliasesService(deps: { repo: RegistryRepository; views: Re
 
     /** Resolves an alias (or `latest`, or `v<N>`) to its version. */
     resolve(name: string, alias: string): Version {
-      const model = views.requireModel(name);
       const cacheKey = `${name}\u0000${alias}`;
       const hit = resolved.get(cacheKey);
-      if (hit && hit.modelId === model.id && hit.revision === model.revision) return hit.view;
+      if (hit) {
+        const head = repo.modelRevision(name);
+        if (head && head[0] === hit.modelId && head[1] === hit.revision) return hit.view;
+      }
+      const model = views.requireModel(name);
       const reference = VERSION_REFERENCE.exec(alias);
       let row;
       if (alias === 'latest') row = repo.latestVersion(model.id);

@@ -16,6 +16,8 @@ const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
  */
 export function createRegistryRepository(db: Db) {
   const hot = {
+    // Raw rows: the cache check needs two integers, not a mapped object.
+    modelRevision: db.$client.prepare<[string], [number, number]>('select id, revision from models where name = ?').raw(),
     modelByName: db.$client.prepare<[string], Record<string, unknown>>(
       'select id, name, description, last_version as lastVersion, revision, created_at as createdAt, updated_at as updatedAt from models where name = ?',
     ),
@@ -54,6 +56,10 @@ export function createRegistryRepository(db: Db) {
     },
 
     // --- models
+    /** [id, revision] of a model: what a cached read is validated against. */
+    modelRevision(name: string): [id: number, revision: number] | undefined {
+      return hot.modelRevision.get(name);
+    },
     findModel(name: string): ModelRow | undefined {
       return hot.modelByName.get(name) as ModelRow | undefined;
     },
