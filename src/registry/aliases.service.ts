@@ -34,8 +34,7 @@ export function createAliasesService(deps: { repo: RegistryRepository; views: Re
       return repo.transaction(() => {
         const model = views.requireModel(name);
         const target = views.requireVersion(model, version);
-        const current = repo.findAlias(model.id, alias);
-        const previousVersion = current ? (repo.findVersionById(current.versionId)?.version ?? null) : null;
+        const previousVersion = repo.findAliasTarget(model.id, alias)?.version ?? null;
         if (previousVersion !== version) {
           repo.upsertAlias(model.id, alias, target.id, now().toISOString());
           events.record({ type: 'alias.moved', model, data: { alias, from: previousVersion, to: version }, actor });
@@ -69,9 +68,9 @@ export function createAliasesService(deps: { repo: RegistryRepository; views: Re
       assertSettable(alias);
       repo.transaction(() => {
         const model = views.requireModel(name);
-        const current = repo.findAlias(model.id, alias);
+        const current = repo.findAliasTarget(model.id, alias);
         if (!current) throw new AppError('ALIAS_NOT_FOUND', `model "${name}" has no alias "${alias}"`);
-        const from = repo.findVersionById(current.versionId)?.version ?? null;
+        const from = current.version;
         repo.deleteAlias(model.id, alias);
         events.record({ type: 'alias.deleted', model, data: { alias, from }, actor });
       });

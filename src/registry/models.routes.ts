@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { ModelParams, Page, responses } from '../http/schemas.js';
 import type { ModelsService } from './models.service.js';
-import { CreateModelBody, Event, EventsQuery, ListModelsQuery, Model, PatchModelBody } from './registry.schemas.js';
+import { CreateModelBody, Event, EventsQuery, ListModelsQuery, Model, PatchBody } from './registry.schemas.js';
 
 const tags = ['models'];
 
@@ -28,7 +28,7 @@ export function modelsRoutes(models: ModelsService): FastifyPluginAsyncTypebox {
 
     app.patch('/models/:name', {
       config: { scope: 'models:write' },
-      schema: { operationId: 'updateModel', tags, summary: 'Update description and/or replace tags', params: ModelParams, body: PatchModelBody, response: responses({ 200: Model }) },
+      schema: { operationId: 'updateModel', tags, summary: 'Update description and/or replace tags', params: ModelParams, body: PatchBody, response: responses({ 200: Model }) },
     }, async (req) => models.update(req.params.name, req.body, req.actor));
 
     app.get('/models/:name/events', {

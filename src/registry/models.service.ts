@@ -4,7 +4,7 @@ import type { EventsService } from '../events/events.service.js';
 import { AppError } from '../http/errors.js';
 import { decodeCursor, toPage } from '../http/pagination.js';
 import type { RegistryRepository } from './registry.repository.js';
-import type { CreateModelBody, ListModelsQuery, Model, PatchModelBody } from './registry.schemas.js';
+import type { CreateModelBody, ListModelsQuery, Model, PatchBody } from './registry.schemas.js';
 import type { RegistryViews } from './views.js';
 
 function isUniqueViolation(error: unknown): boolean {
@@ -58,7 +58,7 @@ export function createModelsService(deps: {
       return events.listForModel(views.requireModel(name).id, query);
     },
 
-    update(name: string, patch: PatchModelBody, actor: Actor | undefined): Model {
+    update(name: string, patch: PatchBody, actor: Actor | undefined): Model {
       const row = repo.transaction(() => {
         const model = views.requireModel(name);
         const changes: Record<string, unknown> = { updatedAt: now().toISOString() };

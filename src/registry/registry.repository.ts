@@ -25,7 +25,6 @@ export function createRegistryRepository(db: Db) {
       `select id, model_id as modelId, version, description, features, artifact_uri as artifactUri, run_id as runId, git_commit as gitCommit,
               parent_version as parentVersion, created_by as createdBy, created_at as createdAt, updated_at as updatedAt from versions where id = ?`,
     ),
-    aliasTarget: db.$client.prepare<[number, string], { versionId: number }>('select version_id as versionId from aliases where model_id = ? and alias = ?'),
     // Everything a version view adds (metrics: the latest point per key, by step then newest row) to the row, in one statement rather than four round trips.
     versionDetails: db.$client.prepare<[{ id: number }], { tags: string; params: string; metrics: string; aliases: string }>(
       `select
@@ -172,9 +171,6 @@ export function createRegistryRepository(db: Db) {
     versionDetails(versionId: number): { tags: Record<string, string>; params: Record<string, string>; metrics: Record<string, number>; aliases: string[] } {
       const row = hot.versionDetails.get({ id: versionId })!;
       return { tags: JSON.parse(row.tags), params: JSON.parse(row.params), metrics: JSON.parse(row.metrics), aliases: JSON.parse(row.aliases) };
-    },
-    findAlias(modelId: number, alias: string): { versionId: number } | undefined {
-      return hot.aliasTarget.get(modelId, alias);
     },
     upsertAlias(modelId: number, alias: string, versionId: number, at: string): void {
       db.insert(aliases)

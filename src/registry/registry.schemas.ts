@@ -19,11 +19,12 @@ export const CreateModelBody = Type.Object(
 );
 export type CreateModelBody = Static<typeof CreateModelBody>;
 
-export const PatchModelBody = Type.Object(
+/** The editable fields of a model or a version: description (null clears it) and tags (replaced whole). */
+export const PatchBody = Type.Object(
   { description: Type.Optional(Type.Union([Description, Type.Null()])), tags: Type.Optional(Tags) },
   { additionalProperties: false, minProperties: 1 },
 );
-export type PatchModelBody = Static<typeof PatchModelBody>;
+export type PatchBody = Static<typeof PatchBody>;
 
 export const ListModelsQuery = Type.Object(
   {
@@ -62,12 +63,6 @@ export const CreateVersionBody = Type.Object(
   { additionalProperties: false },
 );
 export type CreateVersionBody = Static<typeof CreateVersionBody>;
-
-export const PatchVersionBody = Type.Object(
-  { description: Type.Optional(Type.Union([Description, Type.Null()])), tags: Type.Optional(Tags) },
-  { additionalProperties: false, minProperties: 1 },
-);
-export type PatchVersionBody = Static<typeof PatchVersionBody>;
 
 export const Version = Type.Object({
   model: Type.String(),

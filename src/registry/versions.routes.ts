@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { ModelParams, Page, PageQuery, responses, VersionParams } from '../http/schemas.js';
-import { CreateVersionBody, ListMetricsQuery, LogMetricsBody, Metric, PatchVersionBody, Version } from './registry.schemas.js';
+import { CreateVersionBody, ListMetricsQuery, LogMetricsBody, Metric, PatchBody, Version } from './registry.schemas.js';
 import type { VersionsService } from './versions.service.js';
 
 const tags = ['versions'];
@@ -33,7 +33,7 @@ export function versionsRoutes(versions: VersionsService): FastifyPluginAsyncTyp
 
     app.patch('/models/:name/versions/:version', {
       config: { scope: 'models:write' },
-      schema: { operationId: 'updateVersion', tags, params: VersionParams, body: PatchVersionBody, response: responses({ 200: Version }) },
+      schema: { operationId: 'updateVersion', tags, params: VersionParams, body: PatchBody, response: responses({ 200: Version }) },
     }, async (req) => versions.update(req.params.name, req.params.version, req.body, req.actor));
 
     app.post('/models/:name/versions/:version/metrics', {

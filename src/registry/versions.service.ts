@@ -4,7 +4,7 @@ import type { EventsService } from '../events/events.service.js';
 import { AppError, invalidField } from '../http/errors.js';
 import { decodeCursor, toPage } from '../http/pagination.js';
 import type { RegistryRepository } from './registry.repository.js';
-import type { CreateVersionBody, LogMetricsBody, PatchVersionBody, Version } from './registry.schemas.js';
+import type { CreateVersionBody, LogMetricsBody, PatchBody, Version } from './registry.schemas.js';
 import type { RegistryViews } from './views.js';
 
 /** Stable JSON (sorted keys) so a retried body hashes the same whatever its key order. */
@@ -83,7 +83,7 @@ export function createVersionsService(deps: { repo: RegistryRepository; views: R
       return { items: page.items.map((r) => views.versionView(model, r)), nextCursor: page.nextCursor };
     },
 
-    update(name: string, version: number, patch: PatchVersionBody, actor: Actor | undefined): Version {
+    update(name: string, version: number, patch: PatchBody, actor: Actor | undefined): Version {
       const { model, id } = repo.transaction(() => {
         const model = views.requireModel(name);
         const row = views.requireVersion(model, version);
