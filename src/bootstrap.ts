@@ -6,8 +6,8 @@ import type { Container } from './container.js';
  * Ensures an admin key exists. A generated token goes to <DATA_DIR>/admin-token with mode 0600;
  * the log names the file, never the token.
  */
-export function bootstrapAdminKey(container: Container, log: (msg: string) => void): void {
-  const { generatedToken } = container.apiKeys.bootstrapAdmin(container.config.adminToken);
+export async function bootstrapAdminKey(container: Container, log: (msg: string) => void): Promise<void> {
+  const { generatedToken } = await container.apiKeys.bootstrapAdmin(container.config.adminToken);
   if (!generatedToken) return;
   mkdirSync(container.config.dataDir, { recursive: true });
   const file = join(container.config.dataDir, 'admin-token');

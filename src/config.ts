@@ -11,13 +11,18 @@ export interface Config {
   port: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   dataDir: string;
-  databasePath: string;
+  database: DatabaseConfig;
   artifacts: ArtifactStoreConfig;
   adminToken: string | undefined;
   bodyLimitBytes: number;
   shutdownTimeoutMs: number;
   redisUrl: string | undefined;
 }
+
+/** SQLite file (embedded default) or PostgreSQL (DATABASE_URL), with their tuning. */
+export type DatabaseConfig =
+  | { kind: 'sqlite'; path: string; lockTimeoutMs: number }
+  | { kind: 'postgres'; url: string; poolSize: number; statementTimeoutMs: number; connectTimeoutMs: number };
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -28,7 +33,8 @@ export class ConfigError extends Error {
 
 /** Documented in README "Configuration"; keep the two in step. */
 export const ENV_VARS = [
-  'HOST', 'PORT', 'LOG_LEVEL', 'DATA_DIR', 'DATABASE_PATH', 'ARTIFACT_STORE', 'ARTIFACTS_DIR',
+  'HOST', 'PORT', 'LOG_LEVEL', 'DATA_DIR', 'DATABASE_PATH', 'DATABASE_URL', 'DATABASE_POOL_SIZE',
+  'DATABASE_STATEMENT_TIMEOUT_MS', 'DATABASE_CONNECT_TIMEOUT_MS', 'DATABASE_LOCK_TIMEOUT_MS', 'ARTIFACT_STORE', 'ARTIFACTS_DIR',
   'S3_ENDPOINT', 'S3_BUCKET', 'S3_REGION', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY',
   'S3_FORCE_PATH_STYLE', 'S3_PREFIX', 'ADMIN_TOKEN', 'BODY_LIMIT_BYTES', 'SHUTDOWN_TIMEOUT_MS',
   'REDIS_URL',
@@ -108,12 +114,34 @@ export function loadConfig(env: Env = process.env): Config {
     problems.push(`REDIS_URL: expected redis:// or rediss://, got "${redisUrl}"`);
   }
 
+  const databaseUrl = read('DATABASE_URL');
+  let database: DatabaseConfig;
+  if (databaseUrl !== undefined) {
+    if (!/^postgres(ql)?:\/\/[^\s]+$/.test(databaseUrl)) {
+      // Never echo the value: it may carry a password.
+      problems.push('DATABASE_URL: expected a postgres:// or postgresql:// URL');
+    }
+    database = {
+      kind: 'postgres',
+      url: databaseUrl,
+      poolSize: integer('DATABASE_POOL_SIZE', 10, 1, 1000),
+      statementTimeoutMs: integer('DATABASE_STATEMENT_TIMEOUT_MS', 30_000, 100, 3_600_000),
+      connectTimeoutMs: integer('DATABASE_CONNECT_TIMEOUT_MS', 30_000, 0, 3_600_000),
+    };
+  } else {
+    database = {
+      kind: 'sqlite',
+      path: resolve(read('DATABASE_PATH') ?? join(dataDir, 'mlcycle.db')),
+      lockTimeoutMs: integer('DATABASE_LOCK_TIMEOUT_MS', 5_000, 0, 600_000),
+    };
+  }
+
   const config: Config = {
     host: read('HOST') ?? '127.0.0.1',
     port: integer('PORT', 8080, 0, 65535),
     logLevel: oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
     dataDir,
-    databasePath: resolve(read('DATABASE_PATH') ?? join(dataDir, 'mlcycle.db')),
+    database,
     artifacts,
     adminToken,
     bodyLimitBytes: integer('BODY_LIMIT_BYTES', 16 * 1024 * 1024, 1024, 1024 * 1024 * 1024),

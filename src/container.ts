@@ -3,7 +3,7 @@ import type { ArtifactStore } from './artifacts/artifact-store.js';
 import { createApiKeysRepository } from './auth/api-keys.repository.js';
 import { createApiKeysService } from './auth/api-keys.service.js';
 import type { Config } from './config.js';
-import { openDatabase, pingDatabase, type DatabaseHandle } from './db/client.js';
+import { openDatabase, type Database } from './db/client.js';
 import { createEventsRepository } from './events/events.repository.js';
 import { createEventsService } from './events/events.service.js';
 import { createAliasesService } from './registry/aliases.service.js';
@@ -13,15 +13,21 @@ import { createRegistryRepository } from './registry/registry.repository.js';
 import { createVersionsService } from './registry/versions.service.js';
 import { createRegistryViews } from './registry/views.js';
 
+export interface ContainerOverrides {
+  store?: ArtifactStore;
+  now?: () => Date;
+  log?: (message: string) => void;
+}
+
 /** Wires the database, the stores and the services once; the API and the workers share it. */
-export function createContainer(config: Config, overrides: { store?: ArtifactStore; now?: () => Date } = {}) {
-  const database: DatabaseHandle = openDatabase(config.databasePath);
+export async function createContainer(config: Config, overrides: ContainerOverrides = {}) {
+  const database: Database = await openDatabase(config.database, overrides.log);
   const store = overrides.store ?? createArtifactStore(config.artifacts);
   const now = overrides.now;
 
-  const events = createEventsService({ repo: createEventsRepository(database.db), now });
-  const apiKeys = createApiKeysService({ repo: createApiKeysRepository(database.db), events, now });
-  const repo = createRegistryRepository(database.db);
+  const events = createEventsService({ repo: createEventsRepository(database), now });
+  const apiKeys = createApiKeysService({ repo: createApiKeysRepository(database), events, now });
+  const repo = createRegistryRepository(database);
   const views = createRegistryViews(repo);
 
   return {
@@ -35,12 +41,12 @@ export function createContainer(config: Config, overrides: { store?: ArtifactSto
     aliases: createAliasesService({ repo, views, events, now }),
     artifacts: createArtifactsService({ repo, views, events, store, now }),
     readiness: {
-      database: () => pingDatabase(database),
+      database: () => database.ping(),
       artifactStore: () => store.ping(),
     },
     async close(): Promise<void> {
-      database.close();
+      await database.close();
     },
   };
 }
-export type Container = ReturnType<typeof createContainer>;
+export type Container = Awaited<ReturnType<typeof createContainer>>;

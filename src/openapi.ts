@@ -10,7 +10,7 @@ export const OPENAPI_PATH = join(process.cwd(), 'openapi', 'openapi.json');
 /** The OpenAPI document exactly as committed: generated from the route schemas of a throwaway app. */
 export async function generateOpenApiDocument(): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'mlcycle-openapi-'));
-  const container = createContainer(loadConfig({ DATA_DIR: dir }));
+  const container = await createContainer(loadConfig({ DATA_DIR: dir }));
   try {
     const app = await buildApp(container);
     await app.ready();

@@ -2,6 +2,7 @@ import { buildApp } from './app.js';
 import { bootstrapAdminKey } from './bootstrap.js';
 import { ConfigError, loadConfig } from './config.js';
 import { createContainer } from './container.js';
+import { DatabaseConnectError } from './db/postgres.js';
 
 /** config → container → app → listen; SIGTERM/SIGINT stop accepting, finish in-flight requests, close the database. */
 async function main(): Promise<void> {
@@ -15,9 +16,18 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const container = createContainer(config);
+  let container;
+  try {
+    container = await createContainer(config, { log: (msg) => process.stderr.write(`mlcycle: ${msg}\n`) });
+  } catch (error) {
+    if (error instanceof DatabaseConnectError) {
+      process.stderr.write(`mlcycle: ${error.message}\n`);
+      process.exit(69); // EX_UNAVAILABLE
+    }
+    throw error;
+  }
   const app = await buildApp(container, { logger: { level: config.logLevel } });
-  bootstrapAdminKey(container, (msg) => app.log.warn(msg));
+  await bootstrapAdminKey(container, (msg) => app.log.warn(msg));
 
   let stopping = false;
   const shutdown = async (signal: string) => {

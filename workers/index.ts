@@ -8,7 +8,7 @@ import { createContainer } from '../src/container.js';
  * exits, so a deployment that already runs it fails loudly on bad config rather than idling.
  */
 try {
-  const container = createContainer(loadConfig());
+  const container = await createContainer(loadConfig());
   process.stdout.write('mlcycle worker: configuration and database OK; no job processors are defined yet, exiting\n');
   await container.close();
 } catch (error) {

@@ -1,43 +1,59 @@
-import { and, desc, eq, isNull, lt } from 'drizzle-orm';
-import type { Db } from '../db/client.js';
-import { apiKeys } from '../db/schema.js';
+import { and, desc, eq, isNull, lt, sql } from 'drizzle-orm';
+import type { Database, Tables } from '../db/client.js';
+import type { SqliteDatabase } from '../db/sqlite.js';
 
-export type ApiKeyRow = typeof apiKeys.$inferSelect;
+export type ApiKeyRow = Tables['apiKeys']['$inferSelect'];
 
-export function createApiKeysRepository(db: Db) {
-  // Every authenticated request runs this lookup: a prepared statement, not a rebuilt query.
-  const activeByHash = db.$client.prepare<[string], Record<string, unknown>>(
-    `select id, name, token_hash as tokenHash, token_prefix as tokenPrefix, scopes, created_at as createdAt,
-            last_used_at as lastUsedAt, revoked_at as revokedAt from api_keys where token_hash = ? and revoked_at is null`,
-  );
+const ACTIVE_BY_HASH = `select id, name, token_hash as "tokenHash", token_prefix as "tokenPrefix", scopes, created_at as "createdAt",
+  last_used_at as "lastUsedAt", revoked_at as "revokedAt" from api_keys where token_hash = $1 and revoked_at is null`;
+
+export function createApiKeysRepository(database: Database) {
+  const { apiKeys } = database.tables;
+  const db = () => database.db();
+  // Every authenticated request runs this lookup: on SQLite a prepared statement on the reader
+  // connection, not a rebuilt query.
+  const activeByHash = (() => {
+    if (database.dialect === 'sqlite') {
+      const { writer, reader } = (database as SqliteDatabase).connections;
+      const [onWriter, onReader] = [writer, reader].map((c) => c.prepare<[string], Record<string, unknown>>(ACTIVE_BY_HASH.replace('$1', '?')));
+      return async (hash: string) => (database.inTransaction() ? onWriter! : onReader!).get(hash);
+    }
+    const [before, after] = ACTIVE_BY_HASH.split('$1');
+    return async (hash: string) => (await database.rows<Record<string, unknown>>(sql`${sql.raw(before!)}${hash}${sql.raw(after!)}`))[0];
+  })();
+
   return {
-    insert(row: typeof apiKeys.$inferInsert): ApiKeyRow {
-      return db.insert(apiKeys).values(row).returning().get();
+    transaction: <R>(fn: () => Promise<R>): Promise<R> => database.transaction(fn),
+    async insert(row: Tables['apiKeys']['$inferInsert']): Promise<ApiKeyRow> {
+      const [inserted] = await db().insert(apiKeys).values(row).returning();
+      return inserted!;
     },
-    findActiveByHash(tokenHash: string): ApiKeyRow | undefined {
-      const row = activeByHash.get(tokenHash);
-      return row ? ({ ...row, scopes: JSON.parse(row.scopes as string) } as ApiKeyRow) : undefined;
+    async findActiveByHash(tokenHash: string): Promise<ApiKeyRow | undefined> {
+      const row = await activeByHash(tokenHash);
+      return row ? ({ ...row, scopes: typeof row.scopes === 'string' ? JSON.parse(row.scopes) : row.scopes } as ApiKeyRow) : undefined;
     },
-    findById(id: string): ApiKeyRow | undefined {
-      return db.select().from(apiKeys).where(eq(apiKeys.id, id)).get();
+    async findById(id: string): Promise<ApiKeyRow | undefined> {
+      const [row] = await db().select().from(apiKeys).where(eq(apiKeys.id, id));
+      return row;
     },
-    listActive(limit: number, afterId?: string): ApiKeyRow[] {
+    listActive(limit: number, afterId?: string): Promise<ApiKeyRow[]> {
       const conditions = [isNull(apiKeys.revokedAt), afterId ? lt(apiKeys.id, afterId) : undefined];
-      return db.select().from(apiKeys).where(and(...conditions)).orderBy(desc(apiKeys.id)).limit(limit).all();
-    },
-    countActiveAdmins(): number {
-      return db
+      return db()
         .select()
         .from(apiKeys)
-        .where(isNull(apiKeys.revokedAt))
-        .all()
-        .filter((k) => k.scopes.includes('admin')).length;
+        .where(and(...conditions))
+        .orderBy(desc(apiKeys.id))
+        .limit(limit);
     },
-    revoke(id: string, at: string): void {
-      db.update(apiKeys).set({ revokedAt: at }).where(eq(apiKeys.id, id)).run();
+    async countActiveAdmins(): Promise<number> {
+      const rows = await db().select().from(apiKeys).where(isNull(apiKeys.revokedAt));
+      return rows.filter((k) => k.scopes.includes('admin')).length;
     },
-    touch(id: string, at: string): void {
-      db.update(apiKeys).set({ lastUsedAt: at }).where(eq(apiKeys.id, id)).run();
+    async revoke(id: string, at: string): Promise<void> {
+      await db().update(apiKeys).set({ revokedAt: at }).where(eq(apiKeys.id, id));
+    },
+    async touch(id: string, at: string): Promise<void> {
+      await db().update(apiKeys).set({ lastUsedAt: at }).where(eq(apiKeys.id, id));
     },
   };
 }

@@ -27,7 +27,7 @@ export function apiKeysRoutes(apiKeys: ApiKeysService): FastifyPluginAsyncTypebo
     app.post('/api-keys', {
       config: { scope: 'admin' },
       schema: { operationId: 'createApiKey', tags, summary: 'Create an API key; the token is in this response only', body: CreateApiKeyBody, response: responses({ 201: CreatedApiKey }) },
-    }, async (req, reply) => reply.status(201).send(apiKeys.create(req.body, req.actor)));
+    }, async (req, reply) => reply.status(201).send(await apiKeys.create(req.body, req.actor)));
 
     app.get('/api-keys', {
       config: { scope: 'admin' },
@@ -38,7 +38,7 @@ export function apiKeysRoutes(apiKeys: ApiKeysService): FastifyPluginAsyncTypebo
       config: { scope: 'admin' },
       schema: { operationId: 'revokeApiKey', tags, params: Type.Object({ id: Type.String({ maxLength: 64 }) }, { additionalProperties: false }), response: responses({ 204: Type.Null() }) },
     }, async (req, reply) => {
-      apiKeys.revoke(req.params.id, req.actor);
+      await apiKeys.revoke(req.params.id, req.actor);
       return reply.status(204).send(null);
     });
   };

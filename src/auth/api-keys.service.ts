@@ -53,7 +53,7 @@ export function createApiKeysService(deps: { repo: ApiKeysRepository; events: Ev
   const lastTouched = new Map<string, number>();
   const authCache = new Map<string, { actor: Actor; expires: number }>();
 
-  function insertKey(name: string, scopes: string[], token: string): ApiKeyRow {
+  function insertKey(name: string, scopes: string[], token: string): Promise<ApiKeyRow> {
     return repo.insert({
       id: randomUUID(),
       name,
@@ -65,19 +65,20 @@ export function createApiKeysService(deps: { repo: ApiKeysRepository; events: Ev
 
   return {
     /** Resolves a bearer token to its key; undefined when unknown or revoked. */
-    authenticate(token: string): Actor | undefined {
+    async authenticate(token: string): Promise<Actor | undefined> {
       const hash = hashToken(token);
       const t = now().getTime();
       const cached = authCache.get(hash);
       if (cached && cached.expires > t) return cached.actor;
-      const row = repo.findActiveByHash(hash);
+      const row = await repo.findActiveByHash(hash);
       if (!row) {
         authCache.delete(hash);
         return undefined;
       }
       if ((lastTouched.get(row.id) ?? 0) + TOUCH_INTERVAL_MS < t) {
         lastTouched.set(row.id, t);
-        repo.touch(row.id, new Date(t).toISOString());
+        // Advisory, so not awaited by the request; its own small transaction (writes need one).
+        void repo.transaction(() => repo.touch(row.id, new Date(t).toISOString())).catch(() => undefined);
       }
       const actor = { keyId: row.id, name: row.name, scopes: row.scopes };
       if (authCache.size >= AUTH_CACHE_MAX) authCache.clear();
@@ -85,42 +86,49 @@ export function createApiKeysService(deps: { repo: ApiKeysRepository; events: Ev
       return actor;
     },
 
-    create(input: { name: string; scopes: Scope[] }, actor: Actor | undefined): ApiKeyView & { token: string } {
+    async create(input: { name: string; scopes: Scope[] }, actor: Actor | undefined): Promise<ApiKeyView & { token: string }> {
       const token = generateToken();
-      const row = insertKey(input.name, [...new Set(input.scopes)], token);
-      events.record({ type: 'api_key.created', data: { id: row.id, name: row.name, scopes: row.scopes }, actor });
+      const row = await repo.transaction(async () => {
+        const inserted = await insertKey(input.name, [...new Set(input.scopes)], token);
+        await events.record({ type: 'api_key.created', data: { id: inserted.id, name: inserted.name, scopes: inserted.scopes }, actor });
+        return inserted;
+      });
       return { ...view(row), token };
     },
 
-    list(limit: number, cursor?: string) {
+    async list(limit: number, cursor?: string) {
       const after = decodeCursor<string>(cursor, 'string');
-      return toPage(repo.listActive(limit + 1, after).map(view), limit, (k) => k.id);
+      return toPage((await repo.listActive(limit + 1, after)).map(view), limit, (k) => k.id);
     },
 
-    revoke(id: string, actor: Actor | undefined): void {
-      const row = repo.findById(id);
+    async revoke(id: string, actor: Actor | undefined): Promise<void> {
+      await repo.transaction(async () => {
+      const row = await repo.findById(id);
       if (!row || row.revokedAt) throw new AppError('API_KEY_NOT_FOUND', `no active API key ${id}`);
-      if (row.scopes.includes('admin') && repo.countActiveAdmins() <= 1) {
+      if (row.scopes.includes('admin') && await repo.countActiveAdmins() <= 1) {
         throw new AppError('LAST_ADMIN_KEY', 'revoking this key would leave no admin key; create another first');
       }
-      repo.revoke(id, now().toISOString());
+      await repo.revoke(id, now().toISOString());
+      await events.record({ type: 'api_key.revoked', data: { id, name: row.name }, actor });
+      });
       for (const [hash, entry] of authCache) if (entry.actor.keyId === id) authCache.delete(hash);
-      events.record({ type: 'api_key.revoked', data: { id, name: row.name }, actor });
     },
 
     /**
      * The first admin key: ADMIN_TOKEN when given (registered idempotently), otherwise a token
      * generated once when no admin key exists. Returns the token only when it was generated.
      */
-    bootstrapAdmin(adminToken: string | undefined): { generatedToken?: string } {
-      if (adminToken !== undefined) {
-        if (!repo.findActiveByHash(hashToken(adminToken))) insertKey('bootstrap-admin', ['admin'], adminToken);
-        return {};
-      }
-      if (repo.countActiveAdmins() > 0) return {};
-      const token = generateToken();
-      insertKey('bootstrap-admin', ['admin'], token);
-      return { generatedToken: token };
+    async bootstrapAdmin(adminToken: string | undefined): Promise<{ generatedToken?: string }> {
+      return repo.transaction(async () => {
+        if (adminToken !== undefined) {
+          if (!(await repo.findActiveByHash(hashToken(adminToken)))) await insertKey('bootstrap-admin', ['admin'], adminToken);
+          return {};
+        }
+        if ((await repo.countActiveAdmins()) > 0) return {};
+        const token = generateToken();
+        await insertKey('bootstrap-admin', ['admin'], token);
+        return { generatedToken: token };
+      });
     },
   };
 }

@@ -1,39 +1,23 @@
-import { mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import Database from 'better-sqlite3';
-import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
-import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
-import * as schema from './schema.js';
+import type { DatabaseConfig } from '../config.js';
+import type { Database } from './database.js';
+import { openPostgres } from './postgres.js';
+import { openSqlite } from './sqlite.js';
 
-export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
-
-export interface DatabaseHandle {
-  db: Db;
-  sqlite: Database.Database;
-  close(): void;
-}
-
-const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'migrations');
+export type { Database, Db, Dialect, Tables } from './database.js';
 
 /**
- * Opens the SQLite file in WAL mode (readers never block the writer) with a busy timeout (a
- * second process — a worker — waits for the write lock instead of failing), enforces foreign
- * keys, and applies the committed migrations.
+ * Opens the configured database and applies its migrations: SQLite (the embedded default) or
+ * PostgreSQL when DATABASE_URL is set. Everything above this line is dialect-neutral.
  */
-export function openDatabase(path: string): DatabaseHandle {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-  const sqlite = new Database(path);
-  sqlite.pragma('journal_mode = WAL');
-  sqlite.pragma('busy_timeout = 5000');
-  sqlite.pragma('foreign_keys = ON');
-  sqlite.pragma('synchronous = NORMAL');
-  const db = drizzle(sqlite, { schema });
-  migrate(db, { migrationsFolder: MIGRATIONS_DIR });
-  return { db, sqlite, close: () => sqlite.close() };
-}
-
-/** Cheap liveness query for /readyz. */
-export function pingDatabase(handle: DatabaseHandle): void {
-  handle.sqlite.prepare('select 1').get();
+export async function openDatabase(config: DatabaseConfig, log?: (message: string) => void): Promise<Database> {
+  if (config.kind === 'postgres') {
+    return openPostgres({
+      url: config.url,
+      poolSize: config.poolSize,
+      statementTimeoutMs: config.statementTimeoutMs,
+      connectTimeoutMs: config.connectTimeoutMs,
+      ...(log ? { log } : {}),
+    });
+  }
+  return openSqlite(config.path, { lockTimeoutMs: config.lockTimeoutMs });
 }

@@ -1,22 +1,22 @@
 import { and, desc, eq, lt } from 'drizzle-orm';
-import type { Db } from '../db/client.js';
-import { events } from '../db/schema.js';
+import type { Database, Tables } from '../db/client.js';
 
-export type EventRow = typeof events.$inferSelect;
+export type EventRow = Tables['events']['$inferSelect'];
 
-export function createEventsRepository(db: Db) {
+export function createEventsRepository(database: Database) {
+  const { events } = database.tables;
   return {
-    insert(row: typeof events.$inferInsert): void {
-      db.insert(events).values(row).run();
+    async insert(row: Tables['events']['$inferInsert']): Promise<void> {
+      await database.db().insert(events).values(row);
     },
-    listForModel(modelId: number, limit: number, beforeId?: number, type?: string): EventRow[] {
-      return db
+    listForModel(modelId: number, limit: number, beforeId?: number, type?: string): Promise<EventRow[]> {
+      return database
+        .db()
         .select()
         .from(events)
         .where(and(eq(events.modelId, modelId), beforeId ? lt(events.id, beforeId) : undefined, type ? eq(events.type, type) : undefined))
         .orderBy(desc(events.id))
-        .limit(limit)
-        .all();
+        .limit(limit);
     },
   };
 }

@@ -19,14 +19,14 @@ export interface EventView {
 }
 
 /**
- * The audit log. `record` is synchronous so services call it inside the same SQLite transaction
- * as the change it describes: an event exists exactly when its change does.
+ * The audit log. Services call `record` inside the transaction of the change it describes: an
+ * event exists exactly when its change does.
  */
 export function createEventsService(deps: { repo: EventsRepository; now?: () => Date }) {
   const now = deps.now ?? (() => new Date());
   return {
-    record(event: RecordEvent): void {
-      deps.repo.insert({
+    async record(event: RecordEvent): Promise<void> {
+      await deps.repo.insert({
         type: event.type,
         modelId: event.model?.id ?? null,
         modelName: event.model?.name ?? null,
@@ -36,9 +36,9 @@ export function createEventsService(deps: { repo: EventsRepository; now?: () => 
         createdAt: now().toISOString(),
       });
     },
-    listForModel(modelId: number, query: { limit: number; cursor?: string; type?: string }) {
+    async listForModel(modelId: number, query: { limit: number; cursor?: string; type?: string }) {
       const before = decodeCursor<number>(query.cursor, 'number');
-      const rows = deps.repo.listForModel(modelId, query.limit + 1, before, query.type);
+      const rows = await deps.repo.listForModel(modelId, query.limit + 1, before, query.type);
       const items: EventView[] = rows.map((r) => ({
         id: r.id,
         type: r.type,

@@ -27,20 +27,17 @@ export function registerAuth(app: FastifyInstance, apiKeys: ApiKeysService): voi
   app.addHook('onRoute', (route) => {
     const required = route.config?.scope;
     if (!required) return;
-    const guard: onRequestHookHandler = (request, reply, done) => {
+    const guard: onRequestHookHandler = async (request, reply) => {
       const match = BEARER.exec(request.headers.authorization ?? '');
-      const actor = match ? apiKeys.authenticate(match[1] as string) : undefined;
+      const actor = match ? await apiKeys.authenticate(match[1] as string) : undefined;
       if (!actor) {
         reply.header('www-authenticate', 'Bearer realm="mlcycle"');
-        sendProblem(reply, new AppError('UNAUTHENTICATED', 'send "Authorization: Bearer <api key>"'));
-        return;
+        return sendProblem(reply, new AppError('UNAUTHENTICATED', 'send "Authorization: Bearer <api key>"'));
       }
       if (!hasScope(actor.scopes, required)) {
-        sendProblem(reply, new AppError('FORBIDDEN', `this route needs the "${required}" scope; the key has ${actor.scopes.join(', ')}`));
-        return;
+        return sendProblem(reply, new AppError('FORBIDDEN', `this route needs the "${required}" scope; the key has ${actor.scopes.join(', ')}`));
       }
       request.actor = actor;
-      done();
     };
     const existing = route.onRequest;
     route.onRequest = existing === undefined ? [guard] : [guard, ...(Array.isArray(existing) ? existing : [existing])];

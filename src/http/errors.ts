@@ -26,6 +26,8 @@ export const ERRORS = {
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type' },
   INTERNAL: { status: 500, title: 'Internal server error' },
   NOT_READY: { status: 503, title: 'Service not ready' },
+  DATABASE_UNAVAILABLE: { status: 503, title: 'The database is unavailable' },
+  DATABASE_BUSY: { status: 503, title: 'The database is busy' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;

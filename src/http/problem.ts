@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import { isDatabaseUnavailable } from '../db/errors.js';
 import { AppError, ERRORS, type ErrorCode, type FieldError } from './errors.js';
 import { ajvErrorsToFields } from './validation.js';
 
@@ -20,6 +21,8 @@ export function sendProblem(reply: FastifyReply, error: AppError): FastifyReply 
     code: error.code,
     ...(error.errors ? { errors: error.errors } : {}),
   };
+  // A 503 is temporary by definition: tell clients when to come back.
+  if (error.status === 503) reply.header('retry-after', '1');
   return reply.status(error.status).type('application/problem+json').send(problem);
 }
 
@@ -35,6 +38,7 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
 /** Translates anything thrown into an AppError; unknown errors become an opaque 500. */
 export function toAppError(error: FastifyError | Error): AppError {
   if (error instanceof AppError) return error;
+  if (isDatabaseUnavailable(error)) return new AppError('DATABASE_UNAVAILABLE', 'the database cannot be reached; retry shortly');
   const fastifyError = error as FastifyError;
   if (fastifyError.validation) {
     const fields = ajvErrorsToFields(fastifyError.validation, fastifyError.validationContext);

@@ -22,7 +22,7 @@ export function aliasesRoutes(aliases: AliasesService): FastifyPluginAsyncTypebo
       config: { scope: 'models:write' },
       schema: { operationId: 'deleteAlias', tags, params: AliasParams, response: responses({ 204: Type.Null() }) },
     }, async (req, reply) => {
-      aliases.remove(req.params.name, req.params.alias, req.actor);
+      await aliases.remove(req.params.name, req.params.alias, req.actor);
       return reply.status(204).send(null);
     });
   };

@@ -29,50 +29,50 @@ export function createAliasesService(deps: { repo: RegistryRepository; views: Re
 
   return {
     /** Moves (or creates) an alias; the audit log records from → to in the same transaction. */
-    set(name: string, alias: string, version: number, actor: Actor | undefined) {
+    async set(name: string, alias: string, version: number, actor: Actor | undefined) {
       assertSettable(alias);
-      return repo.transaction(() => {
-        const model = views.requireModel(name);
-        const target = views.requireVersion(model, version);
-        const previousVersion = repo.findAliasTarget(model.id, alias)?.version ?? null;
+      return repo.transaction(async () => {
+        const model = await views.lockModel(name);
+        const target = await views.requireVersion(model, version);
+        const previousVersion = (await repo.findAliasTarget(model.id, alias))?.version ?? null;
         if (previousVersion !== version) {
-          repo.upsertAlias(model.id, alias, target.id, now().toISOString());
-          events.record({ type: 'alias.moved', model, data: { alias, from: previousVersion, to: version }, actor });
+          await repo.upsertAlias(model.id, alias, target.id, now().toISOString());
+          await events.record({ type: 'alias.moved', model, data: { alias, from: previousVersion, to: version }, actor });
         }
         return { alias, version, previousVersion };
       });
     },
 
     /** Resolves an alias (or `latest`, or `v<N>`) to its version. */
-    resolve(name: string, alias: string): Version {
+    async resolve(name: string, alias: string): Promise<Version> {
       const cacheKey = `${name}\u0000${alias}`;
       const hit = resolved.get(cacheKey);
       if (hit) {
-        const head = repo.modelRevision(name);
+        const head = await repo.modelRevision(name);
         if (head && head[0] === hit.modelId && head[1] === hit.revision) return hit.view;
       }
-      const model = views.requireModel(name);
+      const model = await views.requireModel(name);
       const reference = VERSION_REFERENCE.exec(alias);
       let row;
-      if (alias === 'latest') row = repo.latestVersion(model.id);
-      else if (reference) row = repo.findVersion(model.id, Number(reference[1]));
-      else row = repo.findAliasTarget(model.id, alias);
+      if (alias === 'latest') row = await repo.latestVersion(model.id);
+      else if (reference) row = await repo.findVersion(model.id, Number(reference[1]));
+      else row = await repo.findAliasTarget(model.id, alias);
       if (!row) throw new AppError('ALIAS_NOT_FOUND', `model "${name}" has no alias "${alias}"`);
-      const view = views.versionView(model, row);
+      const view = await views.versionView(model, row);
       if (resolved.size >= RESOLVE_CACHE_MAX) resolved.clear();
       resolved.set(cacheKey, { modelId: model.id, revision: model.revision, view });
       return view;
     },
 
-    remove(name: string, alias: string, actor: Actor | undefined): void {
+    async remove(name: string, alias: string, actor: Actor | undefined): Promise<void> {
       assertSettable(alias);
-      repo.transaction(() => {
-        const model = views.requireModel(name);
-        const current = repo.findAliasTarget(model.id, alias);
+      await repo.transaction(async () => {
+        const model = await views.lockModel(name);
+        const current = await repo.findAliasTarget(model.id, alias);
         if (!current) throw new AppError('ALIAS_NOT_FOUND', `model "${name}" has no alias "${alias}"`);
         const from = current.version;
-        repo.deleteAlias(model.id, alias);
-        events.record({ type: 'alias.deleted', model, data: { alias, from }, actor });
+        await repo.deleteAlias(model.id, alias);
+        await events.record({ type: 'alias.deleted', model, data: { alias, from }, actor });
       });
     },
   };

@@ -22,19 +22,19 @@ export function createArtifactsService(deps: { repo: RegistryRepository; views: 
      */
     async upload(name: string, version: number, rawPath: string, body: Readable, contentType: string, actor: Actor | undefined): Promise<Artifact> {
       const path = validateArtifactPath(rawPath);
-      const model = views.requireModel(name);
-      views.requireVersion(model, version);
+      const model = await views.requireModel(name);
+      await views.requireVersion(model, version);
       const storageKey = `models/${model.id}/versions/${version}/${path}`;
       const stored = await store.put(storageKey, body, { contentType });
-      const row = repo.transaction(() => {
+      const row = await repo.transaction(async () => {
         // Re-check: the model may have been deleted while the bytes were streaming.
-        const current = repo.findModel(name);
-        const versionRow = current && current.id === model.id ? repo.findVersion(model.id, version) : undefined;
+        const current = await repo.findModel(name);
+        const versionRow = current && current.id === model.id ? await repo.findVersion(model.id, version) : undefined;
         if (!versionRow) return undefined;
         const createdAt = now().toISOString();
-        repo.upsertArtifact({ versionId: versionRow.id, path, storageKey, size: stored.size, sha256: stored.sha256, contentType, createdAt });
-        events.record({ type: 'artifact.uploaded', model, data: { version, path, size: stored.size, sha256: stored.sha256 }, actor });
-        return repo.findArtifact(versionRow.id, path)!;
+        await repo.upsertArtifact({ versionId: versionRow.id, path, storageKey, size: stored.size, sha256: stored.sha256, contentType, createdAt });
+        await events.record({ type: 'artifact.uploaded', model, data: { version, path, size: stored.size, sha256: stored.sha256 }, actor });
+        return (await repo.findArtifact(versionRow.id, path))!;
       });
       if (!row) {
         await store.delete(storageKey).catch(() => undefined);
@@ -45,9 +45,9 @@ export function createArtifactsService(deps: { repo: RegistryRepository; views: 
 
     async download(name: string, version: number, rawPath: string): Promise<{ artifact: Artifact; body: Readable }> {
       const path = validateArtifactPath(rawPath);
-      const model = views.requireModel(name);
-      const versionRow = views.requireVersion(model, version);
-      const row = repo.findArtifact(versionRow.id, path);
+      const model = await views.requireModel(name);
+      const versionRow = await views.requireVersion(model, version);
+      const row = await repo.findArtifact(versionRow.id, path);
       if (!row) throw new AppError('ARTIFACT_NOT_FOUND', `version ${version} of "${name}" has no artifact "${path}"`);
       try {
         const object = await store.get(row.storageKey);
@@ -58,11 +58,11 @@ export function createArtifactsService(deps: { repo: RegistryRepository; views: 
       }
     },
 
-    list(name: string, version: number, query: { limit: number; cursor?: string }) {
-      const model = views.requireModel(name);
-      const versionRow = views.requireVersion(model, version);
+    async list(name: string, version: number, query: { limit: number; cursor?: string }) {
+      const model = await views.requireModel(name);
+      const versionRow = await views.requireVersion(model, version);
       const after = decodeCursor<string>(query.cursor, 'string');
-      const page = toPage(repo.listArtifacts(versionRow.id, query.limit + 1, after), query.limit, (r) => r.path);
+      const page = toPage(await repo.listArtifacts(versionRow.id, query.limit + 1, after), query.limit, (r) => r.path);
       return { items: page.items.map(view), nextCursor: page.nextCursor };
     },
   };

@@ -11,7 +11,7 @@ export function modelsRoutes(models: ModelsService): FastifyPluginAsyncTypebox {
     app.post('/models', {
       config: { scope: 'models:write' },
       schema: { operationId: 'createModel', tags, summary: 'Create a model', body: CreateModelBody, response: responses({ 201: Model }) },
-    }, async (req, reply) => reply.status(201).send(models.create(req.body, req.actor)));
+    }, async (req, reply) => reply.status(201).send(await models.create(req.body, req.actor)));
 
     app.get('/models', {
       config: { scope: 'read' },

@@ -1,15 +1,12 @@
 import type { Actor } from '../auth/api-keys.service.js';
 import type { ArtifactStore } from '../artifacts/artifact-store.js';
+import { isUniqueViolation } from '../db/errors.js';
 import type { EventsService } from '../events/events.service.js';
 import { AppError } from '../http/errors.js';
 import { decodeCursor, toPage } from '../http/pagination.js';
 import type { RegistryRepository } from './registry.repository.js';
 import type { CreateModelBody, ListModelsQuery, Model, PatchBody } from './registry.schemas.js';
 import type { RegistryViews } from './views.js';
-
-function isUniqueViolation(error: unknown): boolean {
-  return (error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE';
-}
 
 export function createModelsService(deps: {
   repo: RegistryRepository;
@@ -22,13 +19,13 @@ export function createModelsService(deps: {
   const now = deps.now ?? (() => new Date());
 
   return {
-    create(input: CreateModelBody, actor: Actor | undefined): Model {
+    async create(input: CreateModelBody, actor: Actor | undefined): Promise<Model> {
       const at = now().toISOString();
       try {
-        const row = repo.transaction(() => {
-          const model = repo.insertModel({ name: input.name, description: input.description ?? null, createdAt: at, updatedAt: at });
-          repo.setModelTags(model.id, input.tags ?? {});
-          events.record({ type: 'model.created', model, data: { description: model.description, tags: input.tags ?? {} }, actor });
+        const row = await repo.transaction(async () => {
+          const model = await repo.insertModel({ name: input.name, description: input.description ?? null, createdAt: at, updatedAt: at });
+          await repo.setModelTags(model.id, input.tags ?? {});
+          await events.record({ type: 'model.created', model, data: { description: model.description, tags: input.tags ?? {} }, actor });
           return model;
         });
         return views.modelView(row);
@@ -39,45 +36,45 @@ export function createModelsService(deps: {
       }
     },
 
-    get(name: string): Model {
-      return views.modelView(views.requireModel(name));
+    async get(name: string): Promise<Model> {
+      return views.modelView(await views.requireModel(name));
     },
 
-    list(query: ListModelsQuery) {
+    async list(query: ListModelsQuery) {
       const after = decodeCursor<string>(query.cursor, 'string');
       const tags = (query.tag ?? []).map((t): [string, string] => {
         const i = t.indexOf(':');
         return [t.slice(0, i), t.slice(i + 1)];
       });
-      const rows = repo.listModels({ limit: query.limit + 1, after, text: query.q, tags });
+      const rows = await repo.listModels({ limit: query.limit + 1, after, text: query.q, tags });
       const page = toPage(rows, query.limit, (r) => r.name);
-      return { items: views.modelViews(page.items), nextCursor: page.nextCursor };
+      return { items: await views.modelViews(page.items), nextCursor: page.nextCursor };
     },
 
-    events(name: string, query: { limit: number; cursor?: string; type?: string }) {
-      return events.listForModel(views.requireModel(name).id, query);
+    async events(name: string, query: { limit: number; cursor?: string; type?: string }) {
+      return events.listForModel((await views.requireModel(name)).id, query);
     },
 
-    update(name: string, patch: PatchBody, actor: Actor | undefined): Model {
-      const row = repo.transaction(() => {
-        const model = views.requireModel(name);
+    async update(name: string, patch: PatchBody, actor: Actor | undefined): Promise<Model> {
+      const row = await repo.transaction(async () => {
+        const model = await views.lockModel(name);
         const changes: Record<string, unknown> = { updatedAt: now().toISOString() };
         if (patch.description !== undefined) changes.description = patch.description;
-        repo.updateModel(model.id, changes);
-        if (patch.tags !== undefined) repo.setModelTags(model.id, patch.tags);
-        events.record({ type: 'model.updated', model, data: { ...patch }, actor });
-        return repo.findModel(name)!;
+        await repo.updateModel(model.id, changes);
+        if (patch.tags !== undefined) await repo.setModelTags(model.id, patch.tags);
+        await events.record({ type: 'model.updated', model, data: { ...patch }, actor });
+        return (await repo.findModel(name))!;
       });
       return views.modelView(row);
     },
 
     /** Deletes the model and, after the rows are gone, its stored artifacts (best effort). */
     async remove(name: string, actor: Actor | undefined, log: (msg: string, err: unknown) => void): Promise<void> {
-      const keys = repo.transaction(() => {
-        const model = views.requireModel(name);
-        const storageKeys = repo.storageKeysOfModel(model.id);
-        repo.deleteModel(model.id);
-        events.record({ type: 'model.deleted', model, data: { versions: model.lastVersion, artifacts: storageKeys.length }, actor });
+      const keys = await repo.transaction(async () => {
+        const model = await views.lockModel(name);
+        const storageKeys = await repo.storageKeysOfModel(model.id);
+        await repo.deleteModel(model.id);
+        await events.record({ type: 'model.deleted', model, data: { versions: model.lastVersion, artifacts: storageKeys.length }, actor });
         return storageKeys;
       });
       // An orphaned object costs storage, a dangling row would serve 500s: delete rows first.

@@ -1,83 +1,66 @@
 import { and, asc, desc, eq, gt, inArray, lt, or, sql } from 'drizzle-orm';
-import type { Db } from '../db/client.js';
-import { aliases, artifacts, idempotencyKeys, models, modelTags, versionMetrics, versionParams, versions, versionTags } from '../db/schema.js';
+import type { Database, Tables } from '../db/client.js';
+import { createHotReads } from './registry.hot.js';
 
-export type ModelRow = typeof models.$inferSelect;
-export type VersionRow = typeof versions.$inferSelect;
-export type MetricRow = typeof versionMetrics.$inferSelect;
-export type ArtifactRow = typeof artifacts.$inferSelect;
+type T = Tables;
+export type ModelRow = T['models']['$inferSelect'];
+export type VersionRow = T['versions']['$inferSelect'];
+export type MetricRow = T['versionMetrics']['$inferSelect'];
+export type ArtifactRow = T['artifacts']['$inferSelect'];
 
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+/** JSON columns arrive parsed from node-postgres and as text from better-sqlite3. */
+const parseJson = <V>(value: unknown): V => (typeof value === 'string' ? JSON.parse(value) : value) as V;
 
 /**
- * Data access for the registry. Synchronous (better-sqlite3), so it composes inside transactions.
- * The reads behind alias resolution and version views are the service's hot path: they are
- * prepared once as plain statements (drizzle's query builder costs ~0.1 ms per call there).
+ * Data access for the registry, dialect-neutral: every method returns a Promise and runs on the
+ * handle the unit of work says is current, so it composes inside `transaction`. The hot reads
+ * (alias resolution, version views) are dialect-specific prepared statements (registry.hot.ts).
  */
-export function createRegistryRepository(db: Db) {
-  const hot = {
-    // Raw rows: the cache check needs two integers, not a mapped object.
-    modelRevision: db.$client.prepare<[string], [number, number]>('select id, revision from models where name = ?').raw(),
-    modelByName: db.$client.prepare<[string], Record<string, unknown>>(
-      'select id, name, description, last_version as lastVersion, revision, created_at as createdAt, updated_at as updatedAt from models where name = ?',
-    ),
-    versionById: db.$client.prepare<[number], Record<string, unknown>>(
-      `select id, model_id as modelId, version, description, features, artifact_uri as artifactUri, run_id as runId, git_commit as gitCommit,
-              parent_version as parentVersion, created_by as createdBy, created_at as createdAt, updated_at as updatedAt from versions where id = ?`,
-    ),
-    // Everything a version view adds (metrics: the latest point per key, by step then newest row) to the row, in one statement rather than four round trips.
-    versionDetails: db.$client.prepare<[{ id: number }], { tags: string; params: string; metrics: string; aliases: string }>(
-      `select
-         (select json_group_object(key, value) from version_tags where version_id = @id) as tags,
-         (select json_group_object(key, value) from version_params where version_id = @id) as params,
-         (select json_group_object(key, value) from (
-            select key, value, row_number() over (partition by key order by step desc, id desc) as rn
-            from version_metrics where version_id = @id) where rn = 1) as metrics,
-         (select json_group_array(alias) from (select alias from aliases where version_id = @id order by alias)) as aliases`,
-    ),
-    aliasTargetVersion: db.$client.prepare<[number, string], Record<string, unknown>>(
-      `select v.id, v.model_id as modelId, v.version, v.description, v.features, v.artifact_uri as artifactUri, v.run_id as runId,
-              v.git_commit as gitCommit, v.parent_version as parentVersion, v.created_by as createdBy, v.created_at as createdAt,
-              v.updated_at as updatedAt
-         from aliases a join versions v on v.id = a.version_id where a.model_id = ? and a.alias = ?`,
-    ),
-    aliasesOfModel: db.$client.prepare<[number], { alias: string; version: number }>(
-      'select a.alias as alias, v.version as version from aliases a join versions v on v.id = a.version_id where a.model_id = ? order by a.alias',
-    ),
-  };
+export function createRegistryRepository(database: Database) {
+  const { models, modelTags, versions, versionTags, versionParams, versionMetrics, aliases, artifacts, idempotencyKeys } = database.tables;
+  const db = () => database.db();
+  const hot = createHotReads(database);
   const toVersionRow = (row: Record<string, unknown> | undefined): VersionRow | undefined =>
-    row ? ({ ...row, features: JSON.parse(row.features as string) } as VersionRow) : undefined;
+    row ? ({ ...row, features: parseJson(row.features) } as VersionRow) : undefined;
 
   return {
-    transaction<T>(fn: () => T): T {
-      // IMMEDIATE takes the write lock up front: two processes numbering versions queue, never deadlock.
-      return db.transaction(() => fn(), { behavior: 'immediate' });
-    },
+    transaction: <R>(fn: () => Promise<R>): Promise<R> => database.transaction(fn),
 
     // --- models
-    /** [id, revision] of a model: what a cached read is validated against. */
-    modelRevision(name: string): [id: number, revision: number] | undefined {
-      return hot.modelRevision.get(name);
+    modelRevision: (name: string) => hot.modelRevision(name),
+    async findModel(name: string): Promise<ModelRow | undefined> {
+      return (await hot.modelByName(name)) as ModelRow | undefined;
     },
-    findModel(name: string): ModelRow | undefined {
-      return hot.modelByName.get(name) as ModelRow | undefined;
+    /**
+     * The model row, locked until the transaction ends (FOR UPDATE on PostgreSQL): writers of one
+     * model queue on it instead of racing. On SQLite, BEGIN IMMEDIATE already holds the whole
+     * database's write lock, which is stronger.
+     */
+    async lockModel(name: string): Promise<ModelRow | undefined> {
+      if (database.dialect === 'sqlite') return (await hot.modelByName(name)) as ModelRow | undefined;
+      const [row] = await db().select().from(models).where(eq(models.name, name)).for('update');
+      return row;
     },
-    insertModel(row: typeof models.$inferInsert): ModelRow {
-      return db.insert(models).values(row).returning().get();
+    async insertModel(row: T['models']['$inferInsert']): Promise<ModelRow> {
+      const [inserted] = await db().insert(models).values(row).returning();
+      return inserted!;
     },
-    updateModel(id: number, patch: Partial<typeof models.$inferInsert>): void {
-      db.update(models).set(patch).where(eq(models.id, id)).run();
+    async updateModel(id: number, patch: Partial<T['models']['$inferInsert']>): Promise<void> {
+      await db().update(models).set(patch).where(eq(models.id, id));
     },
-    deleteModel(id: number): void {
-      db.delete(models).where(eq(models.id, id)).run();
+    async deleteModel(id: number): Promise<void> {
+      await db().delete(models).where(eq(models.id, id));
     },
-    listModels(q: { limit: number; after?: string; text?: string; tags: [string, string][] }): ModelRow[] {
+    listModels(q: { limit: number; after?: string; text?: string; tags: [string, string][] }): Promise<ModelRow[]> {
+      // SQLite's LIKE ignores ASCII case; PostgreSQL's needs ILIKE for the same search.
+      const like = database.dialect === 'postgres' ? sql.raw('ilike') : sql.raw('like');
       const conditions = [
         q.after !== undefined ? gt(models.name, q.after) : undefined,
         q.text
           ? or(
-              sql`${models.name} like ${`%${escapeLike(q.text)}%`} escape '\\'`,
-              sql`${models.description} like ${`%${escapeLike(q.text)}%`} escape '\\'`,
+              sql`${models.name} ${like} ${`%${escapeLike(q.text)}%`} escape '\\'`,
+              sql`${models.description} ${like} ${`%${escapeLike(q.text)}%`} escape '\\'`,
             )
           : undefined,
         ...q.tags.map(
@@ -85,141 +68,156 @@ export function createRegistryRepository(db: Db) {
             sql`exists (select 1 from ${modelTags} where ${modelTags.modelId} = ${models.id} and ${modelTags.key} = ${k} and ${modelTags.value} = ${v})`,
         ),
       ];
-      return db.select().from(models).where(and(...conditions)).orderBy(asc(models.name)).limit(q.limit).all();
+      return db().select().from(models).where(and(...conditions)).orderBy(asc(models.name)).limit(q.limit);
     },
-    /** Bumps and returns the model's version counter; inside the caller's transaction. */
-    nextVersionNumber(modelId: number): number {
-      const row = db
+    /** Bumps and returns the model's version counter; inside the caller's transaction (the row stays locked until it ends). */
+    async nextVersionNumber(modelId: number): Promise<number> {
+      const [row] = await db()
         .update(models)
         .set({ lastVersion: sql`${models.lastVersion} + 1` })
         .where(eq(models.id, modelId))
-        .returning({ lastVersion: models.lastVersion })
-        .get();
+        .returning({ lastVersion: models.lastVersion });
       return row!.lastVersion;
     },
 
     // --- tags and params (replace-all semantics)
-    modelTags(modelIds: number[]): Map<number, Record<string, string>> {
+    async modelTags(modelIds: number[]): Promise<Map<number, Record<string, string>>> {
       const out = new Map<number, Record<string, string>>(modelIds.map((id) => [id, {}]));
       if (modelIds.length === 0) return out;
-      for (const r of db.select().from(modelTags).where(inArray(modelTags.modelId, modelIds)).all()) out.get(r.modelId)![r.key] = r.value;
+      for (const r of await db().select().from(modelTags).where(inArray(modelTags.modelId, modelIds))) out.get(r.modelId)![r.key] = r.value;
       return out;
     },
-    setModelTags(modelId: number, tags: Record<string, string>): void {
-      db.delete(modelTags).where(eq(modelTags.modelId, modelId)).run();
+    async setModelTags(modelId: number, tags: Record<string, string>): Promise<void> {
+      await db().delete(modelTags).where(eq(modelTags.modelId, modelId));
       const rows = Object.entries(tags).map(([key, value]) => ({ modelId, key, value }));
-      if (rows.length) db.insert(modelTags).values(rows).run();
+      if (rows.length) await db().insert(modelTags).values(rows);
     },
-    setVersionTags(versionId: number, tags: Record<string, string>): void {
-      db.delete(versionTags).where(eq(versionTags.versionId, versionId)).run();
+    async setVersionTags(versionId: number, tags: Record<string, string>): Promise<void> {
+      await db().delete(versionTags).where(eq(versionTags.versionId, versionId));
       const rows = Object.entries(tags).map(([key, value]) => ({ versionId, key, value }));
-      if (rows.length) db.insert(versionTags).values(rows).run();
+      if (rows.length) await db().insert(versionTags).values(rows);
     },
-    insertVersionParams(versionId: number, params: Record<string, string>): void {
+    async insertVersionParams(versionId: number, params: Record<string, string>): Promise<void> {
       const rows = Object.entries(params).map(([key, value]) => ({ versionId, key, value }));
-      if (rows.length) db.insert(versionParams).values(rows).run();
+      if (rows.length) await db().insert(versionParams).values(rows);
     },
 
     // --- versions
-    insertVersion(row: typeof versions.$inferInsert): VersionRow {
-      return db.insert(versions).values(row).returning().get();
+    async insertVersion(row: T['versions']['$inferInsert']): Promise<VersionRow> {
+      const [inserted] = await db().insert(versions).values(row).returning();
+      return inserted!;
     },
-    findVersion(modelId: number, version: number): VersionRow | undefined {
-      return db.select().from(versions).where(and(eq(versions.modelId, modelId), eq(versions.version, version))).get();
+    async findVersion(modelId: number, version: number): Promise<VersionRow | undefined> {
+      const [row] = await db()
+        .select()
+        .from(versions)
+        .where(and(eq(versions.modelId, modelId), eq(versions.version, version)));
+      return row;
     },
-    findVersionById(id: number): VersionRow | undefined {
-      return toVersionRow(hot.versionById.get(id));
+    async findVersionById(id: number): Promise<VersionRow | undefined> {
+      return toVersionRow(await hot.versionById(id));
     },
-    latestVersion(modelId: number): VersionRow | undefined {
-      return db.select().from(versions).where(eq(versions.modelId, modelId)).orderBy(desc(versions.version)).limit(1).get();
+    async latestVersion(modelId: number): Promise<VersionRow | undefined> {
+      const [row] = await db().select().from(versions).where(eq(versions.modelId, modelId)).orderBy(desc(versions.version)).limit(1);
+      return row;
     },
-    listVersions(modelId: number, limit: number, before?: number): VersionRow[] {
-      return db
+    listVersions(modelId: number, limit: number, before?: number): Promise<VersionRow[]> {
+      return db()
         .select()
         .from(versions)
         .where(and(eq(versions.modelId, modelId), before !== undefined ? lt(versions.version, before) : undefined))
         .orderBy(desc(versions.version))
-        .limit(limit)
-        .all();
+        .limit(limit);
     },
-    updateVersion(id: number, patch: Partial<typeof versions.$inferInsert>): void {
-      db.update(versions).set(patch).where(eq(versions.id, id)).run();
+    async updateVersion(id: number, patch: Partial<T['versions']['$inferInsert']>): Promise<void> {
+      await db().update(versions).set(patch).where(eq(versions.id, id));
     },
 
     // --- metrics
-    insertMetrics(rows: (typeof versionMetrics.$inferInsert)[]): void {
-      if (rows.length) db.insert(versionMetrics).values(rows).run();
+    async insertMetrics(rows: T['versionMetrics']['$inferInsert'][]): Promise<void> {
+      if (rows.length) await db().insert(versionMetrics).values(rows);
     },
-    listMetrics(versionId: number, limit: number, afterId?: number, key?: string): MetricRow[] {
-      return db
+    listMetrics(versionId: number, limit: number, afterId?: number, key?: string): Promise<MetricRow[]> {
+      return db()
         .select()
         .from(versionMetrics)
-        .where(and(eq(versionMetrics.versionId, versionId), afterId !== undefined ? gt(versionMetrics.id, afterId) : undefined, key ? eq(versionMetrics.key, key) : undefined))
+        .where(
+          and(
+            eq(versionMetrics.versionId, versionId),
+            afterId !== undefined ? gt(versionMetrics.id, afterId) : undefined,
+            key ? eq(versionMetrics.key, key) : undefined,
+          ),
+        )
         .orderBy(asc(versionMetrics.id))
-        .limit(limit)
-        .all();
+        .limit(limit);
     },
 
     // --- aliases
-    aliasesOfModel(modelId: number): { alias: string; version: number }[] {
-      return hot.aliasesOfModel.all(modelId);
-    },
+    aliasesOfModel: (modelId: number) => hot.aliasesOfModel(modelId),
     /** The version an alias points at, in one join. */
-    findAliasTarget(modelId: number, alias: string): VersionRow | undefined {
-      return toVersionRow(hot.aliasTargetVersion.get(modelId, alias));
+    async findAliasTarget(modelId: number, alias: string): Promise<VersionRow | undefined> {
+      return toVersionRow(await hot.aliasTargetVersion(modelId, alias));
     },
-    versionDetails(versionId: number): { tags: Record<string, string>; params: Record<string, string>; metrics: Record<string, number>; aliases: string[] } {
-      const row = hot.versionDetails.get({ id: versionId })!;
-      return { tags: JSON.parse(row.tags), params: JSON.parse(row.params), metrics: JSON.parse(row.metrics), aliases: JSON.parse(row.aliases) };
+    async versionDetails(versionId: number): Promise<{ tags: Record<string, string>; params: Record<string, string>; metrics: Record<string, number>; aliases: string[] }> {
+      const row = await hot.versionDetails(versionId);
+      return { tags: parseJson(row.tags), params: parseJson(row.params), metrics: parseJson(row.metrics), aliases: parseJson(row.aliases) };
     },
-    upsertAlias(modelId: number, alias: string, versionId: number, at: string): void {
-      db.insert(aliases)
+    async upsertAlias(modelId: number, alias: string, versionId: number, at: string): Promise<void> {
+      await db()
+        .insert(aliases)
         .values({ modelId, alias, versionId, updatedAt: at })
-        .onConflictDoUpdate({ target: [aliases.modelId, aliases.alias], set: { versionId, updatedAt: at } })
-        .run();
+        .onConflictDoUpdate({ target: [aliases.modelId, aliases.alias], set: { versionId, updatedAt: at } });
     },
-    deleteAlias(modelId: number, alias: string): void {
-      db.delete(aliases).where(and(eq(aliases.modelId, modelId), eq(aliases.alias, alias))).run();
+    async deleteAlias(modelId: number, alias: string): Promise<void> {
+      await db()
+        .delete(aliases)
+        .where(and(eq(aliases.modelId, modelId), eq(aliases.alias, alias)));
     },
 
     // --- artifacts
-    upsertArtifact(row: typeof artifacts.$inferInsert): void {
-      db.insert(artifacts)
+    async upsertArtifact(row: T['artifacts']['$inferInsert']): Promise<void> {
+      await db()
+        .insert(artifacts)
         .values(row)
         .onConflictDoUpdate({
           target: [artifacts.versionId, artifacts.path],
           set: { storageKey: row.storageKey, size: row.size, sha256: row.sha256, contentType: row.contentType, createdAt: row.createdAt },
-        })
-        .run();
+        });
     },
-    findArtifact(versionId: number, path: string): ArtifactRow | undefined {
-      return db.select().from(artifacts).where(and(eq(artifacts.versionId, versionId), eq(artifacts.path, path))).get();
+    async findArtifact(versionId: number, path: string): Promise<ArtifactRow | undefined> {
+      const [row] = await db()
+        .select()
+        .from(artifacts)
+        .where(and(eq(artifacts.versionId, versionId), eq(artifacts.path, path)));
+      return row;
     },
-    listArtifacts(versionId: number, limit: number, after?: string): ArtifactRow[] {
-      return db
+    listArtifacts(versionId: number, limit: number, after?: string): Promise<ArtifactRow[]> {
+      return db()
         .select()
         .from(artifacts)
         .where(and(eq(artifacts.versionId, versionId), after !== undefined ? gt(artifacts.path, after) : undefined))
         .orderBy(asc(artifacts.path))
-        .limit(limit)
-        .all();
+        .limit(limit);
     },
-    storageKeysOfModel(modelId: number): string[] {
-      return db
+    async storageKeysOfModel(modelId: number): Promise<string[]> {
+      const rows = await db()
         .select({ key: artifacts.storageKey })
         .from(artifacts)
         .innerJoin(versions, eq(artifacts.versionId, versions.id))
-        .where(eq(versions.modelId, modelId))
-        .all()
-        .map((r) => r.key);
+        .where(eq(versions.modelId, modelId));
+      return rows.map((r) => r.key);
     },
 
     // --- idempotency
-    findIdempotencyKey(scope: string, key: string) {
-      return db.select().from(idempotencyKeys).where(and(eq(idempotencyKeys.scope, scope), eq(idempotencyKeys.key, key))).get();
+    async findIdempotencyKey(scope: string, key: string) {
+      const [row] = await db()
+        .select()
+        .from(idempotencyKeys)
+        .where(and(eq(idempotencyKeys.scope, scope), eq(idempotencyKeys.key, key)));
+      return row;
     },
-    insertIdempotencyKey(row: typeof idempotencyKeys.$inferInsert): void {
-      db.insert(idempotencyKeys).values(row).run();
+    async insertIdempotencyKey(row: T['idempotencyKeys']['$inferInsert']): Promise<void> {
+      await db().insert(idempotencyKeys).values(row);
     },
   };
 }

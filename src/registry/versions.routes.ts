@@ -17,7 +17,7 @@ export function versionsRoutes(versions: VersionsService): FastifyPluginAsyncTyp
         params: ModelParams, headers: IdempotencyHeaders, body: CreateVersionBody, response: responses({ 200: Version, 201: Version }),
       },
     }, async (req, reply) => {
-      const { version, replayed } = versions.create(req.params.name, req.body, req.actor, req.headers['idempotency-key']);
+      const { version, replayed } = await versions.create(req.params.name, req.body, req.actor, req.headers['idempotency-key']);
       return reply.status(replayed ? 200 : 201).send(version);
     });
 
@@ -39,7 +39,7 @@ export function versionsRoutes(versions: VersionsService): FastifyPluginAsyncTyp
     app.post('/models/:name/versions/:version/metrics', {
       config: { scope: 'models:write' },
       schema: { operationId: 'logMetrics', tags, summary: 'Append metric points (a series per key, ordered by step)', params: VersionParams, body: LogMetricsBody, response: responses({ 201: Type.Object({ accepted: Type.Integer() }) }) },
-    }, async (req, reply) => reply.status(201).send(versions.logMetrics(req.params.name, req.params.version, req.body)));
+    }, async (req, reply) => reply.status(201).send(await versions.logMetrics(req.params.name, req.params.version, req.body)));
 
     app.get('/models/:name/versions/:version/metrics', {
       config: { scope: 'read' },

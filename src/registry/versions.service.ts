@@ -25,29 +25,31 @@ export function createVersionsService(deps: { repo: RegistryRepository; views: R
      * (the unique index on (model, version) backs it). With an Idempotency-Key, a retry returns
      * the version the first attempt created instead of a new one.
      */
-    create(name: string, input: CreateVersionBody, actor: Actor | undefined, idempotencyKey?: string): { version: Version; replayed: boolean } {
+    async create(name: string, input: CreateVersionBody, actor: Actor | undefined, idempotencyKey?: string): Promise<{ version: Version; replayed: boolean }> {
       const seen = new Set<string>();
       input.features.forEach((f, i) => {
         if (seen.has(f.name)) throw invalidField(`features[${i}].name`, `duplicate feature "${f.name}"`);
         seen.add(f.name);
       });
       const at = now().toISOString();
-      const result = repo.transaction(() => {
-        const model = views.requireModel(name);
+      const result = await repo.transaction(async () => {
+        // The model row stays locked to the end of the transaction: registrations of one model
+        // (and their idempotency checks) run one after another on every dialect, not in a retry loop.
+        const model = await views.lockModel(name);
         const scope = `version:${model.id}`;
         const requestHash = canonicalHash(input);
         if (idempotencyKey) {
-          const prior = repo.findIdempotencyKey(scope, idempotencyKey);
+          const prior = await repo.findIdempotencyKey(scope, idempotencyKey);
           if (prior) {
             if (prior.requestHash !== requestHash) throw new AppError('IDEMPOTENCY_KEY_REUSED', `Idempotency-Key "${idempotencyKey}" was used for a different version body`);
-            return { model, row: repo.findVersionById(prior.resourceId)!, replayed: true };
+            return { model, row: (await repo.findVersionById(prior.resourceId))!, replayed: true };
           }
         }
-        if (input.parentVersion !== undefined && !repo.findVersion(model.id, input.parentVersion)) {
+        if (input.parentVersion !== undefined && !(await repo.findVersion(model.id, input.parentVersion))) {
           throw new AppError('PARENT_VERSION_NOT_FOUND', `parentVersion ${input.parentVersion} does not exist`, [{ path: 'parentVersion', message: 'does not exist' }]);
         }
-        const number = repo.nextVersionNumber(model.id);
-        const row = repo.insertVersion({
+        const number = await repo.nextVersionNumber(model.id);
+        const row = await repo.insertVersion({
           modelId: model.id,
           version: number,
           description: input.description ?? null,
@@ -60,58 +62,58 @@ export function createVersionsService(deps: { repo: RegistryRepository; views: R
           createdAt: at,
           updatedAt: at,
         });
-        repo.setVersionTags(row.id, input.tags ?? {});
-        repo.insertVersionParams(row.id, Object.fromEntries(Object.entries(input.params ?? {}).map(([k, v]) => [k, String(v)])));
-        repo.insertMetrics(Object.entries(input.metrics ?? {}).map(([key, value]) => ({ versionId: row.id, key, value, step: 0, timestamp: at })));
-        repo.updateModel(model.id, { updatedAt: at });
-        if (idempotencyKey) repo.insertIdempotencyKey({ scope, key: idempotencyKey, requestHash, resourceId: row.id, createdAt: at });
-        events.record({ type: 'version.created', model, data: { version: number, parentVersion: row.parentVersion, runId: row.runId }, actor });
+        await repo.setVersionTags(row.id, input.tags ?? {});
+        await repo.insertVersionParams(row.id, Object.fromEntries(Object.entries(input.params ?? {}).map(([k, v]) => [k, String(v)])));
+        await repo.insertMetrics(Object.entries(input.metrics ?? {}).map(([key, value]) => ({ versionId: row.id, key, value, step: 0, timestamp: at })));
+        await repo.updateModel(model.id, { updatedAt: at });
+        if (idempotencyKey) await repo.insertIdempotencyKey({ scope, key: idempotencyKey, requestHash, resourceId: row.id, createdAt: at });
+        await events.record({ type: 'version.created', model, data: { version: number, parentVersion: row.parentVersion, runId: row.runId }, actor });
         return { model, row, replayed: false };
       });
-      return { version: views.versionView(result.model, result.row), replayed: result.replayed };
+      return { version: await views.versionView(result.model, result.row), replayed: result.replayed };
     },
 
-    get(name: string, version: number): Version {
-      const model = views.requireModel(name);
-      return views.versionView(model, views.requireVersion(model, version));
+    async get(name: string, version: number): Promise<Version> {
+      const model = await views.requireModel(name);
+      return await views.versionView(model, await views.requireVersion(model, version));
     },
 
-    list(name: string, query: { limit: number; cursor?: string }) {
-      const model = views.requireModel(name);
+    async list(name: string, query: { limit: number; cursor?: string }) {
+      const model = await views.requireModel(name);
       const before = decodeCursor<number>(query.cursor, 'number');
-      const page = toPage(repo.listVersions(model.id, query.limit + 1, before), query.limit, (r) => r.version);
-      return { items: page.items.map((r) => views.versionView(model, r)), nextCursor: page.nextCursor };
+      const page = toPage(await repo.listVersions(model.id, query.limit + 1, before), query.limit, (r) => r.version);
+      return { items: await Promise.all(page.items.map((r) => views.versionView(model, r))), nextCursor: page.nextCursor };
     },
 
-    update(name: string, version: number, patch: PatchBody, actor: Actor | undefined): Version {
-      const { model, id } = repo.transaction(() => {
-        const model = views.requireModel(name);
-        const row = views.requireVersion(model, version);
+    async update(name: string, version: number, patch: PatchBody, actor: Actor | undefined): Promise<Version> {
+      const { model, id } = await repo.transaction(async () => {
+        const model = await views.requireModel(name);
+        const row = await views.requireVersion(model, version);
         const changes: Record<string, unknown> = { updatedAt: now().toISOString() };
         if (patch.description !== undefined) changes.description = patch.description;
-        repo.updateVersion(row.id, changes);
-        if (patch.tags !== undefined) repo.setVersionTags(row.id, patch.tags);
-        events.record({ type: 'version.updated', model, data: { version, ...patch }, actor });
+        await repo.updateVersion(row.id, changes);
+        if (patch.tags !== undefined) await repo.setVersionTags(row.id, patch.tags);
+        await events.record({ type: 'version.updated', model, data: { version, ...patch }, actor });
         return { model, id: row.id };
       });
-      return views.versionView(model, repo.findVersionById(id)!);
+      return views.versionView(model, (await repo.findVersionById(id))!);
     },
 
-    logMetrics(name: string, version: number, body: LogMetricsBody): { accepted: number } {
+    async logMetrics(name: string, version: number, body: LogMetricsBody): Promise<{ accepted: number }> {
       const at = now().toISOString();
-      repo.transaction(() => {
-        const model = views.requireModel(name);
-        const row = views.requireVersion(model, version);
-        repo.insertMetrics(body.metrics.map((m) => ({ versionId: row.id, key: m.key, value: m.value, step: m.step ?? 0, timestamp: m.timestamp ? new Date(m.timestamp).toISOString() : at })));
+      await repo.transaction(async () => {
+        const model = await views.requireModel(name);
+        const row = await views.requireVersion(model, version);
+        await repo.insertMetrics(body.metrics.map((m) => ({ versionId: row.id, key: m.key, value: m.value, step: m.step ?? 0, timestamp: m.timestamp ? new Date(m.timestamp).toISOString() : at })));
       });
       return { accepted: body.metrics.length };
     },
 
-    listMetrics(name: string, version: number, query: { limit: number; cursor?: string; key?: string }) {
-      const model = views.requireModel(name);
-      const row = views.requireVersion(model, version);
+    async listMetrics(name: string, version: number, query: { limit: number; cursor?: string; key?: string }) {
+      const model = await views.requireModel(name);
+      const row = await views.requireVersion(model, version);
       const after = decodeCursor<number>(query.cursor, 'number');
-      const page = toPage(repo.listMetrics(row.id, query.limit + 1, after, query.key), query.limit, (m) => m.id);
+      const page = toPage(await repo.listMetrics(row.id, query.limit + 1, after, query.key), query.limit, (m) => m.id);
       return { items: page.items.map((m) => ({ key: m.key, value: m.value, step: m.step, timestamp: m.timestamp })), nextCursor: page.nextCursor };
     },
   };

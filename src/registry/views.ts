@@ -4,33 +4,41 @@ import type { Model, Version } from './registry.schemas.js';
 
 /** Lookups and read models shared by the registry services. */
 export function createRegistryViews(repo: RegistryRepository) {
-  function requireModel(name: string): ModelRow {
-    const model = repo.findModel(name);
+  async function requireModel(name: string): Promise<ModelRow> {
+    const model = await repo.findModel(name);
     if (!model) throw new AppError('MODEL_NOT_FOUND', `model "${name}" does not exist`);
     return model;
   }
 
-  function requireVersion(model: ModelRow, version: number): VersionRow {
-    const row = repo.findVersion(model.id, version);
+  /** requireModel, with the row locked for the rest of the transaction (see repo.lockModel). */
+  async function lockModel(name: string): Promise<ModelRow> {
+    const model = await repo.lockModel(name);
+    if (!model) throw new AppError('MODEL_NOT_FOUND', `model "${name}" does not exist`);
+    return model;
+  }
+
+  async function requireVersion(model: ModelRow, version: number): Promise<VersionRow> {
+    const row = await repo.findVersion(model.id, version);
     if (!row) throw new AppError('VERSION_NOT_FOUND', `model "${model.name}" has no version ${version}`);
     return row;
   }
 
-  function modelViews(rows: ModelRow[]): Model[] {
-    const tags = repo.modelTags(rows.map((r) => r.id));
-    return rows.map((row) => ({
+  async function modelViews(rows: ModelRow[]): Promise<Model[]> {
+    const tags = await repo.modelTags(rows.map((r) => r.id));
+    const aliasLists = await Promise.all(rows.map((r) => repo.aliasesOfModel(r.id)));
+    return rows.map((row, i) => ({
       name: row.name,
       description: row.description,
       tags: tags.get(row.id) ?? {},
       latestVersion: row.lastVersion > 0 ? row.lastVersion : null,
-      aliases: Object.fromEntries(repo.aliasesOfModel(row.id).map((a) => [a.alias, a.version])),
+      aliases: Object.fromEntries(aliasLists[i]!.map((a) => [a.alias, a.version])),
       createdAt: row.createdAt,
       updatedAt: row.updatedAt,
     }));
   }
 
-  function versionView(model: ModelRow, row: VersionRow): Version {
-    const details = repo.versionDetails(row.id);
+  async function versionView(model: ModelRow, row: VersionRow): Promise<Version> {
+    const details = await repo.versionDetails(row.id);
     return {
       model: model.name,
       version: row.version,
@@ -50,6 +58,6 @@ export function createRegistryViews(repo: RegistryRepository) {
     };
   }
 
-  return { requireModel, requireVersion, modelView: (row: ModelRow) => modelViews([row])[0] as Model, modelViews, versionView };
+  return { requireModel, lockModel, requireVersion, modelView: async (row: ModelRow) => (await modelViews([row]))[0] as Model, modelViews, versionView };
 }
 export type RegistryViews = ReturnType<typeof createRegistryViews>;

@@ -7,6 +7,7 @@ import type { ArtifactStore } from '../../src/artifacts/artifact-store.js';
 import type { Scope } from '../../src/auth/scopes.js';
 import { loadConfig } from '../../src/config.js';
 import { createContainer, type Container } from '../../src/container.js';
+import { createScratchDatabase } from './db.js';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
 
@@ -14,19 +15,25 @@ export interface TestApp {
   app: FastifyInstance;
   container: Container;
   dir: string;
+  /** DATABASE_URL of the app's PostgreSQL database ('' on SQLite). */
+  databaseUrl: string;
   /** inject with the admin token unless `token` says otherwise (null = no header). */
   call(opts: InjectOptions & { token?: string | null }): Promise<LightMyRequestResponse>;
   keyWith(...scopes: Scope[]): Promise<string>;
   close(): Promise<void>;
 }
 
-/** A real app on a real SQLite file in a fresh folder; the artifact store is the fs one unless given. */
+/**
+ * A real app on a real database — a SQLite file in a fresh folder, or a fresh PostgreSQL database
+ * when TEST_DIALECT=postgres — and the fs artifact store unless one is given.
+ */
 export async function createTestApp(options: { store?: ArtifactStore; env?: Record<string, string> } = {}): Promise<TestApp> {
   const dir = join(process.cwd(), '.tmp', 'test', randomUUID());
   mkdirSync(dir, { recursive: true });
-  const config = loadConfig({ DATA_DIR: dir, ADMIN_TOKEN, ...options.env });
-  const container = createContainer(config, options.store ? { store: options.store } : {});
-  container.apiKeys.bootstrapAdmin(config.adminToken);
+  const scratch = await createScratchDatabase();
+  const config = loadConfig({ DATA_DIR: dir, ADMIN_TOKEN, ...scratch.env, ...options.env });
+  const container = await createContainer(config, options.store ? { store: options.store } : {});
+  await container.apiKeys.bootstrapAdmin(config.adminToken);
   const app = await buildApp(container);
   await app.ready();
 
@@ -38,6 +45,7 @@ export async function createTestApp(options: { store?: ArtifactStore; env?: Reco
     app,
     container,
     dir,
+    databaseUrl: scratch.url,
     call,
     async keyWith(...scopes) {
       const res = await call({ method: 'POST', url: '/api/v1/api-keys', payload: { name: `k-${scopes.join('-').replaceAll(':', '_')}`, scopes } });
@@ -47,6 +55,7 @@ export async function createTestApp(options: { store?: ArtifactStore; env?: Reco
     async close() {
       await app.close();
       await container.close();
+      await scratch.drop();
     },
   };
 }

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ArtifactStore } from '../../src/artifacts/artifact-store.js';
+import { query } from '../helpers/db.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { s3StoreFor, startS3rver, type S3rverHandle } from '../helpers/s3rver.js';
 
@@ -59,7 +60,7 @@ describe.each(adapters)('artifacts through the API on the %s store', (_kind, set
     expect(second.json()).toMatchObject({ size: 4, sha256: sha256(Buffer.from('two!')) });
     expect((await t.call({ method: 'GET', url: '/api/v1/models/img/versions/1/artifacts/x.txt' })).body).toBe('two!');
 
-    const key = (t.container.database.sqlite.prepare("select storage_key as k from artifacts where path = 'x.txt'").get() as { k: string }).k;
+    const [{ k: key }] = (await query<{ k: string }>(t.container.database, "select storage_key as k from artifacts where path = 'x.txt'")) as [{ k: string }];
     expect(await t.container.store.exists(key)).toBe(true);
     expect((await t.call({ method: 'DELETE', url: '/api/v1/models/img' })).statusCode).toBe(204);
     expect(await t.container.store.exists(key)).toBe(false);

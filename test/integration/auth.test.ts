@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bootstrapAdminKey } from '../../src/bootstrap.js';
 import { loadConfig } from '../../src/config.js';
 import { createContainer } from '../../src/container.js';
+import { createScratchDatabase, query } from '../helpers/db.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 
 let t: TestApp;
@@ -68,7 +69,7 @@ describe('API keys', () => {
     expect(created.statusCode).toBe(201);
     const { id, token } = created.json();
     expect(token).toMatch(/^mlc_/);
-    const rows = t.container.database.sqlite.prepare('select * from api_keys').all() as Record<string, unknown>[];
+    const rows = await query(t.container.database, 'select * from api_keys');
     expect(JSON.stringify(rows)).not.toContain(token);
     const listed = (await t.call({ method: 'GET', url: '/api/v1/api-keys?limit=500' })).json();
     expect(JSON.stringify(listed)).not.toContain(token);
@@ -99,21 +100,23 @@ describe('API keys', () => {
 
   it('generates the first admin token into DATA_DIR/admin-token (0600) and logs the file, not the token', async () => {
     const dir = join(t.dir, 'fresh');
-    const container = createContainer(loadConfig({ DATA_DIR: dir }));
+    const scratch = await createScratchDatabase();
+    const container = await createContainer(loadConfig({ DATA_DIR: dir, ...scratch.env }));
     const logs: string[] = [];
     try {
-      bootstrapAdminKey(container, (m) => logs.push(m));
+      await bootstrapAdminKey(container, (m) => logs.push(m));
       const file = join(dir, 'admin-token');
       const token = readFileSync(file, 'utf8').trim();
       expect(statSync(file).mode & 0o777).toBe(0o600);
       expect(logs.join('\n')).toContain(file);
       expect(logs.join('\n')).not.toContain(token);
-      expect(container.apiKeys.authenticate(token)?.scopes).toEqual(['admin']);
+      expect((await container.apiKeys.authenticate(token))?.scopes).toEqual(['admin']);
       // A second start finds the admin key and generates nothing.
-      bootstrapAdminKey(container, (m) => logs.push(m));
+      await bootstrapAdminKey(container, (m) => logs.push(m));
       expect(logs).toHaveLength(1);
     } finally {
       await container.close();
+      await scratch.drop();
     }
   });
 });

@@ -1,13 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { count } from '../helpers/db.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 
 let t: TestApp;
 const TABLES = ['models', 'model_tags', 'versions', 'version_tags', 'version_params', 'version_metrics', 'aliases', 'artifacts', 'events', 'api_keys', 'idempotency_keys'];
 
 /** Row counts of every table: a rejected request must leave all of them unchanged. */
-function snapshot(): Record<string, number> {
-  const sqlite = t.container.database.sqlite;
-  return Object.fromEntries(TABLES.map((name) => [name, (sqlite.prepare(`select count(*) as n from ${name}`).get() as { n: number }).n]));
+async function snapshot(): Promise<Record<string, number>> {
+  const counts = await Promise.all(TABLES.map((name) => count(t.container.database, `select count(*) as n from ${name}`)));
+  return Object.fromEntries(TABLES.map((name, i) => [name, counts[i]!]));
 }
 
 beforeAll(async () => {
@@ -67,14 +68,14 @@ const cases: Case[] = [
 
 describe('bad input gets a clear 4xx problem and changes nothing', () => {
   it.each(cases)('%s', async (_label, request, status, code, field) => {
-    const before = snapshot();
+    const before = await snapshot();
     const res = await t.call(request);
     expect(res.statusCode).toBe(status);
     expect(res.headers['content-type']).toContain('application/problem+json');
     const problem = res.json();
     expect(problem).toMatchObject({ status, code, title: expect.any(String), detail: expect.any(String), type: expect.any(String) });
     if (field) expect(problem.errors.map((e: { path: string }) => e.path)).toContain(field);
-    expect(snapshot()).toEqual(before);
+    expect(await snapshot()).toEqual(before);
   });
 
   it('lists every bad field at once', async () => {
@@ -86,11 +87,11 @@ describe('bad input gets a clear 4xx problem and changes nothing', () => {
 
   it('a read key cannot write (403) and nothing is written', async () => {
     const token = await t.keyWith('read');
-    const before = snapshot();
+    const before = await snapshot();
     const res = await t.call({ method: 'POST', url: '/api/v1/models', payload: { name: 'r1' }, token });
     expect(res.statusCode).toBe(403);
     expect(res.json().code).toBe('FORBIDDEN');
-    expect(snapshot()).toEqual(before);
+    expect(await snapshot()).toEqual(before);
   });
 
   it('never leaks internals in a 5xx', async () => {

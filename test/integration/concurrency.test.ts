@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { count } from '../helpers/db.js';
 import { ADMIN_TOKEN, createTestApp, type TestApp } from '../helpers/app.js';
 
 let t: TestApp;
@@ -19,8 +20,7 @@ describe('concurrent registration over real HTTP', () => {
     expect(responses.map((r) => r.status)).toEqual(Array(50).fill(201));
     const numbers = (await Promise.all(responses.map((r) => r.json() as Promise<{ version: number }>))).map((v) => v.version).sort((a, b) => a - b);
     expect(numbers).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
-    const events = t.container.database.sqlite.prepare("select count(*) as n from events where type = 'version.created'").get() as { n: number };
-    expect(events.n).toBe(50);
+    expect(await count(t.container.database, "select count(*) as n from events where type = 'version.created'")).toBe(50);
   });
 
   it('20 concurrent creates of one model name: exactly one 201, the rest 409', async () => {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { otherConnection } from '../helpers/db.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 
 let t: TestApp;
@@ -138,16 +139,15 @@ describe('alias lookup cache', () => {
     await t.call({ method: 'PATCH', url: '/api/v1/models/cached/versions/1', payload: { tags: { checked: 'yes' } } });
     expect((await get()).tags).toEqual({ checked: 'yes' });
 
-    // A second connection to the same file stands in for another API process or a worker.
-    const { default: Database } = await import('better-sqlite3');
-    const other = new Database(t.container.config.databasePath);
+    // A second connection to the same database stands in for another API process or a worker.
+    const other = await otherConnection(t);
     try {
-      other.prepare("update aliases set version_id = (select id from versions where version = 2 and model_id = aliases.model_id) where alias = 'prod'").run();
+      await other.exec("update aliases set version_id = (select id from versions where version = 2 and model_id = aliases.model_id) where alias = 'prod'");
       expect((await get()).version).toBe(2);
-      other.prepare("insert into version_tags (version_id, key, value) select id, 'from', 'elsewhere' from versions where version = 2 and model_id = (select id from models where name = 'cached')").run();
+      await other.exec("insert into version_tags (version_id, key, value) select id, 'from', 'elsewhere' from versions where version = 2 and model_id = (select id from models where name = 'cached')");
       expect((await get()).tags).toEqual({ from: 'elsewhere' });
     } finally {
-      other.close();
+      await other.close();
     }
   });
 });

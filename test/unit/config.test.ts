@@ -5,7 +5,7 @@ describe('config', () => {
   it('runs on embedded defaults: SQLite and filesystem artifacts under ./data', () => {
     const config = loadConfig({});
     expect(config.port).toBe(8080);
-    expect(config.databasePath).toMatch(/data\/mlcycle\.db$/);
+    expect(config.database).toMatchObject({ kind: 'sqlite', path: expect.stringMatching(/data\/mlcycle\.db$/) });
     expect(config.artifacts).toEqual({ kind: 'fs', root: expect.stringMatching(/data\/artifacts$/) });
     expect(config.adminToken).toBeUndefined();
   });

@@ -1,0 +1,120 @@
+import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import type { SQL } from 'drizzle-orm';
+import { drizzle } from 'drizzle-orm/node-postgres';
+import { migrate } from 'drizzle-orm/node-postgres/migrator';
+import pg from 'pg';
+import { createTransactionContext, type Database, type Db, type Tables } from './database.js';
+import * as schema from './schema.pg.js';
+
+const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'migrations', 'postgres');
+/** Any constant shared by every mlcycle process: the advisory lock that serialises migrations. */
+const MIGRATION_LOCK_KEY = 0x6d6c6379; // "mlcy"
+
+export interface PostgresOptions {
+  url: string;
+  poolSize: number;
+  statementTimeoutMs: number;
+  /** How long start-up keeps retrying an unreachable server before giving up. */
+  connectTimeoutMs: number;
+  log?: (message: string) => void;
+}
+
+export interface PostgresDatabase extends Database {
+  readonly pool: pg.Pool;
+}
+
+/** The URL with its password replaced: what logs and error messages may show. */
+export function maskDatabaseUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return 'postgres://(unparseable URL)';
+  }
+}
+
+export class DatabaseConnectError extends Error {
+  constructor(url: string, cause: unknown) {
+    super(`could not connect to the database at DATABASE_URL=${maskDatabaseUrl(url)}: ${(cause as Error)?.message ?? String(cause)}`);
+    this.name = 'DatabaseConnectError';
+  }
+}
+
+/** Connects with exponential backoff until `connectTimeoutMs`: a database that starts after us is waited for. */
+async function connectWithRetry(options: PostgresOptions): Promise<pg.Client> {
+  const deadline = Date.now() + options.connectTimeoutMs;
+  for (let delay = 100; ; delay = Math.min(delay * 2, 2_000)) {
+    const client = new pg.Client({ connectionString: options.url, connectionTimeoutMillis: 5_000 });
+    client.on('error', () => {}); // a dropped connection surfaces on the next query instead
+    try {
+      await client.connect();
+      return client;
+    } catch (error) {
+      await client.end().catch(() => {});
+      if (Date.now() + delay > deadline) throw new DatabaseConnectError(options.url, error);
+      options.log?.(`database not reachable yet (${(error as Error).message}); retrying in ${delay} ms`);
+      await sleep(delay);
+    }
+  }
+}
+
+/**
+ * Applies the committed migrations under a session-level advisory lock, so ten processes
+ * starting at once migrate once: the others wait for the lock, then find nothing left to do.
+ */
+async function migrateUnderLock(client: pg.Client): Promise<void> {
+  await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+  try {
+    await migrate(drizzle(client, { schema }), { migrationsFolder: MIGRATIONS_DIR });
+  } finally {
+    await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
+  }
+}
+
+/** PostgreSQL through a node-postgres pool; transactions take one pooled connection each. */
+export async function openPostgres(options: PostgresOptions): Promise<PostgresDatabase> {
+  const client = await connectWithRetry(options);
+  try {
+    await migrateUnderLock(client);
+  } finally {
+    await client.end();
+  }
+
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.poolSize,
+    statement_timeout: options.statementTimeoutMs,
+    // A request waits this long for a free or new connection, then fails as DATABASE_UNAVAILABLE.
+    connectionTimeoutMillis: Math.min(options.statementTimeoutMs, 5_000),
+    idleTimeoutMillis: 30_000,
+  });
+  // An idle client whose server went away emits here; without a listener it would crash the process.
+  pool.on('error', (error) => options.log?.(`idle database connection lost: ${error.message}`));
+  const root = drizzle(pool, { schema });
+  const context = createTransactionContext<Db>();
+  const current = () => (context.current() ?? root) as Db;
+
+  return {
+    dialect: 'postgres',
+    tables: schema as Tables,
+    pool,
+    db: current,
+    async rows<T>(query: SQL): Promise<T[]> {
+      return (await current().execute(query)).rows as T[];
+    },
+    inTransaction: () => context.current() !== undefined,
+    async transaction<T>(fn: () => Promise<T>): Promise<T> {
+      if (context.current()) return fn();
+      return root.transaction((tx) => context.run(tx as unknown as Db, fn));
+    },
+    async ping() {
+      await pool.query('select 1');
+    },
+    async close() {
+      await pool.end();
+    },
+  };
+}

@@ -1,0 +1,173 @@
+import { sql } from 'drizzle-orm';
+import { bigint, doublePrecision, index, integer, json, pgTable, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core';
+
+/**
+ * The PostgreSQL twin of schema.sqlite.ts: same tables, same column names, same constraints.
+ * drizzle has no dialect-neutral table builder, so the shape is written twice and
+ * test/unit/db/schema-parity.test.ts fails when the two disagree on a table or a column.
+ *
+ * Timestamps stay ISO-8601 text (as on SQLite) so ordering and API output are byte-identical;
+ * keys that lists page on are collated "C" by migrations/postgres/0001 so PostgreSQL orders them
+ * byte-wise, as SQLite's BINARY collation does.
+ */
+const createdAt = () => text('created_at').notNull().default(sql`to_char(now() at time zone 'utc', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`);
+const id = () => integer('id').primaryKey().generatedByDefaultAsIdentity();
+
+export const models = pgTable(
+  'models',
+  {
+    id: id(),
+    name: text('name').notNull(),
+    description: text('description'),
+    lastVersion: integer('last_version').notNull().default(0),
+    revision: integer('revision').notNull().default(0),
+    createdAt: createdAt(),
+    updatedAt: text('updated_at').notNull(),
+  },
+  (t) => [uniqueIndex('models_name_unique').on(t.name)],
+);
+
+export const modelTags = pgTable(
+  'model_tags',
+  {
+    modelId: integer('model_id')
+      .notNull()
+      .references(() => models.id, { onDelete: 'cascade' }),
+    key: text('key').notNull(),
+    value: text('value').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.modelId, t.key] }), index('model_tags_kv').on(t.key, t.value)],
+);
+
+export const versions = pgTable(
+  'versions',
+  {
+    id: id(),
+    modelId: integer('model_id')
+      .notNull()
+      .references(() => models.id, { onDelete: 'cascade' }),
+    version: integer('version').notNull(),
+    description: text('description'),
+    features: json('features').notNull().$type<{ name: string; type: 'numeric' | 'categorical' }[]>(),
+    artifactUri: text('artifact_uri'),
+    runId: text('run_id'),
+    gitCommit: text('git_commit'),
+    parentVersion: integer('parent_version'),
+    createdBy: text('created_by'),
+    createdAt: createdAt(),
+    updatedAt: text('updated_at').notNull(),
+  },
+  (t) => [uniqueIndex('versions_model_version_unique').on(t.modelId, t.version)],
+);
+
+export const versionTags = pgTable(
+  'version_tags',
+  {
+    versionId: integer('version_id')
+      .notNull()
+      .references(() => versions.id, { onDelete: 'cascade' }),
+    key: text('key').notNull(),
+    value: text('value').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.versionId, t.key] })],
+);
+
+export const versionParams = pgTable(
+  'version_params',
+  {
+    versionId: integer('version_id')
+      .notNull()
+      .references(() => versions.id, { onDelete: 'cascade' }),
+    key: text('key').notNull(),
+    value: text('value').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.versionId, t.key] })],
+);
+
+export const versionMetrics = pgTable(
+  'version_metrics',
+  {
+    id: id(),
+    versionId: integer('version_id')
+      .notNull()
+      .references(() => versions.id, { onDelete: 'cascade' }),
+    key: text('key').notNull(),
+    value: doublePrecision('value').notNull(),
+    step: integer('step').notNull().default(0),
+    timestamp: text('timestamp').notNull(),
+  },
+  (t) => [index('version_metrics_series').on(t.versionId, t.key, t.step)],
+);
+
+export const aliases = pgTable(
+  'aliases',
+  {
+    modelId: integer('model_id')
+      .notNull()
+      .references(() => models.id, { onDelete: 'cascade' }),
+    alias: text('alias').notNull(),
+    versionId: integer('version_id')
+      .notNull()
+      .references(() => versions.id, { onDelete: 'cascade' }),
+    updatedAt: text('updated_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.modelId, t.alias] })],
+);
+
+export const artifacts = pgTable(
+  'artifacts',
+  {
+    versionId: integer('version_id')
+      .notNull()
+      .references(() => versions.id, { onDelete: 'cascade' }),
+    path: text('path').notNull(),
+    storageKey: text('storage_key').notNull(),
+    size: bigint('size', { mode: 'number' }).notNull(),
+    sha256: text('sha256').notNull(),
+    contentType: text('content_type').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.versionId, t.path] })],
+);
+
+export const events = pgTable(
+  'events',
+  {
+    id: id(),
+    modelId: integer('model_id'),
+    modelName: text('model_name'),
+    type: text('type').notNull(),
+    data: json('data').notNull().$type<Record<string, unknown>>(),
+    actorKeyId: text('actor_key_id'),
+    actorName: text('actor_name'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('events_model').on(t.modelId, t.id)],
+);
+
+export const apiKeys = pgTable(
+  'api_keys',
+  {
+    id: text('id').primaryKey(),
+    name: text('name').notNull(),
+    tokenHash: text('token_hash').notNull(),
+    tokenPrefix: text('token_prefix').notNull(),
+    scopes: json('scopes').notNull().$type<string[]>(),
+    createdAt: createdAt(),
+    lastUsedAt: text('last_used_at'),
+    revokedAt: text('revoked_at'),
+  },
+  (t) => [uniqueIndex('api_keys_token_hash_unique').on(t.tokenHash)],
+);
+
+export const idempotencyKeys = pgTable(
+  'idempotency_keys',
+  {
+    scope: text('scope').notNull(),
+    key: text('key').notNull(),
+    requestHash: text('request_hash').notNull(),
+    resourceId: integer('resource_id').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.scope, t.key] })],
+);
