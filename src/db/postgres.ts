@@ -91,8 +91,11 @@ export async function openPostgres(options: PostgresOptions): Promise<PostgresDa
     connectionTimeoutMillis: Math.min(options.statementTimeoutMs, 5_000),
     idleTimeoutMillis: 30_000,
   });
-  // An idle client whose server went away emits here; without a listener it would crash the process.
+  // A client whose server went away emits 'error' — on the pool while idle, on the client while
+  // checked out. Without listeners either would crash the process; the query in flight rejects
+  // anyway (and becomes a 503), and the pool replaces the connection.
   pool.on('error', (error) => options.log?.(`idle database connection lost: ${error.message}`));
+  pool.on('connect', (client) => client.on('error', (error) => options.log?.(`database connection lost: ${error.message}`)));
   const root = drizzle(pool, { schema });
   const context = createTransactionContext<Db>();
   const current = () => (context.current() ?? root) as Db;
@@ -106,9 +109,29 @@ export async function openPostgres(options: PostgresOptions): Promise<PostgresDa
       return (await current().execute(query)).rows as T[];
     },
     inTransaction: () => context.current() !== undefined,
+    /**
+     * One pooled connection per transaction, held from BEGIN to COMMIT. Written out rather than
+     * drizzle's `transaction` because that one leaks the connection when BEGIN itself fails (the
+     * server went away) and returns a broken connection to the pool; here a connection whose
+     * ROLLBACK fails is destroyed, so an outage drains out of the pool by itself.
+     */
     async transaction<T>(fn: () => Promise<T>): Promise<T> {
       if (context.current()) return fn();
-      return root.transaction((tx) => context.run(tx as unknown as Db, fn));
+      const client = await pool.connect();
+      let broken: Error | undefined;
+      try {
+        await client.query('begin');
+        const result = await context.run(drizzle(client) as unknown as Db, fn);
+        await client.query('commit');
+        return result;
+      } catch (error) {
+        await client.query('rollback').catch((rollbackError: Error) => {
+          broken = rollbackError;
+        });
+        throw error;
+      } finally {
+        client.release(broken);
+      }
     },
     async ping() {
       await pool.query('select 1');

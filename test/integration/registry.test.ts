@@ -62,6 +62,24 @@ describe('models', () => {
   });
 });
 
+describe('pagination order', () => {
+  it('pages names byte-wise on every dialect (case, digits and punctuation included)', async () => {
+    const names = ['ord-b', 'ord-B', 'ord-a', 'ord-A', 'ord-_x', 'ord-Z.1', 'ord-a-b', 'ord-a.b', 'ord-9', 'ord-a_b'];
+    for (const name of names) expect((await t.call({ method: 'POST', url: '/api/v1/models', payload: { name } })).statusCode).toBe(201);
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: { items: { name: string }[]; nextCursor: string | null } = (
+        await t.call({ method: 'GET', url: `/api/v1/models?q=ord-&limit=3${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}` })
+      ).json();
+      seen.push(...page.items.map((m) => m.name));
+      cursor = page.nextCursor;
+    } while (cursor);
+    // Byte order, as SQLite's BINARY collation and PostgreSQL's "C" collation give it.
+    expect(seen).toEqual([...names].sort((a, b) => (Buffer.from(a) < Buffer.from(b) ? -1 : 1)));
+  });
+});
+
 describe('versions, metrics, aliases, events', () => {
   it('numbers versions, stores params/metrics, moves aliases with an audit trail', async () => {
     await t.call({ method: 'POST', url: '/api/v1/models', payload: { name: 'ranker' } });
