@@ -1,7 +1,11 @@
 /**
  * bench/registry: requests/s of alias lookup and of version registration against the real
- * server, beside a bare Fastify hello-world measured in the same run. Target: alias ≥ 0.5× hello.
+ * server on SQLite and on PostgreSQL, beside a bare Fastify hello-world, all in the same run.
+ * Targets: SQLite alias ≥ 0.5× hello; PostgreSQL alias ≥ 0.4× hello; PostgreSQL registration
+ * ≥ 2× SQLite's (it has no single writer).
  * Run: npx tsx bench/registry.ts [--seconds 15 (per target, split over rounds)] [--rounds 5] [--connections 50]
+ * PostgreSQL: TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres); a scratch
+ * database is created there and dropped at the end.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -9,6 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
+import pg from 'pg';
+import { databaseUrl } from '../test/helpers/db.js';
 import { startServerProcess } from '../test/helpers/server-process.js';
 
 const { values } = parseArgs({
@@ -37,8 +43,20 @@ function start(script: string, env: Record<string, string>): Promise<{ child: Ch
  * The real server as `npm start` runs it. LOG_LEVEL defaults to warn here because the peer logs
  * nothing either; LOG_LEVEL=info measures it with its access log (discarded).
  */
-function startServer() {
-  return startServerProcess({ DATA_DIR: dataDir, ADMIN_TOKEN: TOKEN, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' }, { capture: false });
+function startServer(env: Record<string, string> = {}) {
+  return startServerProcess({ DATA_DIR: dataDir, ADMIN_TOKEN: TOKEN, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn', ...env }, { capture: false });
+}
+
+async function scratchPostgres(): Promise<{ url: string; drop(): Promise<void> }> {
+  const base = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  const name = `mlc_bench_${Date.now()}`;
+  const admin = async (text: string) => {
+    const c = new pg.Client({ connectionString: base });
+    await c.connect();
+    await c.query(text).finally(() => c.end());
+  };
+  await admin(`create database ${name}`);
+  return { url: databaseUrl(name, base), drop: () => admin(`drop database if exists ${name} with (force)`) };
 }
 
 async function measure(title: string, opts: autocannon.Options, seconds: number): Promise<{ rps: number; p99: number }> {
@@ -69,29 +87,34 @@ async function interleaved(targets: [string, autocannon.Options][], rounds: numb
 }
 
 const dataDir = mkdtempSync(join(tmpdir(), 'mlcycle-bench-'));
+const postgres = await scratchPostgres();
 const hello = await start('bench/hello-server.ts', {});
-const server = await startServer();
+const sqliteServer = await startServer();
+const pgServer = await startServer({ DATA_DIR: join(dataDir, 'pg'), DATABASE_URL: postgres.url });
 try {
   const headers = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
-  const api = `${server.base}/api/v1`;
-  await fetch(`${api}/models`, { method: 'POST', headers, body: JSON.stringify({ name: 'bench' }) });
   const body = JSON.stringify({ features: Array.from({ length: 20 }, (_, i) => ({ name: `f${i}`, type: 'numeric' })), metrics: { auc: 0.9 }, params: { lr: 0.1 } });
-  await fetch(`${api}/models/bench/versions`, { method: 'POST', headers, body });
-  await fetch(`${api}/models/bench/aliases/production`, { method: 'PUT', headers, body: JSON.stringify({ version: 1 }) });
+  const targets: [string, autocannon.Options][] = [['hello-world (bare Fastify)', { url: `${hello.base}/hello` }]];
+  for (const [dialect, server] of [['sqlite', sqliteServer], ['postgres', pgServer]] as const) {
+    const api = `${server.base}/api/v1`;
+    await fetch(`${api}/models`, { method: 'POST', headers, body: JSON.stringify({ name: 'bench' }) });
+    await fetch(`${api}/models/bench/versions`, { method: 'POST', headers, body });
+    await fetch(`${api}/models/bench/aliases/production`, { method: 'PUT', headers, body: JSON.stringify({ version: 1 }) });
+    targets.push([`${dialect}: GET alias production`, { url: `${api}/models/bench/aliases/production`, headers }]);
+    targets.push([`${dialect}: POST version (20 features)`, { url: `${api}/models/bench/versions`, method: 'POST', headers, body }]);
+  }
 
   console.log(`autocannon: ${connections} connections, ${duration} s per target in ${values.rounds} alternating rounds, node ${process.version}, server LOG_LEVEL=${process.env.LOG_LEVEL ?? 'warn'}`);
-  const [helloRps, aliasRps, registerRps] = (await interleaved(
-    [
-      ['hello-world (bare Fastify)', { url: `${hello.base}/hello` }],
-      ['GET alias production', { url: `${api}/models/bench/aliases/production`, headers }],
-      ['POST version (20 features)', { url: `${api}/models/bench/versions`, method: 'POST', headers, body }],
-    ],
-    Number(values.rounds),
-  )) as [number, number, number];
-  console.log(`ratio alias/hello:    ${(aliasRps / helloRps).toFixed(2)}  (target ≥ 0.50)`);
-  console.log(`ratio register/hello: ${(registerRps / helloRps).toFixed(2)}`);
+  const [helloRps, sqliteAlias, sqliteRegister, pgAlias, pgRegister] = (await interleaved(targets, Number(values.rounds))) as [number, number, number, number, number];
+  console.log(`sqlite   alias/hello:       ${(sqliteAlias / helloRps).toFixed(2)}  (target ≥ 0.50)`);
+  console.log(`postgres alias/hello:       ${(pgAlias / helloRps).toFixed(2)}  (target ≥ 0.40)`);
+  console.log(`sqlite   register/hello:    ${(sqliteRegister / helloRps).toFixed(2)}`);
+  console.log(`postgres register/sqlite:   ${(pgRegister / sqliteRegister).toFixed(2)}  (target ≥ 2.00)`);
 } finally {
   hello.child.kill('SIGTERM');
-  server.child.kill('SIGTERM');
+  sqliteServer.child.kill('SIGTERM');
+  pgServer.child.kill('SIGTERM');
+  await new Promise((r) => setTimeout(r, 500));
+  await postgres.drop();
   rmSync(dataDir, { recursive: true, force: true });
 }

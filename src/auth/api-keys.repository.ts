@@ -1,5 +1,6 @@
-import { and, desc, eq, isNull, lt, sql } from 'drizzle-orm';
+import { and, desc, eq, isNull, lt } from 'drizzle-orm';
 import type { Database, Tables } from '../db/client.js';
+import type { PostgresDatabase } from '../db/postgres.js';
 import type { SqliteDatabase } from '../db/sqlite.js';
 
 export type ApiKeyRow = Tables['apiKeys']['$inferSelect'];
@@ -18,8 +19,7 @@ export function createApiKeysRepository(database: Database) {
       const [onWriter, onReader] = [writer, reader].map((c) => c.prepare<[string], Record<string, unknown>>(ACTIVE_BY_HASH.replace('$1', '?')));
       return async (hash: string) => (database.inTransaction() ? onWriter! : onReader!).get(hash);
     }
-    const [before, after] = ACTIVE_BY_HASH.split('$1');
-    return async (hash: string) => (await database.rows<Record<string, unknown>>(sql`${sql.raw(before!)}${hash}${sql.raw(after!)}`))[0];
+    return async (hash: string) => (await (database as PostgresDatabase).prepared<Record<string, unknown>>('api_key_by_hash', ACTIVE_BY_HASH, [hash]))[0];
   })();
 
   return {

@@ -23,6 +23,12 @@ export interface PostgresOptions {
 
 export interface PostgresDatabase extends Database {
   readonly pool: pg.Pool;
+  /**
+   * A named prepared statement (parsed and planned once per connection) on the current
+   * transaction's connection or the pool: for the hot read paths, where drizzle's query building
+   * and PostgreSQL's parsing would dominate.
+   */
+  prepared<T>(name: string, text: string, values: unknown[]): Promise<T[]>;
 }
 
 /** The URL with its password replaced: what logs and error messages may show. */
@@ -97,8 +103,8 @@ export async function openPostgres(options: PostgresOptions): Promise<PostgresDa
   pool.on('error', (error) => options.log?.(`idle database connection lost: ${error.message}`));
   pool.on('connect', (client) => client.on('error', (error) => options.log?.(`database connection lost: ${error.message}`)));
   const root = drizzle(pool, { schema });
-  const context = createTransactionContext<Db>();
-  const current = () => (context.current() ?? root) as Db;
+  const context = createTransactionContext<{ db: Db; client: pg.PoolClient }>();
+  const current = () => (context.current()?.db ?? root) as Db;
 
   return {
     dialect: 'postgres',
@@ -121,7 +127,7 @@ export async function openPostgres(options: PostgresOptions): Promise<PostgresDa
       let broken: Error | undefined;
       try {
         await client.query('begin');
-        const result = await context.run(drizzle(client) as unknown as Db, fn);
+        const result = await context.run({ db: drizzle(client) as unknown as Db, client }, fn);
         await client.query('commit');
         return result;
       } catch (error) {
@@ -132,6 +138,10 @@ export async function openPostgres(options: PostgresOptions): Promise<PostgresDa
       } finally {
         client.release(broken);
       }
+    },
+    async prepared<T>(name: string, text: string, values: unknown[]): Promise<T[]> {
+      const result = await (context.current()?.client ?? pool).query({ name, text, values });
+      return result.rows as T[];
     },
     async ping() {
       await pool.query('select 1');

@@ -1,6 +1,6 @@
 import type BetterSqlite3 from 'better-sqlite3';
-import { sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
+import type { PostgresDatabase } from '../db/postgres.js';
 import type { SqliteDatabase } from '../db/sqlite.js';
 
 /**
@@ -73,30 +73,32 @@ function sqliteHotReads(database: SqliteDatabase): HotReads {
   };
 }
 
-function postgresHotReads(database: Database): HotReads {
-  const one = async <T>(query: ReturnType<typeof sql>) => (await database.rows<T>(query))[0];
+function postgresHotReads(database: PostgresDatabase): HotReads {
+  const one = async <T>(name: string, text: string, values: unknown[]) => (await database.prepared<T>(name, text, values))[0];
   return {
     async modelRevision(name) {
-      const row = await one<{ id: number; revision: number }>(sql`select id, revision from models where name = ${name}`);
+      const row = await one<{ id: number; revision: number }>('model_revision', 'select id, revision from models where name = $1', [name]);
       return row ? [row.id, row.revision] : undefined;
     },
-    modelByName: (name) => one(sql`select ${sql.raw(MODEL_COLUMNS)} from models where name = ${name}`),
-    versionById: (id) => one(sql`select ${sql.raw(VERSION_COLUMNS(''))} from versions where id = ${id}`),
-    aliasTargetVersion: (modelId, alias) =>
-      one(sql`select ${sql.raw(VERSION_COLUMNS('v.'))} from aliases a join versions v on v.id = a.version_id where a.model_id = ${modelId} and a.alias = ${alias}`),
-    aliasesOfModel: (modelId) =>
-      database.rows(sql`select a.alias as alias, v.version as version from aliases a join versions v on v.id = a.version_id where a.model_id = ${modelId} order by a.alias`),
+    modelByName: (name) => one('model_by_name', `select ${MODEL_COLUMNS} from models where name = $1`, [name]),
+    versionById: (id) => one('version_by_id', `select ${VERSION_COLUMNS('')} from versions where id = $1`, [id]),
+    aliasTargetVersion: (modelId, alias) => one('alias_target', ALIAS_TARGET, [modelId, alias]),
+    aliasesOfModel: (modelId) => database.prepared('aliases_of_model', ALIASES_OF_MODEL, [modelId]),
     async versionDetails(id) {
-      return (await one(sql`select
-         (select coalesce(json_object_agg(key, value), '{}') from version_tags where version_id = ${id}) as tags,
-         (select coalesce(json_object_agg(key, value), '{}') from version_params where version_id = ${id}) as params,
+      return (await one<{ tags: unknown; params: unknown; metrics: unknown; aliases: unknown }>(
+        'version_details',
+        `select
+         (select coalesce(json_object_agg(key, value), '{}') from version_tags where version_id = $1) as tags,
+         (select coalesce(json_object_agg(key, value), '{}') from version_params where version_id = $1) as params,
          (select coalesce(json_object_agg(key, value), '{}') from (
-            select distinct on (key) key, value from version_metrics where version_id = ${id} order by key, step desc, id desc) m) as metrics,
-         (select coalesce(json_agg(alias order by alias), '[]') from aliases where version_id = ${id}) as aliases`))!;
+            select distinct on (key) key, value from version_metrics where version_id = $1 order by key, step desc, id desc) m) as metrics,
+         (select coalesce(json_agg(alias order by alias), '[]') from aliases where version_id = $1) as aliases`,
+        [id],
+      ))!;
     },
   };
 }
 
 export function createHotReads(database: Database): HotReads {
-  return database.dialect === 'sqlite' ? sqliteHotReads(database as SqliteDatabase) : postgresHotReads(database);
+  return database.dialect === 'sqlite' ? sqliteHotReads(database as SqliteDatabase) : postgresHotReads(database as PostgresDatabase);
 }

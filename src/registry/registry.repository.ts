@@ -70,14 +70,18 @@ export function createRegistryRepository(database: Database) {
       ];
       return db().select().from(models).where(and(...conditions)).orderBy(asc(models.name)).limit(q.limit);
     },
-    /** Bumps and returns the model's version counter; inside the caller's transaction (the row stays locked until it ends). */
-    async nextVersionNumber(modelId: number): Promise<number> {
+    /**
+     * Bumps the model's version counter and returns the model row with it, in one statement that
+     * also locks the row until the transaction ends (PostgreSQL), so registrations of one model
+     * queue on it. Undefined when there is no such model.
+     */
+    async claimVersionNumber(name: string, at: string): Promise<ModelRow | undefined> {
       const [row] = await db()
         .update(models)
-        .set({ lastVersion: sql`${models.lastVersion} + 1` })
-        .where(eq(models.id, modelId))
-        .returning({ lastVersion: models.lastVersion });
-      return row!.lastVersion;
+        .set({ lastVersion: sql`${models.lastVersion} + 1`, updatedAt: at })
+        .where(eq(models.name, name))
+        .returning();
+      return row;
     },
 
     // --- tags and params (replace-all semantics)
@@ -94,6 +98,10 @@ export function createRegistryRepository(database: Database) {
     },
     async setVersionTags(versionId: number, tags: Record<string, string>): Promise<void> {
       await db().delete(versionTags).where(eq(versionTags.versionId, versionId));
+      const rows = Object.entries(tags).map(([key, value]) => ({ versionId, key, value }));
+      if (rows.length) await db().insert(versionTags).values(rows);
+    },
+    async insertVersionTags(versionId: number, tags: Record<string, string>): Promise<void> {
       const rows = Object.entries(tags).map(([key, value]) => ({ versionId, key, value }));
       if (rows.length) await db().insert(versionTags).values(rows);
     },

@@ -14,16 +14,28 @@ function canonicalHash(value: unknown): string {
   return createHash('sha256').update(JSON.stringify(canon(value))).digest('hex');
 }
 
+/** Thrown inside the registration transaction to roll back its number bump when the key was seen before. */
+class Replay extends Error {
+  constructor(
+    readonly requestHash: string,
+    readonly resourceId: number,
+  ) {
+    super('idempotent replay');
+  }
+}
+
 export function createVersionsService(deps: { repo: RegistryRepository; views: RegistryViews; events: EventsService; now?: () => Date }) {
   const { repo, views, events } = deps;
   const now = deps.now ?? (() => new Date());
 
   return {
     /**
-     * Registers the next version. Numbering comes from the model's counter bumped inside an
-     * IMMEDIATE transaction, so concurrent registrations get 1…N with no gap and no duplicate
-     * (the unique index on (model, version) backs it). With an Idempotency-Key, a retry returns
-     * the version the first attempt created instead of a new one.
+     * Registers the next version. The model's counter is bumped first, in the same statement that
+     * locks the model row (a row lock on PostgreSQL; SQLite's BEGIN IMMEDIATE already holds the
+     * database's write lock), so concurrent registrations queue on it and get 1…N with no gap and
+     * no duplicate — a rolled-back registration rolls its number back too. The unique index on
+     * (model, version) backs it. With an Idempotency-Key, a retry returns the version the first
+     * attempt created: the key is checked under the lock, and a replay rolls the bump back.
      */
     async create(name: string, input: CreateVersionBody, actor: Actor | undefined, idempotencyKey?: string): Promise<{ version: Version; replayed: boolean }> {
       const seen = new Set<string>();
@@ -32,45 +44,49 @@ export function createVersionsService(deps: { repo: RegistryRepository; views: R
         seen.add(f.name);
       });
       const at = now().toISOString();
-      const result = await repo.transaction(async () => {
-        // The model row stays locked to the end of the transaction: registrations of one model
-        // (and their idempotency checks) run one after another on every dialect, not in a retry loop.
-        const model = await views.lockModel(name);
-        const scope = `version:${model.id}`;
-        const requestHash = canonicalHash(input);
-        if (idempotencyKey) {
-          const prior = await repo.findIdempotencyKey(scope, idempotencyKey);
-          if (prior) {
-            if (prior.requestHash !== requestHash) throw new AppError('IDEMPOTENCY_KEY_REUSED', `Idempotency-Key "${idempotencyKey}" was used for a different version body`);
-            return { model, row: (await repo.findVersionById(prior.resourceId))!, replayed: true };
+      const requestHash = canonicalHash(input);
+      try {
+        const result = await repo.transaction(async () => {
+          const model = await repo.claimVersionNumber(name, at);
+          if (!model) throw new AppError('MODEL_NOT_FOUND', `model "${name}" does not exist`);
+          const number = model.lastVersion;
+          const scope = `version:${model.id}`;
+          if (idempotencyKey) {
+            const prior = await repo.findIdempotencyKey(scope, idempotencyKey);
+            if (prior) throw new Replay(prior.requestHash, prior.resourceId);
           }
-        }
-        if (input.parentVersion !== undefined && !(await repo.findVersion(model.id, input.parentVersion))) {
-          throw new AppError('PARENT_VERSION_NOT_FOUND', `parentVersion ${input.parentVersion} does not exist`, [{ path: 'parentVersion', message: 'does not exist' }]);
-        }
-        const number = await repo.nextVersionNumber(model.id);
-        const row = await repo.insertVersion({
-          modelId: model.id,
-          version: number,
-          description: input.description ?? null,
-          features: input.features,
-          artifactUri: input.artifactUri ?? null,
-          runId: input.runId ?? null,
-          gitCommit: input.gitCommit ?? null,
-          parentVersion: input.parentVersion ?? null,
-          createdBy: actor?.name ?? null,
-          createdAt: at,
-          updatedAt: at,
+          if (input.parentVersion !== undefined && !(await repo.findVersion(model.id, input.parentVersion))) {
+            throw new AppError('PARENT_VERSION_NOT_FOUND', `parentVersion ${input.parentVersion} does not exist`, [{ path: 'parentVersion', message: 'does not exist' }]);
+          }
+          const row = await repo.insertVersion({
+            modelId: model.id,
+            version: number,
+            description: input.description ?? null,
+            features: input.features,
+            artifactUri: input.artifactUri ?? null,
+            runId: input.runId ?? null,
+            gitCommit: input.gitCommit ?? null,
+            parentVersion: input.parentVersion ?? null,
+            createdBy: actor?.name ?? null,
+            createdAt: at,
+            updatedAt: at,
+          });
+          await repo.insertVersionTags(row.id, input.tags ?? {});
+          await repo.insertVersionParams(row.id, Object.fromEntries(Object.entries(input.params ?? {}).map(([k, v]) => [k, String(v)])));
+          await repo.insertMetrics(Object.entries(input.metrics ?? {}).map(([key, value]) => ({ versionId: row.id, key, value, step: 0, timestamp: at })));
+          if (idempotencyKey) await repo.insertIdempotencyKey({ scope, key: idempotencyKey, requestHash, resourceId: row.id, createdAt: at });
+          await events.record({ type: 'version.created', model, data: { version: number, parentVersion: row.parentVersion, runId: row.runId }, actor });
+          return { model, row };
         });
-        await repo.setVersionTags(row.id, input.tags ?? {});
-        await repo.insertVersionParams(row.id, Object.fromEntries(Object.entries(input.params ?? {}).map(([k, v]) => [k, String(v)])));
-        await repo.insertMetrics(Object.entries(input.metrics ?? {}).map(([key, value]) => ({ versionId: row.id, key, value, step: 0, timestamp: at })));
-        await repo.updateModel(model.id, { updatedAt: at });
-        if (idempotencyKey) await repo.insertIdempotencyKey({ scope, key: idempotencyKey, requestHash, resourceId: row.id, createdAt: at });
-        await events.record({ type: 'version.created', model, data: { version: number, parentVersion: row.parentVersion, runId: row.runId }, actor });
-        return { model, row, replayed: false };
-      });
-      return { version: await views.versionView(result.model, result.row), replayed: result.replayed };
+        return { version: await views.versionView(result.model, result.row), replayed: false };
+      } catch (error) {
+        if (!(error instanceof Replay)) throw error;
+        if (error.requestHash !== requestHash) {
+          throw new AppError('IDEMPOTENCY_KEY_REUSED', `Idempotency-Key "${idempotencyKey}" was used for a different version body`);
+        }
+        const model = await views.requireModel(name);
+        return { version: await views.versionView(model, (await repo.findVersionById(error.resourceId))!), replayed: true };
+      }
     },
 
     async get(name: string, version: number): Promise<Version> {

@@ -48,9 +48,11 @@ async function dbRows<T>(text: string, params: unknown[] = []): Promise<T[]> {
   }
 }
 
+const firstRow = async <T>(text: string): Promise<T> => (await dbRows<T>(text))[0]!;
+
 describe('four API processes on one PostgreSQL database', () => {
   it('migrated once although four processes started at once', async () => {
-    const [{ n }] = await dbRows<{ n: string }>('select count(*) as n from drizzle.__drizzle_migrations');
+    const { n } = await firstRow<{ n: string }>('select count(*) as n from drizzle.__drizzle_migrations');
     expect(Number(n)).toBe(2);
   });
 
@@ -60,7 +62,7 @@ describe('four API processes on one PostgreSQL database', () => {
     expect(responses.map((r) => r.status)).toEqual(Array(200).fill(201));
     const numbers = (await Promise.all(responses.map((r) => r.json() as Promise<{ version: number }>))).map((v) => v.version).sort((a, b) => a - b);
     expect(numbers).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
-    const [{ n }] = await dbRows<{ n: string }>("select count(*) as n from events where type = 'version.created' and model_name = 'shared'");
+    const { n } = await firstRow<{ n: string }>("select count(*) as n from events where type = 'version.created' and model_name = 'shared'");
     expect(Number(n)).toBe(200);
   });
 
@@ -79,8 +81,8 @@ describe('four API processes on one PostgreSQL database', () => {
     const created = (await Promise.all(responses.filter((r) => r.status === 201).map((r) => r.json() as Promise<{ version: number }>))).map((v) => v.version);
 
     const versions = (await dbRows<{ version: number }>("select v.version from versions v join models m on m.id = v.model_id where m.name = 'crash' order by 1")).map((r) => r.version);
-    const [{ last }] = await dbRows<{ last: number }>("select last_version as last from models where name = 'crash'");
-    const [{ n }] = await dbRows<{ n: string }>("select count(*) as n from events where type = 'version.created' and model_name = 'crash'");
+    const { last } = await firstRow<{ last: number }>("select last_version as last from models where name = 'crash'");
+    const { n } = await firstRow<{ n: string }>("select count(*) as n from events where type = 'version.created' and model_name = 'crash'");
     // No gap (a rolled-back registration also rolled back its number), no version without its event.
     expect(versions).toEqual(Array.from({ length: last }, (_, i) => i + 1));
     expect(Number(n)).toBe(versions.length);

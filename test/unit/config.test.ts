@@ -26,4 +26,21 @@ describe('config', () => {
     const message = (error as ConfigError).message;
     for (const name of ['PORT', 'LOG_LEVEL', 'S3_BUCKET', 'S3_ACCESS_KEY_ID', 'ADMIN_TOKEN', 'BODY_LIMIT_BYTES', 'REDIS_URL']) expect(message).toContain(name);
   });
+
+  it('selects PostgreSQL from DATABASE_URL, with its pool and timeouts', () => {
+    const config = loadConfig({ DATABASE_URL: 'postgresql://u:p@db:5432/mlcycle', DATABASE_POOL_SIZE: '25', DATABASE_STATEMENT_TIMEOUT_MS: '5000', DATABASE_CONNECT_TIMEOUT_MS: '0' });
+    expect(config.database).toEqual({ kind: 'postgres', url: 'postgresql://u:p@db:5432/mlcycle', poolSize: 25, statementTimeoutMs: 5000, connectTimeoutMs: 0 });
+  });
+
+  it('rejects a non-postgres DATABASE_URL without echoing it (it may hold a password)', () => {
+    let message = '';
+    try {
+      loadConfig({ DATABASE_URL: 'mysql://root:topsecret@db/x', DATABASE_POOL_SIZE: '0' });
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toContain('DATABASE_URL');
+    expect(message).toContain('DATABASE_POOL_SIZE');
+    expect(message).not.toContain('topsecret');
+  });
 });
