@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigint, doublePrecision, index, integer, json, pgTable, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import { bigint, boolean, customType, doublePrecision, index, integer, json, pgTable, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core';
 
 /**
  * The PostgreSQL twin of schema.sqlite.ts: same tables, same column names, same constraints.
@@ -170,4 +170,123 @@ export const idempotencyKeys = pgTable(
     createdAt: createdAt(),
   },
   (t) => [primaryKey({ columns: [t.scope, t.key] })],
+);
+
+// --- monitoring (drift): the twin of schema.sqlite.ts's section
+
+/** node-postgres reads and writes bytea as Buffer. */
+const bytea = customType<{ data: Buffer; driverData: Buffer }>({ dataType: () => 'bytea' });
+
+export const monitors = pgTable('monitors', {
+  modelId: integer('model_id')
+    .primaryKey()
+    .references(() => models.id, { onDelete: 'cascade' }),
+  config: json('config').notNull().$type<Record<string, unknown>>(),
+  updatedAt: text('updated_at').notNull(),
+});
+
+export const referenceProfiles = pgTable('reference_profiles', {
+  versionId: integer('version_id')
+    .primaryKey()
+    .references(() => versions.id, { onDelete: 'cascade' }),
+  storageKey: text('storage_key').notNull(),
+  sha256: text('sha256').notNull(),
+  size: bigint('size', { mode: 'number' }).notNull(),
+  rowCount: bigint('row_count', { mode: 'number' }).notNull(),
+  chunks: integer('chunks').notNull(),
+  revision: integer('revision').notNull(),
+  summary: json('summary').notNull().$type<Record<string, unknown>>(),
+  updatedAt: text('updated_at').notNull(),
+});
+
+export const sampleCounters = pgTable('sample_counters', {
+  versionId: integer('version_id')
+    .primaryKey()
+    .references(() => versions.id, { onDelete: 'cascade' }),
+  total: bigint('total', { mode: 'number' }).notNull(),
+});
+
+export const sampleBatches = pgTable(
+  'sample_batches',
+  {
+    id: id(),
+    modelId: integer('model_id')
+      .notNull()
+      .references(() => models.id, { onDelete: 'cascade' }),
+    versionId: integer('version_id')
+      .notNull()
+      .references(() => versions.id, { onDelete: 'cascade' }),
+    batchKey: text('batch_key').notNull(),
+    requestHash: text('request_hash').notNull(),
+    seqStart: bigint('seq_start', { mode: 'number' }).notNull(),
+    rowCount: integer('row_count').notNull(),
+    observedAt: text('observed_at').notNull(),
+    receivedAt: text('received_at').notNull(),
+    payload: bytea('payload').notNull(),
+  },
+  (t) => [
+    uniqueIndex('sample_batches_key_unique').on(t.modelId, t.batchKey),
+    index('sample_batches_seq').on(t.versionId, t.seqStart),
+    index('sample_batches_observed').on(t.modelId, t.observedAt),
+  ],
+);
+
+export const sampleIds = pgTable(
+  'sample_ids',
+  {
+    modelId: integer('model_id')
+      .notNull()
+      .references(() => models.id, { onDelete: 'cascade' }),
+    sampleId: text('sample_id').notNull(),
+    batchId: integer('batch_id')
+      .notNull()
+      .references(() => sampleBatches.id, { onDelete: 'cascade' }),
+  },
+  (t) => [primaryKey({ columns: [t.modelId, t.sampleId] })],
+);
+
+export const sampleLabels = pgTable(
+  'sample_labels',
+  {
+    modelId: integer('model_id')
+      .notNull()
+      .references(() => models.id, { onDelete: 'cascade' }),
+    sampleId: text('sample_id').notNull(),
+    label: json('label').notNull().$type<number | string>(),
+    createdAt: text('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.modelId, t.sampleId] })],
+);
+
+export const driftReports = pgTable(
+  'drift_reports',
+  {
+    id: id(),
+    modelId: integer('model_id')
+      .notNull()
+      .references(() => models.id, { onDelete: 'cascade' }),
+    versionId: integer('version_id')
+      .notNull()
+      .references(() => versions.id, { onDelete: 'cascade' }),
+    windowKey: text('window_key').notNull(),
+    kind: text('kind').notNull(),
+    seqFrom: bigint('seq_from', { mode: 'number' }),
+    seqTo: bigint('seq_to', { mode: 'number' }),
+    fromTime: text('from_time'),
+    toTime: text('to_time'),
+    status: text('status').notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    sampleCount: integer('sample_count'),
+    drifted: boolean('drifted'),
+    driftShare: doublePrecision('drift_share'),
+    result: json('result').$type<Record<string, unknown>>(),
+    error: text('error'),
+    createdAt: text('created_at').notNull(),
+    completedAt: text('completed_at'),
+  },
+  (t) => [
+    uniqueIndex('drift_reports_window_unique').on(t.modelId, t.windowKey),
+    index('drift_reports_model').on(t.modelId, t.id),
+    index('drift_reports_status').on(t.status, t.createdAt),
+  ],
 );

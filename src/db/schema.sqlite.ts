@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { blob, index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 /**
  * Registry metadata. Timestamps are ISO-8601 UTC strings (sortable as text, readable in SQL).
@@ -115,3 +115,97 @@ export const idempotencyKeys = sqliteTable('idempotency_keys', {
   resourceId: integer('resource_id').notNull(),
   createdAt: createdAt(),
 }, (t) => [primaryKey({ columns: [t.scope, t.key] })]);
+
+// --- monitoring (drift): see docs/architecture.md for where each kind of data lives
+
+/** A model's monitor configuration; a model without a row is monitored with the defaults. */
+export const monitors = sqliteTable('monitors', {
+  modelId: integer('model_id').primaryKey().references(() => models.id, { onDelete: 'cascade' }),
+  config: text('config', { mode: 'json' }).notNull().$type<Record<string, unknown>>(),
+  updatedAt: text('updated_at').notNull(),
+});
+
+/**
+ * A version's reference (training) profile: the serialized profile lives in the artifact store
+ * under `storageKey` (a fresh key per revision); its sha256 lets workers cache decoded profiles.
+ */
+export const referenceProfiles = sqliteTable('reference_profiles', {
+  versionId: integer('version_id').primaryKey().references(() => versions.id, { onDelete: 'cascade' }),
+  storageKey: text('storage_key').notNull(),
+  sha256: text('sha256').notNull(),
+  size: integer('size').notNull(),
+  rowCount: integer('row_count').notNull(),
+  chunks: integer('chunks').notNull(),
+  /** Compare-and-set counter: concurrent appends never lose a chunk. */
+  revision: integer('revision').notNull(),
+  summary: text('summary', { mode: 'json' }).notNull().$type<Record<string, unknown>>(),
+  updatedAt: text('updated_at').notNull(),
+});
+
+/** Samples seen per version: the sequence that count windows are cut from. */
+export const sampleCounters = sqliteTable('sample_counters', {
+  versionId: integer('version_id').primaryKey().references(() => versions.id, { onDelete: 'cascade' }),
+  total: integer('total').notNull(),
+});
+
+/** One record per accepted batch: a columnar binary payload, never one row per sample. */
+export const sampleBatches = sqliteTable('sample_batches', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  modelId: integer('model_id').notNull().references(() => models.id, { onDelete: 'cascade' }),
+  versionId: integer('version_id').notNull().references(() => versions.id, { onDelete: 'cascade' }),
+  batchKey: text('batch_key').notNull(),
+  requestHash: text('request_hash').notNull(),
+  seqStart: integer('seq_start').notNull(),
+  rowCount: integer('row_count').notNull(),
+  observedAt: text('observed_at').notNull(),
+  receivedAt: text('received_at').notNull(),
+  payload: blob('payload', { mode: 'buffer' }).notNull(),
+}, (t) => [
+  uniqueIndex('sample_batches_key_unique').on(t.modelId, t.batchKey),
+  index('sample_batches_seq').on(t.versionId, t.seqStart),
+  index('sample_batches_observed').on(t.modelId, t.observedAt),
+]);
+
+/** Which batch holds a sample id: what delayed labels are matched against. */
+export const sampleIds = sqliteTable('sample_ids', {
+  modelId: integer('model_id').notNull().references(() => models.id, { onDelete: 'cascade' }),
+  sampleId: text('sample_id').notNull(),
+  batchId: integer('batch_id').notNull().references(() => sampleBatches.id, { onDelete: 'cascade' }),
+}, (t) => [primaryKey({ columns: [t.modelId, t.sampleId] })]);
+
+/** Delayed ground truth, by sample id (a later label replaces an earlier one). */
+export const sampleLabels = sqliteTable('sample_labels', {
+  modelId: integer('model_id').notNull().references(() => models.id, { onDelete: 'cascade' }),
+  sampleId: text('sample_id').notNull(),
+  label: text('label', { mode: 'json' }).notNull().$type<number | string>(),
+  createdAt: text('created_at').notNull(),
+}, (t) => [primaryKey({ columns: [t.modelId, t.sampleId] })]);
+
+/**
+ * Drift reports. A row is written `pending` in the same transaction as the batch that completes
+ * its window (the outbox), and the unique window key makes "one report per window" a constraint.
+ */
+export const driftReports = sqliteTable('drift_reports', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  modelId: integer('model_id').notNull().references(() => models.id, { onDelete: 'cascade' }),
+  versionId: integer('version_id').notNull().references(() => versions.id, { onDelete: 'cascade' }),
+  windowKey: text('window_key').notNull(),
+  kind: text('kind').notNull(),
+  seqFrom: integer('seq_from'),
+  seqTo: integer('seq_to'),
+  fromTime: text('from_time'),
+  toTime: text('to_time'),
+  status: text('status').notNull(),
+  attempts: integer('attempts').notNull().default(0),
+  sampleCount: integer('sample_count'),
+  drifted: integer('drifted', { mode: 'boolean' }),
+  driftShare: real('drift_share'),
+  result: text('result', { mode: 'json' }).$type<Record<string, unknown>>(),
+  error: text('error'),
+  createdAt: text('created_at').notNull(),
+  completedAt: text('completed_at'),
+}, (t) => [
+  uniqueIndex('drift_reports_window_unique').on(t.modelId, t.windowKey),
+  index('drift_reports_model').on(t.modelId, t.id),
+  index('drift_reports_status').on(t.status, t.createdAt),
+]);

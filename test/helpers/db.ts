@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { sql } from 'drizzle-orm';
 import pg from 'pg';
 import type { Database } from '../../src/db/client.js';
@@ -66,3 +67,6 @@ export async function otherConnection(t: { databaseUrl: string; container: { con
   const conn = new BetterSqlite3(t.container.config.database.path!);
   return { exec: async (text: string) => void conn.exec(text), close: async () => void conn.close() };
 }
+
+/** How many migrations the PostgreSQL journal lists: what a migrated database has applied. */
+export const POSTGRES_MIGRATIONS: number = JSON.parse(readFileSync('migrations/postgres/meta/_journal.json', 'utf8')).entries.length;

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { openDatabase } from '../../src/db/client.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
-import { createScratchDatabase, TEST_DATABASE_URL } from '../helpers/db.js';
+import { POSTGRES_MIGRATIONS, createScratchDatabase, TEST_DATABASE_URL } from '../helpers/db.js';
 import { freePort, startServerProcess } from '../helpers/server-process.js';
 import { startTcpProxy } from '../helpers/tcp-proxy.js';
 
@@ -115,7 +115,7 @@ describe('start-up against PostgreSQL', () => {
       const config = loadConfig({ DATABASE_URL: scratch.url });
       const handles = await Promise.all(Array.from({ length: 10 }, () => openDatabase(config.database)));
       const [row] = await handles[0]!.rows<{ n: string }>(sql`select count(*) as n from drizzle.__drizzle_migrations`);
-      expect(Number(row!.n)).toBe(2);
+      expect(Number(row!.n)).toBe(POSTGRES_MIGRATIONS);
       await Promise.all(handles.map((h) => h.close()));
     } finally {
       await scratch.drop();

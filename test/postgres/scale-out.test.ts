@@ -4,7 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createScratchDatabase } from '../helpers/db.js';
+import { POSTGRES_MIGRATIONS, createScratchDatabase } from '../helpers/db.js';
 import { type ServerProcess, startServerProcess } from '../helpers/server-process.js';
 
 /**
@@ -53,7 +53,7 @@ const firstRow = async <T>(text: string): Promise<T> => (await dbRows<T>(text))[
 describe('four API processes on one PostgreSQL database', () => {
   it('migrated once although four processes started at once', async () => {
     const { n } = await firstRow<{ n: string }>('select count(*) as n from drizzle.__drizzle_migrations');
-    expect(Number(n)).toBe(2);
+    expect(Number(n)).toBe(POSTGRES_MIGRATIONS);
   });
 
   it('200 concurrent registrations of one model get 1…200 with no gap or duplicate, and 200 audit events', async () => {
