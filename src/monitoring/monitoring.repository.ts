@@ -1,0 +1,207 @@
+import { and, asc, desc, eq, gte, inArray, lt, lte, sql } from 'drizzle-orm';
+import type { Database, Tables } from '../db/client.js';
+
+type T = Tables;
+export type ReferenceProfileRow = T['referenceProfiles']['$inferSelect'];
+export type SampleBatchRow = T['sampleBatches']['$inferSelect'];
+export type DriftReportRow = T['driftReports']['$inferSelect'];
+
+/** SQL's IN lists stay well under both dialects' parameter limits. */
+const CHUNK = 500;
+const chunks = <V>(values: V[]): V[][] => Array.from({ length: Math.ceil(values.length / CHUNK) }, (_, i) => values.slice(i * CHUNK, (i + 1) * CHUNK));
+
+/** Data access for monitoring: monitors, reference profiles, sample batches, labels, drift reports. Dialect-neutral. */
+export function createMonitoringRepository(database: Database) {
+  const { monitors, referenceProfiles, sampleCounters, sampleBatches, sampleIds, sampleLabels, driftReports } = database.tables;
+  const db = () => database.db();
+
+  return {
+    transaction: <R>(fn: () => Promise<R>): Promise<R> => database.transaction(fn),
+
+    // --- monitor config
+    async monitorConfig(modelId: number): Promise<Record<string, unknown> | undefined> {
+      const [row] = await db().select().from(monitors).where(eq(monitors.modelId, modelId));
+      return row?.config;
+    },
+    async putMonitorConfig(modelId: number, config: Record<string, unknown>, at: string): Promise<void> {
+      await db()
+        .insert(monitors)
+        .values({ modelId, config, updatedAt: at })
+        .onConflictDoUpdate({ target: monitors.modelId, set: { config, updatedAt: at } });
+    },
+    async monitoredModelIds(): Promise<number[]> {
+      return (await db().select({ id: monitors.modelId }).from(monitors)).map((r) => r.id);
+    },
+
+    // --- reference profiles
+    async referenceProfile(versionId: number): Promise<ReferenceProfileRow | undefined> {
+      const [row] = await db().select().from(referenceProfiles).where(eq(referenceProfiles.versionId, versionId));
+      return row;
+    },
+    /**
+     * Writes a new profile revision only if the stored one is still `expectedRevision` (0: none
+     * yet): compare-and-set, so two concurrent appends cannot both build on the same revision.
+     */
+    async replaceReferenceProfile(row: T['referenceProfiles']['$inferInsert'], expectedRevision: number): Promise<boolean> {
+      if (expectedRevision === 0) {
+        const inserted = await db().insert(referenceProfiles).values(row).onConflictDoNothing().returning({ v: referenceProfiles.versionId });
+        return inserted.length === 1;
+      }
+      const updated = await db()
+        .update(referenceProfiles)
+        .set(row)
+        .where(and(eq(referenceProfiles.versionId, row.versionId), eq(referenceProfiles.revision, expectedRevision)))
+        .returning({ v: referenceProfiles.versionId });
+      return updated.length === 1;
+    },
+    async deleteReferenceProfile(versionId: number): Promise<string | undefined> {
+      const [row] = await db().delete(referenceProfiles).where(eq(referenceProfiles.versionId, versionId)).returning({ key: referenceProfiles.storageKey });
+      return row?.key;
+    },
+
+    // --- samples
+    /** Reserves `rows` sequence numbers for a version; returns the first. The counter row is locked until commit. */
+    async claimSequence(versionId: number, rows: number): Promise<number> {
+      const [row] = await db()
+        .insert(sampleCounters)
+        .values({ versionId, total: rows })
+        .onConflictDoUpdate({ target: sampleCounters.versionId, set: { total: sql`${sampleCounters.total} + ${rows}` } })
+        .returning({ total: sampleCounters.total });
+      return Number(row!.total) - rows;
+    },
+    async sampleCount(versionId: number): Promise<number> {
+      const [row] = await db().select().from(sampleCounters).where(eq(sampleCounters.versionId, versionId));
+      return row ? Number(row.total) : 0;
+    },
+    async findBatchByKey(modelId: number, batchKey: string): Promise<Omit<SampleBatchRow, 'payload'> | undefined> {
+      const [row] = await db()
+        .select({
+          id: sampleBatches.id,
+          modelId: sampleBatches.modelId,
+          versionId: sampleBatches.versionId,
+          batchKey: sampleBatches.batchKey,
+          requestHash: sampleBatches.requestHash,
+          seqStart: sampleBatches.seqStart,
+          rowCount: sampleBatches.rowCount,
+          observedAt: sampleBatches.observedAt,
+          receivedAt: sampleBatches.receivedAt,
+        })
+        .from(sampleBatches)
+        .where(and(eq(sampleBatches.modelId, modelId), eq(sampleBatches.batchKey, batchKey)));
+      return row;
+    },
+    async insertBatch(row: T['sampleBatches']['$inferInsert']): Promise<number> {
+      const [inserted] = await db().insert(sampleBatches).values(row).returning({ id: sampleBatches.id });
+      return inserted!.id;
+    },
+    /** Indexes a batch's sample ids for label matching; an id seen before keeps its first batch. */
+    async insertSampleIds(modelId: number, batchId: number, ids: string[]): Promise<void> {
+      for (const part of chunks(ids)) {
+        await db()
+          .insert(sampleIds)
+          .values(part.map((sampleId) => ({ modelId, sampleId, batchId })))
+          .onConflictDoNothing();
+      }
+    },
+    /** Batches of a version whose sample numbers overlap [from, to), in sequence order. */
+    batchesInSequence(versionId: number, from: number, to: number): Promise<SampleBatchRow[]> {
+      return db()
+        .select()
+        .from(sampleBatches)
+        .where(and(eq(sampleBatches.versionId, versionId), lt(sampleBatches.seqStart, to), sql`${sampleBatches.seqStart} + ${sampleBatches.rowCount} > ${from}`))
+        .orderBy(asc(sampleBatches.seqStart));
+    },
+    /** Batches of a version observed in [from, to] (ISO timestamps), oldest first. */
+    batchesInTime(versionId: number, from: string, to: string): Promise<SampleBatchRow[]> {
+      return db()
+        .select()
+        .from(sampleBatches)
+        .where(and(eq(sampleBatches.versionId, versionId), gte(sampleBatches.observedAt, from), lte(sampleBatches.observedAt, to)))
+        .orderBy(asc(sampleBatches.seqStart));
+    },
+    /** Deletes batches received before `before`; returns how many. */
+    async pruneBatches(before: string): Promise<number> {
+      return (await db().delete(sampleBatches).where(lt(sampleBatches.receivedAt, before)).returning({ id: sampleBatches.id })).length;
+    },
+
+    // --- labels
+    async knownSampleIds(modelId: number, ids: string[]): Promise<Set<string>> {
+      const known = new Set<string>();
+      for (const part of chunks(ids)) {
+        const rows = await db()
+          .select({ id: sampleIds.sampleId })
+          .from(sampleIds)
+          .where(and(eq(sampleIds.modelId, modelId), inArray(sampleIds.sampleId, part)));
+        for (const r of rows) known.add(r.id);
+      }
+      return known;
+    },
+    async upsertLabels(modelId: number, items: { id: string; label: number | string }[], at: string): Promise<void> {
+      for (const part of chunks(items)) {
+        await db()
+          .insert(sampleLabels)
+          .values(part.map((i) => ({ modelId, sampleId: i.id, label: i.label, createdAt: at })))
+          .onConflictDoUpdate({ target: [sampleLabels.modelId, sampleLabels.sampleId], set: { label: sql`excluded.label`, createdAt: at } });
+      }
+    },
+    async labelsFor(modelId: number, ids: string[]): Promise<Map<string, number | string>> {
+      const out = new Map<string, number | string>();
+      for (const part of chunks(ids)) {
+        const rows = await db()
+          .select({ id: sampleLabels.sampleId, label: sampleLabels.label })
+          .from(sampleLabels)
+          .where(and(eq(sampleLabels.modelId, modelId), inArray(sampleLabels.sampleId, part)));
+        for (const r of rows) out.set(r.id, r.label);
+      }
+      return out;
+    },
+
+    // --- drift reports (the outbox: pending rows are what still has to be computed)
+    /** Inserts a pending report unless its window already has one; returns the new id or undefined. */
+    async insertPendingReport(row: T['driftReports']['$inferInsert']): Promise<number | undefined> {
+      const [inserted] = await db().insert(driftReports).values(row).onConflictDoNothing().returning({ id: driftReports.id });
+      return inserted?.id;
+    },
+    async findReportByWindow(modelId: number, windowKey: string): Promise<DriftReportRow | undefined> {
+      const [row] = await db()
+        .select()
+        .from(driftReports)
+        .where(and(eq(driftReports.modelId, modelId), eq(driftReports.windowKey, windowKey)));
+      return row;
+    },
+    async findReport(id: number): Promise<DriftReportRow | undefined> {
+      const [row] = await db().select().from(driftReports).where(eq(driftReports.id, id));
+      return row;
+    },
+    async updateReport(id: number, patch: Partial<T['driftReports']['$inferInsert']>): Promise<void> {
+      await db().update(driftReports).set(patch).where(eq(driftReports.id, id));
+    },
+    /** Pending reports created before `before`: what the outbox sweeper (re-)enqueues. */
+    pendingReports(before: string, limit: number): Promise<{ id: number }[]> {
+      return db()
+        .select({ id: driftReports.id })
+        .from(driftReports)
+        .where(and(eq(driftReports.status, 'pending'), lt(driftReports.createdAt, before)))
+        .orderBy(asc(driftReports.id))
+        .limit(limit);
+    },
+    listReports(q: { modelId: number; versionId?: number; from?: string; to?: string; drifted?: boolean; limit: number; beforeId?: number }): Promise<DriftReportRow[]> {
+      return db()
+        .select()
+        .from(driftReports)
+        .where(
+          and(
+            eq(driftReports.modelId, q.modelId),
+            q.versionId !== undefined ? eq(driftReports.versionId, q.versionId) : undefined,
+            q.from !== undefined ? gte(driftReports.toTime, q.from) : undefined,
+            q.to !== undefined ? lte(driftReports.toTime, q.to) : undefined,
+            q.drifted !== undefined ? eq(driftReports.drifted, q.drifted) : undefined,
+            q.beforeId !== undefined ? lt(driftReports.id, q.beforeId) : undefined,
+          ),
+        )
+        .orderBy(desc(driftReports.id))
+        .limit(q.limit);
+    },
+  };
+}
+export type MonitoringRepository = ReturnType<typeof createMonitoringRepository>;
