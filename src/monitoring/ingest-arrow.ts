@@ -1,5 +1,6 @@
 import { DataType, tableFromIPC, type Table, type Vector } from 'apache-arrow';
 import { AppError } from '../http/errors.js';
+import { arrowStrings } from './arrow-strings.js';
 import type { FeatureColumn, OutcomeValues } from './batch.js';
 import { FieldErrorCollector, batchTooLarge } from './ingest-errors.js';
 import { DEFAULT_MAX_ROWS, type IngestOptions, type IngestedBatch } from './ingest-types.js';
@@ -41,8 +42,9 @@ function readTable(bytes: Uint8Array): Table {
 
 /** Numeric column → Float64Array with NaN where the value is null or NaN; ±Infinity is an error. */
 function toFloat64(vector: Vector, path: string, errors: FieldErrorCollector): Float64Array {
-  const raw = vector.toArray() as ArrayLike<number | bigint>;
-  const out = raw instanceof Float64Array ? Float64Array.from(raw) : Float64Array.from(raw as ArrayLike<number>, Number);
+  const raw = vector.toArray() as ArrayLike<number> | BigInt64Array | BigUint64Array;
+  // The typed-array constructor copies natively; Float64Array.from would go through the iterator.
+  const out = raw instanceof BigInt64Array || raw instanceof BigUint64Array ? Float64Array.from(raw, Number) : new Float64Array(raw);
   if (vector.nullCount > 0) {
     for (let i = 0; i < out.length; i++) if (!vector.isValid(i)) out[i] = Number.NaN;
   }
@@ -53,7 +55,9 @@ function toFloat64(vector: Vector, path: string, errors: FieldErrorCollector): F
   return out;
 }
 
+/** Strings, or integer ids written as text. */
 function toStrings(vector: Vector): (string | null)[] {
+  if (isString(vector.type)) return arrowStrings(vector);
   const out = new Array<string | null>(vector.length);
   let i = 0;
   for (const v of vector as Iterable<unknown>) out[i++] = v === null || v === undefined ? null : String(v);

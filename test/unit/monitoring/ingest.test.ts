@@ -1,4 +1,4 @@
-import { type Vector, Dictionary, Float32, Float64, Int32, Int64, Table, Utf8, tableToIPC, vectorFromArray } from 'apache-arrow';
+import { type Vector, Dictionary, LargeUtf8, Float32, Float64, Int32, Int64, Table, Utf8, tableToIPC, vectorFromArray } from 'apache-arrow';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../../src/http/errors.js';
@@ -158,6 +158,23 @@ describe('Arrow IPC sample bodies', () => {
     expect(Array.from(batch.columns.get('income')!.values as Float64Array)).toEqual([1.5, Number.NaN, 2.5]);
     expect(batch.columns.get('city')!.values).toEqual(['Oslo', null, 'Bergen']);
     expect(batch).toMatchObject({ ids: ['a', 'b', null], predictions: [0.5, null, 1], labels: ['yes', 'no', null] });
+  });
+
+  it('decodes strings across record batches: non-ASCII text, nulls, LargeUtf8 ids, dictionaries', () => {
+    const part = (cities: (string | null)[], ids: (string | null)[]) =>
+      new Table({
+        city: vectorFromArray(cities, new Dictionary(new Utf8(), new Int32())),
+        __id: vectorFromArray(ids, new LargeUtf8()),
+        __label: vectorFromArray(cities, new Utf8()),
+      });
+    const table = part(['Tromsø', null, 'a'], ['😀', 'x', null]).concat(part(['b', 'Tromsø'], [null, 'é']));
+    const bytes = tableToIPC(table, 'stream');
+    const batch = ingestArrow(bytes, opts);
+    expect(batch.rowCount).toBe(5);
+    expect(batch.columns.get('city')!.values).toEqual(['Tromsø', null, 'a', 'b', 'Tromsø']);
+    expect(batch.ids).toEqual(['😀', 'x', null, null, 'é']);
+    expect(batch.labels).toEqual(['Tromsø', null, 'a', 'b', 'Tromsø']);
+    expect(Array.from(batch.columns.get('age')!.values as Float64Array)).toEqual(Array(5).fill(Number.NaN));
   });
 
   it('gives the same batch as the JSON form of the same data, a feature the stream lacks being missing', () => {
