@@ -30,6 +30,8 @@ export interface BullmqQueueConfig {
     stalledInterval?: number;
     maxStalledCount?: number;
   };
+  /** close() waits this long for running jobs (default 30 s), then abandons them to stalled-job recovery. */
+  closeTimeoutMs?: number;
   onFailure?: (job: JobRun, error: unknown, willRetry: boolean) => void;
 }
 
@@ -40,6 +42,25 @@ interface Envelope {
 }
 
 const DAY_S = 86_400;
+
+const sleepUnref = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms).unref());
+
+/** Resolves once `condition()` holds (polled every 100 ms), unless `watch.stop` is set first. */
+async function until(condition: () => boolean, watch: { stop: boolean }): Promise<void> {
+  while (!watch.stop && !condition()) await sleepUnref(100);
+  if (watch.stop) await new Promise(() => {}); // lost the race: never resolve
+}
+
+/** True when `promise` settled within `ms`. */
+async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([promise.then(() => true), expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 /**
  * BullMQ adapter. Producers (the API) use one ioredis connection tuned to fail fast: no offline
@@ -168,7 +189,8 @@ export function createBullmqQueue(config: BullmqQueueConfig): JobQueue {
       if (closed) throw new QueueClosedError();
       for (const [queue, processor] of processors) {
         if (workers.some((w) => w.name === queue)) continue;
-        const connection = new Redis(config.url, { maxRetriesPerRequest: null });
+        // A template only: BullMQ duplicates it for the worker's own connections, so it never connects itself.
+        const connection = new Redis(config.url, { maxRetriesPerRequest: null, lazyConnect: true });
         connection.on('error', () => {});
         workerConnections.push(connection);
         const worker = new Worker(
@@ -207,8 +229,22 @@ export function createBullmqQueue(config: BullmqQueueConfig): JobQueue {
       if (closed) return;
       closed = true;
       // Workers first: they finish their running jobs (the lock keeps others off them meanwhile).
-      await Promise.allSettled(workers.map((w) => w.close()));
-      await Promise.allSettled([...queues.values()].map((q) => q.close()));
+      // A job that outlasts the grace period is abandoned: its lock expires and another worker
+      // reruns it through stalled-job recovery.
+      // With Redis down nothing can finish gracefully (a job cannot even be marked completed), so
+      // stop waiting as soon as the (always connected) producer connection is seen down.
+      const watch = { stop: false };
+      const outcome = await Promise.race([
+        Promise.allSettled(workers.map((w) => w.close())).then(() => 'closed' as const),
+        until(() => producer.status !== 'ready', watch).then(() => 'redis down' as const),
+        sleepUnref(config.closeTimeoutMs ?? 30_000).then(() => 'timeout' as const),
+      ]);
+      watch.stop = true;
+      if (outcome !== 'closed') {
+        await settlesWithin(Promise.allSettled(workers.map((w) => w.close(true))), 2_000);
+      }
+      // With Redis down a queue's close can wait on a connection that never comes back.
+      await settlesWithin(Promise.allSettled([...queues.values()].map((q) => q.close())), 2_000);
       for (const connection of workerConnections) connection.disconnect();
       producer.disconnect();
     },

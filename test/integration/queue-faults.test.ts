@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { QueueUnavailableError, createBullmqQueue } from '../../src/queue/index.js';
 import { deletePrefix, startPrivateRedis, testRedisUrl, uniquePrefix, type PrivateRedis } from '../helpers/redis.js';
@@ -51,6 +52,82 @@ describe('BullMQ producer when Redis goes away', () => {
       expect((await queue.depths()).drift.waiting).toBe(1);
     } finally {
       await queue.close();
+    }
+  });
+});
+
+describe('BullMQ close', () => {
+  let redis: PrivateRedis | undefined;
+  afterAll(async () => redis?.stop());
+
+  /** Clients connected to our private server, not counting the admin connection asking. */
+  async function clients(admin: Redis): Promise<number> {
+    const info = await admin.info('clients');
+    return Number(/connected_clients:(\d+)/.exec(info)![1]) - 1;
+  }
+
+  it('leaves no connection behind, producer and workers alike, and returns promptly when Redis is down', async () => {
+    redis = await startPrivateRedis();
+    const admin = new Redis(redis.url);
+    try {
+      expect(await clients(admin)).toBe(0);
+      const queue = createBullmqQueue({ url: redis.url, prefix: 'close' });
+      let ran = 0;
+      queue.registerProcessor('drift', async () => {
+        ran += 1;
+      });
+      queue.registerProcessor('maintenance', async () => {});
+      await queue.start();
+      await queue.enqueue('drift.window', { monitorId: 1, windowIndex: 0 });
+      await waitFor(() => (ran === 1 ? true : undefined), 5_000, 'the job to run');
+      expect(await clients(admin)).toBeGreaterThan(2);
+      await queue.close();
+      await waitFor(async () => ((await clients(admin)) === 0 ? true : undefined), 3_000, 'every connection to close');
+
+      // Closing while Redis is down must not hang a shutdown.
+      const second = createBullmqQueue({ url: redis.url, prefix: 'close' });
+      second.registerProcessor('drift', async () => {});
+      await second.start();
+      await second.enqueue('drift.window', { monitorId: 1, windowIndex: 1 });
+      admin.disconnect();
+      await redis.stop();
+      const started = Date.now();
+      await second.close();
+      expect(Date.now() - started).toBeLessThan(5_000);
+    } finally {
+      admin.disconnect();
+    }
+  });
+});
+
+describe('BullMQ close with a job that does not finish', () => {
+  it('gives up after closeTimeoutMs, leaving the job to stalled-job recovery', async () => {
+    const url = await testRedisUrl();
+    const prefix = uniquePrefix('close-timeout');
+    const queue = createBullmqQueue({ url, prefix, closeTimeoutMs: 300, worker: { lockDuration: 1_000, stalledInterval: 500 } });
+    const rescuer = createBullmqQueue({ url, prefix, worker: { lockDuration: 1_000, stalledInterval: 500 } });
+    try {
+      let started = false;
+      queue.registerProcessor('retrain', async () => {
+        started = true;
+        await new Promise(() => {});
+      });
+      await queue.start();
+      await queue.enqueue('retrain.run', { retrainJobId: 1 });
+      await waitFor(() => (started ? true : undefined), 5_000, 'the job to start');
+      const closing = Date.now();
+      await queue.close();
+      expect(Date.now() - closing).toBeLessThan(3_000);
+      const reruns: number[] = [];
+      rescuer.registerProcessor('retrain', async (job) => {
+        reruns.push(job.attempt);
+      });
+      await rescuer.start();
+      await waitFor(() => (reruns.length === 1 ? true : undefined), 15_000, 'the abandoned job to be rerun');
+    } finally {
+      await rescuer.close();
+      await queue.close();
+      await deletePrefix(url, prefix);
     }
   });
 });
