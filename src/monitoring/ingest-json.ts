@@ -11,7 +11,8 @@ import { DEFAULT_MAX_ROWS, type IngestOptions, type IngestedBatch } from './inge
  * such as "3.5" is refused, it usually means a serialisation bug upstream); a categorical feature
  * takes strings, and numbers or booleans, which are stored as their text ("3", "true") so integer-
  * coded categories work. `null` is a missing value; a declared feature absent from the body is
- * missing in every row. This runs on every serving request, so the row loop is written for speed:
+ * missing in every row. `ids` are strings (or null), at most 256 characters; `predictions` and
+ * `labels` are all numbers or all strings (nulls anywhere). This runs on every serving request, so the row loop is written for speed:
  * one pass, writes straight into the typed output columns, no per-row allocation.
  */
 

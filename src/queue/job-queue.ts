@@ -14,7 +14,12 @@ export interface EnqueueOptions {
 
 export interface EnqueueResult {
   jobId: string;
-  /** True when a job with the same deterministic id already existed; nothing new was queued. */
+  /**
+   * True when a job with the same deterministic id already existed; nothing new was queued.
+   * Finished jobs count too while they are kept (completed 7 days, failed 30 days on BullMQ;
+   * the newest 10 000 in-process): a window whose job failed for good is not re-run by enqueueing
+   * it again, so the outbox should record it as failed rather than retry forever.
+   */
   deduplicated: boolean;
 }
 
