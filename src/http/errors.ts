@@ -6,6 +6,7 @@
 export const ERRORS = {
   VALIDATION_FAILED: { status: 400, title: 'Request validation failed' },
   MALFORMED_BODY: { status: 400, title: 'Request body is not valid JSON' },
+  MALFORMED_BATCH: { status: 400, title: 'Request body is not a readable sample batch' },
   INVALID_ARTIFACT_PATH: { status: 400, title: 'Invalid artifact path' },
   INVALID_CURSOR: { status: 400, title: 'Invalid pagination cursor' },
   ALIAS_RESERVED: { status: 400, title: 'Alias name is reserved' },
@@ -23,11 +24,13 @@ export const ERRORS = {
   IDEMPOTENCY_KEY_REUSED: { status: 409, title: 'Idempotency key reused with a different request' },
   LAST_ADMIN_KEY: { status: 409, title: 'Cannot revoke the last admin key' },
   PAYLOAD_TOO_LARGE: { status: 413, title: 'Request body too large' },
+  BATCH_TOO_LARGE: { status: 413, title: 'Sample batch has too many rows' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type' },
   INTERNAL: { status: 500, title: 'Internal server error' },
   NOT_READY: { status: 503, title: 'Service not ready' },
   DATABASE_UNAVAILABLE: { status: 503, title: 'The database is unavailable' },
   DATABASE_BUSY: { status: 503, title: 'The database is busy' },
+  QUEUE_UNAVAILABLE: { status: 503, title: 'Job queue unavailable' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;

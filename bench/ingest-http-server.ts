@@ -1,0 +1,42 @@
+/**
+ * Server half of bench/ingest-http: bare Fastify with the sample-body paths side by side, so
+ * the only difference between routes is what happens to the body. Prints its URL on stdout.
+ *   POST /ceiling          raw text → JSON.parse                        (the issue's ceiling)
+ *   POST /samples          raw text → parseJsonBatch → encodeBatch      (what the route will do)
+ *   POST /generic          the app's JSON parser (parse + finiteness walk) → ingestJson → encodeBatch
+ *   POST /samples-arrow    raw bytes → ingestArrow → encodeBatch
+ */
+import Fastify from 'fastify';
+import { registerJsonBodyParser } from '../src/http/json-body.js';
+import type { FeatureSpec } from '../src/monitoring/batch.js';
+import { encodeBatch } from '../src/monitoring/batch-codec.js';
+import { ARROW_STREAM_TYPE, ingestArrow, ingestJson, parseJsonBatch } from '../src/monitoring/ingest.js';
+
+const features: FeatureSpec[] = Array.from({ length: 20 }, (_, i) => ({ name: `feature_${i}`, type: i < 16 ? 'numeric' : 'categorical' }));
+const options = { features };
+const bodyLimit = 16 * 1024 * 1024;
+
+const app = Fastify({ logger: false, bodyLimit });
+app.register(async (raw) => {
+  raw.removeContentTypeParser('application/json');
+  raw.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+  raw.addContentTypeParser(ARROW_STREAM_TYPE, { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  raw.post('/ceiling', async (req, reply) => reply.code(202).send({ accepted: (JSON.parse(req.body as string) as { rows: unknown[] }).rows.length }));
+  raw.post('/samples', async (req, reply) => {
+    const batch = parseJsonBatch(req.body as string, options);
+    return reply.code(202).send({ accepted: batch.rowCount, bytes: encodeBatch(batch).length });
+  });
+  raw.post('/samples-arrow', async (req, reply) => {
+    const batch = ingestArrow(req.body as Buffer, options);
+    return reply.code(202).send({ accepted: batch.rowCount, bytes: encodeBatch(batch).length });
+  });
+});
+app.register(async (generic) => {
+  registerJsonBodyParser(generic);
+  generic.post('/generic', async (req, reply) => {
+    const batch = ingestJson(req.body, options);
+    return reply.code(202).send({ accepted: batch.rowCount, bytes: encodeBatch(batch).length });
+  });
+});
+const address = await app.listen({ port: 0, host: '127.0.0.1' });
+process.stdout.write(`${address}\n`);

@@ -1,0 +1,230 @@
+import { Queue } from 'bullmq';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  JobPayloadError, QueueClosedError, createBullmqQueue, createInlineQueue, type JobQueue, type JobRun, type RetryOverrides,
+} from '../../src/queue/index.js';
+import { deletePrefix, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
+
+/**
+ * One contract, two adapters: whatever a processor or a producer can observe must be the same on
+ * BullMQ and on the in-process queue, so the embedded mode is a faithful stand-in for the scaled one.
+ */
+
+const retry: RetryOverrides = {
+  'drift.window': { attempts: 3, backoff: { type: 'fixed', delayMs: 50 } },
+  'drift.range': { attempts: 2, backoff: { type: 'exponential', delayMs: 20 } },
+};
+
+interface Harness {
+  queue: JobQueue;
+  failures: Array<{ job: JobRun; willRetry: boolean }>;
+  cleanup(): Promise<void>;
+}
+
+type Factory = () => Promise<Harness>;
+
+const adapters: Array<[string, Factory]> = [
+  [
+    'inline',
+    async () => {
+      const failures: Harness['failures'] = [];
+      const queue = createInlineQueue({ retry, onFailure: (job, _e, willRetry) => failures.push({ job, willRetry }) });
+      return { queue, failures, cleanup: () => queue.close() };
+    },
+  ],
+  [
+    'bullmq',
+    async () => {
+      const url = await testRedisUrl();
+      const prefix = uniquePrefix('contract');
+      const failures: Harness['failures'] = [];
+      const queue = createBullmqQueue({
+        url,
+        prefix,
+        retry,
+        worker: { stalledInterval: 1_000, lockDuration: 5_000 },
+        onFailure: (job, _e, willRetry) => failures.push({ job, willRetry }),
+      });
+      return {
+        queue,
+        failures,
+        async cleanup() {
+          await queue.close();
+          await deletePrefix(url, prefix);
+        },
+      };
+    },
+  ],
+];
+
+async function waitFor(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe.each(adapters)('JobQueue contract: %s', (_kind, factory) => {
+  let harness: Harness | undefined;
+  const setup = async () => (harness = await factory());
+  afterEach(async () => {
+    await harness?.cleanup();
+    harness = undefined;
+  });
+
+  it('runs a job with its validated payload, deterministic id and attempt 1, after enqueue has returned', async () => {
+    const { queue } = await setup();
+    const runs: Array<JobRun & { enqueueReturned: boolean }> = [];
+    let enqueueReturned = false;
+    queue.registerProcessor('drift', async (job) => {
+      runs.push({ ...job, enqueueReturned });
+    });
+    await queue.start();
+    const result = await queue.enqueue('drift.window', { monitorId: 7, windowIndex: 3 });
+    enqueueReturned = true;
+    expect(result).toEqual({ jobId: 'drift-window-7-3', deduplicated: false });
+    await waitFor(() => runs.length === 1);
+    expect(runs[0]).toMatchObject({
+      name: 'drift.window', jobId: 'drift-window-7-3', payload: { monitorId: 7, windowIndex: 3 }, attempt: 1, maxAttempts: 3, enqueueReturned: true,
+    });
+  });
+
+  it('deduplicates on the job id, while queued and after completion, and runs the job once', async () => {
+    const { queue } = await setup();
+    let runs = 0;
+    queue.registerProcessor('drift', async () => {
+      runs += 1;
+    });
+    // Two producers race before any worker runs.
+    const [a, b] = await Promise.all([
+      queue.enqueue('drift.window', { monitorId: 'm-1', windowIndex: 0 }),
+      queue.enqueue('drift.window', { monitorId: 'm-1', windowIndex: 0 }),
+    ]);
+    expect(a!.jobId).toBe('drift-window-m-1-0');
+    expect(b!.jobId).toBe(a!.jobId);
+    expect([a!.deduplicated, b!.deduplicated].sort()).toEqual([false, true]);
+    await queue.start();
+    await waitFor(() => runs === 1);
+    const again = await queue.enqueue('drift.window', { monitorId: 'm-1', windowIndex: 0 });
+    expect(again).toEqual({ jobId: 'drift-window-m-1-0', deduplicated: true });
+    // A different window is a different job.
+    expect((await queue.enqueue('drift.window', { monitorId: 'm-1', windowIndex: 1 })).deduplicated).toBe(false);
+    await waitFor(() => runs === 2);
+    await sleep(200);
+    expect(runs).toBe(2);
+  });
+
+  it('retries a failing job with its backoff and passes the attempt number, until it succeeds', async () => {
+    const { queue, failures } = await setup();
+    const attempts: number[] = [];
+    const times: number[] = [];
+    queue.registerProcessor('drift', async (job) => {
+      attempts.push(job.attempt);
+      times.push(Date.now());
+      if (job.attempt < 3) throw new Error(`transient failure ${job.attempt}`);
+    });
+    await queue.start();
+    await queue.enqueue('drift.window', { monitorId: 1, windowIndex: 9 });
+    await waitFor(() => attempts.length === 3);
+    expect(attempts).toEqual([1, 2, 3]);
+    expect(times[1]! - times[0]!).toBeGreaterThanOrEqual(45); // fixed 50 ms backoff
+    expect(failures.map((f) => [f.job.attempt, f.willRetry])).toEqual([[1, true], [2, true]]);
+    await sleep(200);
+    expect(attempts).toHaveLength(3);
+    expect((await queue.depths()).drift).toEqual({ waiting: 0, active: 0, delayed: 0, failed: 0 });
+  });
+
+  it('gives up after the last attempt and counts the job as failed', async () => {
+    const { queue, failures } = await setup();
+    const attempts: number[] = [];
+    queue.registerProcessor('drift', async (job) => {
+      attempts.push(job.attempt);
+      throw new Error('permanent');
+    });
+    await queue.start();
+    await queue.enqueue('drift.range', { reportId: 42 });
+    await waitFor(() => failures.length === 2);
+    expect(attempts).toEqual([1, 2]);
+    expect(failures.map((f) => f.willRetry)).toEqual([true, false]);
+    await waitFor(() => true);
+    const depths = await queue.depths();
+    expect(depths.drift.failed).toBe(1);
+  });
+
+  it('rejects invalid payloads on enqueue, naming each field, and queues nothing', async () => {
+    const { queue } = await setup();
+    const bad: Array<[string, unknown, string]> = [
+      ['drift.window', { monitorId: 'a:b', windowIndex: 0 }, 'monitorId'], // ':' would break BullMQ ids
+      ['drift.window', { monitorId: 1, windowIndex: -1 }, 'windowIndex'],
+      ['drift.window', { monitorId: 1 }, 'windowIndex'],
+      ['retrain.run', { retrainJobId: 3, secret: 'token' }, 'secret'], // ids only, nothing else
+      ['webhook.deliver', { deliveryId: 1.5 }, 'deliveryId'],
+    ];
+    for (const [name, payload, path] of bad) {
+      const error = await queue.enqueue(name as 'drift.window', payload as never).catch((e: unknown) => e);
+      expect(error, `${name} ${JSON.stringify(payload)}`).toBeInstanceOf(JobPayloadError);
+      expect((error as JobPayloadError).errors.map((e) => e.path)).toContain(path);
+    }
+    await expect(queue.enqueue('no.such.job' as 'drift.window', { monitorId: 1, windowIndex: 0 })).rejects.toBeInstanceOf(JobPayloadError);
+    const depths = await queue.depths();
+    expect(Object.values(depths).every((d) => d.waiting === 0 && d.delayed === 0)).toBe(true);
+  });
+
+  it('reports queue depths for jobs no worker consumes, and answers ping', async () => {
+    const { queue } = await setup();
+    await queue.ping();
+    await queue.enqueue('retrain.run', { retrainJobId: 5 });
+    await queue.enqueue('webhook.deliver', { deliveryId: 'd-1' }, { delayMs: 60_000 });
+    const depths = await queue.depths();
+    expect(depths.retrain).toEqual({ waiting: 1, active: 0, delayed: 0, failed: 0 });
+    expect(depths.webhooks).toEqual({ waiting: 0, active: 0, delayed: 1, failed: 0 });
+  });
+
+  it('close waits for the running job, then refuses new work; closing twice is harmless', async () => {
+    const { queue } = await setup();
+    let finished = false;
+    let started = false;
+    queue.registerProcessor('maintenance', async () => {
+      started = true;
+      await sleep(300);
+      finished = true;
+    });
+    await queue.start();
+    await queue.enqueue('outbox.sweep', { slot: 123 });
+    await waitFor(() => started);
+    await queue.close();
+    expect(finished).toBe(true);
+    await expect(queue.enqueue('outbox.sweep', { slot: 124 })).rejects.toBeInstanceOf(QueueClosedError);
+    await queue.close();
+  });
+});
+
+describe('BullMQ worker re-validates payloads it did not enqueue itself', () => {
+  it('fails a raw job with a bad payload at once, without calling the processor or retrying', async () => {
+    const url = await testRedisUrl();
+    const prefix = uniquePrefix('raw');
+    const failures: Array<{ willRetry: boolean }> = [];
+    const queue = createBullmqQueue({ url, prefix, onFailure: (_job, _e, willRetry) => failures.push({ willRetry }) });
+    const raw = new Queue('drift', { connection: { url }, prefix });
+    try {
+      let calls = 0;
+      queue.registerProcessor('drift', async () => {
+        calls += 1;
+      });
+      await queue.start();
+      // Another producer (an old deploy, a hand-written script) puts data in the payload.
+      await raw.add('drift.window', { payload: { monitorId: 1, windowIndex: 0, rows: [[1, 2]] }, token: 'x' }, { jobId: 'drift-window-1-0', attempts: 5 });
+      await waitFor(() => failures.length === 1);
+      expect(failures[0]!.willRetry).toBe(false);
+      expect(calls).toBe(0);
+      expect((await queue.depths()).drift.failed).toBe(1);
+    } finally {
+      await raw.close();
+      await queue.close();
+      await deletePrefix(url, prefix);
+    }
+  });
+});

@@ -1,0 +1,61 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  JOBS, JOB_NAMES, JobPayloadError, QUEUE_NAMES, backoffDelayMs, jobIdFor, validatePayload,
+} from '../../../src/queue/jobs.js';
+
+const entityId = fc.oneof(fc.integer({ min: 1 }), fc.stringMatching(/^[A-Za-z0-9_-]{1,64}$/));
+
+describe('job definitions', () => {
+  it('put every job on a known queue with at least one attempt', () => {
+    for (const name of JOB_NAMES) {
+      expect(QUEUE_NAMES).toContain(JOBS[name].queue);
+      expect(JOBS[name].attempts).toBeGreaterThanOrEqual(1);
+      expect(JOBS[name].backoff.delayMs).toBeGreaterThan(0);
+    }
+    expect(JOB_NAMES.sort()).toEqual(['drift.range', 'drift.window', 'outbox.sweep', 'retrain.run', 'webhook.deliver']);
+  });
+
+  it('derive job ids deterministically, distinct per window, and never with a colon (BullMQ refuses them)', () => {
+    fc.assert(
+      fc.property(entityId, fc.nat(), fc.nat(), (monitorId, a, b) => {
+        const idA = jobIdFor('drift.window', { monitorId, windowIndex: a });
+        validatePayload('drift.window', { monitorId, windowIndex: a });
+        expect(idA).toBe(jobIdFor('drift.window', { monitorId, windowIndex: a }));
+        expect(idA).not.toContain(':');
+        expect(idA === jobIdFor('drift.window', { monitorId, windowIndex: b })).toBe(a === b);
+      }),
+    );
+    expect(jobIdFor('drift.range', { reportId: 12 })).toBe('drift-range-12');
+    expect(jobIdFor('retrain.run', { retrainJobId: 'r_1' })).toBe('retrain-run-r_1');
+    expect(jobIdFor('webhook.deliver', { deliveryId: 3 })).toBe('webhook-deliver-3');
+    expect(jobIdFor('outbox.sweep', { slot: 29_000_000 })).toBe('outbox-sweep-29000000');
+  });
+
+  it('accept only ids in payloads: extra fields, colons, fractions and negative windows are refused with their paths', () => {
+    const cases: Array<[string, unknown, string]> = [
+      ['drift.window', { monitorId: 1, windowIndex: 0, rows: [] }, 'rows'],
+      ['drift.window', { monitorId: 'x:y', windowIndex: 0 }, 'monitorId'],
+      ['drift.window', { monitorId: 0, windowIndex: 0 }, 'monitorId'],
+      ['drift.range', { reportId: 2.5 }, 'reportId'],
+      ['outbox.sweep', { slot: -1 }, 'slot'],
+      ['retrain.run', {}, 'retrainJobId'],
+    ];
+    for (const [name, payload, path] of cases) {
+      let error: unknown;
+      try {
+        validatePayload(name, payload);
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(JobPayloadError);
+      expect((error as JobPayloadError).errors.map((e) => e.path)).toContain(path);
+    }
+    expect(() => validatePayload('nope', {})).toThrow(/unknown job "nope"/);
+  });
+
+  it('compute backoff delays: exponential doubles from the base, fixed stays', () => {
+    expect([1, 2, 3, 4].map((n) => backoffDelayMs({ type: 'exponential', delayMs: 1000 }, n))).toEqual([1000, 2000, 4000, 8000]);
+    expect([1, 5].map((n) => backoffDelayMs({ type: 'fixed', delayMs: 250 }, n))).toEqual([250, 250]);
+  });
+});
