@@ -42,6 +42,10 @@ export function createRegistryRepository(database: Database) {
       const [row] = await db().select().from(models).where(eq(models.name, name)).for('update');
       return row;
     },
+    async findModelById(id: number): Promise<ModelRow | undefined> {
+      const [row] = await db().select().from(models).where(eq(models.id, id));
+      return row;
+    },
     async insertModel(row: T['models']['$inferInsert']): Promise<ModelRow> {
       const [inserted] = await db().insert(models).values(row).returning();
       return inserted!;

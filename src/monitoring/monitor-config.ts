@@ -1,0 +1,61 @@
+import type { DriftMethod, DriftOptions } from '../drift/index.js';
+import { invalidField } from '../http/errors.js';
+import { DurationError, parseIsoDuration } from './duration.js';
+import type { MonitorConfig } from './monitoring.schemas.js';
+import { DEFAULT_WINDOW, type WindowSpec, resolveWindow } from './window.js';
+
+/** A monitor's configuration with every default filled in: what ingestion and drift jobs act on. */
+export interface MonitorSettings {
+  window: WindowSpec;
+  /** Stable text of the window, part of every report's window key (changing the window starts new keys). */
+  windowLabel: string;
+  minSamples: number;
+  drift: DriftOptions;
+  performance: { tolerance: number };
+}
+
+export const DEFAULT_MIN_SAMPLES = 30;
+export const DEFAULT_PERFORMANCE_TOLERANCE = 0.05;
+
+/**
+ * Resolves a stored (or absent) monitor configuration. Pure. A model with no configuration is
+ * monitored with the defaults: count windows of 1 000 samples, the drift core's defaults.
+ */
+export function resolveMonitor(config: MonitorConfig | undefined): MonitorSettings {
+  const c = config ?? {};
+  const windowConfig = c.window ?? DEFAULT_WINDOW;
+  const window = resolveWindow(windowConfig);
+  return {
+    window,
+    windowLabel: 'size' in windowConfig ? `n${windowConfig.size}` : `t${windowConfig.every.toUpperCase()}`,
+    minSamples: c.minSamples ?? DEFAULT_MIN_SAMPLES,
+    drift: {
+      ...(c.methods ? { methods: c.methods as DriftMethod[] } : {}),
+      ...(c.bins !== undefined ? { bins: c.bins } : {}),
+      ...(c.alpha !== undefined ? { alpha: c.alpha } : {}),
+      ...(c.correction ? { correction: c.correction } : {}),
+      ...(c.psiThreshold !== undefined ? { psiThreshold: c.psiThreshold } : {}),
+      ...(c.driftShare !== undefined ? { driftShare: c.driftShare } : {}),
+      ...(c.critical ? { critical: c.critical } : {}),
+    },
+    performance: { tolerance: c.performance?.tolerance ?? DEFAULT_PERFORMANCE_TOLERANCE },
+  };
+}
+
+/** Checks what the schema cannot: the duration parses, critical features exist on the latest version. */
+export function validateMonitorConfig(config: MonitorConfig, features: readonly { name: string }[] | undefined): void {
+  if (config.window && 'every' in config.window) {
+    try {
+      parseIsoDuration(config.window.every);
+    } catch (error) {
+      if (error instanceof DurationError) throw invalidField('window.every', error.message);
+      throw error;
+    }
+  }
+  if (config.critical && features) {
+    const known = new Set(features.map((f) => f.name));
+    config.critical.forEach((name, i) => {
+      if (!known.has(name)) throw invalidField(`critical[${i}]`, `"${name}" is not a feature of the latest version`);
+    });
+  }
+}

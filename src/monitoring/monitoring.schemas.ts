@@ -1,0 +1,135 @@
+import { type Static, Type } from '@sinclair/typebox';
+import { Nullable, PageQuery, Timestamp } from '../http/schemas.js';
+
+const StringEnum = <T extends string>(values: readonly T[]) => Type.Unsafe<T>({ type: 'string', enum: [...values] });
+const DRIFT_METHODS = ['psi', 'ks', 'chi2', 'jensenShannon', 'wasserstein'] as const;
+
+/** PUT /models/{name}/monitor. Every field is optional; what is left out takes its default. */
+export const MonitorConfig = Type.Object(
+  {
+    window: Type.Optional(
+      Type.Union([
+        Type.Object({ size: Type.Integer({ minimum: 10, maximum: 10_000_000 }) }, { additionalProperties: false }),
+        Type.Object({ every: Type.String({ minLength: 2, maxLength: 32, description: 'ISO-8601 duration, e.g. PT1H' }) }, { additionalProperties: false }),
+      ]),
+    ),
+    minSamples: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
+    methods: Type.Optional(Type.Array(StringEnum(DRIFT_METHODS), { minItems: 1, uniqueItems: true })),
+    bins: Type.Optional(Type.Integer({ minimum: 2, maximum: 1000 })),
+    alpha: Type.Optional(Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1 })),
+    correction: Type.Optional(StringEnum(['bonferroni', 'bh', 'none'] as const)),
+    psiThreshold: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+    driftShare: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1 })),
+    critical: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 256 }), { maxItems: 1000 })),
+    performance: Type.Optional(Type.Object({ tolerance: Type.Number({ minimum: 0, maximum: 1 }) }, { additionalProperties: false })),
+  },
+  { additionalProperties: false },
+);
+export type MonitorConfig = Static<typeof MonitorConfig>;
+
+export const MonitorView = Type.Object({
+  model: Type.String(),
+  config: MonitorConfig,
+  /** The configuration with every default filled in: what the drift jobs use. */
+  effective: Type.Record(Type.String(), Type.Unknown()),
+  updatedAt: Nullable(Type.String()),
+});
+
+export const ReferenceQuery = Type.Object({}, { additionalProperties: false });
+
+export const ReferenceSummary = Type.Object({
+  model: Type.String(),
+  version: Type.Integer(),
+  rows: Type.Integer(),
+  chunks: Type.Integer(),
+  sha256: Type.String(),
+  size: Type.Integer(),
+  updatedAt: Type.String(),
+  features: Type.Array(Type.Record(Type.String(), Type.Unknown())),
+});
+
+export const SampleTarget = Type.Object(
+  {
+    version: Type.Optional(Type.Integer({ minimum: 1 })),
+    alias: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+  },
+  { additionalProperties: false },
+);
+
+export const SamplesAccepted = Type.Object({ accepted: Type.Integer(), batchId: Type.String(), version: Type.Integer(), windowsCompleted: Type.Integer() });
+
+export const LabelsBody = Type.Object(
+  {
+    items: Type.Array(
+      Type.Object({ id: Type.String({ minLength: 1, maxLength: 256 }), label: Type.Union([Type.Number(), Type.String({ maxLength: 256 })]) }, { additionalProperties: false }),
+      { minItems: 1, maxItems: 10_000 },
+    ),
+  },
+  { additionalProperties: false },
+);
+export type LabelsBody = Static<typeof LabelsBody>;
+export const LabelsAccepted = Type.Object({ accepted: Type.Integer(), unmatched: Type.Array(Type.String()) });
+
+export const DriftRangeBody = Type.Object(
+  { version: Type.Optional(Type.Integer({ minimum: 1 })), from: Timestamp, to: Timestamp },
+  { additionalProperties: false },
+);
+export type DriftRangeBody = Static<typeof DriftRangeBody>;
+
+export const ListReportsQuery = Type.Object(
+  {
+    ...PageQuery,
+    version: Type.Optional(Type.Integer({ minimum: 1 })),
+    from: Type.Optional(Timestamp),
+    to: Type.Optional(Timestamp),
+    drifted: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+export type ListReportsQuery = Static<typeof ListReportsQuery>;
+
+export const ReportIdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) }, { additionalProperties: false });
+export const TimelineQuery = Type.Object(
+  { feature: Type.Optional(Type.String({ maxLength: 256 })), version: Type.Optional(Type.Integer({ minimum: 1 })), limit: Type.Integer({ minimum: 1, maximum: 1000, default: 200 }) },
+  { additionalProperties: false },
+);
+export type TimelineQuery = Static<typeof TimelineQuery>;
+
+/** A report's summary (lists) or whole (GET /drift-reports/{id}, with per-feature results and histograms). */
+export const DriftReportView = Type.Object({
+  id: Type.Integer(),
+  model: Type.String(),
+  version: Type.Integer(),
+  window: Type.Object({ kind: Type.String(), key: Type.String(), seqFrom: Nullable(Type.Integer()), seqTo: Nullable(Type.Integer()), from: Nullable(Type.String()), to: Nullable(Type.String()) }),
+  status: StringEnum(['pending', 'done', 'failed'] as const),
+  sampleCount: Nullable(Type.Integer()),
+  datasetDrift: Nullable(Type.Boolean()),
+  driftShare: Nullable(Type.Number()),
+  driftedFeatures: Type.Optional(Type.Array(Type.String())),
+  performance: Type.Optional(Type.Unknown()),
+  features: Type.Optional(Type.Array(Type.Record(Type.String(), Type.Unknown()))),
+  options: Type.Optional(Type.Unknown()),
+  error: Nullable(Type.String()),
+  createdAt: Type.String(),
+  completedAt: Nullable(Type.String()),
+});
+export type DriftReportView = Static<typeof DriftReportView>;
+
+export const TimelinePoint = Type.Object({
+  reportId: Type.Integer(),
+  version: Type.Integer(),
+  from: Nullable(Type.String()),
+  to: Nullable(Type.String()),
+  datasetDrift: Type.Boolean(),
+  driftShare: Type.Number(),
+  features: Type.Array(
+    Type.Object({
+      name: Type.String(),
+      drifted: Type.Boolean(),
+      status: Type.String(),
+      psi: Nullable(Type.Number()),
+      statistic: Nullable(Type.Number()),
+      pValue: Nullable(Type.Number()),
+    }),
+  ),
+});

@@ -1,0 +1,68 @@
+import type { Column } from '../drift/index.js';
+import { decodeBatch } from './batch-codec.js';
+import type { FeatureSpec, OutcomeValues } from './batch.js';
+import type { SampleBatchRow } from './monitoring.repository.js';
+
+/** The rows of one window, gathered from the stored batches that overlap it. */
+export interface WindowData {
+  rows: number;
+  columns: Map<string, Column>;
+  ids: (string | null)[];
+  predictions: (number | string | null)[];
+  labels: (number | string | null)[];
+  firstObservedAt: string | null;
+  lastObservedAt: string | null;
+}
+
+/**
+ * Concatenates the window's slice of each batch, feature by feature (typed arrays for numbers).
+ * With `range` (sample numbers [from, to)), a batch straddling the window contributes only its
+ * rows inside it; without, every row of every batch counts.
+ */
+export function assembleWindow(batches: readonly SampleBatchRow[], features: readonly FeatureSpec[], range?: { from: number; to: number }): WindowData {
+  const slices = batches.map((row) => {
+    const start = range ? Math.max(0, range.from - Number(row.seqStart)) : 0;
+    const end = range ? Math.min(row.rowCount, range.to - Number(row.seqStart)) : row.rowCount;
+    return { batch: decodeBatch(row.payload), start, end: Math.max(start, end), observedAt: row.observedAt };
+  });
+  const rows = slices.reduce((n, s) => n + (s.end - s.start), 0);
+  const columns = new Map<string, Column>();
+  for (const feature of features) {
+    if (feature.type === 'numeric') {
+      const out = new Float64Array(rows);
+      let at = 0;
+      for (const { batch, start, end } of slices) {
+        const col = batch.columns.get(feature.name);
+        if (col?.kind === 'numeric') out.set(col.values.subarray(start, end), at);
+        else out.fill(Number.NaN, at, at + end - start);
+        at += end - start;
+      }
+      columns.set(feature.name, out);
+    } else {
+      const out: (string | null)[] = [];
+      for (const { batch, start, end } of slices) {
+        const col = batch.columns.get(feature.name);
+        for (let i = start; i < end; i++) out.push(col?.kind === 'categorical' ? (col.values[i] ?? null) : null);
+      }
+      columns.set(feature.name, out);
+    }
+  }
+  const take = <V>(pick: (b: ReturnType<typeof decodeBatch>) => readonly V[] | undefined): (V | null)[] => {
+    const out: (V | null)[] = [];
+    for (const { batch, start, end } of slices) {
+      const values = pick(batch);
+      for (let i = start; i < end; i++) out.push(values?.[i] ?? null);
+    }
+    return out;
+  };
+  const used = slices.filter((s) => s.end > s.start);
+  return {
+    rows,
+    columns,
+    ids: take((b) => b.ids),
+    predictions: take((b) => b.predictions as OutcomeValues | undefined) as (number | string | null)[],
+    labels: take((b) => b.labels as OutcomeValues | undefined) as (number | string | null)[],
+    firstObservedAt: used[0]?.observedAt ?? null,
+    lastObservedAt: used.at(-1)?.observedAt ?? null,
+  };
+}
