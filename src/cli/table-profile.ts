@@ -75,18 +75,17 @@ export async function readPair(referencePath: string, currentPath: string, optio
   const declared = new Map<string, ColumnKind>();
   for (const name of options.numeric) declared.set(name, 'numeric');
   for (const name of options.categorical) declared.set(name, 'categorical');
-  const sides = [referencePath, currentPath].map((path) => ({ path, format: options.format ?? detectFormat(path) }));
+  // Per side, not per path: a file may be compared with itself.
+  const sides = [referencePath, currentPath].map((path) => ({ path, format: options.format ?? detectFormat(path), table: null as TabularTable | null, header: [] as string[] }));
 
   // Schema-typed files are read first: their kinds are facts the CSV side must follow.
-  const tables = new Map<string, TabularTable>();
-  const headers = new Map<string, string[]>();
   const opinions: Map<string, ColumnKind | null>[] = [];
   const firm = new Map<string, ColumnKind>();
   for (const side of sides) {
     if (side.format === 'csv') continue;
     const table = await readOne(side.path, side.format, options, declared);
-    tables.set(side.path, table);
-    headers.set(side.path, [...table.columns.keys()]);
+    side.table = table;
+    side.header = [...table.columns.keys()];
     for (const [name, col] of table.columns) {
       const before = firm.get(name);
       if (before && before !== col.kind && !declared.has(name)) {
@@ -98,12 +97,12 @@ export async function readPair(referencePath: string, currentPath: string, optio
   for (const side of sides) {
     if (side.format !== 'csv') continue;
     const sniff = await sniffCsv(side.path, { naValues: options.naValues, sourceName: side.path }).catch(asCliError);
-    headers.set(side.path, sniff.header);
+    side.header = sniff.header;
     opinions.push(sniff.kinds);
   }
 
-  const refHeader = headers.get(referencePath)!;
-  const curHeader = headers.get(currentPath)!;
+  const refHeader = sides[0]!.header;
+  const curHeader = sides[1]!.header;
   const onlyRef = refHeader.filter((h) => !curHeader.includes(h));
   const onlyCur = curHeader.filter((h) => !refHeader.includes(h));
   if (onlyRef.length > 0 || onlyCur.length > 0) {
@@ -118,11 +117,11 @@ export async function readPair(referencePath: string, currentPath: string, optio
   for (const [name, kind] of firm) kinds.set(name, kind);
   for (const [name, kind] of declared) kinds.set(name, kind);
   for (const side of sides) {
-    if (side.format === 'csv') tables.set(side.path, await readOne(side.path, 'csv', options, kinds));
+    if (side.format === 'csv') side.table = await readOne(side.path, 'csv', options, kinds);
   }
   const profiles = sides.map((side) => {
-    const table = tables.get(side.path)!;
-    tables.delete(side.path);
+    const table = side.table!;
+    side.table = null;
     if (table.rowCount === 0) throw new CliError(`${side.path} has no data rows: an empty side cannot be compared (it would pass any drift gate)`);
     return toProfile(table, refHeader);
   });
