@@ -1,7 +1,7 @@
 import { parseError } from './errors.js';
 import { createInterner, type Interner } from './interner.js';
 import type { NaMatcher } from './na.js';
-import { parseDecimalBytes } from './number.js';
+import { parseDecimalBytes, POW10 } from './number.js';
 import type { ColumnKind, NonNumericPolicy, TabularColumn, TabularTable, TabularWarning } from './types.js';
 
 /**
@@ -71,7 +71,8 @@ export function createCsvScanner(options: CsvScannerOptions): CsvScanner {
     header = names;
     kinds = options.kindsFor(names);
     numeric = kinds.map((k) => (k === 'numeric' ? new Float64Array(capacity) : null));
-    categorical = kinds.map((k) => (k === 'categorical' ? new Array<string | null>() : null));
+    // Pre-sized like the numeric columns, so writing row r never grows a holey array.
+    categorical = kinds.map((k) => (k === 'categorical' ? new Array<string | null>(capacity).fill(null) : null));
     interners = kinds.map((k) => (k === 'categorical' ? createInterner(na.isNa) : null));
     names.forEach(() => bad.push({ count: 0, lastRow: -1, firstLine: 0, firstValue: '' }));
   };
@@ -92,7 +93,7 @@ export function createCsvScanner(options: CsvScannerOptions): CsvScanner {
     const v = Number(text.trim());
     if (v === Infinity || v === -Infinity) return NaN;
     if (nonNumeric === 'error') {
-      throw fail(`"${text}" is not a number, and the column is numeric (its sampled values are). Pass --categorical ${header![j]} if it is not, or --non-numeric missing to count such cells as missing`, {
+      throw fail(`"${text}" is not a number, but the column is numeric (as its sampled values are)`, {
         line: rowLine,
         column: header![j]!,
       });
@@ -201,6 +202,117 @@ export function createCsvScanner(options: CsvScannerOptions): CsvScanner {
     return pos;
   };
 
+  /**
+   * The hot loop for plain rows (no quotes, LF or CRLF endings): numbers are parsed while the
+   * field is scanned, in one pass over its bytes, with the Clinger fast path inline. It returns
+   * at the first row it does not handle plainly (a quote, a ragged row, the end of the buffer)
+   * with that row unparsed, and {@link parseRow} takes it, errors included.
+   */
+  const fastRows = (buf: Buffer, start: number, limit: number): number => {
+    const len = buf.length;
+    const width = kinds.length;
+    const last = width - 1;
+    let pos = start;
+    let row = rows;
+    let cols = numeric;
+    rowLoop: while (row < limit && pos < len) {
+      const rowStart = pos;
+      if (buf[pos] === LF || buf[pos] === CR) break;
+      for (let j = 0; j < width; j++) {
+        const fieldStart = pos;
+        const col = cols[j];
+        let c = 0;
+        if (col) {
+          let negative = false;
+          let mantissa = 0;
+          let significant = 0;
+          let digits = 0;
+          let exponent = 0;
+          if (buf[pos] === 45) {
+            negative = true;
+            pos++;
+          }
+          for (; pos < len; pos++) {
+            const d = buf[pos]! - 48;
+            if (d < 0 || d > 9) break;
+            if (significant > 0 || d !== 0) significant++;
+            mantissa = mantissa * 10 + d;
+            digits++;
+          }
+          if (pos < len && buf[pos] === 46) {
+            for (pos++; pos < len; pos++) {
+              const d = buf[pos]! - 48;
+              if (d < 0 || d > 9) break;
+              if (significant > 0 || d !== 0) significant++;
+              mantissa = mantissa * 10 + d;
+              digits++;
+              exponent--;
+            }
+          }
+          if (pos >= len) {
+            pos = rowStart;
+            break rowLoop;
+          }
+          c = buf[pos]!;
+          if ((c === COMMA || c === LF || c === CR) && digits > 0 && significant <= 15 && exponent >= -22) {
+            const v = exponent < 0 ? mantissa / POW10[-exponent]! : mantissa;
+            col[row] = negative ? -v : v;
+          } else {
+            while (pos < len && (c = buf[pos]!) !== COMMA && c !== LF && c !== CR) {
+              if (c === QUOTE) {
+                pos = rowStart;
+                break rowLoop;
+              }
+              pos++;
+            }
+            if (pos >= len) {
+              pos = rowStart;
+              break rowLoop;
+            }
+            if (buf[fieldStart] === QUOTE) {
+              pos = rowStart;
+              break rowLoop;
+            }
+            rows = row; // nonNumber's warnings are keyed by row
+            let v = parseDecimalBytes(buf, fieldStart, pos);
+            if (v !== v) v = nonNumber(j, buf.toString('utf8', fieldStart, pos), line);
+            else if (v === Infinity || v === -Infinity) v = NaN;
+            col[row] = v;
+          }
+        } else {
+          while (pos < len && (c = buf[pos]!) !== COMMA && c !== LF && c !== CR) pos++;
+          if (pos >= len || buf[fieldStart] === QUOTE) {
+            pos = rowStart;
+            break rowLoop;
+          }
+          categorical[j]![row] = interners[j]!.intern(buf, fieldStart, pos);
+        }
+        // The field must end the way its position says: a comma before the last, a line end after it.
+        if ((j < last) !== (c === COMMA)) {
+          pos = rowStart;
+          break rowLoop;
+        }
+        pos++;
+      }
+      if (buf[pos - 1] === CR) {
+        if (pos >= len) {
+          pos = rowStart;
+          break;
+        }
+        if (buf[pos] === LF) pos++;
+      }
+      row++;
+      line++;
+      if (row === capacity) {
+        rows = row;
+        growNumeric();
+        cols = numeric;
+      }
+    }
+    rows = row;
+    return pos;
+  };
+
   const scan = (buf: Buffer, final: boolean): void => {
     let pos = 0;
     const len = buf.length;
@@ -215,7 +327,13 @@ export function createCsvScanner(options: CsvScannerOptions): CsvScanner {
         line++;
         continue;
       }
-      if (header === null) headerCells = [];
+      if (header !== null) {
+        const after = fastRows(buf, pos, maxRows);
+        if (after !== pos) {
+          pos = after;
+          continue;
+        }
+      } else headerCells = [];
       const next = parseRow(buf, pos, final);
       if (next === INCOMPLETE) break;
       pos = next;

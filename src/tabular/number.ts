@@ -9,7 +9,7 @@
  * rounded (Clinger, "How to read floating point numbers accurately", PLDI 1990, the fast path);
  * anything longer goes through `Number()` on the bytes, which rounds correctly too.
  */
-const POW10 = Array.from({ length: 23 }, (_, i) => Number(`1e${i}`));
+export const POW10 = Array.from({ length: 23 }, (_, i) => Number(`1e${i}`));
 
 /** NaN when the bytes are not a decimal number; may return ±Infinity on overflow ("1e999"). */
 export function parseDecimalBytes(b: Uint8Array, start: number, end: number): number {
