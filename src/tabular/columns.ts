@@ -12,6 +12,11 @@ export interface ColumnBuilder {
   readonly kind: ColumnKind;
   /** Writes `values` at rows [rowStart, rowStart + values.length). */
   write(rowStart: number, values: ArrayLike<unknown>): void;
+  /**
+   * Writes `count` rows from `rowStart` where row i is present when present[i] === maxLevel
+   * (Parquet definition levels), taking the next of `values`; others are missing.
+   */
+  scatter(rowStart: number, count: number, values: ArrayLike<unknown>, present: ArrayLike<number> | null, maxLevel: number): void;
   finish(rowCount: number): TabularColumn;
   warning(): TabularWarning | null;
 }
@@ -73,6 +78,18 @@ export function createColumnBuilder(kind: ColumnKind, rows: number, ctx: Builder
         }
         for (let i = 0; i < values.length; i++) out[rowStart + i] = toNumber(values[i], rowStart + i);
       },
+      scatter(rowStart, count, values, present, maxLevel) {
+        if (!present) return this.write(rowStart, values);
+        let k = 0;
+        if (values instanceof Float64Array || values instanceof Int32Array || values instanceof Float32Array) {
+          for (let i = 0; i < count; i++) {
+            const v = present[i] === maxLevel ? values[k++]! : NaN;
+            out[rowStart + i] = v === Infinity || v === -Infinity ? NaN : v;
+          }
+          return;
+        }
+        for (let i = 0; i < count; i++) out[rowStart + i] = present[i] === maxLevel ? toNumber(values[k++], rowStart + i) : NaN;
+      },
       finish: () => ({ kind, values: out }),
       warning,
     };
@@ -80,18 +97,23 @@ export function createColumnBuilder(kind: ColumnKind, rows: number, ctx: Builder
   const out = new Array<string | null>(rows).fill(null);
   // Labels repeat: one string per distinct value, not per cell.
   const labels = new Map<unknown, string | null>();
+  const labelOf = (v: unknown): string | null => {
+    let label = labels.get(v);
+    if (label === undefined) {
+      label = toLabel(v);
+      if (labels.size < 100_000) labels.set(v, label);
+    }
+    return label;
+  };
   return {
     kind,
     write(rowStart, values) {
-      for (let i = 0; i < values.length; i++) {
-        const v = values[i];
-        let label = labels.get(v);
-        if (label === undefined) {
-          label = toLabel(v);
-          if (labels.size < 100_000) labels.set(v, label);
-        }
-        out[rowStart + i] = label;
-      }
+      for (let i = 0; i < values.length; i++) out[rowStart + i] = labelOf(values[i]);
+    },
+    scatter(rowStart, count, values, present, maxLevel) {
+      if (!present) return this.write(rowStart, values);
+      let k = 0;
+      for (let i = 0; i < count; i++) out[rowStart + i] = present[i] === maxLevel ? labelOf(values[k++]) : null;
     },
     finish: () => ({ kind, values: out }),
     warning,

@@ -1,7 +1,8 @@
-import { asyncBufferFromFile, parquetMetadataAsync, parquetRead, type AsyncBuffer, type FileMetaData, type SchemaElement } from 'hyparquet';
+import { asyncBufferFromFile, parquetMetadataAsync, type AsyncBuffer, type FileMetaData, type SchemaElement } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 import { createColumnBuilder, finishTable, type ColumnBuilder } from './columns.js';
 import { parseError } from './errors.js';
+import { readFlatColumns, type FlatColumnSink } from './parquet-pages.js';
 import { createNaMatcher, DEFAULT_NA_VALUES } from './na.js';
 import { readAllBytes, sourceName, type TabularSource } from './source.js';
 import type { ColumnKind, TabularReadOptions, TabularTable } from './types.js';
@@ -69,7 +70,7 @@ const parsers = {
 
 /**
  * Reads a Parquet file (a path, or bytes: Parquet needs random access, so a stream is read whole
- * first) column chunk by column chunk straight into the output columns. Codecs: snappy, gzip,
+ * first) page by page straight into the output columns (see parquet-pages.ts). Codecs: snappy, gzip,
  * brotli, zstd, lz4 (hyparquet-compressors).
  */
 export async function readParquet(source: TabularSource, options: TabularReadOptions = {}): Promise<TabularTable> {
@@ -81,20 +82,12 @@ export async function readParquet(source: TabularSource, options: TabularReadOpt
   for (const [col, kind] of kinds) {
     builders.set(col, createColumnBuilder(kind, rows, { name: col, source: name, na, nonNumeric: options.nonNumeric ?? 'error' }));
   }
-  let done = 0;
+  const sinks = new Map<string, FlatColumnSink>();
+  for (const [col, builder] of builders) {
+    sinks.set(col, { write: (rowStart, count, values, present, maxLevel) => builder.scatter(rowStart, count, values as ArrayLike<unknown>, present, maxLevel) });
+  }
   try {
-    await parquetRead({
-      file,
-      metadata,
-      columns: [...kinds.keys()],
-      compressors,
-      parsers,
-      onChunk: ({ columnName, columnData, rowStart }) => {
-        builders.get(columnName)!.write(rowStart, columnData as ArrayLike<unknown>);
-        done = Math.max(done, rowStart + columnData.length);
-        options.onProgress?.({ rows: done, bytes: 0 });
-      },
-    });
+    await readFlatColumns(file, metadata, sinks, { compressors, parsers, onRowGroup: (done) => options.onProgress?.({ rows: done, bytes: 0 }) });
   } catch (err) {
     if (err instanceof Error && err.name === 'TabularParseError') throw err;
     throw parseError(name, `cannot read the Parquet data (${err instanceof Error ? err.message : String(err)})`);
