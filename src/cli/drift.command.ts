@@ -1,6 +1,6 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { computeDrift, type Correction, type DriftMethod, type DriftOptions } from '../drift/index.js';
-import type { NonNumericPolicy, TabularFormat } from '../tabular/index.js';
+import type { NonNumericPolicy, TabularFormat } from '../tabular/types.js';
 import { readPair } from './table-profile.js';
 import { CliError } from './errors.js';
 import { formatDriftTable } from './drift.format.js';

@@ -1,17 +1,13 @@
 import { access } from 'node:fs/promises';
 import { categoricalProfile, numericProfile, type DatasetProfile, type FeatureProfile } from '../drift/profile.js';
-import {
-  agreeKinds,
-  detectFormat,
-  readTable,
-  sniffCsv,
-  TabularParseError,
-  type ColumnKind,
-  type NonNumericPolicy,
-  type TabularFormat,
-  type TabularReadOptions,
-  type TabularTable,
-} from '../tabular/index.js';
+// Module by module rather than through tabular/index.ts, so the Arrow and Parquet readers load
+// only when a file needs them.
+import { sniffCsv } from '../tabular/csv.js';
+import { TabularParseError } from '../tabular/errors.js';
+import { agreeKinds } from '../tabular/infer.js';
+import { readTable } from '../tabular/read-table.js';
+import { detectFormat } from '../tabular/source.js';
+import type { ColumnKind, NonNumericPolicy, TabularFormat, TabularReadOptions, TabularTable } from '../tabular/types.js';
 import { CliError } from './errors.js';
 import { createProgressLine } from './progress.js';
 

@@ -34,6 +34,10 @@ function cells(vector: Vector): ArrayLike<unknown> {
   return Array.from({ length: vector.length }, (_, i) => vector.get(i));
 }
 
+async function* bytesOf(stream: AsyncIterable<unknown>): AsyncGenerator<Uint8Array> {
+  for await (const chunk of stream) yield typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Uint8Array);
+}
+
 /**
  * Reads an Arrow IPC file or stream (a path, bytes, or a Node Readable of the stream format,
  * e.g. an `application/vnd.apache.arrow.stream` body) batch by batch into columns.
@@ -43,7 +47,12 @@ export async function readArrow(source: TabularSource, options: TabularReadOptio
   const na = createNaMatcher([...(options.naValues ?? DEFAULT_NA_VALUES), '']);
   let reader: RecordBatchReader;
   try {
-    reader = typeof source === 'string' || source instanceof Uint8Array ? RecordBatchReader.from(await readAllBytes(source)) : await RecordBatchReader.from(source as AsyncIterable<Uint8Array>);
+    // A Readable goes in as a plain async iterable of bytes: handed the stream itself, apache-arrow
+    // read no batch from an object-mode stream of small chunks.
+    reader =
+      typeof source === 'string' || source instanceof Uint8Array
+        ? RecordBatchReader.from(await readAllBytes(source))
+        : await RecordBatchReader.from(bytesOf(source));
     reader = await reader.open();
   } catch (err) {
     throw parseError(name, `not a readable Arrow IPC file or stream (${err instanceof Error ? err.message : String(err)})`);
