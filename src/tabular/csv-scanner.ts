@@ -1,5 +1,5 @@
 import { parseError } from './errors.js';
-import { createInterner, type Interner } from './interner.js';
+import { createInterner, FNV_OFFSET, FNV_PRIME, type Interner } from './interner.js';
 import type { NaMatcher } from './na.js';
 import { parseDecimalBytes, POW10 } from './number.js';
 import type { ColumnKind, NonNumericPolicy, TabularColumn, TabularTable, TabularWarning } from './types.js';
@@ -13,7 +13,8 @@ import type { ColumnKind, NonNumericPolicy, TabularColumn, TabularTable, Tabular
 export interface CsvScannerOptions {
   sourceName: string;
   na: NaMatcher;
-  nonNumeric: NonNumericPolicy;
+  /** 'count': tally missing and non-numeric cells per column instead (type sampling). */
+  nonNumeric: NonNumericPolicy | 'count';
   /** Decides the column kinds once the header is known. */
   kindsFor: (header: string[]) => ColumnKind[];
   /** Stop after this many data rows (type sampling). */
@@ -33,6 +34,8 @@ export interface CsvScanner {
   readonly bytesConsumed: number;
   table(): TabularTable;
   warnings(): TabularWarning[];
+  /** Per column, under nonNumeric 'count': cells that were NA tokens and cells that were other text. */
+  tallies(): { missing: number; other: number }[];
 }
 
 const COMMA = 44;
@@ -58,6 +61,7 @@ export function createCsvScanner(options: CsvScannerOptions): CsvScanner {
   let leftover: Buffer | null = null;
   let headerCells: string[] = [];
   const bad: { count: number; lastRow: number; firstLine: number; firstValue: string }[] = [];
+  const tally: { missing: number; other: number; lastRow: number }[] = [];
 
   const fail = (detail: string, at: { line?: number; column?: string } = {}) => parseError(sourceName, detail, at);
 
@@ -74,7 +78,10 @@ export function createCsvScanner(options: CsvScannerOptions): CsvScanner {
     // Pre-sized like the numeric columns, so writing row r never grows a holey array.
     categorical = kinds.map((k) => (k === 'categorical' ? new Array<string | null>(capacity).fill(null) : null));
     interners = kinds.map((k) => (k === 'categorical' ? createInterner(na.isNa) : null));
-    names.forEach(() => bad.push({ count: 0, lastRow: -1, firstLine: 0, firstValue: '' }));
+    names.forEach(() => {
+      bad.push({ count: 0, lastRow: -1, firstLine: 0, firstValue: '' });
+      tally.push({ missing: 0, other: 0, lastRow: -1 });
+    });
   };
 
   const growNumeric = (): void => {
@@ -89,9 +96,19 @@ export function createCsvScanner(options: CsvScannerOptions): CsvScanner {
 
   /** A numeric cell that is not a number: an NA token, an infinity, or a stray text. */
   const nonNumber = (j: number, text: string, rowLine: number): number => {
-    if (text.trim().length === 0 || na.isNumericNa(text)) return NaN;
-    const v = Number(text.trim());
-    if (v === Infinity || v === -Infinity) return NaN;
+    const trimmed = text.trim();
+    const missing = trimmed.length === 0 || na.isNumericNa(text) || Number(trimmed) === Infinity || Number(trimmed) === -Infinity;
+    if (nonNumeric === 'count') {
+      // A row cut by a chunk boundary is parsed twice: count each (row, column) once.
+      const t = tally[j]!;
+      if (t.lastRow !== rows) {
+        t.lastRow = rows;
+        if (missing) t.missing++;
+        else t.other++;
+      }
+      return NaN;
+    }
+    if (missing) return NaN;
     if (nonNumeric === 'error') {
       throw fail(`"${text}" is not a number, but the column is numeric (as its sampled values are)`, {
         line: rowLine,
@@ -225,36 +242,35 @@ export function createCsvScanner(options: CsvScannerOptions): CsvScanner {
         if (col) {
           let negative = false;
           let mantissa = 0;
-          let significant = 0;
           let digits = 0;
           let exponent = 0;
           if (buf[pos] === 45) {
             negative = true;
             pos++;
           }
+          // At most 15 digits keep the mantissa exact (< 10¹⁵ < 2⁵³); longer ones take the slow path.
           for (; pos < len; pos++) {
             const d = buf[pos]! - 48;
             if (d < 0 || d > 9) break;
-            if (significant > 0 || d !== 0) significant++;
             mantissa = mantissa * 10 + d;
             digits++;
           }
           if (pos < len && buf[pos] === 46) {
-            for (pos++; pos < len; pos++) {
+            const fraction = ++pos;
+            for (; pos < len; pos++) {
               const d = buf[pos]! - 48;
               if (d < 0 || d > 9) break;
-              if (significant > 0 || d !== 0) significant++;
               mantissa = mantissa * 10 + d;
-              digits++;
-              exponent--;
             }
+            digits += pos - fraction;
+            exponent = fraction - pos;
           }
           if (pos >= len) {
             pos = rowStart;
             break rowLoop;
           }
           c = buf[pos]!;
-          if ((c === COMMA || c === LF || c === CR) && digits > 0 && significant <= 15 && exponent >= -22) {
+          if ((c === COMMA || c === LF || c === CR) && digits > 0 && digits <= 15) {
             const v = exponent < 0 ? mantissa / POW10[-exponent]! : mantissa;
             col[row] = negative ? -v : v;
           } else {
@@ -280,12 +296,17 @@ export function createCsvScanner(options: CsvScannerOptions): CsvScanner {
             col[row] = v;
           }
         } else {
-          while (pos < len && (c = buf[pos]!) !== COMMA && c !== LF && c !== CR) pos++;
+          // Hashed while scanned, so the interner does not read the bytes a second time.
+          let hash = FNV_OFFSET;
+          while (pos < len && (c = buf[pos]!) !== COMMA && c !== LF && c !== CR) {
+            hash = Math.imul(hash ^ c, FNV_PRIME);
+            pos++;
+          }
           if (pos >= len || buf[fieldStart] === QUOTE) {
             pos = rowStart;
             break rowLoop;
           }
-          categorical[j]![row] = interners[j]!.intern(buf, fieldStart, pos);
+          categorical[j]![row] = interners[j]!.internHashed(buf, fieldStart, pos, hash);
         }
         // The field must end the way its position says: a comma before the last, a line end after it.
         if ((j < last) !== (c === COMMA)) {
@@ -373,6 +394,9 @@ export function createCsvScanner(options: CsvScannerOptions): CsvScanner {
         }
       });
       return { rowCount: rows, columns };
+    },
+    tallies() {
+      return tally.map(({ missing, other }) => ({ missing, other }));
     },
     warnings() {
       return bad.flatMap((b, j) => (b.count > 0 ? [{ column: header![j]!, count: b.count, firstLine: b.firstLine, firstValue: b.firstValue }] : []));

@@ -1,5 +1,5 @@
 import { createCsvScanner } from './csv-scanner.js';
-import { collectEvidence, inferKind, type ColumnEvidence } from './infer.js';
+import { inferKind, type ColumnEvidence } from './infer.js';
 import { createNaMatcher, DEFAULT_NA_VALUES } from './na.js';
 import { byteChunks, knownSize, sourceName, type TabularSource } from './source.js';
 import type { ColumnKind, TabularReadOptions, TabularTable } from './types.js';
@@ -35,7 +35,9 @@ async function readHead(source: TabularSource, options: TabularReadOptions): Pro
   const name = sourceName(source, options.sourceName);
   const na = naMatcher(options);
   const sampleRows = options.sampleRows ?? DEFAULT_SAMPLE_ROWS;
-  const sampler = createCsvScanner({ sourceName: name, na, nonNumeric: 'error', kindsFor: (h) => h.map(() => 'categorical'), maxRows: sampleRows });
+  // Every column read as numeric, counting the cells that are not numbers: the fast path of the
+  // scanner, no string per cell.
+  const sampler = createCsvScanner({ sourceName: name, na, nonNumeric: 'count', kindsFor: (h) => h.map(() => 'numeric'), maxRows: sampleRows });
   const rest = byteChunks(source);
   const chunks: Buffer[] = [];
   let bytes = 0;
@@ -50,7 +52,13 @@ async function readHead(source: TabularSource, options: TabularReadOptions): Pro
   }
   if (ended) sampler.end();
   const header = sampler.header!;
-  const evidence = collectEvidence(sampler.table(), na);
+  const tallies = sampler.tallies();
+  const evidence = new Map<string, ColumnEvidence>(
+    header.map((h, j) => {
+      const { missing, other } = tallies[j]!;
+      return [h, { numeric: sampler.rows - missing - other, missing, other }] as const;
+    }),
+  );
   const kinds = new Map(header.map((h) => [h, inferKind(evidence.get(h)!)] as const));
   return { chunks, bytes, rest, ended, sniff: { header, kinds, evidence, sampleRows: sampler.rows } };
 }

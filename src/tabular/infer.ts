@@ -1,5 +1,4 @@
-import type { NaMatcher } from './na.js';
-import type { ColumnKind, TabularTable } from './types.js';
+import type { ColumnKind } from './types.js';
 
 /** What a sample says about one column: how many cells were numbers, missing, or other text. */
 export interface ColumnEvidence {
@@ -15,36 +14,6 @@ export interface ColumnEvidence {
  * missing on request). A column of labels, even with some numeric-looking ones, stays categorical.
  */
 export const MAX_NON_NUMERIC_SHARE = 0.05;
-
-const DECIMAL = /^[ \t]*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?[ \t]*$/;
-
-/**
- * Tallies a sample read with every column categorical (labels already NA-filtered to null).
- * Infinities and overflowing numbers ("1e999") count as missing numbers, as the full read will.
- */
-export function collectEvidence(sample: TabularTable, na: NaMatcher): Map<string, ColumnEvidence> {
-  const evidence = new Map<string, ColumnEvidence>();
-  for (const [name, column] of sample.columns) {
-    const ev: ColumnEvidence = { numeric: 0, missing: 0, other: 0 };
-    const verdictOf = new Map<string, keyof ColumnEvidence>();
-    const values = column.kind === 'categorical' ? column.values : [];
-    for (const v of values) {
-      if (v === null) {
-        ev.missing++;
-        continue;
-      }
-      let verdict = verdictOf.get(v);
-      if (verdict === undefined) {
-        if (DECIMAL.test(v)) verdict = Number.isFinite(Number(v)) ? 'numeric' : 'missing';
-        else verdict = na.isNumericNa(v) ? 'missing' : 'other';
-        verdictOf.set(v, verdict);
-      }
-      ev[verdict]++;
-    }
-    evidence.set(name, ev);
-  }
-  return evidence;
-}
 
 /** The kind a sample supports, or null when it holds no value at all (no opinion). */
 export function inferKind(ev: ColumnEvidence): ColumnKind | null {

@@ -6,9 +6,14 @@
 export interface Interner {
   /** The label of bytes [start, end) of `b`, or null when they spell a missing value. */
   intern(b: Uint8Array, start: number, end: number): string | null;
+  /** The same, with the FNV-1a hash of the bytes already computed by the caller's scan. */
+  internHashed(b: Uint8Array, start: number, end: number, hash: number): string | null;
   /** The same for an already decoded string (quoted cells with "" escapes). */
   internString(text: string): string | null;
 }
+
+export const FNV_OFFSET = 0x811c9dc5;
+export const FNV_PRIME = 16777619;
 
 export function createInterner(isNa: (text: string) => boolean): Interner {
   let slots = new Int32Array(1024).fill(-1);
@@ -55,8 +60,11 @@ export function createInterner(isNa: (text: string) => boolean): Interner {
   return {
     intern(b, start, end) {
       // FNV-1a: cheap, and good enough for short labels with linear probing.
-      let hash = 0x811c9dc5;
-      for (let i = start; i < end; i++) hash = Math.imul(hash ^ b[i]!, 16777619);
+      let hash = FNV_OFFSET;
+      for (let i = start; i < end; i++) hash = Math.imul(hash ^ b[i]!, FNV_PRIME);
+      return this.internHashed(b, start, end, hash);
+    },
+    internHashed(b, start, end, hash) {
       let slot = hash & mask;
       const length = end - start;
       for (;;) {
