@@ -11,6 +11,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parquetWriteBuffer } from 'hyparquet-writer';
@@ -79,16 +80,18 @@ function writeParquet(path: string, cols: Columns): void {
 
 interface Measured {
   wall: number;
+  /** user + system CPU seconds: steadier than wall time on a machine others are loading too. */
+  cpu: number;
   rssMb: number;
   stdout: string;
 }
 
 function measure(cmd: string, argv: string[]): Measured {
-  const res = spawnSync('/usr/bin/time', ['-f', 'BENCH %e %M', cmd, ...argv], { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 28 });
+  const res = spawnSync('/usr/bin/time', ['-f', 'BENCH %e %U %S %M', cmd, ...argv], { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 28 });
   const line = res.stderr.trim().split('\n').pop() ?? '';
-  const m = /^BENCH ([\d.]+) (\d+)$/.exec(line);
+  const m = /^BENCH ([\d.]+) ([\d.]+) ([\d.]+) (\d+)$/.exec(line);
   if (res.status !== 0 || !m) throw new Error(`${cmd} ${argv.join(' ')} failed (${res.status}): ${res.stderr.slice(-2000)}`);
-  return { wall: Number(m[1]), rssMb: Number(m[2]) / 1024, stdout: res.stdout };
+  return { wall: Number(m[1]), cpu: Number(m[2]) + Number(m[3]), rssMb: Number(m[4]) / 1024, stdout: res.stdout };
 }
 
 /** python3 on PATH may be a pyenv without pandas; Debian's python3-pandas lives under /usr/bin. */
@@ -115,6 +118,7 @@ function main(): void {
     writeParquet(files.refPq, ref);
     writeParquet(files.curPq, cur);
   }
+  const loadBefore = loadavg().map((x) => x.toFixed(2)).join(' ');
   const ours = (r: string, c: string) => measure(process.execPath, ['bin/mlcycle.js', 'drift', '-r', r, '-c', c, '--json', '--quiet']);
   console.log('running mlcycle drift on CSV …');
   const csv = ours(files.refCsv, files.curCsv);
@@ -130,15 +134,17 @@ function main(): void {
   }
 
   const fmt = (x: number, d = 2) => x.toFixed(d);
-  console.log(`\n${'run'.padEnd(28)}${'wall s'.padStart(9)}${'peak RSS MB'.padStart(14)}`);
-  console.log(`${'mlcycle drift, CSV'.padEnd(28)}${fmt(csv.wall).padStart(9)}${fmt(csv.rssMb, 0).padStart(14)}`);
-  console.log(`${'mlcycle drift, Parquet'.padEnd(28)}${fmt(pq.wall).padStart(9)}${fmt(pq.rssMb, 0).padStart(14)}`);
-  if (peer) console.log(`${'pandas + scipy, CSV'.padEnd(28)}${fmt(peer.wall).padStart(9)}${fmt(peer.rssMb, 0).padStart(14)}`);
+  const row = (name: string, m: Measured) => console.log(`${name.padEnd(28)}${fmt(m.wall).padStart(9)}${fmt(m.cpu).padStart(9)}${fmt(m.rssMb, 0).padStart(14)}`);
+  console.log(`\n${'run'.padEnd(28)}${'wall s'.padStart(9)}${'CPU s'.padStart(9)}${'peak RSS MB'.padStart(14)}`);
+  row('mlcycle drift, CSV', csv);
+  row('mlcycle drift, Parquet', pq);
+  if (peer) row('pandas + scipy, CSV', peer);
+  console.log(`(load average before the runs: ${loadBefore}; wall times on a shared machine vary with it)`);
   console.log('');
   if (peer) {
     const t = csv.wall / peer.wall;
     const m = csv.rssMb / peer.rssMb;
-    console.log(`wall time ours/pandas: ${fmt(t)}× (target ≤ 0.5×) ${t <= 0.5 ? 'met' : 'MISSED'}`);
+    console.log(`wall time ours/pandas: ${fmt(t)}× (target ≤ 0.5×) ${t <= 0.5 ? 'met' : 'MISSED'}; CPU time ours/pandas: ${fmt(csv.cpu / peer.cpu)}×`);
     console.log(`peak RSS ours/pandas:  ${fmt(m)}× (target ≤ 1×) ${m <= 1 ? 'met' : 'MISSED'}`);
     // Same statistics on both sides: the largest disagreement in p-values and PSI.
     const a = Object.fromEntries(JSON.parse(csv.stdout).features.map((f: { name: string }) => [f.name, f]));
@@ -153,7 +159,7 @@ function main(): void {
     console.log(`agreement with scipy: max |Δp| = ${dp.toExponential(2)}, max |ΔPSI| = ${dpsi.toExponential(2)}`);
   }
   const s = csv.wall / pq.wall;
-  console.log(`Parquet speed-up over CSV: ${fmt(s)}× (target ≥ 2×) ${s >= 2 ? 'met' : 'MISSED'}`);
+  console.log(`Parquet speed-up over CSV: ${fmt(s)}× (target ≥ 2×) ${s >= 2 ? 'met' : 'MISSED'}; in CPU time ${fmt(csv.cpu / pq.cpu)}×`);
 }
 
 main();
