@@ -1,5 +1,6 @@
 import { access } from 'node:fs/promises';
-import { categoricalProfile, numericProfile, type DatasetProfile, type FeatureProfile } from '../drift/profile.js';
+import { categoricalProfile, type DatasetProfile, type FeatureProfile } from '../drift/profile.js';
+import { sortFloat64 } from '../drift/sort.js';
 // Module by module rather than through tabular/index.ts, so the Arrow and Parquet readers load
 // only when a file needs them.
 import { sniffCsv } from '../tabular/csv.js';
@@ -130,7 +131,21 @@ function toProfile(table: TabularTable, order: readonly string[]): DatasetProfil
   for (const name of order) {
     const column = table.columns.get(name)!;
     table.columns.delete(name);
-    features.set(name, column.kind === 'numeric' ? numericProfile(column.values) : categoricalProfile(column.values));
+    features.set(name, column.kind === 'numeric' ? numericInPlace(column.values) : categoricalProfile(column.values));
   }
   return { rows: table.rowCount, features };
+}
+
+/**
+ * The numeric profile built in the column's own array: the table is ours and dropped right after,
+ * so missing values are squeezed out in place and the rest sorted there, instead of
+ * {@link numericProfile}'s copy (which must leave a caller's array untouched).
+ */
+function numericInPlace(values: Float64Array): FeatureProfile {
+  let kept = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (v - v === 0) values[kept++] = v; // finite: NaN and ±Infinity give NaN
+  }
+  return { kind: 'numeric', count: values.length, missing: values.length - kept, values: sortFloat64(values.subarray(0, kept)) };
 }
