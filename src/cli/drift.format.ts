@@ -35,7 +35,7 @@ export function formatDriftTable(report: DriftReport, source: { reference: strin
     table.push([
       f.name,
       f.type,
-      f.status === 'insufficient_data' ? (f.drifted ? 'YES (no data)' : 'no data') : f.drifted ? 'YES' : 'no',
+      f.status === 'insufficient_data' ? (f.drifted ? 'YES (missing)' : 'insufficient data') : f.drifted ? 'YES' : 'no',
       num(f.psi),
       test,
       p,
@@ -46,6 +46,7 @@ export function formatDriftTable(report: DriftReport, source: { reference: strin
     ]);
   }
   const o = report.options;
+  const insufficient = report.features.filter((f) => f.status === 'insufficient_data');
   const lines = [
     `reference ${source.reference} (${source.rows[0]} rows) vs current ${source.current} (${source.rows[1]} rows)`,
     table.toString(),
@@ -54,5 +55,11 @@ export function formatDriftTable(report: DriftReport, source: { reference: strin
     `Rules: PSI ≥ ${o.psiThreshold} (${o.bins} quantile bins, empty bins ε = ${o.epsilon}) or ${o.correction}-adjusted p < ${o.alpha}; ` +
       `missing rate change ≥ ${o.missingMinDifference} with p < ${o.alpha}.`,
   ];
+  if (insufficient.length > 0) {
+    lines.push(
+      `Insufficient data (fewer than ${o.minSamples} non-missing values on a side, --min-samples): ` +
+        `${insufficient.map((f) => `${f.name} (${f.referenceSize} → ${f.currentSize})`).join(', ')}; not tested, not counted as drift.`,
+    );
+  }
   return `${lines.join('\n')}\n`;
 }

@@ -4,7 +4,7 @@ import { buildProgram } from './program.js';
 
 /**
  * Entry of the `mlcycle` bin (bin/mlcycle.js). Exit codes: 0 success, 1 `--fail-on-drift` with
- * drift or an unexpected failure, 2 usage or input errors (bad flag, missing file, bad CSV).
+ * drift or an unexpected failure, 2 usage or input errors (bad flag, missing file, unreadable or empty data).
  */
 async function main(argv: string[]): Promise<number> {
   try {

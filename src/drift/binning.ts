@@ -16,11 +16,29 @@ export function quantileEdges(sorted: Float64Array, bins: number): Float64Array 
   const data = sorted as unknown as number[];
   const edges: number[] = [];
   for (let i = 1; i < bins; i++) {
-    const e = quantileSorted(data, i / bins);
+    const e = finiteQuantile(sorted, data, i / bins);
     // `!==` also merges −0 with +0, like np.unique.
     if (edges.length === 0 || edges[edges.length - 1] !== e) edges.push(e);
   }
   return Float64Array.from(edges);
+}
+
+/**
+ * The type-7 quantile, kept finite and inside [x⌊h⌋, x⌊h⌋₊₁]. Near ±1.7e308 the difference
+ * x⌊h⌋₊₁ − x⌊h⌋ overflows to Infinity, so a + (b − a)t gives ±Infinity or NaN (Infinity · 0) —
+ * printed as null in JSON (issue 9). Only then is the edge recomputed as a(1 − t) + bt, whose
+ * terms cannot overflow; ordinary data keep the numpy-matching formula bit for bit.
+ */
+function finiteQuantile(sorted: Float64Array, data: number[], p: number): number {
+  const e = quantileSorted(data, p);
+  if (Number.isFinite(e)) return e;
+  const h = (sorted.length - 1) * p;
+  const lo = Math.floor(h);
+  const a = sorted[lo]!;
+  const b = sorted[Math.min(lo + 1, sorted.length - 1)]!;
+  const t = h - lo;
+  const v = a * (1 - t) + b * t;
+  return Math.min(Math.max(v, a), b);
 }
 
 /** Index of the first element of `sorted` that is > `v` (count of elements ≤ v). */

@@ -34,6 +34,13 @@ export interface DriftOptions {
   epsilon?: number;
   /** Minimum missing-rate change that can flag a feature (0.05). */
   missingMinDifference?: number;
+  /**
+   * Non-missing values a feature needs on each side before PSI and KS/χ² are computed (30).
+   * Below it the feature is `insufficient_data`, never drifted by its distribution: a PSI on one
+   * row (8.3 in issue 9) says nothing. Its missing rate still counts when both sides have at
+   * least this many rows, since that rate is estimated from every row.
+   */
+  minSamples?: number;
 }
 
 export type ResolvedDriftOptions = Required<Omit<DriftOptions, 'critical' | 'methods'>> & {
@@ -46,7 +53,10 @@ export const DEFAULT_METHODS: readonly DriftMethod[] = ['psi', 'ks', 'chi2'];
 export interface FeatureDriftResult {
   name: string;
   type: FeatureType;
-  /** insufficient_data: no non-missing value on one side; no test ran and only missingness counts. */
+  /**
+   * insufficient_data: fewer than `minSamples` non-missing values on a side; no PSI or test ran
+   * and only missingness counts.
+   */
   status: 'ok' | 'insufficient_data';
   drifted: boolean;
   /** Signals that fired: 'psi', 'test' (KS or χ² after correction), 'missing'. */
@@ -86,6 +96,7 @@ export function resolveOptions(options: DriftOptions = {}): ResolvedDriftOptions
     driftShare: options.driftShare ?? 0.5,
     epsilon: options.epsilon ?? DEFAULT_EPSILON,
     missingMinDifference: options.missingMinDifference ?? 0.05,
+    minSamples: options.minSamples ?? 30,
     critical: [...(options.critical ?? [])],
     methods: [...(options.methods ?? DEFAULT_METHODS)],
   };
@@ -94,6 +105,7 @@ export function resolveOptions(options: DriftOptions = {}): ResolvedDriftOptions
   if (!(o.epsilon > 0 && o.epsilon < 1)) throw new RangeError(`epsilon must be in (0, 1), got ${o.epsilon}`);
   if (!(o.psiThreshold > 0)) throw new RangeError(`psiThreshold must be > 0, got ${o.psiThreshold}`);
   if (!(o.driftShare > 0 && o.driftShare <= 1)) throw new RangeError(`driftShare must be in (0, 1], got ${o.driftShare}`);
+  if (!Number.isInteger(o.minSamples) || o.minSamples < 1) throw new RangeError(`minSamples must be an integer ≥ 1, got ${o.minSamples}`);
   return o;
 }
 
@@ -171,7 +183,7 @@ function compareFeature(name: string, ref: FeatureProfile, now: FeatureProfile, 
   const result: FeatureDriftResult = {
     name,
     type: ref.kind,
-    status: referenceSize > 0 && currentSize > 0 ? 'ok' : 'insufficient_data',
+    status: referenceSize >= opts.minSamples && currentSize >= opts.minSamples ? 'ok' : 'insufficient_data',
     drifted: false,
     reasons: [],
     referenceSize,
@@ -185,6 +197,8 @@ function compareFeature(name: string, ref: FeatureProfile, now: FeatureProfile, 
     }),
     histogram: null,
   };
+  // A missing rate from a handful of rows is as unreliable as a PSI from a handful of values.
+  if (ref.count < opts.minSamples || now.count < opts.minSamples) result.missing.drifted = false;
   if (ref.kind === 'numeric') compareNumeric(result, ref, now as NumericFeatureProfile, methods, opts);
   else compareCategorical(result, ref, now as CategoricalFeatureProfile, methods, opts);
   return result;

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { chi2FromCounts } from '../../../src/drift/chi2.js';
+import { quantileEdges } from '../../../src/drift/binning.js';
 import { jensenShannonDistance, wassersteinSorted } from '../../../src/drift/distance.js';
 import { missingRateDrift } from '../../../src/drift/missing.js';
 import { buildProfile } from '../../../src/drift/profile.js';
@@ -143,13 +144,29 @@ describe('computeDrift', () => {
       expect(f.ks?.pValue ?? f.chi2?.pValue).toBe(1);
       expect(f.drifted).toBe(false);
     }
-    const empty = computeDrift(ref, { k: [null, null], c: [null, ''] });
+    // 40 rows, all missing: no distribution to compare, but the missing rate (from 40 rows) drifted.
+    const empty = computeDrift(ref, { k: new Array(40).fill(null), c: new Array(40).fill('') });
     for (const f of empty.features) {
       expect(f.status).toBe('insufficient_data');
       expect(f.psi).toBeNull();
       expect(f.missing.currentRate).toBe(1);
       expect(f.reasons).toEqual(['missing']);
     }
+    // Two rows are fewer than minSamples (30): even their missing rate flags nothing.
+    const tiny = computeDrift(ref, { k: [null, null], c: [null, ''] });
+    for (const f of tiny.features) {
+      expect(f.status).toBe('insufficient_data');
+      expect(f.missing.currentRate).toBe(1);
+      expect(f.drifted).toBe(false);
+    }
+    // One present value is below minSamples too (issue 9: one row was "drifted" with PSI 8.3) …
+    const one = computeDrift(ref, { k: [1e6], c: ['other'] });
+    expect(one.features.map((f) => [f.status, f.psi, f.drifted])).toEqual([
+      ['insufficient_data', null, false],
+      ['insufficient_data', null, false],
+    ]);
+    // … unless the caller lowers the guard.
+    expect(computeDrift(ref, { k: [1e6], c: ['other'] }, { minSamples: 1 }).features[0]!.drifted).toBe(true);
     const none = computeDrift(ref, {});
     expect(none.features.every((f) => f.status === 'insufficient_data')).toBe(true);
     assertFinite([same, empty, none]);
@@ -163,5 +180,18 @@ describe('computeDrift', () => {
     const critical = computeDrift(ref, cur, { critical: ['a'] });
     expect(critical.datasetDrift).toBe(true);
     expect(critical.driftShare).toBeCloseTo(1 / 3, 12);
+  });
+});
+
+describe('quantile edges near the largest doubles (issue 9)', () => {
+  it('stay finite and ordered where b − a overflows', () => {
+    const sorted = Float64Array.from([-1.7e308, -1.6e308, 1.6e308, 1.7e308]);
+    const edges = quantileEdges(sorted, 10);
+    expect(Array.from(edges).every(Number.isFinite)).toBe(true);
+    for (let i = 1; i < edges.length; i++) expect(edges[i]!).toBeGreaterThan(edges[i - 1]!);
+    expect(edges[0]!).toBeGreaterThanOrEqual(-1.7e308);
+    expect(edges[edges.length - 1]!).toBeLessThanOrEqual(1.7e308);
+    const report = computeDrift(buildProfile({ x: sorted }), { x: Float64Array.from([-1.7e308, 1.7e308, 0]) }, { minSamples: 1 });
+    expect(JSON.parse(JSON.stringify(report.features[0]!.histogram)).edges.every((e: unknown) => typeof e === 'number')).toBe(true);
   });
 });
