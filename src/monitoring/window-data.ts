@@ -47,7 +47,7 @@ export function assembleWindow(batches: readonly SampleBatchRow[], features: rea
       columns.set(feature.name, out);
     }
   }
-  const take = <V>(pick: (b: ReturnType<typeof decodeBatch>) => readonly V[] | undefined): (V | null)[] => {
+  const take = <V>(pick: (b: ReturnType<typeof decodeBatch>) => readonly (V | null)[] | undefined): (V | null)[] => {
     const out: (V | null)[] = [];
     for (const { batch, start, end } of slices) {
       const values = pick(batch);
@@ -59,9 +59,9 @@ export function assembleWindow(batches: readonly SampleBatchRow[], features: rea
   return {
     rows,
     columns,
-    ids: take((b) => b.ids),
-    predictions: take((b) => b.predictions as OutcomeValues | undefined) as (number | string | null)[],
-    labels: take((b) => b.labels as OutcomeValues | undefined) as (number | string | null)[],
+    ids: take<string>((b) => b.ids),
+    predictions: take<number | string>((b) => b.predictions as OutcomeValues | undefined),
+    labels: take<number | string>((b) => b.labels as OutcomeValues | undefined),
     firstObservedAt: used[0]?.observedAt ?? null,
     lastObservedAt: used.at(-1)?.observedAt ?? null,
   };
