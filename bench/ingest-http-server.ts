@@ -10,7 +10,7 @@ import Fastify from 'fastify';
 import { registerJsonBodyParser } from '../src/http/json-body.js';
 import type { FeatureSpec } from '../src/monitoring/batch.js';
 import { encodeBatch } from '../src/monitoring/batch-codec.js';
-import { ARROW_STREAM_TYPE, ingestArrow, ingestJson, parseJsonBatch } from '../src/monitoring/ingest.js';
+import { ingestArrow, ingestJson, parseJsonBatch, registerSampleBodyParsers } from '../src/monitoring/ingest.js';
 
 const features: FeatureSpec[] = Array.from({ length: 20 }, (_, i) => ({ name: `feature_${i}`, type: i < 16 ? 'numeric' : 'categorical' }));
 const options = { features };
@@ -18,9 +18,7 @@ const bodyLimit = 16 * 1024 * 1024;
 
 const app = Fastify({ logger: false, bodyLimit });
 app.register(async (raw) => {
-  raw.removeContentTypeParser('application/json');
-  raw.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => done(null, body));
-  raw.addContentTypeParser(ARROW_STREAM_TYPE, { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  registerSampleBodyParsers(raw, { jsonBytes: bodyLimit, arrowBytes: bodyLimit });
   raw.post('/ceiling', async (req, reply) => reply.code(202).send({ accepted: (JSON.parse(req.body as string) as { rows: unknown[] }).rows.length }));
   raw.post('/samples', async (req, reply) => {
     const batch = parseJsonBatch(req.body as string, options);

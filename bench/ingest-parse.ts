@@ -63,7 +63,7 @@ const cases: Record<string, () => unknown> = {
   'JSON.parse columns': () => JSON.parse(columnsText),
   'ours columns': () => parseJsonBatch(columnsText, options),
   'ours arrow': () => ingestArrow(arrow, options),
-  'encodeBatch (storage)': () => encodeBatch(parseJsonBatch(rowsText, options)),
+  'ours rows + encodeBatch': () => encodeBatch(parseJsonBatch(rowsText, options)),
 };
 
 /** Interleaved rounds (every case once per round) so drift in machine load hits all cases alike. */

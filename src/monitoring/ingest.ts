@@ -14,6 +14,7 @@ export { ARROW_ID_COLUMN, ARROW_LABEL_COLUMN, ARROW_PREDICTION_COLUMN, ARROW_STR
 export { ingestJson, parseJsonBatch } from './ingest-json.js';
 export { DEFAULT_MAX_ROWS, type IngestOptions, type IngestedBatch } from './ingest-types.js';
 export { MAX_FIELD_ERRORS } from './ingest-errors.js';
+export { registerSampleBodyParsers, type SampleBodyLimits } from './ingest-http.js';
 
 export const SAMPLE_CONTENT_TYPES = ['application/json', ARROW_STREAM_TYPE] as const;
 
