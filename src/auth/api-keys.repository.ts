@@ -7,7 +7,7 @@ export type ApiKeyRow = typeof apiKeys.$inferSelect;
 export function createApiKeysRepository(db: Db) {
   // Every authenticated request runs this lookup: a prepared statement, not a rebuilt query.
   const activeByHash = db.$client.prepare<[string], Record<string, unknown>>(
-    `select id, name, token_hash as tokenHash, token_prefix as tokenPrefix, scopes, created_at as createdAt,
+    `select id, name, token_hash as tokenHash, scopes, created_at as createdAt,
             last_used_at as lastUsedAt, revoked_at as revokedAt from api_keys where token_hash = ? and revoked_at is null`,
   );
   return {
@@ -17,6 +17,10 @@ export function createApiKeysRepository(db: Db) {
     findActiveByHash(tokenHash: string): ApiKeyRow | undefined {
       const row = activeByHash.get(tokenHash);
       return row ? ({ ...row, scopes: JSON.parse(row.scopes as string) } as ApiKeyRow) : undefined;
+    },
+    /** Active or revoked: start-up must tell a revoked bootstrap token from an unknown one. */
+    findByHash(tokenHash: string): ApiKeyRow | undefined {
+      return db.select().from(apiKeys).where(eq(apiKeys.tokenHash, tokenHash)).get();
     },
     findById(id: string): ApiKeyRow | undefined {
       return db.select().from(apiKeys).where(eq(apiKeys.id, id)).get();

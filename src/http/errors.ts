@@ -11,6 +11,7 @@ export const ERRORS = {
   ALIAS_RESERVED: { status: 400, title: 'Alias name is reserved' },
   UNAUTHENTICATED: { status: 401, title: 'Missing or invalid API key' },
   FORBIDDEN: { status: 403, title: 'API key lacks the required scope' },
+  ACCESS_DENIED: { status: 403, title: 'Access to this resource is denied' },
   ROUTE_NOT_FOUND: { status: 404, title: 'No such route' },
   MODEL_NOT_FOUND: { status: 404, title: 'Model not found' },
   VERSION_NOT_FOUND: { status: 404, title: 'Model version not found' },
@@ -22,11 +23,15 @@ export const ERRORS = {
   PARENT_VERSION_NOT_FOUND: { status: 409, title: 'Parent version does not exist' },
   IDEMPOTENCY_KEY_REUSED: { status: 409, title: 'Idempotency key reused with a different request' },
   LAST_ADMIN_KEY: { status: 409, title: 'Cannot revoke the last admin key' },
+  ARTIFACT_PATH_CONFLICT: { status: 409, title: 'Artifact path conflicts with an existing artifact' },
   PAYLOAD_TOO_LARGE: { status: 413, title: 'Request body too large' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type' },
+  TOO_MANY_REQUESTS: { status: 429, title: 'Too many failed authentication attempts', retryAfterSeconds: 60 },
   INTERNAL: { status: 500, title: 'Internal server error' },
   NOT_READY: { status: 503, title: 'Service not ready' },
-} as const satisfies Record<string, { status: number; title: string }>;
+  ARTIFACT_STORE_UNAVAILABLE: { status: 503, title: 'Artifact store unavailable', retryAfterSeconds: 5 },
+  OVERLOADED: { status: 503, title: 'Server overloaded', retryAfterSeconds: 10 },
+} as const satisfies Record<string, { status: number; title: string; retryAfterSeconds?: number }>;
 
 export type ErrorCode = keyof typeof ERRORS;
 
@@ -38,6 +43,8 @@ export interface FieldError {
 export class AppError extends Error {
   readonly status: number;
   readonly title: string;
+  /** Sent as Retry-After: set for errors that go away by themselves (429, 503). */
+  retryAfterSeconds: number | undefined;
 
   constructor(
     readonly code: ErrorCode,
@@ -48,6 +55,8 @@ export class AppError extends Error {
     this.name = 'AppError';
     this.status = ERRORS[code].status;
     this.title = ERRORS[code].title;
+    const entry = ERRORS[code];
+    this.retryAfterSeconds = 'retryAfterSeconds' in entry ? entry.retryAfterSeconds : undefined;
   }
 }
 

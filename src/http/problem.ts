@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import { ArtifactStoreUnavailableError } from '../artifacts/artifact-store.js';
 import { AppError, ERRORS, type ErrorCode, type FieldError } from './errors.js';
 import { ajvErrorsToFields } from './validation.js';
 
@@ -20,6 +21,7 @@ export function sendProblem(reply: FastifyReply, error: AppError): FastifyReply 
     code: error.code,
     ...(error.errors ? { errors: error.errors } : {}),
   };
+  if (error.retryAfterSeconds !== undefined && !reply.hasHeader('retry-after')) reply.header('retry-after', String(error.retryAfterSeconds));
   return reply.status(error.status).type('application/problem+json').send(problem);
 }
 
@@ -35,6 +37,9 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
 /** Translates anything thrown into an AppError; unknown errors become an opaque 500. */
 export function toAppError(error: FastifyError | Error): AppError {
   if (error instanceof AppError) return error;
+  // The adapters raise this for timeouts, refused connections and 5xx from the store: a 503 the
+  // client may retry, never a 500 (the detail stays generic: no endpoint, no SDK message).
+  if (error instanceof ArtifactStoreUnavailableError) return new AppError('ARTIFACT_STORE_UNAVAILABLE', 'the artifact store did not answer in time; retry later');
   const fastifyError = error as FastifyError;
   if (fastifyError.validation) {
     const fields = ajvErrorsToFields(fastifyError.validation, fastifyError.validationContext);
@@ -46,6 +51,9 @@ export function toAppError(error: FastifyError | Error): AppError {
   if (error instanceof SyntaxError && fastifyError.statusCode === 400) {
     return new AppError('MALFORMED_BODY', 'the body could not be parsed as JSON');
   }
+  // @fastify/static (under /docs) answers 403 for dotfiles and malformed paths.
+  if (fastifyError.statusCode === 403) return new AppError('ACCESS_DENIED', 'access to this path is denied');
+  if (fastifyError.statusCode === 404) return new AppError('ROUTE_NOT_FOUND', 'no such resource');
   if (typeof fastifyError.statusCode === 'number' && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
     return new AppError('VALIDATION_FAILED', fastifyError.message);
   }

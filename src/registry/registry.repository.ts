@@ -214,6 +214,19 @@ export function createRegistryRepository(db: Db) {
         .map((r) => r.key);
     },
 
+    // --- artifact integrity (issue 7): path conflicts and garbage collection
+    /** An existing artifact of the version that is an ancestor of `path` or lies under it ("a" vs "a/b"). */
+    findArtifactPathConflict(versionId: number, path: string, ancestors: string[]): string | undefined {
+      // '0' is the character after '/', so [path/, path0) is exactly the paths under path/.
+      const under = and(eq(artifacts.versionId, versionId), gt(artifacts.path, `${path}/`), lt(artifacts.path, `${path}0`));
+      const above = ancestors.length ? and(eq(artifacts.versionId, versionId), inArray(artifacts.path, ancestors)) : undefined;
+      return db.select({ path: artifacts.path }).from(artifacts).where(or(under, above)).limit(1).get()?.path;
+    },
+    /** Every storage key a row points at; the sweeper deletes only objects outside this set. */
+    allStorageKeys(): string[] {
+      return db.select({ key: artifacts.storageKey }).from(artifacts).all().map((r) => r.key);
+    },
+
     // --- idempotency
     findIdempotencyKey(scope: string, key: string) {
       return db.select().from(idempotencyKeys).where(and(eq(idempotencyKeys.scope, scope), eq(idempotencyKeys.key, key))).get();

@@ -26,7 +26,7 @@ export async function createTestApp(options: { store?: ArtifactStore; env?: Reco
   mkdirSync(dir, { recursive: true });
   const config = loadConfig({ DATA_DIR: dir, ADMIN_TOKEN, ...options.env });
   const container = createContainer(config, options.store ? { store: options.store } : {});
-  container.apiKeys.bootstrapAdmin(config.adminToken);
+  await container.apiKeys.bootstrapAdmin(config.adminToken);
   const app = await buildApp(container);
   await app.ready();
 

@@ -102,7 +102,7 @@ describe('API keys', () => {
     const container = createContainer(loadConfig({ DATA_DIR: dir }));
     const logs: string[] = [];
     try {
-      bootstrapAdminKey(container, (m) => logs.push(m));
+      await bootstrapAdminKey(container, (m) => logs.push(m));
       const file = join(dir, 'admin-token');
       const token = readFileSync(file, 'utf8').trim();
       expect(statSync(file).mode & 0o777).toBe(0o600);
@@ -110,7 +110,7 @@ describe('API keys', () => {
       expect(logs.join('\n')).not.toContain(token);
       expect(container.apiKeys.authenticate(token)?.scopes).toEqual(['admin']);
       // A second start finds the admin key and generates nothing.
-      bootstrapAdminKey(container, (m) => logs.push(m));
+      await bootstrapAdminKey(container, (m) => logs.push(m));
       expect(logs).toHaveLength(1);
     } finally {
       await container.close();
