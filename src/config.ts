@@ -17,6 +17,8 @@ export interface Config {
   bodyLimitBytes: number;
   shutdownTimeoutMs: number;
   redisUrl: string | undefined;
+  /** Take the client address from X-Forwarded-For (only behind a proxy that sets it). */
+  trustProxy: boolean;
   /** Removal of temp files, unfinished multipart uploads and unreferenced artifact objects. */
   sweep: { intervalMs: number; graceMs: number };
   /** Slow and abusive clients (see src/http/limits.ts). */
@@ -46,7 +48,7 @@ export const ENV_VARS = [
   'S3_FORCE_PATH_STYLE', 'S3_PREFIX', 'ADMIN_TOKEN', 'BODY_LIMIT_BYTES', 'SHUTDOWN_TIMEOUT_MS',
   'REDIS_URL', 'S3_REQUEST_TIMEOUT_MS', 'ARTIFACT_SWEEP_INTERVAL_MS', 'ARTIFACT_SWEEP_GRACE_MS',
   'HTTP_IDLE_TIMEOUT_MS', 'HTTP_HEADERS_TIMEOUT_MS', 'HTTP_REQUEST_TIMEOUT_MS', 'HTTP_MAX_CONNECTIONS',
-  'AUTH_FAILURE_LIMIT', 'AUTH_FAILURE_WINDOW_MS', 'OVERLOAD_MAX_EVENT_LOOP_DELAY_MS', 'OVERLOAD_MAX_HEAP_USED_BYTES',
+  'TRUST_PROXY', 'AUTH_FAILURE_LIMIT', 'AUTH_FAILURE_WINDOW_MS', 'OVERLOAD_MAX_EVENT_LOOP_DELAY_MS', 'OVERLOAD_MAX_HEAP_USED_BYTES',
 ] as const;
 
 type Env = Partial<Record<string, string | undefined>>;
@@ -135,6 +137,7 @@ export function loadConfig(env: Env = process.env): Config {
     bodyLimitBytes: integer('BODY_LIMIT_BYTES', 16 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     shutdownTimeoutMs: integer('SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
     redisUrl,
+    trustProxy: boolean('TRUST_PROXY', false),
     sweep: {
       intervalMs: integer('ARTIFACT_SWEEP_INTERVAL_MS', 15 * 60_000, 1_000, 7 * 86_400_000),
       graceMs: integer('ARTIFACT_SWEEP_GRACE_MS', 6 * 3_600_000, 0, 30 * 86_400_000),
