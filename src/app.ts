@@ -8,7 +8,7 @@ import { healthRoutes } from './health/health.routes.js';
 import { registerAuth } from './http/auth.js';
 import { registerJsonBodyParser } from './http/json-body.js';
 import { genReqId, registerAuthFailureLimiter, registerLoadShedding, serverFactory } from './http/limits.js';
-import { registerProblemHandlers } from './http/problem.js';
+import { registerProblemHandlers, sendProblem, toAppError } from './http/problem.js';
 import { ProblemSchema } from './http/schemas.js';
 import { registerSecurityHeaders } from './http/security-headers.js';
 import { validatorCompiler } from './http/validation.js';
@@ -53,6 +53,8 @@ export async function buildApp(container: Container, options: BuildAppOptions = 
     serverFactory: serverFactory(limits),
     logController: new AccessLogController(),
     ajv: { customOptions: { allErrors: true } },
+    // Errors Fastify raises before routing (undecodable URL) go through the one catalogue too.
+    frameworkErrors: (error, _request, reply) => void sendProblem(reply, toAppError(error)),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);

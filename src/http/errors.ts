@@ -6,6 +6,7 @@
 export const ERRORS = {
   VALIDATION_FAILED: { status: 400, title: 'Request validation failed' },
   MALFORMED_BODY: { status: 400, title: 'Request body is not valid JSON' },
+  MALFORMED_URL: { status: 400, title: 'Request URL is malformed' },
   INVALID_ARTIFACT_PATH: { status: 400, title: 'Invalid artifact path' },
   INVALID_CURSOR: { status: 400, title: 'Invalid pagination cursor' },
   ALIAS_RESERVED: { status: 400, title: 'Alias name is reserved' },
