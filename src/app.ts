@@ -48,8 +48,6 @@ export async function buildApp(container: Container, options: BuildAppOptions = 
     // Request ids make logs joinable; a caller's id is used only when short and plain (limits.ts).
     requestIdHeader: false,
     genReqId,
-    // Socket inactivity: a client that stops sending (or reading) mid-request is cut off.
-    connectionTimeout: limits.idleTimeoutMs,
     serverFactory: serverFactory(limits),
     logController: new AccessLogController(),
     ajv: { customOptions: { allErrors: true } },

@@ -11,9 +11,9 @@ export type HttpLimits = Config['http'];
 
 /**
  * Node's own timers, set where Fastify does not reach: how long the headers may take, the whole
- * request (0 = no limit; artifact uploads can be large), and how often these are checked (Node's
- * default, 30 s, would let a stalled client stay far beyond its limit). Socket inactivity is
- * Fastify's `connectionTimeout` (HTTP_IDLE_TIMEOUT_MS): a body that stalls is cut off by it.
+ * request (artifact uploads can be large, so this one is generous), how often these are checked
+ * (Node's default, 30 s, would let a stalled client stay far beyond its limit), socket inactivity
+ * (HTTP_IDLE_TIMEOUT_MS: a body that stalls is cut off by it) and the connection cap.
  */
 export function serverFactory(limits: HttpLimits) {
   return (handler: RequestListener) => {
@@ -25,6 +25,10 @@ export function serverFactory(limits: HttpLimits) {
       },
       handler,
     );
+    // Socket inactivity (Fastify's connectionTimeout, which it does not apply to a factory's
+    // server): a client that stops sending or reading mid-request is cut off.
+    server.setTimeout(limits.idleTimeoutMs);
+    server.keepAliveTimeout = Math.min(72_000, limits.idleTimeoutMs);
     // Beyond this, new connections are closed at once instead of each costing memory.
     server.maxConnections = limits.maxConnections;
     return server;
