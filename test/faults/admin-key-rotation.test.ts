@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startServerProcess, type ServerProcess } from '../helpers/server-process.js';
@@ -40,5 +40,8 @@ describe('admin key rotation', () => {
     expect(restarted.output()).not.toContain(TOKEN);
     expect((await fetch(`${restarted.base}/api/v1/api-keys`, { headers: headers(TOKEN) })).status).toBe(401);
     expect((await fetch(`${restarted.base}/api/v1/api-keys`, { headers: headers(second.token) })).status).toBe(200);
+    // Defect 9: the data directory (database, admin token) is owner-only.
+    expect(statSync(dataDir).mode & 0o777).toBe(0o700);
+    expect(statSync(join(dataDir, 'mlcycle.db')).mode & 0o777).toBe(0o600);
   }, 30_000);
 });
