@@ -30,7 +30,7 @@ export function registerAuth(app: FastifyInstance, apiKeys: ApiKeysService, limi
     if (!required) return;
     const guard: onRequestHookHandler = async (request, reply) => {
       // A client over its failed-authentication limit learns nothing about the token it sent.
-      const blocked = limiter && (await limiter.blocked(request));
+      const blocked = limiter?.blocked(request);
       if (blocked) return sendProblem(reply, blocked);
       const match = BEARER.exec(request.headers.authorization ?? '');
       const actor = match ? await apiKeys.authenticate(match[1] as string) : undefined;

@@ -64,7 +64,7 @@ export async function registerLoadShedding(app: FastifyInstance, limits: HttpLim
 
 export interface AuthFailureLimiter {
   /** A 429 to send when the client is over the limit, before its token is even looked at. */
-  blocked(request: FastifyRequest): Promise<AppError | undefined>;
+  blocked(request: FastifyRequest): AppError | undefined;
   /** Counts a failed authentication; returns the 429 when this one crossed the limit. */
   failed(request: FastifyRequest): Promise<AppError | undefined>;
 }
@@ -78,19 +78,33 @@ export interface AuthFailureLimiter {
 export async function registerAuthFailureLimiter(app: FastifyInstance, limits: HttpLimits): Promise<AuthFailureLimiter> {
   await app.register(rateLimit, { global: false, max: limits.authFailureLimit, timeWindow: limits.authFailureWindowMs });
   const check = app.createRateLimit({ max: limits.authFailureLimit, timeWindow: limits.authFailureWindowMs });
-  const tooMany = (ttlSeconds: number) => {
-    const error = new AppError('TOO_MANY_REQUESTS', `too many failed authentication attempts from this address; retry in ${ttlSeconds} s`);
-    error.retryAfterSeconds = Math.max(1, ttlSeconds);
+  // Clients currently over the limit, until when: checked on every guarded request, so it is a
+  // plain Map lookup rather than a round trip through the rate-limit store.
+  const blockedUntil = new Map<string, number>();
+  const tooMany = (ttlMs: number) => {
+    const seconds = Math.max(1, Math.ceil(ttlMs / 1000));
+    const error = new AppError('TOO_MANY_REQUESTS', `too many failed authentication attempts from this address; retry in ${seconds} s`);
+    error.retryAfterSeconds = seconds;
     return error;
   };
   return {
-    async blocked(request) {
-      const limit = await check(request, { increment: false });
-      return !limit.isAllowed && limit.isExceeded ? tooMany(limit.ttlInSeconds) : undefined;
+    blocked(request) {
+      const until = blockedUntil.get(request.ip);
+      if (until === undefined) return undefined;
+      const left = until - Date.now();
+      if (left > 0) return tooMany(left);
+      blockedUntil.delete(request.ip);
+      return undefined;
     },
     async failed(request) {
       const limit = await check(request);
-      return !limit.isAllowed && limit.isExceeded ? tooMany(limit.ttlInSeconds) : undefined;
+      if (limit.isAllowed || !limit.isExceeded) return undefined;
+      if (blockedUntil.size >= 10_000) {
+        const now = Date.now();
+        for (const [ip, until] of blockedUntil) if (until <= now) blockedUntil.delete(ip);
+      }
+      blockedUntil.set(request.ip, Date.now() + limit.ttl);
+      return tooMany(limit.ttl);
     },
   };
 }
