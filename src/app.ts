@@ -83,7 +83,12 @@ export async function buildApp(container: Container, options: BuildAppOptions = 
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
   });
   // Swagger UI is the one page we serve: its own CSP (script/style hashes) replaces the API's.
-  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+  // (Without upgrade-insecure-requests: on a plain-HTTP deployment it would break the page's own assets.)
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    staticCSP: true,
+    transformStaticCSP: (header) => header.replace(/\s*upgrade-insecure-requests;?/, ''),
+  });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   await app.register(healthRoutes(container.readiness));

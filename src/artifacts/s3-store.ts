@@ -219,7 +219,7 @@ export function createS3ArtifactStore(opts: S3ArtifactStoreOptions): ArtifactSto
     async ping() {
       try {
         await client.send(new HeadBucketCommand({ Bucket: bucket }), {
-          abortSignal: AbortSignal.timeout(PING_TIMEOUT_MS),
+          abortSignal: AbortSignal.timeout(Math.min(PING_TIMEOUT_MS, timeoutMs)),
         });
       } catch (err) {
         throw new ArtifactStoreUnavailableError(`S3 bucket "${bucket}" is not reachable: ${describe(err)}`, {

@@ -21,6 +21,7 @@ describe('hardening details', () => {
     expect(docs.statusCode).toBe(200);
     expect(docs.headers['content-security-policy']).toContain("script-src 'self'");
     expect(docs.headers['content-security-policy']).not.toContain("default-src 'none'");
+    expect(docs.headers['content-security-policy']).not.toContain('upgrade-insecure-requests');
     const bundle = await t.call({ method: 'GET', url: '/docs/static/swagger-ui-bundle.js', token: null });
     expect(bundle.statusCode).toBe(200);
   });
