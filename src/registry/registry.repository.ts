@@ -217,7 +217,9 @@ export function createRegistryRepository(db: Db) {
     // --- artifact integrity (issue 7): path conflicts and garbage collection
     /** An existing artifact of the version that is an ancestor of `path` or lies under it ("a" vs "a/b"). */
     findArtifactPathConflict(versionId: number, path: string, ancestors: string[]): string | undefined {
-      // '0' is the character after '/', so [path/, path0) is exactly the paths under path/.
+      // '0' is the character after '/', so [path/, path0) is exactly the paths under path/ — under
+      // SQLite's bytewise (BINARY) collation. On PostgreSQL use COLLATE "C" or starts_with():
+      // linguistic collations do not order '/' and '0' this way.
       const under = and(eq(artifacts.versionId, versionId), gt(artifacts.path, `${path}/`), lt(artifacts.path, `${path}0`));
       const above = ancestors.length ? and(eq(artifacts.versionId, versionId), inArray(artifacts.path, ancestors)) : undefined;
       return db.select({ path: artifacts.path }).from(artifacts).where(or(under, above)).limit(1).get()?.path;
