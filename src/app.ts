@@ -7,8 +7,10 @@ import type { Container } from './container.js';
 import { healthRoutes } from './health/health.routes.js';
 import { registerAuth } from './http/auth.js';
 import { registerJsonBodyParser } from './http/json-body.js';
-import { registerProblemHandlers } from './http/problem.js';
+import { genReqId, registerAuthFailureLimiter, registerLoadShedding, serverFactory } from './http/limits.js';
+import { registerProblemHandlers, sendProblem, toAppError } from './http/problem.js';
 import { ProblemSchema } from './http/schemas.js';
+import { registerSecurityHeaders } from './http/security-headers.js';
 import { validatorCompiler } from './http/validation.js';
 import { aliasesRoutes } from './registry/aliases.routes.js';
 import { artifactsRoutes } from './registry/artifacts.routes.js';
@@ -36,14 +38,21 @@ export interface BuildAppOptions {
 
 /** Builds the HTTP app on a container. Never listens: tests drive it with app.inject. */
 export async function buildApp(container: Container, options: BuildAppOptions = {}): Promise<FastifyInstance> {
+  const limits = container.config.http;
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: container.config.bodyLimitBytes,
-    // Behind a proxy the client's address is in X-Forwarded-For; request ids make logs joinable.
-    trustProxy: true,
-    requestIdHeader: 'x-request-id',
+    // Only behind a proxy is X-Forwarded-For the client's address; otherwise anyone could pick
+    // the address the failed-authentication limit counts against.
+    trustProxy: container.config.trustProxy,
+    // Request ids make logs joinable; a caller's id is used only when short and plain (limits.ts).
+    requestIdHeader: false,
+    genReqId,
+    serverFactory: serverFactory(limits),
     logController: new AccessLogController(),
     ajv: { customOptions: { allErrors: true } },
+    // Errors Fastify raises before routing (undecodable URL) go through the one catalogue too.
+    frameworkErrors: (error, _request, reply) => void sendProblem(reply, toAppError(error)),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
@@ -54,7 +63,9 @@ export async function buildApp(container: Container, options: BuildAppOptions = 
   registerJsonBodyParser(app);
   app.addSchema(ProblemSchema);
   registerProblemHandlers(app);
-  registerAuth(app, container.apiKeys);
+  registerSecurityHeaders(app);
+  await registerLoadShedding(app, limits);
+  registerAuth(app, container.apiKeys, await registerAuthFailureLimiter(app, limits));
   // While draining (server.close() called, so no longer listening), answer in-flight requests
   // with Connection: close so keep-alive sockets end and close() can complete.
   app.addHook('onSend', (_request, reply, payload, done) => {
@@ -71,7 +82,13 @@ export async function buildApp(container: Container, options: BuildAppOptions = 
     },
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  // Swagger UI is the one page we serve: its own CSP (script/style hashes) replaces the API's.
+  // (Without upgrade-insecure-requests: on a plain-HTTP deployment it would break the page's own assets.)
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    staticCSP: true,
+    transformStaticCSP: (header) => header.replace(/\s*upgrade-insecure-requests;?/, ''),
+  });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   await app.register(healthRoutes(container.readiness));

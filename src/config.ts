@@ -17,6 +17,21 @@ export interface Config {
   bodyLimitBytes: number;
   shutdownTimeoutMs: number;
   redisUrl: string | undefined;
+  /** Take the client address from X-Forwarded-For (only behind a proxy that sets it). */
+  trustProxy: boolean;
+  /** Removal of temp files, unfinished multipart uploads and unreferenced artifact objects. */
+  sweep: { intervalMs: number; graceMs: number };
+  /** Slow and abusive clients (see src/http/limits.ts). */
+  http: {
+    idleTimeoutMs: number;
+    headersTimeoutMs: number;
+    requestTimeoutMs: number;
+    maxConnections: number;
+    authFailureLimit: number;
+    authFailureWindowMs: number;
+    maxEventLoopDelayMs: number;
+    maxHeapUsedBytes: number;
+  };
 }
 
 /** SQLite file (embedded default) or PostgreSQL (DATABASE_URL), with their tuning. */
@@ -37,7 +52,9 @@ export const ENV_VARS = [
   'DATABASE_STATEMENT_TIMEOUT_MS', 'DATABASE_CONNECT_TIMEOUT_MS', 'DATABASE_LOCK_TIMEOUT_MS', 'ARTIFACT_STORE', 'ARTIFACTS_DIR',
   'S3_ENDPOINT', 'S3_BUCKET', 'S3_REGION', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY',
   'S3_FORCE_PATH_STYLE', 'S3_PREFIX', 'ADMIN_TOKEN', 'BODY_LIMIT_BYTES', 'SHUTDOWN_TIMEOUT_MS',
-  'REDIS_URL',
+  'REDIS_URL', 'S3_REQUEST_TIMEOUT_MS', 'ARTIFACT_SWEEP_INTERVAL_MS', 'ARTIFACT_SWEEP_GRACE_MS',
+  'HTTP_IDLE_TIMEOUT_MS', 'HTTP_HEADERS_TIMEOUT_MS', 'HTTP_REQUEST_TIMEOUT_MS', 'HTTP_MAX_CONNECTIONS',
+  'TRUST_PROXY', 'AUTH_FAILURE_LIMIT', 'AUTH_FAILURE_WINDOW_MS', 'OVERLOAD_MAX_EVENT_LOOP_DELAY_MS', 'OVERLOAD_MAX_HEAP_USED_BYTES',
 ] as const;
 
 type Env = Partial<Record<string, string | undefined>>;
@@ -100,6 +117,7 @@ export function loadConfig(env: Env = process.env): Config {
       ...(accessKeyId ? { accessKeyId } : {}),
       ...(secretAccessKey ? { secretAccessKey } : {}),
       ...(read('S3_PREFIX') ? { prefix: read('S3_PREFIX') } : {}),
+      requestTimeoutMs: integer('S3_REQUEST_TIMEOUT_MS', 30_000, 100, 600_000),
     };
   } else {
     artifacts = { kind: 'fs', root: resolve(read('ARTIFACTS_DIR') ?? join(dataDir, 'artifacts')) };
@@ -147,6 +165,21 @@ export function loadConfig(env: Env = process.env): Config {
     bodyLimitBytes: integer('BODY_LIMIT_BYTES', 16 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     shutdownTimeoutMs: integer('SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
     redisUrl,
+    trustProxy: boolean('TRUST_PROXY', false),
+    sweep: {
+      intervalMs: integer('ARTIFACT_SWEEP_INTERVAL_MS', 15 * 60_000, 1_000, 7 * 86_400_000),
+      graceMs: integer('ARTIFACT_SWEEP_GRACE_MS', 6 * 3_600_000, 0, 30 * 86_400_000),
+    },
+    http: {
+      idleTimeoutMs: integer('HTTP_IDLE_TIMEOUT_MS', 30_000, 1_000, 3_600_000),
+      headersTimeoutMs: integer('HTTP_HEADERS_TIMEOUT_MS', 10_000, 1_000, 600_000),
+      requestTimeoutMs: integer('HTTP_REQUEST_TIMEOUT_MS', 3_600_000, 0, 86_400_000),
+      maxConnections: integer('HTTP_MAX_CONNECTIONS', 1_024, 1, 1_000_000),
+      authFailureLimit: integer('AUTH_FAILURE_LIMIT', 20, 1, 1_000_000),
+      authFailureWindowMs: integer('AUTH_FAILURE_WINDOW_MS', 60_000, 1_000, 86_400_000),
+      maxEventLoopDelayMs: integer('OVERLOAD_MAX_EVENT_LOOP_DELAY_MS', 1_000, 0, 600_000),
+      maxHeapUsedBytes: integer('OVERLOAD_MAX_HEAP_USED_BYTES', 0, 0, Number.MAX_SAFE_INTEGER),
+    },
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

@@ -1,8 +1,10 @@
 import { buildApp } from './app.js';
-import { bootstrapAdminKey } from './bootstrap.js';
+import { createArtifactSweeper } from './artifacts/sweep.js';
+import { bootstrapAdminKey, ensurePrivateDir } from './bootstrap.js';
 import { ConfigError, loadConfig } from './config.js';
 import { createContainer } from './container.js';
 import { DatabaseConnectError } from './db/postgres.js';
+import { ARTIFACT_KEY_PREFIX } from './registry/artifacts.service.js';
 
 /** config → container → app → listen; SIGTERM/SIGINT stop accepting, finish in-flight requests, close the database. */
 async function main(): Promise<void> {
@@ -16,6 +18,7 @@ async function main(): Promise<void> {
     }
     throw error;
   }
+  ensurePrivateDir(config.dataDir);
   let container;
   try {
     container = await createContainer(config, { log: (msg) => process.stderr.write(`mlcycle: ${msg}\n`) });
@@ -28,6 +31,17 @@ async function main(): Promise<void> {
   }
   const app = await buildApp(container, { logger: { level: config.logLevel } });
   await bootstrapAdminKey(container, (msg) => app.log.warn(msg));
+  // Collects temp files, unfinished multipart uploads and unreferenced objects that crashes and
+  // failed overwrites left behind: now (in the background) and every ARTIFACT_SWEEP_INTERVAL_MS.
+  const sweeper = createArtifactSweeper({
+    store: container.store,
+    prefix: ARTIFACT_KEY_PREFIX,
+    referencedKeys: () => container.artifacts.referencedStorageKeys(),
+    graceMs: config.sweep.graceMs,
+    intervalMs: config.sweep.intervalMs,
+    log: app.log,
+  });
+  sweeper.start();
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -41,6 +55,7 @@ async function main(): Promise<void> {
     timer.unref();
     try {
       await app.close(); // stops accepting, waits for in-flight requests
+      await sweeper.stop();
       await container.close();
       process.exit(0);
     } catch (err) {

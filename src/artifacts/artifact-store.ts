@@ -19,7 +19,7 @@ export interface ArtifactStore {
    * visible only once fully written (no half-written object on error/abort). Overwrites an
    * existing key; a failed overwrite leaves the previous object in place.
    */
-  put(key: string, body: NodeJS.ReadableStream | Readable, opts?: { contentType?: string }): Promise<StoredObject>;
+  put(key: string, body: NodeJS.ReadableStream | Readable, opts?: PutOptions): Promise<StoredObject>;
   /**
    * Streams the object; throws ArtifactNotFoundError when absent. The caller must consume or
    * destroy `body` (for S3 it holds a pooled socket).
@@ -30,6 +30,25 @@ export interface ArtifactStore {
   delete(key: string): Promise<void>;
   /** Cheap reachability check for /readyz; throws when unreachable. */
   ping(): Promise<void>;
+  /** Every complete object whose key starts with `prefix`, with when it was written (for garbage collection). */
+  list(prefix: string): AsyncIterable<ListedObject>;
+  /**
+   * Removes what interrupted uploads left behind and started before `olderThan` (temp files,
+   * S3 multipart uploads). Younger ones may still be in flight in this or another process.
+   * Returns how many were removed.
+   */
+  sweepIncomplete(olderThan: Date): Promise<number>;
+}
+
+export interface PutOptions {
+  contentType?: string;
+  /** Aborting it (the client went away) abandons the upload: nothing becomes visible. */
+  signal?: AbortSignal;
+}
+
+export interface ListedObject {
+  key: string;
+  lastModified: Date;
 }
 
 export class ArtifactNotFoundError extends Error {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { constants, createWriteStream } from 'node:fs';
-import { access, mkdir, open, rename, rm, stat, unlink } from 'node:fs/promises';
+import { access, mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import {
@@ -10,6 +10,7 @@ import {
   InvalidArtifactKeyError,
   assertSafeKey,
   type ArtifactStore,
+  type ListedObject,
   type StoredObject,
 } from './artifact-store.js';
 
@@ -23,6 +24,9 @@ export interface FsArtifactStoreOptions {
  * used by the registry (`models/…`), and keys starting with it are rejected below anyway.
  */
 const TMP_DIR = '.tmp';
+/** Artifacts are private to the service's user: files 0600, directories 0700. */
+const FILE_MODE = 0o600;
+const DIR_MODE = 0o700;
 
 export function createFsArtifactStore({ root }: FsArtifactStoreOptions): ArtifactStore {
   const rootAbs = resolve(root);
@@ -46,14 +50,14 @@ export function createFsArtifactStore({ root }: FsArtifactStoreOptions): Artifac
   return {
     kind: 'fs',
 
-    async put(key, body, _opts): Promise<StoredObject> {
+    async put(key, body, opts): Promise<StoredObject> {
       const target = pathFor(key);
-      await mkdir(tmpDir, { recursive: true });
-      await mkdir(dirname(target), { recursive: true });
+      await mkdir(tmpDir, { recursive: true, mode: DIR_MODE });
+      await mkdir(dirname(target), { recursive: true, mode: DIR_MODE });
       const tmp = join(tmpDir, randomUUID());
       const hasher = new HashingPassThrough();
       try {
-        await pipeline(body, hasher, createWriteStream(tmp, { flags: 'wx', mode: 0o644 }));
+        await pipeline(body, hasher, createWriteStream(tmp, { flags: 'wx', mode: FILE_MODE }), ...(opts?.signal ? [{ signal: opts.signal }] : []));
         // fsync before rename so a crash cannot leave a renamed-but-empty file under a real key.
         // (Reopening is fine: fsync flushes the inode, whichever descriptor asks. The stream's
         // `flush` option would do it in one step but needs Node >= 20.10.)
@@ -115,6 +119,30 @@ export function createFsArtifactStore({ root }: FsArtifactStoreOptions): Artifac
       // put that has created the directory but not yet renamed its file into it.
     },
 
+    async *list(prefix) {
+      // Walks the folder holding the prefix; objects are files, never the temp folder.
+      const slash = prefix.lastIndexOf('/');
+      const base = slash < 0 ? '' : prefix.slice(0, slash);
+      const startDir = base === '' ? rootAbs : pathFor(base);
+      yield* walk(startDir, base, prefix);
+    },
+
+    async sweepIncomplete(olderThan) {
+      let removed = 0;
+      const entries = await readdir(tmpDir, { withFileTypes: true }).catch((err: unknown) => {
+        if (isMissing(err)) return [];
+        throw err;
+      });
+      for (const entry of entries) {
+        const file = join(tmpDir, entry.name);
+        const st = await stat(file).catch(() => undefined);
+        if (!st || st.mtime >= olderThan) continue;
+        await rm(file, { force: true, recursive: true });
+        removed++;
+      }
+      return removed;
+    },
+
     async ping() {
       try {
         await mkdir(rootAbs, { recursive: true });
@@ -127,6 +155,23 @@ export function createFsArtifactStore({ root }: FsArtifactStoreOptions): Artifac
       }
     },
   };
+}
+
+async function* walk(dir: string, keyBase: string, prefix: string): AsyncGenerator<ListedObject> {
+  const entries = await readdir(dir, { withFileTypes: true }).catch((err: unknown) => {
+    if (isMissing(err)) return [];
+    throw err;
+  });
+  for (const entry of entries) {
+    const key = keyBase === '' ? entry.name : `${keyBase}/${entry.name}`;
+    if (key === TMP_DIR) continue;
+    if (entry.isDirectory()) {
+      if (key.startsWith(prefix) || prefix.startsWith(`${key}/`)) yield* walk(join(dir, entry.name), key, prefix);
+    } else if (entry.isFile() && key.startsWith(prefix)) {
+      const st = await stat(join(dir, entry.name)).catch(() => undefined);
+      if (st) yield { key, lastModified: st.mtime };
+    }
+  }
 }
 
 function errCode(err: unknown): string | undefined {

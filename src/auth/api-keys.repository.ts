@@ -5,7 +5,7 @@ import type { SqliteDatabase } from '../db/sqlite.js';
 
 export type ApiKeyRow = Tables['apiKeys']['$inferSelect'];
 
-const ACTIVE_BY_HASH = `select id, name, token_hash as "tokenHash", token_prefix as "tokenPrefix", scopes, created_at as "createdAt",
+const ACTIVE_BY_HASH = `select id, name, token_hash as "tokenHash", scopes, created_at as "createdAt",
   last_used_at as "lastUsedAt", revoked_at as "revokedAt" from api_keys where token_hash = $1 and revoked_at is null`;
 
 export function createApiKeysRepository(database: Database) {
@@ -31,6 +31,11 @@ export function createApiKeysRepository(database: Database) {
     async findActiveByHash(tokenHash: string): Promise<ApiKeyRow | undefined> {
       const row = await activeByHash(tokenHash);
       return row ? ({ ...row, scopes: typeof row.scopes === 'string' ? JSON.parse(row.scopes) : row.scopes } as ApiKeyRow) : undefined;
+    },
+    /** Active or revoked: start-up must tell a revoked bootstrap token from an unknown one. */
+    async findByHash(tokenHash: string): Promise<ApiKeyRow | undefined> {
+      const [row] = await db().select().from(apiKeys).where(eq(apiKeys.tokenHash, tokenHash));
+      return row;
     },
     async findById(id: string): Promise<ApiKeyRow | undefined> {
       const [row] = await db().select().from(apiKeys).where(eq(apiKeys.id, id));

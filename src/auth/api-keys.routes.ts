@@ -6,10 +6,9 @@ import { SCOPES, type Scope } from './scopes.js';
 
 const tags = ['api-keys'];
 const ApiKey = Type.Object({
-  id: Type.String(),
+  id: Type.String({ description: 'the key id: what to name in logs, audit events and DELETE /api-keys/{id}; no part of the token is ever shown again' }),
   name: Type.String(),
   scopes: Type.Array(Type.String()),
-  tokenPrefix: Type.String(),
   createdAt: Timestamp,
   lastUsedAt: Nullable(Timestamp),
 });

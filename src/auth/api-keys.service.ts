@@ -15,7 +15,6 @@ export interface ApiKeyView {
   id: string;
   name: string;
   scopes: string[];
-  tokenPrefix: string;
   createdAt: string;
   lastUsedAt: string | null;
 }
@@ -33,7 +32,6 @@ const view = (row: ApiKeyRow): ApiKeyView => ({
   id: row.id,
   name: row.name,
   scopes: row.scopes,
-  tokenPrefix: row.tokenPrefix,
   createdAt: row.createdAt,
   lastUsedAt: row.lastUsedAt,
 });
@@ -59,7 +57,6 @@ export function createApiKeysService(deps: { repo: ApiKeysRepository; events: Ev
       name,
       scopes,
       tokenHash: hashToken(token),
-      tokenPrefix: token.slice(0, 8),
     });
   }
 
@@ -117,11 +114,15 @@ export function createApiKeysService(deps: { repo: ApiKeysRepository; events: Ev
     /**
      * The first admin key: ADMIN_TOKEN when given (registered idempotently), otherwise a token
      * generated once when no admin key exists. Returns the token only when it was generated.
+     * A revoked ADMIN_TOKEN stays revoked (rotation: create a new admin key, revoke the bootstrap
+     * one, leave ADMIN_TOKEN in the environment): start-up goes on and reports `revokedKeyId`.
      */
-    async bootstrapAdmin(adminToken: string | undefined): Promise<{ generatedToken?: string }> {
-      return repo.transaction(async () => {
+    async bootstrapAdmin(adminToken: string | undefined): Promise<{ generatedToken?: string; revokedKeyId?: string }> {
+      return repo.transaction(async (): Promise<{ generatedToken?: string; revokedKeyId?: string }> => {
         if (adminToken !== undefined) {
-          if (!(await repo.findActiveByHash(hashToken(adminToken)))) await insertKey('bootstrap-admin', ['admin'], adminToken);
+          const existing = await repo.findByHash(hashToken(adminToken));
+          if (existing?.revokedAt) return { revokedKeyId: existing.id };
+          if (!existing) await insertKey('bootstrap-admin', ['admin'], adminToken);
           return {};
         }
         if ((await repo.countActiveAdmins()) > 0) return {};

@@ -151,7 +151,6 @@ export const apiKeys = pgTable(
     id: text('id').primaryKey(),
     name: text('name').notNull(),
     tokenHash: text('token_hash').notNull(),
-    tokenPrefix: text('token_prefix').notNull(),
     scopes: json('scopes').notNull().$type<string[]>(),
     createdAt: createdAt(),
     lastUsedAt: text('last_used_at'),

@@ -100,7 +100,7 @@ export const apiKeys = sqliteTable('api_keys', {
   name: text('name').notNull(),
   /** sha256 of the whole token: tokens are 256-bit random, so a slow KDF buys nothing here. */
   tokenHash: text('token_hash').notNull(),
-  tokenPrefix: text('token_prefix').notNull(),
+  // token_prefix dropped (migration 0002): for a user-chosen ADMIN_TOKEN it was half the secret.
   scopes: text('scopes', { mode: 'json' }).notNull().$type<string[]>(),
   createdAt: createdAt(),
   lastUsedAt: text('last_used_at'),

@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
@@ -43,11 +43,12 @@ const isBusy = (error: unknown) => (error as { code?: string })?.code === 'SQLIT
 export function openSqlite(path: string, options: SqliteOptions): SqliteDatabase {
   const memory = path === ':memory:';
   if (!memory) {
+    // Owner-only: SQLite creates its -wal/-shm files with the database file's mode.
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    closeSync(openSync(path, 'a', 0o600));
+    chmodSync(path, 0o600);
   }
-  const fresh = !memory && !existsSync(path);
   const writer = new BetterSqlite3(path);
-  if (fresh) chmodSync(path, 0o600);
   writer.pragma('journal_mode = WAL');
   writer.pragma('foreign_keys = ON');
   writer.pragma('synchronous = NORMAL');

@@ -3,6 +3,7 @@ import type { Actor, ApiKeysService } from '../auth/api-keys.service.js';
 import type { Scope } from '../auth/scopes.js';
 import { hasScope } from '../auth/scopes.js';
 import { AppError } from './errors.js';
+import type { AuthFailureLimiter } from './limits.js';
 import { sendProblem } from './problem.js';
 
 declare module 'fastify' {
@@ -21,16 +22,21 @@ const BEARER = /^Bearer ([\x21-\x7e]{1,512})$/;
  * One hook guards every route that declares a scope: 401 when the key is missing, unknown or
  * revoked, 403 when it lacks the scope. Routes never check auth themselves.
  */
-export function registerAuth(app: FastifyInstance, apiKeys: ApiKeysService): void {
+export function registerAuth(app: FastifyInstance, apiKeys: ApiKeysService, limiter?: AuthFailureLimiter): void {
   // The guard is attached per route at registration, so open routes pay nothing and guarded ones
   // skip the per-request routeOptions lookup.
   app.addHook('onRoute', (route) => {
     const required = route.config?.scope;
     if (!required) return;
     const guard: onRequestHookHandler = async (request, reply) => {
+      // A client over its failed-authentication limit learns nothing about the token it sent.
+      const blocked = limiter?.blocked(request);
+      if (blocked) return sendProblem(reply, blocked);
       const match = BEARER.exec(request.headers.authorization ?? '');
       const actor = match ? await apiKeys.authenticate(match[1] as string) : undefined;
       if (!actor) {
+        const overLimit = limiter && (await limiter.failed(request));
+        if (overLimit) return sendProblem(reply, overLimit);
         reply.header('www-authenticate', 'Bearer realm="mlcycle"');
         return sendProblem(reply, new AppError('UNAUTHENTICATED', 'send "Authorization: Bearer <api key>"'));
       }

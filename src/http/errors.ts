@@ -7,11 +7,13 @@ export const ERRORS = {
   VALIDATION_FAILED: { status: 400, title: 'Request validation failed' },
   MALFORMED_BODY: { status: 400, title: 'Request body is not valid JSON' },
   MALFORMED_BATCH: { status: 400, title: 'Request body is not a readable sample batch' },
+  MALFORMED_URL: { status: 400, title: 'Request URL is malformed' },
   INVALID_ARTIFACT_PATH: { status: 400, title: 'Invalid artifact path' },
   INVALID_CURSOR: { status: 400, title: 'Invalid pagination cursor' },
   ALIAS_RESERVED: { status: 400, title: 'Alias name is reserved' },
   UNAUTHENTICATED: { status: 401, title: 'Missing or invalid API key' },
   FORBIDDEN: { status: 403, title: 'API key lacks the required scope' },
+  ACCESS_DENIED: { status: 403, title: 'Access to this resource is denied' },
   ROUTE_NOT_FOUND: { status: 404, title: 'No such route' },
   MODEL_NOT_FOUND: { status: 404, title: 'Model not found' },
   VERSION_NOT_FOUND: { status: 404, title: 'Model version not found' },
@@ -27,15 +29,19 @@ export const ERRORS = {
   NO_TARGET_VERSION: { status: 409, title: 'No model version to attribute the samples to' },
   BATCH_ID_REUSED: { status: 409, title: 'Batch id reused with different samples' },
   LAST_ADMIN_KEY: { status: 409, title: 'Cannot revoke the last admin key' },
+  ARTIFACT_PATH_CONFLICT: { status: 409, title: 'Artifact path conflicts with an existing artifact' },
   PAYLOAD_TOO_LARGE: { status: 413, title: 'Request body too large' },
   BATCH_TOO_LARGE: { status: 413, title: 'Sample batch has too many rows' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type' },
+  TOO_MANY_REQUESTS: { status: 429, title: 'Too many failed authentication attempts', retryAfterSeconds: 60 },
   INTERNAL: { status: 500, title: 'Internal server error' },
   NOT_READY: { status: 503, title: 'Service not ready' },
-  DATABASE_UNAVAILABLE: { status: 503, title: 'The database is unavailable' },
-  DATABASE_BUSY: { status: 503, title: 'The database is busy' },
-  QUEUE_UNAVAILABLE: { status: 503, title: 'Job queue unavailable' },
-} as const satisfies Record<string, { status: number; title: string }>;
+  DATABASE_UNAVAILABLE: { status: 503, title: 'The database is unavailable', retryAfterSeconds: 2 },
+  DATABASE_BUSY: { status: 503, title: 'The database is busy', retryAfterSeconds: 1 },
+  QUEUE_UNAVAILABLE: { status: 503, title: 'Job queue unavailable', retryAfterSeconds: 5 },
+  ARTIFACT_STORE_UNAVAILABLE: { status: 503, title: 'Artifact store unavailable', retryAfterSeconds: 5 },
+  OVERLOADED: { status: 503, title: 'Server overloaded', retryAfterSeconds: 10 },
+} as const satisfies Record<string, { status: number; title: string; retryAfterSeconds?: number }>;
 
 export type ErrorCode = keyof typeof ERRORS;
 
@@ -47,6 +53,8 @@ export interface FieldError {
 export class AppError extends Error {
   readonly status: number;
   readonly title: string;
+  /** Sent as Retry-After: set for errors that go away by themselves (429, 503). */
+  retryAfterSeconds: number | undefined;
 
   constructor(
     readonly code: ErrorCode,
@@ -57,6 +65,8 @@ export class AppError extends Error {
     this.name = 'AppError';
     this.status = ERRORS[code].status;
     this.title = ERRORS[code].title;
+    const entry = ERRORS[code];
+    this.retryAfterSeconds = 'retryAfterSeconds' in entry ? entry.retryAfterSeconds : undefined;
   }
 }
 

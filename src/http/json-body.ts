@@ -16,11 +16,16 @@ function nonFiniteNumbers(value: unknown, path: string, out: FieldError[]): void
   }
 }
 
+const BODILESS = new Set(['DELETE', 'GET', 'HEAD', 'OPTIONS']);
+
 export function registerJsonBodyParser(app: FastifyInstance): void {
   // Fastify's own parser keeps its prototype-poisoning protection; we only add the finiteness check.
   const parse = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    // Many clients send Content-Type: application/json on every request; a DELETE (or GET)
+    // without a body is still a valid request, not malformed JSON.
+    if (body === '' && BODILESS.has(req.method)) return done(null, undefined);
     parse(req, body as string, (err: Error | null, parsed?: unknown) => {
       if (err) return done(err, undefined);
       const bad: FieldError[] = [];

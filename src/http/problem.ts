@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { isDatabaseUnavailable } from '../db/errors.js';
+import { ArtifactStoreUnavailableError } from '../artifacts/artifact-store.js';
 import { AppError, ERRORS, type ErrorCode, type FieldError } from './errors.js';
 import { ajvErrorsToFields } from './validation.js';
 
@@ -21,8 +22,7 @@ export function sendProblem(reply: FastifyReply, error: AppError): FastifyReply 
     code: error.code,
     ...(error.errors ? { errors: error.errors } : {}),
   };
-  // A 503 is temporary by definition: tell clients when to come back.
-  if (error.status === 503) reply.header('retry-after', '1');
+  if (error.retryAfterSeconds !== undefined && !reply.hasHeader('retry-after')) reply.header('retry-after', String(error.retryAfterSeconds));
   return reply.status(error.status).type('application/problem+json').send(problem);
 }
 
@@ -33,12 +33,17 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'MALFORMED_BODY',
   FST_ERR_CTP_EMPTY_JSON_BODY: 'MALFORMED_BODY',
   FST_ERR_CTP_INVALID_JSON_BODY: 'MALFORMED_BODY',
+  FST_ERR_BAD_URL: 'MALFORMED_URL',
+  FST_ERR_ASYNC_CONSTRAINT: 'MALFORMED_URL',
 };
 
 /** Translates anything thrown into an AppError; unknown errors become an opaque 500. */
 export function toAppError(error: FastifyError | Error): AppError {
   if (error instanceof AppError) return error;
   if (isDatabaseUnavailable(error)) return new AppError('DATABASE_UNAVAILABLE', 'the database cannot be reached; retry shortly');
+  // The adapters raise this for timeouts, refused connections and 5xx from the store: a 503 the
+  // client may retry, never a 500 (the detail stays generic: no endpoint, no SDK message).
+  if (error instanceof ArtifactStoreUnavailableError) return new AppError('ARTIFACT_STORE_UNAVAILABLE', 'the artifact store did not answer in time; retry later');
   const fastifyError = error as FastifyError;
   if (fastifyError.validation) {
     const fields = ajvErrorsToFields(fastifyError.validation, fastifyError.validationContext);
@@ -50,6 +55,9 @@ export function toAppError(error: FastifyError | Error): AppError {
   if (error instanceof SyntaxError && fastifyError.statusCode === 400) {
     return new AppError('MALFORMED_BODY', 'the body could not be parsed as JSON');
   }
+  // @fastify/static (under /docs) answers 403 for dotfiles and malformed paths.
+  if (fastifyError.statusCode === 403) return new AppError('ACCESS_DENIED', 'access to this path is denied');
+  if (fastifyError.statusCode === 404) return new AppError('ROUTE_NOT_FOUND', 'no such resource');
   if (typeof fastifyError.statusCode === 'number' && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
     return new AppError('VALIDATION_FAILED', fastifyError.message);
   }

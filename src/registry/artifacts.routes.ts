@@ -11,6 +11,14 @@ const ArtifactParams = Type.Object(
   { additionalProperties: false },
 );
 
+/** RFC 6266: an ASCII fallback plus the exact UTF-8 name (RFC 8187). */
+function contentDisposition(path: string): string {
+  const base = path.slice(path.lastIndexOf('/') + 1);
+  const ascii = base.replace(/[^\x20-\x7e]|["\\%]/g, '_');
+  const encoded = encodeURIComponent(base).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${encoded}`;
+}
+
 /**
  * Artifact bytes stream straight through to the store: this plugin replaces the JSON parsers
  * with a pass-through so a 1 GiB upload never sits in memory (and bodyLimit does not apply).
@@ -29,8 +37,19 @@ export function artifactsRoutes(artifacts: ArtifactsService): FastifyPluginAsync
     }, async (req, reply) => {
       const body = (req.body ?? req.raw) as Readable;
       const contentType = req.headers['content-type'] ?? 'application/octet-stream';
-      const artifact = await artifacts.upload(req.params.name, req.params.version, req.params['*'], body, contentType, req.actor);
-      return reply.status(201).send(artifact);
+      // The connection closing before we answered means the client gave up: abandon the upload
+      // (and its multipart upload) rather than commit something nobody was told about.
+      const gone = new AbortController();
+      const onClose = () => {
+        if (!reply.raw.writableEnded) gone.abort(new Error('client went away'));
+      };
+      reply.raw.once('close', onClose);
+      try {
+        const artifact = await artifacts.upload(req.params.name, req.params.version, req.params['*'], body, contentType, req.actor, gone.signal);
+        return await reply.status(201).send(artifact);
+      } finally {
+        reply.raw.off('close', onClose);
+      }
     });
 
     app.get('/models/:name/versions/:version/artifacts/*', {
@@ -40,8 +59,13 @@ export function artifactsRoutes(artifacts: ArtifactsService): FastifyPluginAsync
       },
     }, async (req, reply) => {
       const { artifact, body } = await artifacts.download(req.params.name, req.params.version, req.params['*']);
+      // Uploaded bytes are never rendered by a browser on our origin (HTML/SVG would run script
+      // there): always a download; the uploader's type travels in its own header.
       return reply
-        .header('content-type', artifact.contentType)
+        .header('content-type', 'application/octet-stream')
+        .header('content-disposition', contentDisposition(artifact.path))
+        .header('x-artifact-content-type', artifact.contentType)
+        .header('x-content-type-options', 'nosniff')
         .header('content-length', artifact.size)
         .header('x-artifact-sha256', artifact.sha256)
         .header('etag', `"${artifact.sha256}"`)

@@ -220,6 +220,22 @@ export function createRegistryRepository(database: Database) {
       return rows.map((r) => r.key);
     },
 
+    // --- artifact integrity (issue 7): path conflicts and garbage collection
+    /** An existing artifact of the version that is an ancestor of `path` or lies under it ("a" vs "a/b"). */
+    async findArtifactPathConflict(versionId: number, path: string, ancestors: string[]): Promise<string | undefined> {
+      // '0' is the character after '/', so [path/, path0) is exactly the paths under path/ in a
+      // byte-wise order: SQLite's BINARY collation, and the "C" collation that
+      // migrations/postgres/0001 gives artifacts.path.
+      const under = and(eq(artifacts.versionId, versionId), gt(artifacts.path, `${path}/`), lt(artifacts.path, `${path}0`));
+      const above = ancestors.length ? and(eq(artifacts.versionId, versionId), inArray(artifacts.path, ancestors)) : undefined;
+      const [row] = await db().select({ path: artifacts.path }).from(artifacts).where(or(under, above)).limit(1);
+      return row?.path;
+    },
+    /** Every storage key a row points at; the sweeper deletes only objects outside this set. */
+    async allStorageKeys(): Promise<string[]> {
+      return (await db().select({ key: artifacts.storageKey }).from(artifacts)).map((r) => r.key);
+    },
+
     // --- idempotency
     async findIdempotencyKey(scope: string, key: string) {
       const [row] = await db()

@@ -47,11 +47,30 @@ describe.each(adapters)('artifacts through the API on the %s store', (_kind, set
     const list = (await t.call({ method: 'GET', url: '/api/v1/models/img/versions/1/artifacts' })).json();
     expect(list.items.map((a: { path: string; size: number }) => [a.path, a.size])).toEqual([['README.md', 12], ['model/weights.bin', bytes.length]]);
     const card = await t.call({ method: 'GET', url: '/api/v1/models/img/versions/1/artifacts/README.md' });
-    expect(card.headers['content-type']).toContain('text/markdown');
+    expect(card.headers['content-type']).toBe('application/octet-stream');
+    expect(card.headers['x-artifact-content-type']).toBe('text/markdown');
     expect(card.body).toBe('# model card');
 
     const events = (await t.call({ method: 'GET', url: '/api/v1/models/img/events?type=artifact.uploaded' })).json();
     expect(events.items).toHaveLength(2);
+  });
+
+  it('serves uploaded HTML and SVG as attachments that no browser renders or sniffs', async () => {
+    for (const [path, type, body] of [
+      ['report.html', 'text/html', '<script>alert(document.cookie)</script>'],
+      ['dir/café.svg', 'image/svg+xml', '<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>'],
+    ] as const) {
+      expect((await t.call({ method: 'PUT', url: `/api/v1/models/img/versions/1/artifacts/${encodeURI(path)}`, payload: body, headers: { 'content-type': type } })).statusCode).toBe(201);
+      const get = await t.call({ method: 'GET', url: `/api/v1/models/img/versions/1/artifacts/${encodeURI(path)}` });
+      expect(get.statusCode).toBe(200);
+      expect(get.headers['content-type']).toBe('application/octet-stream');
+      expect(get.headers['content-disposition']).toMatch(/^attachment; /);
+      expect(get.headers['content-disposition']).toContain(`filename*=UTF-8''${encodeURIComponent(path.split('/').pop()!)}`);
+      expect(get.headers['x-content-type-options']).toBe('nosniff');
+      expect(get.headers['content-security-policy']).toContain("default-src 'none'");
+      expect(get.headers['x-artifact-content-type']).toBe(type);
+      expect(get.body).toBe(body);
+    }
   });
 
   it('replaces an artifact on re-upload and deletes the bytes with the model', async () => {

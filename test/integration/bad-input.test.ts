@@ -96,7 +96,7 @@ describe('bad input gets a clear 4xx problem and changes nothing', () => {
 
   it('never leaks internals in a 5xx', async () => {
     const broken = await createTestApp({
-      store: { kind: 'fs', put: async () => { throw new Error('ECONNRESET secret-bucket at /internal/path'); }, get: async () => { throw new Error('x'); }, exists: async () => false, delete: async () => undefined, ping: async () => undefined },
+      store: { kind: 'fs', put: async () => { throw new Error('ECONNRESET secret-bucket at /internal/path'); }, get: async () => { throw new Error('x'); }, exists: async () => false, delete: async () => undefined, ping: async () => undefined, list: async function* () {}, sweepIncomplete: async () => 0 },
     });
     try {
       await broken.call({ method: 'POST', url: '/api/v1/models', payload: { name: 'm' } });

@@ -181,7 +181,7 @@ describe('operations', () => {
 
   it('answers 503 from /readyz naming the failed dependency', async () => {
     const broken = await createTestApp({
-      store: { kind: 'fs', put: async () => ({ size: 0, sha256: '' }), get: async () => { throw new Error('x'); }, exists: async () => false, delete: async () => undefined, ping: async () => { throw new Error('disk gone'); } },
+      store: { kind: 'fs', put: async () => ({ size: 0, sha256: '' }), get: async () => { throw new Error('x'); }, exists: async () => false, delete: async () => undefined, ping: async () => { throw new Error('disk gone'); }, list: async function* () {}, sweepIncomplete: async () => 0 },
     });
     try {
       const res = await broken.call({ method: 'GET', url: '/readyz', token: null });
