@@ -40,10 +40,11 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
 /** Translates anything thrown into an AppError; unknown errors become an opaque 500. */
 export function toAppError(error: FastifyError | Error): AppError {
   if (error instanceof AppError) return error;
-  if (isDatabaseUnavailable(error)) return new AppError('DATABASE_UNAVAILABLE', 'the database cannot be reached; retry shortly');
   // The adapters raise this for timeouts, refused connections and 5xx from the store: a 503 the
   // client may retry, never a 500 (the detail stays generic: no endpoint, no SDK message).
   if (error instanceof ArtifactStoreUnavailableError) return new AppError('ARTIFACT_STORE_UNAVAILABLE', 'the artifact store did not answer in time; retry later');
+  // After the store's own error: a refused socket is the database's only when nothing more specific claimed it.
+  if (isDatabaseUnavailable(error)) return new AppError('DATABASE_UNAVAILABLE', 'the database cannot be reached; retry shortly');
   const fastifyError = error as FastifyError;
   if (fastifyError.validation) {
     const fields = ajvErrorsToFields(fastifyError.validation, fastifyError.validationContext);
