@@ -14,6 +14,7 @@ import { registerSecurityHeaders } from './http/security-headers.js';
 import { validatorCompiler } from './http/validation.js';
 import { aliasesRoutes } from './registry/aliases.routes.js';
 import { artifactsRoutes } from './registry/artifacts.routes.js';
+import { monitoringRoutes } from './monitoring/monitoring.routes.js';
 import { modelsRoutes } from './registry/models.routes.js';
 import { versionsRoutes } from './registry/versions.routes.js';
 
@@ -99,6 +100,19 @@ export async function buildApp(container: Container, options: BuildAppOptions = 
       await api.register(versionsRoutes(container.versions));
       await api.register(aliasesRoutes(container.aliases));
       await api.register(artifactsRoutes(container.artifacts));
+      await api.register(
+        monitoringRoutes({
+          samples: container.samples,
+          references: container.references,
+          reports: container.reports,
+          monitors: container.monitors,
+          limits: {
+            maxRows: container.config.monitoring.batchMaxRows,
+            sampleBytes: container.config.monitoring.sampleBodyLimitBytes,
+            referenceBytes: container.config.monitoring.referenceBodyLimitBytes,
+          },
+        }),
+      );
     },
     { prefix: API_PREFIX },
   );

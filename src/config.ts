@@ -21,6 +21,15 @@ export interface Config {
   trustProxy: boolean;
   /** Removal of temp files, unfinished multipart uploads and unreferenced artifact objects. */
   sweep: { intervalMs: number; graceMs: number };
+  /** Drift monitoring: ingestion limits, retention, the outbox sweep, worker concurrency. */
+  monitoring: {
+    batchMaxRows: number;
+    sampleBodyLimitBytes: number;
+    referenceBodyLimitBytes: number;
+    sampleRetentionDays: number;
+    outboxSweepIntervalMs: number;
+    workerConcurrency: number;
+  };
   /** Slow and abusive clients (see src/http/limits.ts). */
   http: {
     idleTimeoutMs: number;
@@ -55,6 +64,8 @@ export const ENV_VARS = [
   'REDIS_URL', 'S3_REQUEST_TIMEOUT_MS', 'ARTIFACT_SWEEP_INTERVAL_MS', 'ARTIFACT_SWEEP_GRACE_MS',
   'HTTP_IDLE_TIMEOUT_MS', 'HTTP_HEADERS_TIMEOUT_MS', 'HTTP_REQUEST_TIMEOUT_MS', 'HTTP_MAX_CONNECTIONS',
   'TRUST_PROXY', 'AUTH_FAILURE_LIMIT', 'AUTH_FAILURE_WINDOW_MS', 'OVERLOAD_MAX_EVENT_LOOP_DELAY_MS', 'OVERLOAD_MAX_HEAP_USED_BYTES',
+  'SAMPLE_BATCH_MAX_ROWS', 'SAMPLE_BODY_LIMIT_BYTES', 'REFERENCE_BODY_LIMIT_BYTES', 'SAMPLE_RETENTION_DAYS',
+  'OUTBOX_SWEEP_INTERVAL_MS', 'WORKER_CONCURRENCY',
 ] as const;
 
 type Env = Partial<Record<string, string | undefined>>;
@@ -169,6 +180,14 @@ export function loadConfig(env: Env = process.env): Config {
     sweep: {
       intervalMs: integer('ARTIFACT_SWEEP_INTERVAL_MS', 15 * 60_000, 1_000, 7 * 86_400_000),
       graceMs: integer('ARTIFACT_SWEEP_GRACE_MS', 6 * 3_600_000, 0, 30 * 86_400_000),
+    },
+    monitoring: {
+      batchMaxRows: integer('SAMPLE_BATCH_MAX_ROWS', 10_000, 1, 10_000_000),
+      sampleBodyLimitBytes: integer('SAMPLE_BODY_LIMIT_BYTES', 10 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+      referenceBodyLimitBytes: integer('REFERENCE_BODY_LIMIT_BYTES', 256 * 1024 * 1024, 1024, 4 * 1024 * 1024 * 1024),
+      sampleRetentionDays: integer('SAMPLE_RETENTION_DAYS', 30, 1, 36_500),
+      outboxSweepIntervalMs: integer('OUTBOX_SWEEP_INTERVAL_MS', 5_000, 100, 3_600_000),
+      workerConcurrency: integer('WORKER_CONCURRENCY', 2, 1, 256),
     },
     http: {
       idleTimeoutMs: integer('HTTP_IDLE_TIMEOUT_MS', 30_000, 1_000, 3_600_000),

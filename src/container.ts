@@ -6,6 +6,13 @@ import type { Config } from './config.js';
 import { openDatabase, type Database } from './db/client.js';
 import { createEventsRepository } from './events/events.repository.js';
 import { createEventsService } from './events/events.service.js';
+import { createDriftReportsService, type DriftReportsService } from './monitoring/drift-reports.service.js';
+import { createMaintenance } from './monitoring/maintenance.js';
+import { createMonitoringRepository } from './monitoring/monitoring.repository.js';
+import { createMonitorsService } from './monitoring/monitors.service.js';
+import { createReferenceService } from './monitoring/reference.service.js';
+import { createSamplesService } from './monitoring/samples.service.js';
+import { createJobQueue, type JobQueue } from './queue/index.js';
 import { createAliasesService } from './registry/aliases.service.js';
 import { createArtifactsService } from './registry/artifacts.service.js';
 import { createModelsService } from './registry/models.service.js';
@@ -15,8 +22,9 @@ import { createRegistryViews } from './registry/views.js';
 
 export interface ContainerOverrides {
   store?: ArtifactStore;
+  queue?: JobQueue;
   now?: () => Date;
-  log?: (message: string) => void;
+  log?: (message: string, error?: unknown) => void;
 }
 
 /** Wires the database, the stores and the services once; the API and the workers share it. */
@@ -29,6 +37,28 @@ export async function createContainer(config: Config, overrides: ContainerOverri
   const apiKeys = createApiKeysService({ repo: createApiKeysRepository(database), events, now });
   const repo = createRegistryRepository(database);
   const views = createRegistryViews(repo);
+  const log = overrides.log ?? (() => undefined);
+  // BullMQ when REDIS_URL is set (the API produces, `npm run worker` consumes); otherwise the
+  // in-process queue runs the same processors inside the API process.
+  let reports: DriftReportsService | undefined;
+  const queue =
+    overrides.queue ??
+    createJobQueue({
+      ...(config.redisUrl ? { redisUrl: config.redisUrl } : {}),
+      worker: { concurrency: config.monitoring.workerConcurrency },
+      onFailure: (job, error, willRetry) => {
+        log(`job ${job.jobId} failed (attempt ${job.attempt} of ${job.maxAttempts}${willRetry ? ', will retry' : ', giving up'})`, error);
+        // A report whose job gave up says why instead of staying pending.
+        if (!willRetry && job.name === 'drift.report') void reports?.markFailed(Number((job.payload as { reportId: number }).reportId), String((error as Error)?.message ?? error));
+      },
+    });
+  const aliases = createAliasesService({ repo, views, events, now });
+  const monitoringRepo = createMonitoringRepository(database);
+  const references = createReferenceService({ repo: monitoringRepo, views, store, now });
+  const samples = createSamplesService({ repo: monitoringRepo, registry: repo, views, aliases, queue, log, now });
+
+  reports = createDriftReportsService({ repo: monitoringRepo, registry: repo, views, references, samples, events, now });
+  const maintenance = createMaintenance({ repo: monitoringRepo, registry: repo, samples, queue, retentionDays: config.monitoring.sampleRetentionDays, log, now });
 
   return {
     config,
@@ -38,13 +68,21 @@ export async function createContainer(config: Config, overrides: ContainerOverri
     apiKeys,
     models: createModelsService({ repo, views, events, store, now }),
     versions: createVersionsService({ repo, views, events, now }),
-    aliases: createAliasesService({ repo, views, events, now }),
-    artifacts: createArtifactsService({ repo, views, events, store, now }),
+    aliases,
+    artifacts: createArtifactsService({ repo, views, events, store, now, log }),
+    queue,
+    monitoringRepo,
+    references,
+    samples,
+    monitors: createMonitorsService({ repo: monitoringRepo, registry: repo, views, events, now }),
+    reports,
+    maintenance,
     readiness: {
       database: () => database.ping(),
       artifactStore: () => store.ping(),
     },
     async close(): Promise<void> {
+      await queue.close();
       await database.close();
     },
   };

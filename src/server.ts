@@ -3,6 +3,8 @@ import { createArtifactSweeper } from './artifacts/sweep.js';
 import { bootstrapAdminKey, ensurePrivateDir } from './bootstrap.js';
 import { ConfigError, loadConfig } from './config.js';
 import { createContainer } from './container.js';
+import { startSweepTicker } from './monitoring/maintenance.js';
+import { registerProcessors } from '../workers/processors.js';
 import { DatabaseConnectError } from './db/postgres.js';
 import { ARTIFACT_KEY_PREFIX } from './registry/artifacts.service.js';
 
@@ -42,6 +44,13 @@ async function main(): Promise<void> {
     log: app.log,
   });
   sweeper.start();
+  // Without Redis the API process runs the drift jobs itself (in-process queue); with Redis it
+  // only produces and `npm run worker` processes consume.
+  if (!config.redisUrl) {
+    registerProcessors(container);
+    await container.queue.start();
+  }
+  const stopTicker = startSweepTicker(container.queue, config.monitoring.outboxSweepIntervalMs);
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -56,6 +65,7 @@ async function main(): Promise<void> {
     try {
       await app.close(); // stops accepting, waits for in-flight requests
       await sweeper.stop();
+      stopTicker();
       await container.close();
       process.exit(0);
     } catch (err) {

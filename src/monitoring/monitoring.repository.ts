@@ -119,6 +119,14 @@ export function createMonitoringRepository(database: Database) {
         .where(and(eq(sampleBatches.versionId, versionId), gte(sampleBatches.observedAt, from), lte(sampleBatches.observedAt, to)))
         .orderBy(asc(sampleBatches.seqStart));
     },
+    /** Versions of a model with batches observed in [from, to]. */
+    async versionsWithSamples(modelId: number, from: string, to: string): Promise<number[]> {
+      const rows = await db()
+        .selectDistinct({ v: sampleBatches.versionId })
+        .from(sampleBatches)
+        .where(and(eq(sampleBatches.modelId, modelId), gte(sampleBatches.observedAt, from), lte(sampleBatches.observedAt, to)));
+      return rows.map((r) => r.v);
+    },
     /** Deletes batches received before `before`; returns how many. */
     async pruneBatches(before: string): Promise<number> {
       return (await db().delete(sampleBatches).where(lt(sampleBatches.receivedAt, before)).returning({ id: sampleBatches.id })).length;

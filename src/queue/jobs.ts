@@ -31,7 +31,7 @@ export const DriftWindowPayload = Type.Object(
   { monitorId: EntityId, windowIndex: Type.Integer({ minimum: 0 }) },
   strict,
 );
-export const DriftRangePayload = Type.Object({ reportId: EntityId }, strict);
+export const DriftReportPayload = Type.Object({ reportId: EntityId }, strict);
 export const RetrainRunPayload = Type.Object({ retrainJobId: EntityId }, strict);
 export const WebhookDeliverPayload = Type.Object({ deliveryId: EntityId }, strict);
 /** `slot` = floor(now / sweep interval): every process asks for the same sweep once per interval. */
@@ -60,8 +60,9 @@ function define<Q extends QueueName, S extends TSchema>(def: JobDefinition<Q, S>
 }
 
 export const JOBS = {
-  // A window's report is worth retrying for a while (database or store hiccups); the report
-  // table's unique (monitor, window) constraint makes a rerun harmless.
+  // Closes time window k of a model's monitor (the maintenance sweep schedules it once the window
+  // has ended): writes the window's pending report, then computes it. The report table's unique
+  // (model, window) constraint makes a rerun harmless.
   'drift.window': define({
     queue: 'drift',
     payload: DriftWindowPayload,
@@ -69,11 +70,13 @@ export const JOBS = {
     attempts: 5,
     backoff: { type: 'exponential', delayMs: 2_000 },
   }),
-  'drift.range': define({
+  // Computes one pending drift report (a count window its last batch completed, a closed time
+  // window, or an on-demand range). Worth retrying for a while: database or store hiccups.
+  'drift.report': define({
     queue: 'drift',
-    payload: DriftRangePayload,
-    jobId: (p) => `drift-range-${p.reportId}`,
-    attempts: 3,
+    payload: DriftReportPayload,
+    jobId: (p) => `drift-report-${p.reportId}`,
+    attempts: 5,
     backoff: { type: 'exponential', delayMs: 2_000 },
   }),
   // A retrain runs a long external command: retry rarely and slowly.

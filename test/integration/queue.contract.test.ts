@@ -12,7 +12,7 @@ import { deletePrefix, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
 
 const retry: RetryOverrides = {
   'drift.window': { attempts: 3, backoff: { type: 'fixed', delayMs: 50 } },
-  'drift.range': { attempts: 2, backoff: { type: 'exponential', delayMs: 20 } },
+  'drift.report': { attempts: 2, backoff: { type: 'exponential', delayMs: 20 } },
 };
 
 interface Harness {
@@ -145,7 +145,7 @@ describe.each(adapters)('JobQueue contract: %s', (_kind, factory) => {
       throw new Error('permanent');
     });
     await queue.start();
-    await queue.enqueue('drift.range', { reportId: 42 });
+    await queue.enqueue('drift.report', { reportId: 42 });
     await waitFor(() => failures.length === 2);
     expect(attempts).toEqual([1, 2]);
     expect(failures.map((f) => f.willRetry)).toEqual([true, false]);

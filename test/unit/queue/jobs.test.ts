@@ -13,7 +13,7 @@ describe('job definitions', () => {
       expect(JOBS[name].attempts).toBeGreaterThanOrEqual(1);
       expect(JOBS[name].backoff.delayMs).toBeGreaterThan(0);
     }
-    expect(JOB_NAMES.sort()).toEqual(['drift.range', 'drift.window', 'outbox.sweep', 'retrain.run', 'webhook.deliver']);
+    expect(JOB_NAMES.sort()).toEqual(['drift.report', 'drift.window', 'outbox.sweep', 'retrain.run', 'webhook.deliver']);
   });
 
   it('derive job ids deterministically, distinct per window, and never with a colon (BullMQ refuses them)', () => {
@@ -26,7 +26,7 @@ describe('job definitions', () => {
         expect(idA === jobIdFor('drift.window', { monitorId, windowIndex: b })).toBe(a === b);
       }),
     );
-    expect(jobIdFor('drift.range', { reportId: 12 })).toBe('drift-range-12');
+    expect(jobIdFor('drift.report', { reportId: 12 })).toBe('drift-report-12');
     expect(jobIdFor('retrain.run', { retrainJobId: 'r_1' })).toBe('retrain-run-r_1');
     expect(jobIdFor('webhook.deliver', { deliveryId: 3 })).toBe('webhook-deliver-3');
     expect(jobIdFor('outbox.sweep', { slot: 29_000_000 })).toBe('outbox-sweep-29000000');
@@ -37,7 +37,7 @@ describe('job definitions', () => {
       ['drift.window', { monitorId: 1, windowIndex: 0, rows: [] }, 'rows'],
       ['drift.window', { monitorId: 'x:y', windowIndex: 0 }, 'monitorId'],
       ['drift.window', { monitorId: 0, windowIndex: 0 }, 'monitorId'],
-      ['drift.range', { reportId: 2.5 }, 'reportId'],
+      ['drift.report', { reportId: 2.5 }, 'reportId'],
       ['outbox.sweep', { slot: -1 }, 'slot'],
       ['retrain.run', {}, 'retrainJobId'],
     ];

@@ -1,0 +1,170 @@
+import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import type { FastifyRequest } from 'fastify';
+import { AppError, invalidField } from '../http/errors.js';
+import { ModelParams, Page, responses, VersionParams } from '../http/schemas.js';
+import { ARROW_STREAM_TYPE, ingestArrow, ingestJson, type IngestedBatch, type IngestOptions } from './ingest.js';
+import { CSV_TYPE, ingestCsv } from './ingest-csv.js';
+import type { DriftReportsService } from './drift-reports.service.js';
+import {
+  DriftRangeBody,
+  DriftReportView,
+  LabelsAccepted,
+  LabelsBody,
+  ListReportsQuery,
+  MonitorConfig,
+  MonitorView,
+  ReferenceSummary,
+  ReportIdParams,
+  SamplesAccepted,
+  SampleTarget,
+  TimelinePoint,
+  TimelineQuery,
+} from './monitoring.schemas.js';
+import type { MonitorsService } from './monitors.service.js';
+import type { ReferenceService } from './reference.service.js';
+import type { SamplesService } from './samples.service.js';
+
+const tags = ['monitoring'];
+const BODY_TYPES = `application/json, ${CSV_TYPE} (header row) or ${ARROW_STREAM_TYPE}`;
+
+export interface MonitoringRouteDeps {
+  samples: SamplesService;
+  references: ReferenceService;
+  reports: DriftReportsService;
+  monitors: MonitorsService;
+  limits: { maxRows: number; sampleBytes: number; referenceBytes: number };
+}
+
+const mediaTypeOf = (req: FastifyRequest) => (req.headers['content-type'] ?? 'application/json').split(';', 1)[0]!.trim().toLowerCase();
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new AppError('MALFORMED_BODY', `the body could not be parsed as JSON: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * Sample and reference bodies arrive raw — JSON as text, CSV and Arrow as bytes — and are parsed
+ * once, then validated against the target version's declared features while typed columns are
+ * filled. The target must be known before the rows are checked: JSON bodies name it in
+ * `version`/`alias`, CSV and Arrow bodies in the query string.
+ */
+function openBody(req: FastifyRequest) {
+  const mediaType = mediaTypeOf(req);
+  const raw = req.body as string | Buffer;
+  const json = mediaType === ARROW_STREAM_TYPE || mediaType === CSV_TYPE ? undefined : parseJson(raw as string);
+  const fields = json && typeof json === 'object' && !Array.isArray(json) ? (json as Record<string, unknown>) : {};
+  const query = req.query as { version?: number; alias?: string };
+  const version = fields.version ?? query.version;
+  const alias = fields.alias ?? query.alias;
+  if (version !== undefined && (!Number.isInteger(version) || (version as number) < 1)) throw invalidField('version', 'must be a positive integer');
+  if (alias !== undefined && (typeof alias !== 'string' || alias.length === 0 || alias.length > 128)) throw invalidField('alias', 'must be an alias name');
+  return {
+    raw,
+    target: { ...(version !== undefined ? { version: version as number } : {}), ...(alias !== undefined ? { alias: alias as string } : {}) },
+    async batch(options: IngestOptions): Promise<IngestedBatch> {
+      if (mediaType === ARROW_STREAM_TYPE) return ingestArrow(raw as Buffer, options);
+      if (mediaType === CSV_TYPE) return ingestCsv(raw as Buffer, options);
+      return ingestJson(json, { ...options, passThroughFields: ['version', 'alias'] });
+    },
+  };
+}
+
+export function monitoringRoutes(deps: MonitoringRouteDeps): FastifyPluginAsyncTypebox {
+  const { samples, references, reports, monitors, limits } = deps;
+  return async (app) => {
+    // Raw bodies only inside this plugin: the registry's routes keep the normal JSON parser.
+    await app.register(async (scope) => {
+      const ingest = scope.withTypeProvider<TypeBoxTypeProvider>();
+      ingest.removeContentTypeParser('application/json');
+      ingest.addContentTypeParser('application/json', { parseAs: 'string' }, (_r, body, done) => done(null, body));
+      ingest.addContentTypeParser([ARROW_STREAM_TYPE, CSV_TYPE], { parseAs: 'buffer' }, (_r, body, done) => done(null, body));
+
+      ingest.post('/models/:name/samples', {
+        config: { scope: 'samples:write' },
+        bodyLimit: limits.sampleBytes,
+        schema: {
+          operationId: 'postSamples', tags, summary: `Post a batch of serving samples (${BODY_TYPES}); 202 once stored`,
+          params: ModelParams, querystring: SampleTarget,
+          headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 200 })) }),
+          response: responses({ 202: SamplesAccepted }),
+        },
+      }, async (req, reply) => {
+        const body = openBody(req);
+        const { model, version } = await samples.resolveTarget(req.params.name, body.target);
+        const batch = await body.batch({ features: version.features, maxRows: limits.maxRows });
+        const key = req.headers['idempotency-key'];
+        const result = await samples.ingest(model, version, batch, body.raw, typeof key === 'string' ? key : undefined);
+        return reply.status(202).send(result);
+      });
+
+      ingest.post('/models/:name/versions/:version/reference', {
+        config: { scope: 'models:write' },
+        bodyLimit: limits.referenceBytes,
+        schema: {
+          operationId: 'appendReference', tags, summary: `Append a chunk of reference (training) data (${BODY_TYPES}) to the version's profile`,
+          params: VersionParams, response: responses({ 200: ReferenceSummary }),
+        },
+      }, async (req) => {
+        const { version } = await samples.resolveTarget(req.params.name, { version: req.params.version });
+        // Reference chunks may be larger than serving batches: the byte limit bounds them.
+        const batch = await openBody(req).batch({ features: version.features, maxRows: Number.MAX_SAFE_INTEGER });
+        return references.append(req.params.name, req.params.version, batch);
+      });
+    });
+
+    app.get('/models/:name/versions/:version/reference', {
+      config: { scope: 'read' },
+      schema: { operationId: 'getReference', tags, summary: "The version's reference profile: per-feature counts, quantiles or frequencies, bin edges", params: VersionParams, response: responses({ 200: ReferenceSummary }) },
+    }, async (req) => references.get(req.params.name, req.params.version));
+
+    app.delete('/models/:name/versions/:version/reference', {
+      config: { scope: 'models:write' },
+      schema: { operationId: 'deleteReference', tags, summary: "Clear the version's reference data", params: VersionParams, response: responses({ 204: Type.Null() }) },
+    }, async (req, reply) => {
+      await references.clear(req.params.name, req.params.version);
+      return reply.status(204).send(null);
+    });
+
+    app.post('/models/:name/labels', {
+      config: { scope: 'samples:write' },
+      schema: { operationId: 'postLabels', tags, summary: 'Attach delayed ground truth to earlier samples by id', params: ModelParams, body: LabelsBody, response: responses({ 200: LabelsAccepted }) },
+    }, async (req) => samples.postLabels(req.params.name, req.body));
+
+    app.put('/models/:name/monitor', {
+      config: { scope: 'models:write' },
+      schema: { operationId: 'putMonitor', tags, summary: "Set the model's monitor: window, drift options, minimum samples, performance tolerance", params: ModelParams, body: MonitorConfig, response: responses({ 200: MonitorView }) },
+    }, async (req) => monitors.put(req.params.name, req.body, req.actor));
+
+    app.get('/models/:name/monitor', {
+      config: { scope: 'read' },
+      schema: { operationId: 'getMonitor', tags, summary: "The model's monitor configuration and the effective settings", params: ModelParams, response: responses({ 200: MonitorView }) },
+    }, async (req) => monitors.get(req.params.name));
+
+    app.post('/models/:name/drift-reports', {
+      config: { scope: 'models:write' },
+      schema: { operationId: 'requestDriftReport', tags, summary: 'Compute a drift report over a time range, on demand (202; poll the report)', params: ModelParams, body: DriftRangeBody, response: responses({ 202: DriftReportView }) },
+    }, async (req, reply) => reply.status(202).send(await reports.requestRange(req.params.name, req.body)));
+
+    app.get('/models/:name/drift-reports', {
+      config: { scope: 'read' },
+      schema: { operationId: 'listDriftReports', tags, summary: "The model's drift reports, newest first", params: ModelParams, querystring: ListReportsQuery, response: responses({ 200: Page(DriftReportView) }) },
+    }, async (req) => reports.list(req.params.name, req.query));
+
+    app.get('/drift-reports/:id', {
+      config: { scope: 'read' },
+      schema: { operationId: 'getDriftReport', tags, summary: 'One drift report, whole: per-feature results and histograms', params: ReportIdParams, response: responses({ 200: DriftReportView }) },
+    }, async (req) => reports.get(req.params.id));
+
+    app.get('/models/:name/drift/timeline', {
+      config: { scope: 'read' },
+      schema: {
+        operationId: 'driftTimeline', tags, summary: 'Per-window PSI, test statistic, p-value and verdict per feature, oldest first',
+        params: ModelParams, querystring: TimelineQuery, response: responses({ 200: Type.Object({ model: Type.String(), points: Type.Array(TimelinePoint) }) }),
+      },
+    }, async (req) => reports.timeline(req.params.name, req.query));
+  };
+}

@@ -1,0 +1,17 @@
+import type { Container } from '../src/container.js';
+
+/**
+ * One thin processor per job: each re-reads its entity and delegates to a service; the services
+ * make reruns harmless (a report that is not pending is left alone). The API process registers
+ * them too when it runs the in-process queue (no REDIS_URL), so both modes run the same code.
+ */
+export function registerProcessors(container: Container): void {
+  const { queue, reports, maintenance } = container;
+  queue.registerProcessor('drift', async (job) => {
+    if (job.name === 'drift.report') return reports.process(Number(job.payload.reportId));
+    if (job.name === 'drift.window') return maintenance.closeTimeWindow(Number(job.payload.monitorId), job.payload.windowIndex);
+  });
+  queue.registerProcessor('maintenance', async (job) => {
+    if (job.name === 'outbox.sweep') await maintenance.sweepOnce();
+  });
+}
