@@ -33,7 +33,7 @@ function asCliError(err: unknown, format: TabularFormat = 'csv'): never {
 }
 
 async function readOne(path: string, format: TabularFormat, options: PairOptions, types: Map<string, ColumnKind>): Promise<TabularTable> {
-  const progress = createProgressLine(`reading ${path}`, options.progress);
+  const progress = createProgressLine(`reading ${path}`, { enabled: options.progress });
   const read: TabularReadOptions & { format: TabularFormat } = {
     format,
     types,
