@@ -65,7 +65,11 @@ export function createCsvScanner(options: CsvScannerOptions): CsvScanner {
   };
   let fed = 0;
   let started = false;
-  let leftover: Buffer | null = null;
+  // The unparsed tail of the last chunk (a row cut by the chunk boundary) is copied to the start
+  // of `work`, and the next chunk after it. Chunks are never kept: a reader may reuse its buffer,
+  // and a fresh concatenation per chunk left ~150 MB of garbage behind on a 140 MB file.
+  let work = Buffer.alloc(0);
+  let carry = 0;
   let headerCells: string[] = [];
 
   const fail = (detail: string, at: { line?: number; column?: string } = {}) => parseError(sourceName, detail, at);
@@ -216,18 +220,34 @@ export function createCsvScanner(options: CsvScannerOptions): CsvScanner {
       if (next === INCOMPLETE) break;
       pos = next;
     }
-    leftover = pos < len ? buf.subarray(pos) : null;
+    carry = len - pos;
+    if (carry > 0) {
+      if (buf.buffer === work.buffer && buf.byteOffset === work.byteOffset) work.copyWithin(0, pos, len);
+      else {
+        if (work.length < carry) work = Buffer.allocUnsafe(Math.max(carry * 2, 1 << 16));
+        buf.copy(work, 0, pos, len);
+      }
+    }
   };
 
   return {
     feed(chunk) {
-      const buf = leftover ? Buffer.concat([leftover, chunk]) : chunk;
+      let buf = chunk;
+      if (carry > 0) {
+        if (work.length < carry + chunk.length) {
+          const next = Buffer.allocUnsafe(Math.max(2 * (carry + chunk.length), 1 << 16));
+          work.copy(next, 0, 0, carry);
+          work = next;
+        }
+        chunk.copy(work, carry);
+        buf = work.subarray(0, carry + chunk.length);
+      }
       fed += chunk.length;
       scan(buf, false);
       return s.rows < maxRows;
     },
     end() {
-      if (leftover && s.rows < maxRows) scan(leftover, true);
+      if (carry > 0 && s.rows < maxRows) scan(work.subarray(0, carry), true);
       if (header === null) throw fail('the input is empty (no header row)');
     },
     get header() {
@@ -237,7 +257,7 @@ export function createCsvScanner(options: CsvScannerOptions): CsvScanner {
       return s.rows;
     },
     get bytesConsumed() {
-      return fed - (leftover?.length ?? 0);
+      return fed - carry;
     },
     table() {
       const columns = new Map<string, TabularColumn>();
