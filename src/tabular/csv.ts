@@ -39,7 +39,7 @@ async function readHead(source: TabularSource, options: TabularReadOptions): Pro
   // Every column read as numeric, counting the cells that are not numbers: the fast path of the
   // scanner, no string per cell.
   const sampler = createCsvScanner({ sourceName: name, na, nonNumeric: 'count', kindsFor: (h) => h.map(() => 'numeric'), maxRows: sampleRows });
-  const rest = byteChunks(source);
+  const rest = byteChunks(source, name);
   const chunks: Buffer[] = [];
   let ended = true;
   for (let r = await rest.next(); !r.done; r = await rest.next()) {

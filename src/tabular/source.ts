@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
+import { parseError } from './errors.js';
 import type { TabularFormat } from './types.js';
 
 /** A file path, bytes already in memory (an HTTP body), or a stream of bytes. */
@@ -51,7 +52,7 @@ const CHUNK = 1 << 20;
  * a gzipped HTTP body both stream through). A chunk may be overwritten once the next one is
  * requested: copy it to keep it.
  */
-export async function* byteChunks(source: TabularSource): AsyncGenerator<Buffer> {
+export async function* byteChunks(source: TabularSource, name = sourceName(source)): AsyncGenerator<Buffer> {
   let raw: AsyncIterable<Buffer>;
   if (typeof source === 'string') raw = source.toLowerCase().endsWith('.gz') ? createReadStream(source, { highWaterMark: CHUNK }) : readInto(source);
   else if (source instanceof Uint8Array) {
@@ -79,7 +80,22 @@ export async function* byteChunks(source: TabularSource): AsyncGenerator<Buffer>
     yield* rest;
     return;
   }
-  yield* Readable.from(rest).pipe(createGunzip({ chunkSize: CHUNK })) as AsyncIterable<Buffer>;
+  // zlib may still hold a chunk when the next is read: give it copies, not the reused buffer.
+  const copies = (async function* () {
+    for await (const chunk of rest) yield Buffer.from(chunk);
+  })();
+  const input = Readable.from(copies);
+  const gunzip = input.pipe(createGunzip({ chunkSize: CHUNK }));
+  try {
+    yield* gunzip as AsyncIterable<Buffer>;
+  } catch (err) {
+    const code = (err as { code?: string }).code ?? '';
+    if (code.startsWith('Z_')) throw parseError(name, `the gzip data is corrupt or truncated (${(err as Error).message})`);
+    throw err;
+  } finally {
+    // Stopping early (sniffing) must close the file under the gzip stream too.
+    input.destroy();
+  }
 }
 
 /**
