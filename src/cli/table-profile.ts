@@ -33,7 +33,7 @@ function asCliError(err: unknown, format: TabularFormat = 'csv'): never {
 }
 
 async function readOne(path: string, format: TabularFormat, options: PairOptions, types: Map<string, ColumnKind>): Promise<TabularTable> {
-  const progress = createProgressLine(`reading ${path}`, options.progress);
+  const progress = createProgressLine(`reading ${path}`, { enabled: options.progress });
   const read: TabularReadOptions & { format: TabularFormat } = {
     format,
     types,
@@ -113,15 +113,14 @@ export async function readPair(referencePath: string, currentPath: string, optio
   const kinds = agreeKinds(...opinions);
   for (const [name, kind] of firm) kinds.set(name, kind);
   for (const [name, kind] of declared) kinds.set(name, kind);
+  // Each side is profiled as soon as it is read, so one CSV table at most is in memory.
+  const profiles: DatasetProfile[] = [];
   for (const side of sides) {
-    if (side.format === 'csv') side.table = await readOne(side.path, 'csv', options, kinds);
-  }
-  const profiles = sides.map((side) => {
-    const table = side.table!;
+    const table = side.table ?? (await readOne(side.path, 'csv', options, kinds));
     side.table = null;
     if (table.rowCount === 0) throw new CliError(`${side.path} has no data rows: an empty side cannot be compared (it would pass any drift gate)`);
-    return toProfile(table, refHeader);
-  });
+    profiles.push(toProfile(table, refHeader));
+  }
   return { reference: profiles[0]!, current: profiles[1]! };
 }
 

@@ -1,7 +1,9 @@
 import { parseError } from './errors.js';
-import { createInterner, FNV_OFFSET, FNV_PRIME, type Interner } from './interner.js';
+import { createInterner } from './interner.js';
 import type { NaMatcher } from './na.js';
-import { parseDecimalBytes, POW10 } from './number.js';
+import { scanPlainRows, type ScanState } from './csv-plain-rows.js';
+import { createNonNumberHandler, type NonNumberHandler } from './non-numeric.js';
+import { parseDecimalBytes } from './number.js';
 import type { ColumnKind, NonNumericPolicy, TabularColumn, TabularTable, TabularWarning } from './types.js';
 
 /**
@@ -50,18 +52,25 @@ export function createCsvScanner(options: CsvScannerOptions): CsvScanner {
   const maxRows = options.maxRows ?? Infinity;
   let header: string[] | null = null;
   let kinds: ColumnKind[] = [];
-  let numeric: (Float64Array | null)[] = [];
-  let categorical: ((string | null)[] | null)[] = [];
-  let interners: (Interner | null)[] = [];
-  let capacity = Math.max(1024, options.expectedRows ?? 0);
-  let rows = 0;
-  let line = 1;
+  const s: ScanState = {
+    numeric: [],
+    categorical: [],
+    interners: [],
+    capacity: Math.max(1024, options.expectedRows ?? 0),
+    rows: 0,
+    line: 1,
+    grow: () => growColumns(),
+    // Set right below: its error message needs `fail` and the header.
+    nonNumber: null as unknown as NonNumberHandler,
+  };
   let fed = 0;
   let started = false;
-  let leftover: Buffer | null = null;
+  // The unparsed tail of the last chunk (a row cut by the chunk boundary) is copied to the start
+  // of `work`, and the next chunk after it. Chunks are never kept: a reader may reuse its buffer,
+  // and a fresh concatenation per chunk left ~150 MB of garbage behind on a 140 MB file.
+  let work = Buffer.alloc(0);
+  let carry = 0;
   let headerCells: string[] = [];
-  const bad: { count: number; lastRow: number; firstLine: number; firstValue: string }[] = [];
-  const tally: { missing: number; other: number; lastRow: number }[] = [];
 
   const fail = (detail: string, at: { line?: number; column?: string } = {}) => parseError(sourceName, detail, at);
 
@@ -74,58 +83,25 @@ export function createCsvScanner(options: CsvScannerOptions): CsvScanner {
     });
     header = names;
     kinds = options.kindsFor(names);
-    numeric = kinds.map((k) => (k === 'numeric' ? new Float64Array(capacity) : null));
+    s.numeric = kinds.map((k) => (k === 'numeric' ? new Float64Array(s.capacity) : null));
     // Pre-sized like the numeric columns, so writing row r never grows a holey array.
-    categorical = kinds.map((k) => (k === 'categorical' ? new Array<string | null>(capacity).fill(null) : null));
-    interners = kinds.map((k) => (k === 'categorical' ? createInterner(na.isNa) : null));
-    names.forEach(() => {
-      bad.push({ count: 0, lastRow: -1, firstLine: 0, firstValue: '' });
-      tally.push({ missing: 0, other: 0, lastRow: -1 });
-    });
+    s.categorical = kinds.map((k) => (k === 'categorical' ? new Array<string | null>(s.capacity).fill(null) : null));
+    s.interners = kinds.map((k) => (k === 'categorical' ? createInterner(na.isNa) : null));
   };
 
-  const growNumeric = (): void => {
-    capacity *= 2;
-    numeric = numeric.map((col) => {
+  const growColumns = (): void => {
+    s.capacity *= 2;
+    s.numeric = s.numeric.map((col: Float64Array | null) => {
       if (!col) return null;
-      const next = new Float64Array(capacity);
+      const next = new Float64Array(s.capacity);
       next.set(col);
       return next;
     });
   };
 
-  /** A numeric cell that is not a number: an NA token, an infinity, or a stray text. */
-  const nonNumber = (j: number, text: string, rowLine: number): number => {
-    const trimmed = text.trim();
-    const missing = trimmed.length === 0 || na.isNumericNa(text) || Number(trimmed) === Infinity || Number(trimmed) === -Infinity;
-    if (nonNumeric === 'count') {
-      // A row cut by a chunk boundary is parsed twice: count each (row, column) once.
-      const t = tally[j]!;
-      if (t.lastRow !== rows) {
-        t.lastRow = rows;
-        if (missing) t.missing++;
-        else t.other++;
-      }
-      return NaN;
-    }
-    if (missing) return NaN;
-    if (nonNumeric === 'error') {
-      throw fail(`"${text}" is not a number, but the column is numeric (as its sampled values are)`, {
-        line: rowLine,
-        column: header![j]!,
-      });
-    }
-    const b = bad[j]!;
-    if (b.lastRow !== rows) {
-      if (b.count === 0) {
-        b.firstLine = rowLine;
-        b.firstValue = text;
-      }
-      b.count++;
-      b.lastRow = rows;
-    }
-    return NaN;
-  };
+  const nonNumber = (s.nonNumber = createNonNumberHandler(na, nonNumeric, (j, text, rowLine) =>
+    fail(`"${text}" is not a number, but the column is numeric (as its sampled values are)`, { line: rowLine, column: header![j]! }),
+  ));
 
   const storeCell = (buf: Buffer, j: number, start: number, end: number, escaped: boolean, rowLine: number): void => {
     if (header === null) {
@@ -133,24 +109,24 @@ export function createCsvScanner(options: CsvScannerOptions): CsvScanner {
       headerCells.push((escaped ? text.replaceAll('""', '"') : text).trim());
       return;
     }
-    const col = numeric[j];
+    const col = s.numeric[j];
     if (col) {
       let v = escaped ? NaN : parseDecimalBytes(buf, start, end);
       if (v !== v) {
         const text = buf.toString('utf8', start, end);
-        v = nonNumber(j, escaped ? text.replaceAll('""', '"') : text, rowLine);
+        v = nonNumber.handle(j, escaped ? text.replaceAll('""', '"') : text, s.rows, rowLine);
       } else if (v === Infinity || v === -Infinity) v = NaN;
-      col[rows] = v;
+      col[s.rows] = v;
     } else {
-      const interner = interners[j]!;
-      categorical[j]![rows] = escaped ? interner.internString(buf.toString('utf8', start, end).replaceAll('""', '"')) : interner.intern(buf, start, end);
+      const interner = s.interners[j]!;
+      s.categorical[j]![s.rows] = escaped ? interner.internString(buf.toString('utf8', start, end).replaceAll('""', '"')) : interner.intern(buf, start, end);
     }
   };
 
   /** Parses one row starting at `pos`; returns the position after it, or INCOMPLETE. */
   const parseRow = (buf: Buffer, pos: number, final: boolean): number => {
     const len = buf.length;
-    const rowLine = line;
+    const rowLine = s.line;
     let newlines = 0;
     let j = 0;
     const width = header === null ? Infinity : header.length;
@@ -212,125 +188,10 @@ export function createCsvScanner(options: CsvScannerOptions): CsvScanner {
       headerCells = [];
     } else {
       if (j < width) throw fail(`the row has ${j} fields, the header has ${width} columns`, { line: rowLine });
-      rows++;
-      if (rows === capacity) growNumeric();
+      s.rows++;
+      if (s.rows === s.capacity) growColumns();
     }
-    line += 1 + newlines;
-    return pos;
-  };
-
-  /**
-   * The hot loop for plain rows (no quotes, LF or CRLF endings): numbers are parsed while the
-   * field is scanned, in one pass over its bytes, with the Clinger fast path inline. It returns
-   * at the first row it does not handle plainly (a quote, a ragged row, the end of the buffer)
-   * with that row unparsed, and {@link parseRow} takes it, errors included.
-   */
-  const fastRows = (buf: Buffer, start: number, limit: number): number => {
-    const len = buf.length;
-    const width = kinds.length;
-    const last = width - 1;
-    let pos = start;
-    let row = rows;
-    let cols = numeric;
-    rowLoop: while (row < limit && pos < len) {
-      const rowStart = pos;
-      if (buf[pos] === LF || buf[pos] === CR) break;
-      for (let j = 0; j < width; j++) {
-        const fieldStart = pos;
-        const col = cols[j];
-        let c = 0;
-        if (col) {
-          let negative = false;
-          let mantissa = 0;
-          let digits = 0;
-          let exponent = 0;
-          if (buf[pos] === 45) {
-            negative = true;
-            pos++;
-          }
-          // At most 15 digits keep the mantissa exact (< 10¹⁵ < 2⁵³); longer ones take the slow path.
-          for (; pos < len; pos++) {
-            const d = buf[pos]! - 48;
-            if (d < 0 || d > 9) break;
-            mantissa = mantissa * 10 + d;
-            digits++;
-          }
-          if (pos < len && buf[pos] === 46) {
-            const fraction = ++pos;
-            for (; pos < len; pos++) {
-              const d = buf[pos]! - 48;
-              if (d < 0 || d > 9) break;
-              mantissa = mantissa * 10 + d;
-            }
-            digits += pos - fraction;
-            exponent = fraction - pos;
-          }
-          if (pos >= len) {
-            pos = rowStart;
-            break rowLoop;
-          }
-          c = buf[pos]!;
-          if ((c === COMMA || c === LF || c === CR) && digits > 0 && digits <= 15) {
-            const v = exponent < 0 ? mantissa / POW10[-exponent]! : mantissa;
-            col[row] = negative ? -v : v;
-          } else {
-            while (pos < len && (c = buf[pos]!) !== COMMA && c !== LF && c !== CR) {
-              if (c === QUOTE) {
-                pos = rowStart;
-                break rowLoop;
-              }
-              pos++;
-            }
-            if (pos >= len) {
-              pos = rowStart;
-              break rowLoop;
-            }
-            if (buf[fieldStart] === QUOTE) {
-              pos = rowStart;
-              break rowLoop;
-            }
-            rows = row; // nonNumber's warnings are keyed by row
-            let v = parseDecimalBytes(buf, fieldStart, pos);
-            if (v !== v) v = nonNumber(j, buf.toString('utf8', fieldStart, pos), line);
-            else if (v === Infinity || v === -Infinity) v = NaN;
-            col[row] = v;
-          }
-        } else {
-          // Hashed while scanned, so the interner does not read the bytes a second time.
-          let hash = FNV_OFFSET;
-          while (pos < len && (c = buf[pos]!) !== COMMA && c !== LF && c !== CR) {
-            hash = Math.imul(hash ^ c, FNV_PRIME);
-            pos++;
-          }
-          if (pos >= len || buf[fieldStart] === QUOTE) {
-            pos = rowStart;
-            break rowLoop;
-          }
-          categorical[j]![row] = interners[j]!.internHashed(buf, fieldStart, pos, hash);
-        }
-        // The field must end the way its position says: a comma before the last, a line end after it.
-        if ((j < last) !== (c === COMMA)) {
-          pos = rowStart;
-          break rowLoop;
-        }
-        pos++;
-      }
-      if (buf[pos - 1] === CR) {
-        if (pos >= len) {
-          pos = rowStart;
-          break;
-        }
-        if (buf[pos] === LF) pos++;
-      }
-      row++;
-      line++;
-      if (row === capacity) {
-        rows = row;
-        growNumeric();
-        cols = numeric;
-      }
-    }
-    rows = row;
+    s.line += 1 + newlines;
     return pos;
   };
 
@@ -339,17 +200,17 @@ export function createCsvScanner(options: CsvScannerOptions): CsvScanner {
     const len = buf.length;
     if (!started && len >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) pos = 3; // UTF-8 BOM
     started = true;
-    while (pos < len && rows < maxRows) {
+    while (pos < len && s.rows < maxRows) {
       const c = buf[pos];
       if (c === LF || c === CR) {
         // Blank line: skipped, but still counted so later line numbers match an editor's.
         if (c === CR && pos + 1 >= len && !final) break;
         pos += c === CR && buf[pos + 1] === LF ? 2 : 1;
-        line++;
+        s.line++;
         continue;
       }
       if (header !== null) {
-        const after = fastRows(buf, pos, maxRows);
+        const after = scanPlainRows(buf, pos, maxRows, s);
         if (after !== pos) {
           pos = after;
           continue;
@@ -359,47 +220,65 @@ export function createCsvScanner(options: CsvScannerOptions): CsvScanner {
       if (next === INCOMPLETE) break;
       pos = next;
     }
-    leftover = pos < len ? buf.subarray(pos) : null;
+    carry = len - pos;
+    if (carry > 0) {
+      if (buf.buffer === work.buffer && buf.byteOffset === work.byteOffset) work.copyWithin(0, pos, len);
+      else {
+        if (work.length < carry) work = Buffer.allocUnsafe(Math.max(carry * 2, 1 << 16));
+        buf.copy(work, 0, pos, len);
+      }
+    }
   };
 
   return {
     feed(chunk) {
-      const buf = leftover ? Buffer.concat([leftover, chunk]) : chunk;
+      let buf = chunk;
+      if (carry > 0) {
+        if (work.length < carry + chunk.length) {
+          const next = Buffer.allocUnsafe(Math.max(2 * (carry + chunk.length), 1 << 16));
+          work.copy(next, 0, 0, carry);
+          work = next;
+        }
+        chunk.copy(work, carry);
+        buf = work.subarray(0, carry + chunk.length);
+      }
       fed += chunk.length;
       scan(buf, false);
-      return rows < maxRows;
+      return s.rows < maxRows;
     },
     end() {
-      if (leftover && rows < maxRows) scan(leftover, true);
+      if (carry > 0 && s.rows < maxRows) scan(work.subarray(0, carry), true);
       if (header === null) throw fail('the input is empty (no header row)');
     },
     get header() {
       return header;
     },
     get rows() {
-      return rows;
+      return s.rows;
     },
     get bytesConsumed() {
-      return fed - (leftover?.length ?? 0);
+      return fed - carry;
     },
     table() {
       const columns = new Map<string, TabularColumn>();
       (header ?? []).forEach((name, j) => {
-        const num = numeric[j];
-        if (num) columns.set(name, { kind: 'numeric', values: num.length === rows ? num : num.slice(0, rows) });
+        const num = s.numeric[j];
+        // A view when the estimate was close (no 8 MB copy per column), a copy when much was spare.
+        if (num) columns.set(name, { kind: 'numeric', values: num.length - s.rows <= num.length / 4 ? num.subarray(0, s.rows) : num.slice(0, s.rows) });
         else {
-          const values = categorical[j]!;
-          values.length = rows;
+          const values = s.categorical[j]!;
+          values.length = s.rows;
           columns.set(name, { kind: 'categorical', values });
         }
       });
-      return { rowCount: rows, columns };
+      return { rowCount: s.rows, columns };
     },
     tallies() {
-      return tally.map(({ missing, other }) => ({ missing, other }));
+      const t = nonNumber.tallies();
+      return (header ?? []).map((_, j) => t[j] ?? { missing: 0, other: 0 });
     },
     warnings() {
-      return bad.flatMap((b, j) => (b.count > 0 ? [{ column: header![j]!, count: b.count, firstLine: b.firstLine, firstValue: b.firstValue }] : []));
+      return nonNumber.warnings(header ?? []);
     },
   };
 }

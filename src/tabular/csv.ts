@@ -19,6 +19,7 @@ const naMatcher = (options: TabularReadOptions) => createNaMatcher([...(options.
 
 interface Head {
   chunks: Buffer[];
+  /** Bytes of the header and the sampled rows (not of every chunk read), to estimate the row count. */
   bytes: number;
   sniff: CsvSniff;
   /** The chunks after the head, still to read. */
@@ -38,13 +39,12 @@ async function readHead(source: TabularSource, options: TabularReadOptions): Pro
   // Every column read as numeric, counting the cells that are not numbers: the fast path of the
   // scanner, no string per cell.
   const sampler = createCsvScanner({ sourceName: name, na, nonNumeric: 'count', kindsFor: (h) => h.map(() => 'numeric'), maxRows: sampleRows });
-  const rest = byteChunks(source);
+  const rest = byteChunks(source, name);
   const chunks: Buffer[] = [];
-  let bytes = 0;
   let ended = true;
   for (let r = await rest.next(); !r.done; r = await rest.next()) {
-    chunks.push(r.value);
-    bytes += r.value.length;
+    // Copied: the reader may reuse its buffer for the next chunk.
+    chunks.push(Buffer.from(r.value));
     if (!sampler.feed(r.value)) {
       ended = false;
       break;
@@ -60,7 +60,7 @@ async function readHead(source: TabularSource, options: TabularReadOptions): Pro
     }),
   );
   const kinds = new Map(header.map((h) => [h, inferKind(evidence.get(h)!)] as const));
-  return { chunks, bytes, rest, ended, sniff: { header, kinds, evidence, sampleRows: sampler.rows } };
+  return { chunks, bytes: sampler.bytesConsumed, rest, ended, sniff: { header, kinds, evidence, sampleRows: sampler.rows } };
 }
 
 /** The header and per-column type evidence of a CSV's head, without reading the rest. */

@@ -12,7 +12,9 @@ import type { Compressors, DecodedArray } from 'hyparquet';
  * hyparquet's own reader runs every optional column through its general Dremel assembly, which
  * boxes each value into a JS array with nulls: on a 1 M-row file with missing values that was
  * slower than our CSV reader and held ~2× the memory. Row groups are read one at a time, so only
- * one column chunk's bytes are in memory at once.
+ * one column chunk's bytes are in memory at once. The page decoders are hyparquet internals
+ * (its `./src/*.js` exports), hence the ~1.33 pin in package.json; the unit test compares this
+ * reader with hyparquet's own on nullable columns, row groups and dictionary pages.
  */
 export interface FlatColumnSink {
   /** values[k] for the present rows of a page; `present` null when every row is present. */

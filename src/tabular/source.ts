@@ -1,7 +1,8 @@
 import { createReadStream } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
+import { parseError } from './errors.js';
 import type { TabularFormat } from './types.js';
 
 /** A file path, bytes already in memory (an HTTP body), or a stream of bytes. */
@@ -48,11 +49,12 @@ const CHUNK = 1 << 20;
 
 /**
  * The source's bytes as Buffers, gunzipped when they start with the gzip magic (so .csv.gz and
- * a gzipped HTTP body both stream through).
+ * a gzipped HTTP body both stream through). A chunk may be overwritten once the next one is
+ * requested: copy it to keep it.
  */
-export async function* byteChunks(source: TabularSource): AsyncGenerator<Buffer> {
+export async function* byteChunks(source: TabularSource, name = sourceName(source)): AsyncGenerator<Buffer> {
   let raw: AsyncIterable<Buffer>;
-  if (typeof source === 'string') raw = createReadStream(source, { highWaterMark: CHUNK });
+  if (typeof source === 'string') raw = source.toLowerCase().endsWith('.gz') ? createReadStream(source, { highWaterMark: CHUNK }) : readInto(source);
   else if (source instanceof Uint8Array) {
     const buf = Buffer.from(source.buffer, source.byteOffset, source.byteLength);
     raw = (async function* () {
@@ -64,16 +66,54 @@ export async function* byteChunks(source: TabularSource): AsyncGenerator<Buffer>
   if (first.done) return;
   const head = Buffer.isBuffer(first.value) ? first.value : Buffer.from(first.value as Uint8Array);
   const rest = (async function* () {
-    yield head;
-    for (let r = await iterator.next(); !r.done; r = await iterator.next()) {
-      yield Buffer.isBuffer(r.value) ? r.value : Buffer.from(r.value as Uint8Array);
+    try {
+      yield head;
+      for (let r = await iterator.next(); !r.done; r = await iterator.next()) {
+        yield Buffer.isBuffer(r.value) ? r.value : Buffer.from(r.value as Uint8Array);
+      }
+    } finally {
+      // A consumer that stops early (type sniffing reads only the head) closes the file too.
+      await iterator.return?.();
     }
   })();
   if (!startsWith(head, GZIP)) {
     yield* rest;
     return;
   }
-  yield* Readable.from(rest).pipe(createGunzip({ chunkSize: CHUNK })) as AsyncIterable<Buffer>;
+  // zlib may still hold a chunk when the next is read: give it copies, not the reused buffer.
+  const copies = (async function* () {
+    for await (const chunk of rest) yield Buffer.from(chunk);
+  })();
+  const input = Readable.from(copies);
+  const gunzip = input.pipe(createGunzip({ chunkSize: CHUNK }));
+  try {
+    yield* gunzip as AsyncIterable<Buffer>;
+  } catch (err) {
+    const code = (err as { code?: string }).code ?? '';
+    if (code.startsWith('Z_')) throw parseError(name, `the gzip data is corrupt or truncated (${(err as Error).message})`);
+    throw err;
+  } finally {
+    // Stopping early (sniffing) must close the file under the gzip stream too.
+    input.destroy();
+  }
+}
+
+/**
+ * A file's bytes through one reused 1 MB buffer: each chunk is valid until the next is asked
+ * for (consumers copy what they keep), so reading a large file leaves no garbage behind.
+ */
+async function* readInto(path: string): AsyncGenerator<Buffer> {
+  const handle = await open(path, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(CHUNK);
+    for (;;) {
+      const { bytesRead } = await handle.read(buf, 0, CHUNK, null);
+      if (bytesRead === 0) return;
+      yield buf.subarray(0, bytesRead);
+    }
+  } finally {
+    await handle.close();
+  }
 }
 
 /** Size in bytes when known up front (a file or a buffer, not gzipped), to pre-size columns. */

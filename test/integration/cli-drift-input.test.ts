@@ -47,6 +47,7 @@ beforeAll(() => {
   const [delay, distance, time] = ['delay', 'distance', 'time'].map((c) => flights.getChild(c)!.toArray() as ArrayLike<number>);
   const late = Array.from({ length: 5000 }, (_, i) => `${delay![i * 40]! + 30},${distance![i * 40]},${time![i * 40]}`);
   writeFileSync(file('late.csv.gz'), gzipSync(['delay,distance,time', ...late].join('\n') + '\n'));
+  writeFileSync(file('truncated.csv.gz'), gzipSync(['delay,distance,time', ...late].join('\n')).subarray(0, 2000));
   const cur = { n: 4000, origin: [] as string[], delay: [] as number[] };
   for (let i = 0; i < cur.n; i++) {
     cur.origin.push(['ATL', 'ORD', 'DFW', 'ZZZ'][rng.int(4)]!);
@@ -149,6 +150,12 @@ describe('mlcycle drift on real-world files (issue 9)', () => {
     expect(f.delay).toMatchObject({ type: 'numeric', drifted: true, referenceSize: 200_000, currentSize: 5000 });
     expect(f.distance).toMatchObject({ type: 'numeric', drifted: false });
     expect(f.time!.drifted).toBe(false);
+  });
+
+  it('exits 2 on a truncated .csv.gz, naming the file', async () => {
+    const { code, stderr } = await run('drift', '-r', join(VEGA, 'flights-200k.arrow'), '-c', file('truncated.csv.gz'));
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/truncated\.csv\.gz: the gzip data is corrupt or truncated/);
   });
 
   it('compares the real flights-3m.parquet with a Parquet window (strings categorical, timestamps numeric)', async () => {
