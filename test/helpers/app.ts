@@ -8,6 +8,8 @@ import type { Scope } from '../../src/auth/scopes.js';
 import { loadConfig } from '../../src/config.js';
 import { createContainer, type Container } from '../../src/container.js';
 import { createScratchDatabase } from './db.js';
+import { createBullmqQueue } from '../../src/queue/index.js';
+import { registerProcessors } from '../../workers/processors.js';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
 
@@ -27,12 +29,20 @@ export interface TestApp {
  * A real app on a real database — a SQLite file in a fresh folder, or a fresh PostgreSQL database
  * when TEST_DIALECT=postgres — and the fs artifact store unless one is given.
  */
-export async function createTestApp(options: { store?: ArtifactStore; env?: Record<string, string> } = {}): Promise<TestApp> {
+export async function createTestApp(options: { store?: ArtifactStore; env?: Record<string, string>; queue?: 'inline' | 'bullmq' } = {}): Promise<TestApp> {
   const dir = join(process.cwd(), '.tmp', 'test', randomUUID());
   mkdirSync(dir, { recursive: true });
   const scratch = await createScratchDatabase();
   const config = loadConfig({ DATA_DIR: dir, ADMIN_TOKEN, ...scratch.env, ...options.env });
-  const container = await createContainer(config, options.store ? { store: options.store } : {});
+  // BullMQ on the local Redis under a private prefix, so parallel test files never share jobs.
+  const queue =
+    options.queue === 'bullmq'
+      ? createBullmqQueue({ url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', prefix: `t${randomUUID().slice(0, 8)}`, worker: { lockDuration: 5_000, stalledInterval: 2_000 } })
+      : undefined;
+  const container = await createContainer(config, { ...(options.store ? { store: options.store } : {}), ...(queue ? { queue } : {}) });
+  // The same processors the server and the worker register: jobs run in this process.
+  registerProcessors(container);
+  await container.queue.start();
   await container.apiKeys.bootstrapAdmin(config.adminToken);
   const app = await buildApp(container);
   await app.ready();
