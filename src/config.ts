@@ -29,6 +29,11 @@ export interface Config {
     sampleRetentionDays: number;
     outboxSweepIntervalMs: number;
     workerConcurrency: number;
+    /** BullMQ stalled-job recovery: a dead worker's job is rerun after about lock + check interval. */
+    workerLockDurationMs: number;
+    workerStalledIntervalMs: number;
+    /** Redis key prefix of the queues (several deployments may share one Redis). */
+    redisPrefix: string;
   };
   /** Slow and abusive clients (see src/http/limits.ts). */
   http: {
@@ -65,7 +70,7 @@ export const ENV_VARS = [
   'HTTP_IDLE_TIMEOUT_MS', 'HTTP_HEADERS_TIMEOUT_MS', 'HTTP_REQUEST_TIMEOUT_MS', 'HTTP_MAX_CONNECTIONS',
   'TRUST_PROXY', 'AUTH_FAILURE_LIMIT', 'AUTH_FAILURE_WINDOW_MS', 'OVERLOAD_MAX_EVENT_LOOP_DELAY_MS', 'OVERLOAD_MAX_HEAP_USED_BYTES',
   'SAMPLE_BATCH_MAX_ROWS', 'SAMPLE_BODY_LIMIT_BYTES', 'REFERENCE_BODY_LIMIT_BYTES', 'SAMPLE_RETENTION_DAYS',
-  'OUTBOX_SWEEP_INTERVAL_MS', 'WORKER_CONCURRENCY',
+  'OUTBOX_SWEEP_INTERVAL_MS', 'WORKER_CONCURRENCY', 'WORKER_LOCK_DURATION_MS', 'WORKER_STALLED_INTERVAL_MS', 'REDIS_PREFIX',
 ] as const;
 
 type Env = Partial<Record<string, string | undefined>>;
@@ -188,6 +193,9 @@ export function loadConfig(env: Env = process.env): Config {
       sampleRetentionDays: integer('SAMPLE_RETENTION_DAYS', 30, 1, 36_500),
       outboxSweepIntervalMs: integer('OUTBOX_SWEEP_INTERVAL_MS', 5_000, 100, 3_600_000),
       workerConcurrency: integer('WORKER_CONCURRENCY', 2, 1, 256),
+      workerLockDurationMs: integer('WORKER_LOCK_DURATION_MS', 30_000, 1_000, 3_600_000),
+      workerStalledIntervalMs: integer('WORKER_STALLED_INTERVAL_MS', 30_000, 500, 3_600_000),
+      redisPrefix: read('REDIS_PREFIX') ?? 'mlcycle',
     },
     http: {
       idleTimeoutMs: integer('HTTP_IDLE_TIMEOUT_MS', 30_000, 1_000, 3_600_000),

@@ -45,7 +45,12 @@ export async function createContainer(config: Config, overrides: ContainerOverri
     overrides.queue ??
     createJobQueue({
       ...(config.redisUrl ? { redisUrl: config.redisUrl } : {}),
-      worker: { concurrency: config.monitoring.workerConcurrency },
+      prefix: config.monitoring.redisPrefix,
+      worker: {
+        concurrency: config.monitoring.workerConcurrency,
+        lockDuration: config.monitoring.workerLockDurationMs,
+        stalledInterval: config.monitoring.workerStalledIntervalMs,
+      },
       onFailure: (job, error, willRetry) => {
         log(`job ${job.jobId} failed (attempt ${job.attempt} of ${job.maxAttempts}${willRetry ? ', will retry' : ', giving up'})`, error);
         // A report whose job gave up says why instead of staying pending.

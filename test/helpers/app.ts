@@ -29,20 +29,24 @@ export interface TestApp {
  * A real app on a real database — a SQLite file in a fresh folder, or a fresh PostgreSQL database
  * when TEST_DIALECT=postgres — and the fs artifact store unless one is given.
  */
-export async function createTestApp(options: { store?: ArtifactStore; env?: Record<string, string>; queue?: 'inline' | 'bullmq' } = {}): Promise<TestApp> {
+export async function createTestApp(options: { store?: ArtifactStore; env?: Record<string, string>; queue?: 'inline' | 'bullmq'; consume?: boolean } = {}): Promise<TestApp> {
   const dir = join(process.cwd(), '.tmp', 'test', randomUUID());
   mkdirSync(dir, { recursive: true });
   const scratch = await createScratchDatabase();
-  const config = loadConfig({ DATA_DIR: dir, ADMIN_TOKEN, ...scratch.env, ...options.env });
+  // Load shedding reacts to event-loop delay, which on a shared 2-core test machine says more about
+  // the neighbours than about the app; tests that are about it turn it back on.
+  const config = loadConfig({ DATA_DIR: dir, ADMIN_TOKEN, OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0', ...scratch.env, ...options.env });
   // BullMQ on the local Redis under a private prefix, so parallel test files never share jobs.
   const queue =
     options.queue === 'bullmq'
-      ? createBullmqQueue({ url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', prefix: `t${randomUUID().slice(0, 8)}`, worker: { lockDuration: 5_000, stalledInterval: 2_000 } })
+      ? createBullmqQueue({ url: options.env?.REDIS_URL ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', prefix: options.env?.REDIS_PREFIX ?? `t${randomUUID().slice(0, 8)}`, worker: { lockDuration: 5_000, stalledInterval: 2_000 } })
       : undefined;
   const container = await createContainer(config, { ...(options.store ? { store: options.store } : {}), ...(queue ? { queue } : {}) });
   // The same processors the server and the worker register: jobs run in this process.
-  registerProcessors(container);
-  await container.queue.start();
+  if (options.consume !== false) {
+    registerProcessors(container);
+    await container.queue.start();
+  }
   await container.apiKeys.bootstrapAdmin(config.adminToken);
   const app = await buildApp(container);
   await app.ready();
