@@ -1,5 +1,7 @@
 import { and, asc, desc, eq, gte, inArray, lt, lte, sql } from 'drizzle-orm';
+import type BetterSqlite3 from 'better-sqlite3';
 import type { Database, Tables } from '../db/client.js';
+import type { SqliteDatabase } from '../db/sqlite.js';
 
 type T = Tables;
 export type ReferenceProfileRow = T['referenceProfiles']['$inferSelect'];
@@ -14,6 +16,7 @@ const chunks = <V>(values: V[]): V[][] => Array.from({ length: Math.ceil(values.
 export function createMonitoringRepository(database: Database) {
   const { monitors, referenceProfiles, sampleCounters, sampleBatches, sampleIds, sampleLabels, driftReports } = database.tables;
   const db = () => database.db();
+  let insertIdStatement: BetterSqlite3.Statement | undefined;
 
   return {
     transaction: <R>(fn: () => Promise<R>): Promise<R> => database.transaction(fn),
@@ -94,14 +97,22 @@ export function createMonitoringRepository(database: Database) {
       const [inserted] = await db().insert(sampleBatches).values(row).returning({ id: sampleBatches.id });
       return inserted!.id;
     },
-    /** Indexes a batch's sample ids for label matching; an id seen before keeps its first batch. */
+    /**
+     * Indexes a batch's sample ids for label matching; an id seen before keeps its first batch.
+     * On the ingestion hot path, so not through the query builder (a 1 000-id batch cost ~30 ms
+     * there): a prepared statement per row on SQLite (in-process, microseconds each), one
+     * `unnest` statement on PostgreSQL (one round trip).
+     */
     async insertSampleIds(modelId: number, batchId: number, ids: string[]): Promise<void> {
-      for (const part of chunks(ids)) {
-        await db()
-          .insert(sampleIds)
-          .values(part.map((sampleId) => ({ modelId, sampleId, batchId })))
-          .onConflictDoNothing();
+      if (ids.length === 0) return;
+      if (database.dialect === 'sqlite') {
+        const stmt = insertIdStatement ??= (database as SqliteDatabase).connections.writer.prepare('insert or ignore into sample_ids (model_id, sample_id, batch_id) values (?, ?, ?)');
+        for (const id of ids) stmt.run(modelId, id, batchId);
+        return;
       }
+      await database.rows(
+        sql`insert into sample_ids (model_id, sample_id, batch_id) select ${modelId}, unnest(${ids}::text[]), ${batchId} on conflict do nothing`,
+      );
     },
     /** Batches of a version whose sample numbers overlap [from, to), in sequence order. */
     batchesInSequence(versionId: number, from: number, to: number): Promise<SampleBatchRow[]> {
