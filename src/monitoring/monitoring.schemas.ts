@@ -9,7 +9,7 @@ export const MonitorConfig = Type.Object(
   {
     window: Type.Optional(
       Type.Union([
-        Type.Object({ size: Type.Integer({ minimum: 10, maximum: 10_000_000 }) }, { additionalProperties: false }),
+        Type.Object({ size: Type.Integer({ minimum: 1, maximum: 10_000_000 }) }, { additionalProperties: false }),
         Type.Object({ every: Type.String({ minLength: 2, maxLength: 32, description: 'ISO-8601 duration, e.g. PT1H' }) }, { additionalProperties: false }),
       ]),
     ),
