@@ -5,11 +5,12 @@ import Fastify, { LogController, type FastifyInstance, type FastifyReply, type F
 import { apiKeysRoutes } from './auth/api-keys.routes.js';
 import type { Container } from './container.js';
 import { healthRoutes } from './health/health.routes.js';
+import { eventsRoutes } from './events/events.routes.js';
 import { registerAuth } from './http/auth.js';
 import { registerJsonBodyParser } from './http/json-body.js';
 import { genReqId, registerAuthFailureLimiter, registerLoadShedding, serverFactory } from './http/limits.js';
 import { registerProblemHandlers, sendProblem, toAppError } from './http/problem.js';
-import { ProblemSchema } from './http/schemas.js';
+import { MAX_PARAM_LENGTH, ProblemSchema } from './http/schemas.js';
 import { registerSecurityHeaders } from './http/security-headers.js';
 import { validatorCompiler } from './http/validation.js';
 import { aliasesRoutes } from './registry/aliases.routes.js';
@@ -52,7 +53,9 @@ export async function buildApp(container: Container, options: BuildAppOptions = 
     logController: new AccessLogController(),
     ajv: { customOptions: { allErrors: true } },
     // Errors Fastify raises before routing (undecodable URL) go through the one catalogue too.
-    frameworkErrors: (error, _request, reply) => void sendProblem(reply, toAppError(error)),
+    frameworkErrors: (error, request, reply) => void sendProblem(reply, toAppError(error, request)),
+    // Every name the API accepts (128 characters) must fit a path parameter (Fastify's default is 100).
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
@@ -99,6 +102,7 @@ export async function buildApp(container: Container, options: BuildAppOptions = 
       await api.register(versionsRoutes(container.versions));
       await api.register(aliasesRoutes(container.aliases));
       await api.register(artifactsRoutes(container.artifacts));
+      await api.register(eventsRoutes(container.events));
     },
     { prefix: API_PREFIX },
   );
