@@ -8,6 +8,7 @@ import { healthRoutes } from './health/health.routes.js';
 import { eventsRoutes } from './events/events.routes.js';
 import { registerAuth } from './http/auth.js';
 import { registerJsonBodyParser } from './http/json-body.js';
+import { openapiTransform } from './http/openapi-transform.js';
 import { genReqId, registerAuthFailureLimiter, registerLoadShedding, serverFactory } from './http/limits.js';
 import { registerProblemHandlers, sendProblem, toAppError } from './http/problem.js';
 import { MAX_PARAM_LENGTH, ProblemSchema } from './http/schemas.js';
@@ -84,6 +85,7 @@ export async function buildApp(container: Container, options: BuildAppOptions = 
       security: [{ bearer: [] }],
     },
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
+    transform: openapiTransform,
   });
   // Swagger UI is the one page we serve: its own CSP (script/style hashes) replaces the API's.
   // (Without upgrade-insecure-requests: on a plain-HTTP deployment it would break the page's own assets.)

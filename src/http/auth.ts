@@ -13,6 +13,8 @@ declare module 'fastify' {
     scope?: Scope;
     /** Request media types the route accepts (named in 415 answers and the OpenAPI document); default application/json. */
     accepts?: string[];
+    /** The body is streamed bytes, not JSON (documented as such in the OpenAPI document). */
+    rawBody?: boolean;
   }
   interface FastifyRequest {
     actor?: Actor;
