@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Validator } from '@seriousme/openapi-schema-validator';
@@ -88,15 +89,26 @@ describe('openapi/openapi.json', () => {
   });
 
   it('generates a client (openapi-typescript) that type-checks a call of every operation', async () => {
-    const dir = join(process.cwd(), 'test', 'openapi-client');
+    // A private folder (both vitest projects run this file, possibly at once), inside the repo so
+    // that openapi-fetch resolves from node_modules.
+    const dir = join(process.cwd(), '.tmp', 'openapi-client', randomUUID());
+    mkdirSync(dir, { recursive: true });
+    const calls = readFileSync(join(process.cwd(), 'test', 'openapi-client', 'calls.ts'), 'utf8');
+    writeFileSync(join(dir, 'calls.ts'), calls);
     writeFileSync(join(dir, 'schema.d.ts'), astToString(await openapiTS(text)));
-    const calls = readFileSync(join(dir, 'calls.ts'), 'utf8');
+    writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({
+      extends: '../../../tsconfig.json',
+      compilerOptions: { noEmit: true, rootDir: '.', lib: ['ES2023', 'DOM'], types: [] },
+      include: ['calls.ts', 'schema.d.ts'],
+      exclude: [],
+    }));
     for (const { path, method } of operations) expect(calls, `no call of ${method} ${path} in calls.ts`).toContain(`client.${method.toUpperCase()}('${path}'`);
     const tsc = join(process.cwd(), 'node_modules', 'typescript', 'bin', 'tsc');
     const result = await promisify(execFile)(process.execPath, [tsc, '-p', join(dir, 'tsconfig.json')]).then(
       () => ({ ok: true, out: '' }),
       (error: { stdout?: string }) => ({ ok: false, out: error.stdout ?? String(error) }),
     );
+    rmSync(dir, { recursive: true, force: true });
     expect(result.out).toBe('');
     expect(result.ok).toBe(true);
   }, 120_000);

@@ -1,6 +1,6 @@
 /**
  * One typed call of every operation, written as a client would, against types generated from
- * openapi/openapi.json by openapi-typescript (schema.d.ts, written by test/integration/openapi.test.ts).
+ * openapi/openapi.json by openapi-typescript (schema.d.ts, written next to a copy of this file by test/integration/openapi.test.ts).
  * That test type-checks this file: a wrong document (a required `limit`, a body typed as JSON,
  * a path parameter named `*`) breaks the compile. Never run; kept out of the main tsconfig.
  */
