@@ -11,6 +11,7 @@ async function main(): Promise<void> {
   let config;
   try {
     config = loadConfig();
+    ensurePrivateDir(config.dataDir);
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`mlcycle: ${error.message}\n`);
@@ -18,7 +19,6 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  ensurePrivateDir(config.dataDir);
   let container;
   try {
     container = await createContainer(config, { log: (msg) => process.stderr.write(`mlcycle: ${msg}\n`) });
