@@ -7,6 +7,7 @@ import type { Container } from './container.js';
 import { healthRoutes } from './health/health.routes.js';
 import { eventsRoutes } from './events/events.routes.js';
 import { registerAuth } from './http/auth.js';
+import { logClientGone } from './http/client-gone.js';
 import { registerJsonBodyParser } from './http/json-body.js';
 import { openapiTransform } from './http/openapi-transform.js';
 import { genReqId, registerAuthFailureLimiter, registerLoadShedding, serverFactory } from './http/limits.js';
@@ -31,6 +32,11 @@ class AccessLogController extends LogController {
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
     if (error) return super.requestCompleted(error, request, reply);
     request.log.info({ method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request');
+  }
+
+  override streamError(error: Error, request: FastifyRequest, reply: FastifyReply): void {
+    if ((error as NodeJS.ErrnoException).code === 'ERR_STREAM_PREMATURE_CLOSE') return logClientGone(request, reply);
+    super.streamError(error, request, reply);
   }
 }
 

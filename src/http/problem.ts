@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isDatabaseUnavailable } from '../db/errors.js';
 import { ArtifactStoreUnavailableError } from '../artifacts/artifact-store.js';
+import { clientGone, logClientGone } from './client-gone.js';
 import { AppError, ERRORS, type ErrorCode, type FieldError } from './errors.js';
 import { ajvErrorsToFields } from './validation.js';
 
@@ -90,8 +91,10 @@ export function toAppError(error: FastifyError | Error, request?: FastifyRequest
 export function registerProblemHandlers(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const appError = toAppError(error, request);
+    // An aborted upload fails the handler because the client left: nothing to alarm about.
+    if (clientGone(request, reply)) logClientGone(request, reply);
     // 5xx are ours: log the real error, answer without internals (no stack, no SQL).
-    if (appError.status >= 500) request.log.error({ err: error }, 'request failed');
+    else if (appError.status >= 500) request.log.error({ err: error }, 'request failed');
     return sendProblem(reply, appError);
   });
   app.setNotFoundHandler((request, reply) =>

@@ -27,14 +27,14 @@ export interface TestApp {
  * A real app on a real database — a SQLite file in a fresh folder, or a fresh PostgreSQL database
  * when TEST_DIALECT=postgres — and the fs artifact store unless one is given.
  */
-export async function createTestApp(options: { store?: ArtifactStore; env?: Record<string, string> } = {}): Promise<TestApp> {
+export async function createTestApp(options: { store?: ArtifactStore; env?: Record<string, string>; logger?: object } = {}): Promise<TestApp> {
   const dir = join(process.cwd(), '.tmp', 'test', randomUUID());
   mkdirSync(dir, { recursive: true });
   const scratch = await createScratchDatabase();
   const config = loadConfig({ DATA_DIR: dir, ADMIN_TOKEN, ...scratch.env, ...options.env });
   const container = await createContainer(config, options.store ? { store: options.store } : {});
   await container.apiKeys.bootstrapAdmin(config.adminToken);
-  const app = await buildApp(container);
+  const app = await buildApp(container, options.logger ? { logger: options.logger } : {});
   await app.ready();
 
   const call: TestApp['call'] = ({ token, headers, ...rest }) => {
