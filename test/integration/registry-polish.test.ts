@@ -110,6 +110,13 @@ describe('params keep their JSON types', () => {
     expect((await t.call({ method: 'GET', url: '/api/v1/models/params/versions/1' })).json().params).toEqual(expected);
     expect((await t.call({ method: 'GET', url: '/api/v1/models/params/aliases/latest' })).json().params).toEqual(expected);
   });
+
+  it('other JSON values are refused, naming the param', async () => {
+    for (const value of [{ a: 1 }, [1], null]) {
+      const res = expectProblem(await t.call({ method: 'POST', url: '/api/v1/models/params/versions', payload: { features, params: { bad: value } } }), 400, 'VALIDATION_FAILED');
+      expect(res.errors?.map((e) => e.path)).toContain('params.bad');
+    }
+  });
 });
 
 describe('audit history of deleted models', () => {
