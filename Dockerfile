@@ -1,10 +1,22 @@
-# The scaled image: same code path as `npm start`, configured by environment.
-FROM node:20-bookworm-slim
+# The scaled image: same code path as `npm start`, configured by environment, run as compiled
+# JavaScript with node as PID 1's direct process so `docker stop` (SIGTERM) drains the server.
+FROM node:20-bookworm-slim AS build
 WORKDIR /app
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev
+RUN npm ci
 COPY . .
-ENV HOST=0.0.0.0 PORT=8080 DATA_DIR=/data
+RUN npm run build && npm prune --omit=dev
+
+FROM node:20-bookworm-slim
+WORKDIR /app
+COPY --from=build /app/package.json /app/package-lock.json ./
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY --from=build /app/migrations ./migrations
+COPY --from=build /app/bin ./bin
+COPY --from=build /app/src ./src
+ENV HOST=0.0.0.0 PORT=8080 DATA_DIR=/data NODE_ENV=production
 EXPOSE 8080
-CMD ["npm", "start"]
+# Not `npm start`: npm is for development; here node itself receives SIGTERM.
+CMD ["node", "dist/src/server.js"]

@@ -5,11 +5,14 @@ import Fastify, { LogController, type FastifyInstance, type FastifyReply, type F
 import { apiKeysRoutes } from './auth/api-keys.routes.js';
 import type { Container } from './container.js';
 import { healthRoutes } from './health/health.routes.js';
+import { eventsRoutes } from './events/events.routes.js';
 import { registerAuth } from './http/auth.js';
+import { logClientGone } from './http/client-gone.js';
 import { registerJsonBodyParser } from './http/json-body.js';
+import { openapiTransform } from './http/openapi-transform.js';
 import { genReqId, registerAuthFailureLimiter, registerLoadShedding, serverFactory } from './http/limits.js';
 import { registerProblemHandlers, sendProblem, toAppError } from './http/problem.js';
-import { ProblemSchema } from './http/schemas.js';
+import { MAX_PARAM_LENGTH, ProblemSchema } from './http/schemas.js';
 import { registerSecurityHeaders } from './http/security-headers.js';
 import { validatorCompiler } from './http/validation.js';
 import { aliasesRoutes } from './registry/aliases.routes.js';
@@ -30,6 +33,11 @@ class AccessLogController extends LogController {
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
     if (error) return super.requestCompleted(error, request, reply);
     request.log.info({ method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request');
+  }
+
+  override streamError(error: Error, request: FastifyRequest, reply: FastifyReply): void {
+    if ((error as NodeJS.ErrnoException).code === 'ERR_STREAM_PREMATURE_CLOSE') return logClientGone(request, reply);
+    super.streamError(error, request, reply);
   }
 }
 
@@ -53,7 +61,9 @@ export async function buildApp(container: Container, options: BuildAppOptions = 
     logController: new AccessLogController(),
     ajv: { customOptions: { allErrors: true } },
     // Errors Fastify raises before routing (undecodable URL) go through the one catalogue too.
-    frameworkErrors: (error, _request, reply) => void sendProblem(reply, toAppError(error)),
+    frameworkErrors: (error, request, reply) => void sendProblem(reply, toAppError(error, request)),
+    // Every name the API accepts (128 characters) must fit a path parameter (Fastify's default is 100).
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
@@ -82,6 +92,7 @@ export async function buildApp(container: Container, options: BuildAppOptions = 
       security: [{ bearer: [] }],
     },
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
+    transform: openapiTransform,
   });
   // Swagger UI is the one page we serve: its own CSP (script/style hashes) replaces the API's.
   // (Without upgrade-insecure-requests: on a plain-HTTP deployment it would break the page's own assets.)
@@ -100,6 +111,7 @@ export async function buildApp(container: Container, options: BuildAppOptions = 
       await api.register(versionsRoutes(container.versions));
       await api.register(aliasesRoutes(container.aliases));
       await api.register(artifactsRoutes(container.artifacts));
+      await api.register(eventsRoutes(container.events));
       await api.register(
         monitoringRoutes({
           samples: container.samples,

@@ -1,5 +1,6 @@
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ConfigError } from './config.js';
 import type { Container } from './container.js';
 
 /**
@@ -20,8 +21,25 @@ export async function bootstrapAdminKey(container: Container, log: (msg: string)
   log(`generated the first admin API key; its token is in ${file} (mode 0600)`);
 }
 
-/** The data directory holds the database and the admin token: owner-only (0700). */
-export function ensurePrivateDir(dir: string): void {
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  chmodSync(dir, 0o700);
+const DIR_PROBLEMS: Record<string, string> = {
+  EEXIST: 'exists and is not a directory',
+  ENOTDIR: 'is below a path that is a file, not a directory',
+  EACCES: 'cannot be created or used (permission denied)',
+  EPERM: 'cannot be created or used (operation not permitted)',
+  EROFS: 'is on a read-only file system',
+};
+
+/**
+ * The data directory holds the database and the admin token: owner-only (0700). A path that
+ * cannot be one is a configuration error naming the variable (exit 78), not a stack trace.
+ */
+export function ensurePrivateDir(dir: string, variable = 'DATA_DIR'): void {
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    chmodSync(dir, 0o700);
+  } catch (error) {
+    const reason = DIR_PROBLEMS[(error as NodeJS.ErrnoException).code ?? ''];
+    if (reason) throw new ConfigError([`${variable}: "${dir}" ${reason}`]);
+    throw error;
+  }
 }

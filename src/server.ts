@@ -13,6 +13,7 @@ async function main(): Promise<void> {
   let config;
   try {
     config = loadConfig();
+    ensurePrivateDir(config.dataDir);
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`mlcycle: ${error.message}\n`);
@@ -20,7 +21,6 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  ensurePrivateDir(config.dataDir);
   let container;
   try {
     container = await createContainer(config, { log: (msg) => process.stderr.write(`mlcycle: ${msg}\n`) });

@@ -30,12 +30,12 @@ export function apiKeysRoutes(apiKeys: ApiKeysService): FastifyPluginAsyncTypebo
 
     app.get('/api-keys', {
       config: { scope: 'admin' },
-      schema: { operationId: 'listApiKeys', tags, querystring: Type.Object(PageQuery, { additionalProperties: false }), response: responses({ 200: Page(ApiKey) }) },
+      schema: { operationId: 'listApiKeys', tags, summary: 'List API keys (never their tokens)', querystring: Type.Object(PageQuery, { additionalProperties: false }), response: responses({ 200: Page(ApiKey) }) },
     }, async (req) => apiKeys.list(req.query.limit, req.query.cursor));
 
     app.delete('/api-keys/:id', {
       config: { scope: 'admin' },
-      schema: { operationId: 'revokeApiKey', tags, params: Type.Object({ id: Type.String({ maxLength: 64 }) }, { additionalProperties: false }), response: responses({ 204: Type.Null() }) },
+      schema: { operationId: 'revokeApiKey', tags, summary: 'Revoke an API key; the last admin key cannot be revoked', params: Type.Object({ id: Type.String({ maxLength: 64 }) }, { additionalProperties: false }), response: responses({ 204: Type.Null() }) },
     }, async (req, reply) => {
       await apiKeys.revoke(req.params.id, req.actor);
       return reply.status(204).send(null);

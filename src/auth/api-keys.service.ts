@@ -3,13 +3,11 @@ import { AppError } from '../http/errors.js';
 import { decodeCursor, toPage } from '../http/pagination.js';
 import type { EventsService } from '../events/events.service.js';
 import type { ApiKeyRow, ApiKeysRepository } from './api-keys.repository.js';
+import type { Actor } from '../actor.js';
 import type { Scope } from './scopes.js';
 
-export interface Actor {
-  keyId: string;
-  name: string;
-  scopes: string[];
-}
+// Re-exported for existing importers; new code imports it from src/actor.ts.
+export type { Actor };
 
 export interface ApiKeyView {
   id: string;

@@ -1,14 +1,13 @@
-import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import type { SQL } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
 import { createTransactionContext, type Database, type Db, type Tables } from './database.js';
 import * as schema from './schema.pg.js';
+import { migrationsDir } from './migrations-dir.js';
 
-const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'migrations', 'postgres');
+const MIGRATIONS_DIR = migrationsDir('postgres');
 /** Any constant shared by every mlcycle process: the advisory lock that serialises migrations. */
 const MIGRATION_LOCK_KEY = 0x6d6c6379; // "mlcy"
 

@@ -79,7 +79,10 @@ export const versionParams = pgTable(
       .notNull()
       .references(() => versions.id, { onDelete: 'cascade' }),
     key: text('key').notNull(),
+    /** The value as text: a string as sent, a number or boolean as its JSON text (migration 0004). */
     value: text('value').notNull(),
+    /** 'string' | 'number' | 'boolean': params keep the JSON scalar type they were sent with. */
+    valueType: text('value_type').notNull().default('string'),
   },
   (t) => [primaryKey({ columns: [t.versionId, t.key] })],
 );
@@ -142,7 +145,7 @@ export const events = pgTable(
     actorName: text('actor_name'),
     createdAt: createdAt(),
   },
-  (t) => [index('events_model').on(t.modelId, t.id)],
+  (t) => [index('events_model').on(t.modelId, t.id), index('events_model_name').on(t.modelName, t.id)],
 );
 
 export const apiKeys = pgTable(

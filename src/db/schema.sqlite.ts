@@ -54,7 +54,10 @@ export const versionTags = sqliteTable('version_tags', {
 export const versionParams = sqliteTable('version_params', {
   versionId: integer('version_id').notNull().references(() => versions.id, { onDelete: 'cascade' }),
   key: text('key').notNull(),
+  /** The value as text: a string as sent, a number or boolean as its JSON text (migration 0004). */
   value: text('value').notNull(),
+  /** 'string' | 'number' | 'boolean': params keep the JSON scalar type they were sent with. */
+  valueType: text('value_type').notNull().default('string'),
 }, (t) => [primaryKey({ columns: [t.versionId, t.key] })]);
 
 export const versionMetrics = sqliteTable('version_metrics', {
@@ -93,7 +96,7 @@ export const events = sqliteTable('events', {
   actorKeyId: text('actor_key_id'),
   actorName: text('actor_name'),
   createdAt: createdAt(),
-}, (t) => [index('events_model').on(t.modelId, t.id)]);
+}, (t) => [index('events_model').on(t.modelId, t.id), index('events_model_name').on(t.modelName, t.id)]);
 
 export const apiKeys = sqliteTable('api_keys', {
   id: text('id').primaryKey(),

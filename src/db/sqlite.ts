@@ -1,7 +1,6 @@
 import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import BetterSqlite3 from 'better-sqlite3';
 import type { SQL } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
@@ -9,8 +8,9 @@ import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { AppError } from '../http/errors.js';
 import { createMutex, createTransactionContext, type Database, type Db, type Tables } from './database.js';
 import * as schema from './schema.sqlite.js';
+import { migrationsDir } from './migrations-dir.js';
 
-const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'migrations', 'sqlite');
+const MIGRATIONS_DIR = migrationsDir('sqlite');
 
 export interface SqliteOptions {
   /** How long a transaction may wait for another process's write lock before answering 503. */

@@ -11,11 +11,14 @@ export type ReadinessCheck = () => Promise<void> | void;
 export function healthRoutes(checks: Record<string, ReadinessCheck>): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.get('/healthz', {
-      schema: { operationId: 'healthz', tags, response: { 200: Type.Object({ status: Type.Literal('ok') }) } },
+      schema: { operationId: 'healthz', tags, summary: 'Liveness: the process answers (no authentication)', response: { 200: Type.Object({ status: Type.Literal('ok') }) } },
     }, async () => ({ status: 'ok' as const }));
 
     app.get('/readyz', {
-      schema: { operationId: 'readyz', tags, response: { 200: Readiness, 503: Readiness } },
+      schema: {
+        operationId: 'readyz', tags, summary: 'Readiness: every dependency answers; 503 names the one that does not (no authentication)',
+        response: { 200: Readiness, 503: { ...Readiness, description: 'A dependency does not answer' } },
+      },
     }, async (req, reply) => {
       const results: Record<string, { status: 'ok' | 'fail'; detail?: string }> = {};
       await Promise.all(

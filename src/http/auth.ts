@@ -1,5 +1,6 @@
 import type { FastifyInstance, onRequestHookHandler } from 'fastify';
-import type { Actor, ApiKeysService } from '../auth/api-keys.service.js';
+import type { Actor } from '../actor.js';
+import type { ApiKeysService } from '../auth/api-keys.service.js';
 import type { Scope } from '../auth/scopes.js';
 import { hasScope } from '../auth/scopes.js';
 import { AppError } from './errors.js';
@@ -10,13 +11,18 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** The scope a route needs; routes outside /api declare none and are open. */
     scope?: Scope;
+    /** Request media types the route accepts (named in 415 answers and the OpenAPI document); default application/json. */
+    accepts?: string[];
+    /** The body is streamed bytes, not JSON (documented as such in the OpenAPI document). */
+    rawBody?: boolean;
   }
   interface FastifyRequest {
     actor?: Actor;
   }
 }
 
-const BEARER = /^Bearer ([\x21-\x7e]{1,512})$/;
+// The auth scheme is case-insensitive (RFC 9110 §11.1): "bearer" and "BEARER" are Bearer.
+const BEARER = /^Bearer +([\x21-\x7e]{1,512})$/i;
 
 /**
  * One hook guards every route that declares a scope: 401 when the key is missing, unknown or

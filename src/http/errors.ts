@@ -31,6 +31,7 @@ export const ERRORS = {
   LAST_ADMIN_KEY: { status: 409, title: 'Cannot revoke the last admin key' },
   ARTIFACT_PATH_CONFLICT: { status: 409, title: 'Artifact path conflicts with an existing artifact' },
   PAYLOAD_TOO_LARGE: { status: 413, title: 'Request body too large' },
+  URI_TOO_LONG: { status: 414, title: 'A path segment is too long' },
   BATCH_TOO_LARGE: { status: 413, title: 'Sample batch has too many rows' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type' },
   TOO_MANY_REQUESTS: { status: 429, title: 'Too many failed authentication attempts', retryAfterSeconds: 60 },

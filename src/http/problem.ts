@@ -1,6 +1,7 @@
-import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isDatabaseUnavailable } from '../db/errors.js';
 import { ArtifactStoreUnavailableError } from '../artifacts/artifact-store.js';
+import { clientGone, logClientGone } from './client-gone.js';
 import { AppError, ERRORS, type ErrorCode, type FieldError } from './errors.js';
 import { ajvErrorsToFields } from './validation.js';
 
@@ -34,11 +35,33 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_EMPTY_JSON_BODY: 'MALFORMED_BODY',
   FST_ERR_CTP_INVALID_JSON_BODY: 'MALFORMED_BODY',
   FST_ERR_BAD_URL: 'MALFORMED_URL',
+  FST_ERR_MAX_PARAM_LENGTH: 'URI_TOO_LONG',
   FST_ERR_ASYNC_CONSTRAINT: 'MALFORMED_URL',
 };
 
+/** Media types a route accepts; JSON unless the route says otherwise (`config.accepts`). */
+function acceptedTypes(request: FastifyRequest | undefined): string[] {
+  return request?.routeOptions?.config?.accepts ?? ['application/json'];
+}
+
+/** Details for Fastify's own errors: say what to send instead, never echo the URL or the body. */
+function fastifyDetail(code: ErrorCode, request: FastifyRequest | undefined): string {
+  switch (code) {
+    case 'UNSUPPORTED_MEDIA_TYPE': {
+      const sent = request?.headers['content-type'];
+      return `${sent ? `Content-Type "${sent.slice(0, 100)}" is not accepted here` : 'the request has a body but no Content-Type'}; send Content-Type: ${acceptedTypes(request).join(' or ')}`;
+    }
+    case 'URI_TOO_LONG':
+      return 'a path segment exceeds the longest name the API accepts (names are at most 128 characters)';
+    case 'MALFORMED_BODY':
+      return 'the body is empty or its Content-Length is wrong; send a JSON document';
+    default:
+      return ERRORS[code].title;
+  }
+}
+
 /** Translates anything thrown into an AppError; unknown errors become an opaque 500. */
-export function toAppError(error: FastifyError | Error): AppError {
+export function toAppError(error: FastifyError | Error, request?: FastifyRequest): AppError {
   if (error instanceof AppError) return error;
   // The adapters raise this for timeouts, refused connections and 5xx from the store: a 503 the
   // client may retry, never a 500 (the detail stays generic: no endpoint, no SDK message).
@@ -52,7 +75,7 @@ export function toAppError(error: FastifyError | Error): AppError {
     return new AppError('VALIDATION_FAILED', detail, fields);
   }
   const mapped = fastifyError.code ? FASTIFY_CODES[fastifyError.code] : undefined;
-  if (mapped) return new AppError(mapped, ERRORS[mapped].title);
+  if (mapped) return new AppError(mapped, fastifyDetail(mapped, request));
   if (error instanceof SyntaxError && fastifyError.statusCode === 400) {
     return new AppError('MALFORMED_BODY', 'the body could not be parsed as JSON');
   }
@@ -67,9 +90,11 @@ export function toAppError(error: FastifyError | Error): AppError {
 
 export function registerProblemHandlers(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    const appError = toAppError(error);
+    const appError = toAppError(error, request);
+    // An aborted upload fails the handler because the client left: nothing to alarm about.
+    if (clientGone(request, reply)) logClientGone(request, reply);
     // 5xx are ours: log the real error, answer without internals (no stack, no SQL).
-    if (appError.status >= 500) request.log.error({ err: error }, 'request failed');
+    else if (appError.status >= 500) request.log.error({ err: error }, 'request failed');
     return sendProblem(reply, appError);
   });
   app.setNotFoundHandler((request, reply) =>

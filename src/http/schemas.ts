@@ -2,9 +2,16 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
 
 /** DESIGN.md name rule: models, aliases, tag keys. */
 export const NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$';
-export const Name = Type.String({ pattern: NAME_PATTERN, minLength: 1, maxLength: 128 });
+export const NAME_RULE = "1 to 128 characters: letters, digits, '.', '_' or '-', starting with a letter or digit";
+export const Name = Type.String({ pattern: NAME_PATTERN, minLength: 1, maxLength: 128, description: NAME_RULE });
+/**
+ * Longest path parameter the router matches (Fastify's default, 100, is shorter than a name).
+ * Names need no percent-encoding, so 128 would do; the slack lets an over-long value reach
+ * validation and get a 400 naming the field rather than a 414.
+ */
+export const MAX_PARAM_LENGTH = 512;
 
-export const Tags = Type.Record(Type.String({ pattern: NAME_PATTERN }), Type.String({ maxLength: 1024 }), {
+export const Tags = Type.Record(Type.String({ pattern: NAME_PATTERN, description: NAME_RULE }), Type.String({ maxLength: 1024 }), {
   maxProperties: 100,
 });
 

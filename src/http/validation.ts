@@ -15,6 +15,8 @@ function makeAjv(coerceTypes: boolean | 'array'): Ajv {
     removeAdditional: false,
     useDefaults: true,
     strict: false,
+    // Errors carry their schema, so a failed pattern can be explained by the schema's description.
+    verbose: true,
   });
   addFormats(ajv);
   return ajv;
@@ -39,6 +41,22 @@ function toPath(instancePath: string, extra?: string): string {
   return segments.reduce((path, seg) => (/^\d+$/.test(seg) ? `${path}[${seg}]` : path ? `${path}.${seg}` : seg), '');
 }
 
+/**
+ * Messages a client can act on: an enum lists its values; a pattern is explained by the schema's
+ * description (a raw regex is no help to a user) and shown raw only when nothing describes it.
+ */
+function friendlyMessage(error: Partial<ErrorObject>, params: Record<string, unknown>): string | undefined {
+  if (error.keyword === 'enum' && Array.isArray(params.allowedValues)) {
+    return `must be one of: ${params.allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
+  }
+  if (error.keyword === 'const') return `must be ${JSON.stringify(params.allowedValue)}`;
+  if (error.keyword === 'pattern') {
+    const description = (error.parentSchema as { description?: unknown } | undefined)?.description;
+    return typeof description === 'string' ? `must be ${description}` : 'has an invalid format';
+  }
+  return undefined;
+}
+
 export function ajvErrorsToFields(errors: Partial<ErrorObject>[], context?: string): FieldError[] {
   const seen = new Set<string>();
   const fields: FieldError[] = [];
@@ -57,6 +75,7 @@ export function ajvErrorsToFields(errors: Partial<ErrorObject>[], context?: stri
       message = 'is required';
     } else {
       path = toPath(error.instancePath ?? '');
+      message = friendlyMessage(error, params) ?? message;
     }
     if (context && context !== 'body') path = path ? `${context}.${path}` : context;
     if (path === '') path = context ?? 'body';

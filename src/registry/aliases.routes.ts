@@ -20,7 +20,7 @@ export function aliasesRoutes(aliases: AliasesService): FastifyPluginAsyncTypebo
 
     app.delete('/models/:name/aliases/:alias', {
       config: { scope: 'models:write' },
-      schema: { operationId: 'deleteAlias', tags, params: AliasParams, response: responses({ 204: Type.Null() }) },
+      schema: { operationId: 'deleteAlias', tags, summary: 'Remove an alias (the version stays)', params: AliasParams, response: responses({ 204: Type.Null() }) },
     }, async (req, reply) => {
       await aliases.remove(req.params.name, req.params.alias, req.actor);
       return reply.status(204).send(null);

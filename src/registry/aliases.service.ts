@@ -1,4 +1,4 @@
-import type { Actor } from '../auth/api-keys.service.js';
+import type { Actor } from '../actor.js';
 import type { EventsService } from '../events/events.service.js';
 import { AppError } from '../http/errors.js';
 import type { RegistryRepository } from './registry.repository.js';

@@ -29,7 +29,8 @@ export function artifactsRoutes(artifacts: ArtifactsService): FastifyPluginAsync
     app.addContentTypeParser('*', (_req, payload, done) => done(null, payload));
 
     app.put('/models/:name/versions/:version/artifacts/*', {
-      config: { scope: 'models:write' },
+      // Any media type is stored as sent (and echoed in X-Artifact-Content-Type on download).
+      config: { scope: 'models:write', rawBody: true, accepts: ['application/octet-stream', '*/*'] },
       schema: {
         operationId: 'uploadArtifact', tags, summary: 'Upload (or replace) an artifact; the body is the raw bytes, streamed',
         params: ArtifactParams, response: responses({ 201: Artifact }),
@@ -55,7 +56,7 @@ export function artifactsRoutes(artifacts: ArtifactsService): FastifyPluginAsync
     app.get('/models/:name/versions/:version/artifacts/*', {
       config: { scope: 'read' },
       schema: { operationId: 'downloadArtifact', tags, summary: 'Download an artifact; X-Artifact-Sha256 and Content-Length describe it', params: ArtifactParams,
-        response: responses({ 200: Type.String({ format: 'binary', description: 'the artifact bytes' }) }),
+        response: responses({ 200: Type.String({ format: 'binary', contentMediaType: 'application/octet-stream', description: 'The artifact bytes' }) }),
       },
     }, async (req, reply) => {
       const { artifact, body } = await artifacts.download(req.params.name, req.params.version, req.params['*']);
@@ -74,7 +75,7 @@ export function artifactsRoutes(artifacts: ArtifactsService): FastifyPluginAsync
 
     app.get('/models/:name/versions/:version/artifacts', {
       config: { scope: 'read' },
-      schema: { operationId: 'listArtifacts', tags, params: VersionParams, querystring: Type.Object(PageQuery, { additionalProperties: false }), response: responses({ 200: Page(Artifact) }) },
+      schema: { operationId: 'listArtifacts', tags, summary: 'List the artifacts of a version: path, size, sha256', params: VersionParams, querystring: Type.Object(PageQuery, { additionalProperties: false }), response: responses({ 200: Page(Artifact) }) },
     }, async (req) => artifacts.list(req.params.name, req.params.version, req.query));
   };
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import type { Actor } from '../auth/api-keys.service.js';
+import type { Actor } from '../actor.js';
 import { ArtifactNotFoundError, type ArtifactStore } from '../artifacts/artifact-store.js';
 import type { EventsService } from '../events/events.service.js';
 import { AppError } from '../http/errors.js';

@@ -23,7 +23,7 @@ export function modelsRoutes(models: ModelsService): FastifyPluginAsyncTypebox {
 
     app.get('/models/:name', {
       config: { scope: 'read' },
-      schema: { operationId: 'getModel', tags, params: ModelParams, response: responses({ 200: Model }) },
+      schema: { operationId: 'getModel', tags, summary: 'Get a model with its latest version number and aliases', params: ModelParams, response: responses({ 200: Model }) },
     }, async (req) => models.get(req.params.name));
 
     app.patch('/models/:name', {

@@ -1,4 +1,4 @@
-import type { Actor } from '../auth/api-keys.service.js';
+import type { Actor } from '../actor.js';
 import type { ArtifactStore } from '../artifacts/artifact-store.js';
 import { isUniqueViolation } from '../db/errors.js';
 import type { EventsService } from '../events/events.service.js';

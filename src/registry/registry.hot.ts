@@ -40,7 +40,7 @@ function sqliteHotReads(database: SqliteDatabase): HotReads {
     versionDetails: conn.prepare<[{ id: number }], { tags: string; params: string; metrics: string; aliases: string }>(
       `select
          (select json_group_object(key, value) from version_tags where version_id = @id) as tags,
-         (select json_group_object(key, value) from version_params where version_id = @id) as params,
+         (select json_group_object(key, json(case value_type when 'string' then json_quote(value) else value end)) from version_params where version_id = @id) as params,
          (select json_group_object(key, value) from (
             select key, value, row_number() over (partition by key order by step desc, id desc) as rn
             from version_metrics where version_id = @id) where rn = 1) as metrics,
@@ -89,7 +89,7 @@ function postgresHotReads(database: PostgresDatabase): HotReads {
         'version_details',
         `select
          (select coalesce(json_object_agg(key, value), '{}') from version_tags where version_id = $1) as tags,
-         (select coalesce(json_object_agg(key, value), '{}') from version_params where version_id = $1) as params,
+         (select coalesce(json_object_agg(key, case when value_type = 'string' then to_json(value) else value::json end), '{}') from version_params where version_id = $1) as params,
          (select coalesce(json_object_agg(key, value), '{}') from (
             select distinct on (key) key, value from version_metrics where version_id = $1 order by key, step desc, id desc) m) as metrics,
          (select coalesce(json_agg(alias order by alias), '[]') from aliases where version_id = $1) as aliases`,

@@ -17,6 +17,9 @@ const parseJson = <V>(value: unknown): V => (typeof value === 'string' ? JSON.pa
  * handle the unit of work says is current, so it composes inside `transaction`. The hot reads
  * (alias resolution, version views) are dialect-specific prepared statements (registry.hot.ts).
  */
+/** A version param: a JSON scalar, kept with the type it was sent as. */
+export type ParamValue = string | number | boolean;
+
 export function createRegistryRepository(database: Database) {
   const { models, modelTags, versions, versionTags, versionParams, versionMetrics, aliases, artifacts, idempotencyKeys } = database.tables;
   const db = () => database.db();
@@ -109,8 +112,11 @@ export function createRegistryRepository(database: Database) {
       const rows = Object.entries(tags).map(([key, value]) => ({ versionId, key, value }));
       if (rows.length) await db().insert(versionTags).values(rows);
     },
-    async insertVersionParams(versionId: number, params: Record<string, string>): Promise<void> {
-      const rows = Object.entries(params).map(([key, value]) => ({ versionId, key, value }));
+    /** Strings are stored as sent; numbers and booleans as their JSON text, with their type. */
+    async insertVersionParams(versionId: number, params: Record<string, ParamValue>): Promise<void> {
+      const rows = Object.entries(params).map(([key, value]) =>
+        typeof value === 'string' ? { versionId, key, value, valueType: 'string' } : { versionId, key, value: JSON.stringify(value), valueType: typeof value },
+      );
       if (rows.length) await db().insert(versionParams).values(rows);
     },
 
@@ -170,7 +176,7 @@ export function createRegistryRepository(database: Database) {
     async findAliasTarget(modelId: number, alias: string): Promise<VersionRow | undefined> {
       return toVersionRow(await hot.aliasTargetVersion(modelId, alias));
     },
-    async versionDetails(versionId: number): Promise<{ tags: Record<string, string>; params: Record<string, string>; metrics: Record<string, number>; aliases: string[] }> {
+    async versionDetails(versionId: number): Promise<{ tags: Record<string, string>; params: Record<string, ParamValue>; metrics: Record<string, number>; aliases: string[] }> {
       const row = await hot.versionDetails(versionId);
       return { tags: parseJson(row.tags), params: parseJson(row.params), metrics: parseJson(row.metrics), aliases: parseJson(row.aliases) };
     },

@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { EventTypeQuery } from '../events/events.schemas.js';
 import { Name, Nullable, PageQuery, Tags, Timestamp } from '../http/schemas.js';
 
 const Description = Type.String({ maxLength: 10_000 });
@@ -11,6 +12,9 @@ export const Feature = Type.Object(
   { name: Type.String({ minLength: 1, maxLength: 256 }), type: FeatureType },
   { additionalProperties: false },
 );
+
+/** Params keep their JSON scalar type: 0.1 stays a number, true a boolean, "adam" a string. */
+const ParamValue = Type.Union([Type.String({ maxLength: 4096 }), Type.Number(), Type.Boolean()]);
 
 // ---- models
 export const CreateModelBody = Type.Object(
@@ -56,7 +60,10 @@ export const CreateVersionBody = Type.Object(
     gitCommit: Type.Optional(Type.String({ pattern: '^[0-9a-fA-F]{7,64}$' })),
     description: Type.Optional(Description),
     tags: Type.Optional(Tags),
-    params: Type.Optional(Type.Record(Type.String({ minLength: 1, maxLength: 256 }), Type.Union([Type.String({ maxLength: 4096 }), Type.Number(), Type.Boolean()]), { maxProperties: 1000 })),
+    params: Type.Optional(Type.Record(Type.String({ minLength: 1, maxLength: 256 }), ParamValue, {
+      maxProperties: 1000,
+      description: 'hyperparameters; each value is a JSON string, number or boolean and is returned with the same type',
+    })),
     metrics: Type.Optional(Type.Record(Type.String({ minLength: 1, maxLength: 256 }), FiniteNumber, { maxProperties: 1000 })),
     parentVersion: Type.Optional(Type.Integer({ minimum: 1 })),
   },
@@ -74,7 +81,7 @@ export const Version = Type.Object({
   gitCommit: Nullable(Type.String()),
   parentVersion: Nullable(Type.Integer()),
   tags: Type.Record(Type.String(), Type.String()),
-  params: Type.Record(Type.String(), Type.String()),
+  params: Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean()])),
   metrics: Type.Record(Type.String(), Type.Number()),
   aliases: Type.Array(Type.String()),
   createdBy: Nullable(Type.String()),
@@ -116,13 +123,6 @@ export const Artifact = Type.Object({
 });
 export type Artifact = Static<typeof Artifact>;
 
-// ---- audit log
-export const EventsQuery = Type.Object({ ...PageQuery, type: Type.Optional(Type.String({ maxLength: 64 })) }, { additionalProperties: false });
-export const Event = Type.Object({
-  id: Type.Integer(),
-  type: Type.String(),
-  model: Nullable(Type.String()),
-  data: Type.Record(Type.String(), Type.Unknown()),
-  actor: Type.Union([Type.Object({ keyId: Type.String(), name: Nullable(Type.String()) }), Type.Null()]),
-  createdAt: Timestamp,
-});
+// ---- audit log (the event view lives in events/)
+export { Event } from '../events/events.schemas.js';
+export const EventsQuery = Type.Object({ ...PageQuery, type: Type.Optional(EventTypeQuery) }, { additionalProperties: false });

@@ -28,12 +28,12 @@ export function versionsRoutes(versions: VersionsService): FastifyPluginAsyncTyp
 
     app.get('/models/:name/versions/:version', {
       config: { scope: 'read' },
-      schema: { operationId: 'getVersion', tags, params: VersionParams, response: responses({ 200: Version }) },
+      schema: { operationId: 'getVersion', tags, summary: 'Get a version: features, params, latest metrics, aliases', params: VersionParams, response: responses({ 200: Version }) },
     }, async (req) => versions.get(req.params.name, req.params.version));
 
     app.patch('/models/:name/versions/:version', {
       config: { scope: 'models:write' },
-      schema: { operationId: 'updateVersion', tags, params: VersionParams, body: PatchBody, response: responses({ 200: Version }) },
+      schema: { operationId: 'updateVersion', tags, summary: 'Update description and/or replace tags of a version', params: VersionParams, body: PatchBody, response: responses({ 200: Version }) },
     }, async (req) => versions.update(req.params.name, req.params.version, req.body, req.actor));
 
     app.post('/models/:name/versions/:version/metrics', {
@@ -43,7 +43,7 @@ export function versionsRoutes(versions: VersionsService): FastifyPluginAsyncTyp
 
     app.get('/models/:name/versions/:version/metrics', {
       config: { scope: 'read' },
-      schema: { operationId: 'listMetrics', tags, params: VersionParams, querystring: ListMetricsQuery, response: responses({ 200: Page(Metric) }) },
+      schema: { operationId: 'listMetrics', tags, summary: 'List metric points of a version in logging order; key= filters one series', params: VersionParams, querystring: ListMetricsQuery, response: responses({ 200: Page(Metric) }) },
     }, async (req) => versions.listMetrics(req.params.name, req.params.version, req.query));
   };
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Actor } from '../auth/api-keys.service.js';
+import type { Actor } from '../actor.js';
 import type { EventsService } from '../events/events.service.js';
 import { AppError, invalidField } from '../http/errors.js';
 import { decodeCursor, toPage } from '../http/pagination.js';
@@ -72,7 +72,7 @@ export function createVersionsService(deps: { repo: RegistryRepository; views: R
             updatedAt: at,
           });
           await repo.insertVersionTags(row.id, input.tags ?? {});
-          await repo.insertVersionParams(row.id, Object.fromEntries(Object.entries(input.params ?? {}).map(([k, v]) => [k, String(v)])));
+          await repo.insertVersionParams(row.id, input.params ?? {});
           await repo.insertMetrics(Object.entries(input.metrics ?? {}).map(([key, value]) => ({ versionId: row.id, key, value, step: 0, timestamp: at })));
           if (idempotencyKey) await repo.insertIdempotencyKey({ scope, key: idempotencyKey, requestHash, resourceId: row.id, createdAt: at });
           await events.record({ type: 'version.created', model, data: { version: number, parentVersion: row.parentVersion, runId: row.runId }, actor });

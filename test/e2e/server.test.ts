@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startServerProcess, type ServerProcess } from '../helpers/server-process.js';
@@ -31,6 +31,20 @@ describe('server process', () => {
     child.stderr!.on('data', (d) => (err += d));
     expect(await exited(child)).toBe(78);
     expect(err).toContain('PORT');
+  });
+
+  it('refuses a DATA_DIR that is a file with one line naming the variable, exit 78, no stack trace', async () => {
+    const file = join(scratch(), 'not-a-dir');
+    writeFileSync(file, 'x');
+    for (const dataDir of [file, join(file, 'below')]) {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], { env: { ...process.env, DATA_DIR: dataDir }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let err = '';
+      child.stderr!.on('data', (d) => (err += d));
+      expect(await exited(child), err).toBe(78);
+      expect(err.trim().split('\n'), err).toHaveLength(1);
+      expect(err).toContain(`DATA_DIR: "${dataDir}"`);
+      expect(err).not.toMatch(/\n\s+at /);
+    }
   });
 
   it('finishes an in-flight upload on SIGTERM, then exits 0 and closes the database', async () => {

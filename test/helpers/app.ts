@@ -29,7 +29,7 @@ export interface TestApp {
  * A real app on a real database — a SQLite file in a fresh folder, or a fresh PostgreSQL database
  * when TEST_DIALECT=postgres — and the fs artifact store unless one is given.
  */
-export async function createTestApp(options: { store?: ArtifactStore; env?: Record<string, string>; queue?: 'inline' | 'bullmq'; consume?: boolean } = {}): Promise<TestApp> {
+export async function createTestApp(options: { store?: ArtifactStore; env?: Record<string, string>; logger?: object; queue?: 'inline' | 'bullmq'; consume?: boolean } = {}): Promise<TestApp> {
   const dir = join(process.cwd(), '.tmp', 'test', randomUUID());
   mkdirSync(dir, { recursive: true });
   const scratch = await createScratchDatabase();
@@ -48,7 +48,7 @@ export async function createTestApp(options: { store?: ArtifactStore; env?: Reco
     await container.queue.start();
   }
   await container.apiKeys.bootstrapAdmin(config.adminToken);
-  const app = await buildApp(container);
+  const app = await buildApp(container, options.logger ? { logger: options.logger } : {});
   await app.ready();
 
   const call: TestApp['call'] = ({ token, headers, ...rest }) => {

@@ -20,13 +20,15 @@ export interface ServerProcess {
 /**
  * Starts the real server process (what `npm start` runs) on a free port and waits for /healthz.
  * Shared by the e2e tests and bench/registry. `capture: false` discards stdout (a benchmark's
- * access log must not grow in memory) and passes stderr through.
+ * access log must not grow in memory) and passes stderr through. `command` runs something else
+ * instead: `npm start`, or the compiled build.
  */
-export async function startServerProcess(env: Record<string, string>, options: { capture?: boolean } = {}): Promise<ServerProcess> {
+export async function startServerProcess(env: Record<string, string>, options: { capture?: boolean; command?: [string, ...string[]] } = {}): Promise<ServerProcess> {
   const capture = options.capture ?? true;
   const port = await freePort();
   let output = '';
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+  const [file, ...args] = options.command ?? [process.execPath, '--import', 'tsx', 'src/server.ts'];
+  const child = spawn(file, args, {
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', ...env },
     stdio: capture ? ['ignore', 'pipe', 'pipe'] : ['ignore', 'ignore', 'inherit'],
   });

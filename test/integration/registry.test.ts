@@ -88,7 +88,7 @@ describe('versions, metrics, aliases, events', () => {
       payload: { features, runId: 'run-1', gitCommit: 'abc1234', params: { lr: 0.1, depth: 6, balanced: true }, metrics: { auc: 0.81 }, tags: { stage: 'exp' } },
     });
     expect(v1.statusCode).toBe(201);
-    expect(v1.json()).toMatchObject({ model: 'ranker', version: 1, params: { lr: '0.1', depth: '6', balanced: 'true' }, metrics: { auc: 0.81 }, createdBy: 'bootstrap-admin' });
+    expect(v1.json()).toMatchObject({ model: 'ranker', version: 1, params: { lr: 0.1, depth: 6, balanced: true }, metrics: { auc: 0.81 }, createdBy: 'bootstrap-admin' });
     const v2 = await t.call({ method: 'POST', url: '/api/v1/models/ranker/versions', payload: { features, parentVersion: 1 } });
     expect(v2.json()).toMatchObject({ version: 2, parentVersion: 1 });
 

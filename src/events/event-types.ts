@@ -1,0 +1,19 @@
+/**
+ * Every audit event type, in one place: `record` accepts only these, and `?type=` filters are
+ * validated against them (an unknown type is a 400, not an empty page). Add new types here.
+ */
+export const EVENT_TYPES = [
+  'model.created',
+  'model.updated',
+  'model.deleted',
+  'version.created',
+  'version.updated',
+  'alias.moved',
+  'alias.deleted',
+  'artifact.uploaded',
+  'api_key.created',
+  'api_key.revoked',
+  'drift.detected',
+  'monitor.updated',
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];

@@ -1,0 +1,62 @@
+/**
+ * One typed call of every operation, written as a client would, against types generated from
+ * openapi/openapi.json by openapi-typescript (schema.d.ts, written next to a copy of this file by test/integration/openapi.test.ts).
+ * That test type-checks this file: a wrong document (a required `limit`, a body typed as JSON,
+ * a path parameter named `*`) breaks the compile. Never run; kept out of the main tsconfig.
+ */
+import createClient from 'openapi-fetch';
+import type { paths } from './schema.js';
+
+const client = createClient<paths>({ baseUrl: 'http://localhost:8080', headers: { authorization: 'Bearer token' } });
+const name = { name: 'churn' };
+const version = { name: 'churn', version: 1 };
+const bytes = new Uint8Array([1, 2, 3]);
+
+export async function calls(): Promise<void> {
+  const health = await client.GET('/healthz');
+  const ok: 'ok' | undefined = health.data?.status;
+  await client.GET('/readyz');
+
+  await client.POST('/api/v1/api-keys', { body: { name: 'ci', scopes: ['read'] } });
+  await client.GET('/api/v1/api-keys');
+  await client.DELETE('/api/v1/api-keys/{id}', { params: { path: { id: 'k' } } });
+
+  const created = await client.POST('/api/v1/models', { body: { name: 'churn', tags: { team: 'growth' } } });
+  if (created.error) {
+    const code: string = created.error.code;
+    void code;
+  }
+  const page = await client.GET('/api/v1/models', { params: { query: { q: 'churn' } } });
+  const next: string | null | undefined = page.data?.nextCursor;
+  await client.GET('/api/v1/models/{name}', { params: { path: name } });
+  await client.PATCH('/api/v1/models/{name}', { params: { path: name }, body: { description: null } });
+  await client.DELETE('/api/v1/models/{name}', { params: { path: name } });
+  await client.GET('/api/v1/models/{name}/events', { params: { path: name, query: { type: 'alias.moved' } } });
+  await client.GET('/api/v1/events', { params: { query: { model: 'churn', includeDeleted: true } } });
+
+  const v = await client.POST('/api/v1/models/{name}/versions', {
+    params: { path: name },
+    body: { features: [{ name: 'age', type: 'numeric' }], params: { lr: 0.1, balanced: true, optimizer: 'adam' } },
+  });
+  const lr: string | number | boolean | undefined = v.data?.params.lr;
+  await client.GET('/api/v1/models/{name}/versions', { params: { path: name } });
+  await client.GET('/api/v1/models/{name}/versions/{version}', { params: { path: version } });
+  await client.PATCH('/api/v1/models/{name}/versions/{version}', { params: { path: version }, body: { tags: { stage: 'prod' } } });
+  await client.POST('/api/v1/models/{name}/versions/{version}/metrics', { params: { path: version }, body: { metrics: [{ key: 'auc', value: 0.9 }] } });
+  await client.GET('/api/v1/models/{name}/versions/{version}/metrics', { params: { path: version, query: { key: 'auc' } } });
+
+  await client.PUT('/api/v1/models/{name}/aliases/{alias}', { params: { path: { ...name, alias: 'prod' } }, body: { version: 1 } });
+  await client.GET('/api/v1/models/{name}/aliases/{alias}', { params: { path: { ...name, alias: 'prod' } } });
+  await client.DELETE('/api/v1/models/{name}/aliases/{alias}', { params: { path: { ...name, alias: 'prod' } } });
+
+  const path = { ...version, path: 'model/weights.bin' };
+  await client.PUT('/api/v1/models/{name}/versions/{version}/artifacts/{path}', {
+    params: { path },
+    body: bytes as unknown as string,
+    bodySerializer: (body) => body as unknown as BodyInit,
+    headers: { 'content-type': 'application/octet-stream' },
+  });
+  await client.GET('/api/v1/models/{name}/versions/{version}/artifacts/{path}', { params: { path }, parseAs: 'arrayBuffer' });
+  await client.GET('/api/v1/models/{name}/versions/{version}/artifacts', { params: { path: version } });
+  void [ok, next, lr];
+}
