@@ -13,7 +13,7 @@ CREATE TABLE `retrain_jobs` (
 	`started_at` text,
 	`finished_at` text,
 	`cancel_requested_at` text,
-	`runner_pid` integer,
+	`runner` text,
 	`log_tail` text,
 	`error` text,
 	`result_version` integer,

@@ -313,7 +313,7 @@ export const retrainJobs = pgTable(
     startedAt: text('started_at'),
     finishedAt: text('finished_at'),
     cancelRequestedAt: text('cancel_requested_at'),
-    runnerPid: integer('runner_pid'),
+    runner: text('runner'),
     logTail: text('log_tail'),
     error: text('error'),
     resultVersion: integer('result_version'),

@@ -236,8 +236,8 @@ export const retrainJobs = sqliteTable('retrain_jobs', {
   finishedAt: text('finished_at'),
   /** A cancel asked for while running: the runner polls it and kills the trainer's process group. */
   cancelRequestedAt: text('cancel_requested_at'),
-  /** Process group of the trainer this job last started, so a rerun after a crash can kill an orphan. */
-  runnerPid: integer('runner_pid'),
+  /** `host/pid` of the trainer's process group, so a rerun after a crash (or a cancel) on that host kills an orphan. */
+  runner: text('runner'),
   logTail: text('log_tail'),
   error: text('error'),
   resultVersion: integer('result_version'),
