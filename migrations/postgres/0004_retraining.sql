@@ -17,7 +17,8 @@ CREATE TABLE "retrain_jobs" (
 	"log_tail" text,
 	"error" text,
 	"result_version" integer,
-	"dataset_uri" text
+	"dataset_uri" text,
+	"completion" json
 );
 --> statement-breakpoint
 CREATE TABLE "webhook_deliveries" (

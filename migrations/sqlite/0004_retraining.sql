@@ -18,6 +18,7 @@ CREATE TABLE `retrain_jobs` (
 	`error` text,
 	`result_version` integer,
 	`dataset_uri` text,
+	`completion` text,
 	FOREIGN KEY (`model_id`) REFERENCES `models`(`id`) ON UPDATE no action ON DELETE cascade,
 	FOREIGN KEY (`base_version_id`) REFERENCES `versions`(`id`) ON UPDATE no action ON DELETE set null
 );

@@ -318,6 +318,7 @@ export const retrainJobs = pgTable(
     error: text('error'),
     resultVersion: integer('result_version'),
     datasetUri: text('dataset_uri'),
+    completion: json('completion').$type<Record<string, unknown>>(),
   },
   (t) => [
     uniqueIndex('retrain_jobs_active_unique').on(t.activeModelId),

@@ -242,6 +242,8 @@ export const retrainJobs = sqliteTable('retrain_jobs', {
   error: text('error'),
   resultVersion: integer('result_version'),
   datasetUri: text('dataset_uri'),
+  /** What an external pipeline reported through POST /retrain-jobs/{id}/complete (webhook executor). */
+  completion: text('completion', { mode: 'json' }).$type<Record<string, unknown>>(),
 }, (t) => [
   uniqueIndex('retrain_jobs_active_unique').on(t.activeModelId),
   index('retrain_jobs_model').on(t.modelId, t.id),
