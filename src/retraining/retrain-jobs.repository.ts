@@ -34,8 +34,9 @@ export function createRetrainJobsRepository(database: Database) {
       const [row] = await db().select().from(retrainJobs).where(eq(retrainJobs.modelId, modelId)).orderBy(desc(retrainJobs.id)).limit(1);
       return fix(row);
     },
+    /** Its own unit of work when called outside one (SQLite writes only inside a transaction). */
     async update(id: number, patch: Partial<T['retrainJobs']['$inferInsert']>): Promise<void> {
-      await db().update(retrainJobs).set(patch).where(eq(retrainJobs.id, id));
+      await database.transaction(async () => void (await db().update(retrainJobs).set(patch).where(eq(retrainJobs.id, id))));
     },
     async list(q: { modelId?: number; status?: string; beforeId?: number; limit: number }) {
       const rows = await db()

@@ -139,7 +139,9 @@ export function createRetrainRunner(deps: RunnerDeps) {
           logTail = outcome.logTail;
           if (!outcome.ok) {
             if (outcome.logFile) await store.put(`${exported.uris[0]!.replace(/[^/]*$/, '')}train.log`, createReadStream(outcome.logFile)).catch((e: unknown) => log(`retrain job ${jobId}: could not keep the log`, e));
-            return await fail(job, outcome.reason, outcome.cancelled, outcome.logTail);
+            // A cancel on this host kills the group directly: the trainer then just looks killed.
+            const cancelled = outcome.cancelled || Boolean((await repo.find(jobId))?.cancelRequestedAt);
+            return await fail(job, cancelled ? 'cancelled' : outcome.reason, cancelled, outcome.logTail);
           }
           const { outputs, metrics } = await stageOutputs(job, config, outputDir, logFile);
           version = await registerVersion(finish, { jobId, model, base, outputs, metrics });
