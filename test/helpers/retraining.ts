@@ -12,6 +12,13 @@ import { createMonitoringRepository } from '../../src/monitoring/monitoring.repo
 import type { JobName, JobPayload } from '../../src/queue/jobs.js';
 import { createRetraining, retrainingRoutes, type Retraining } from '../../src/retraining/index.js';
 import { createScratchDatabase } from './db.js';
+import { webhooksRoutes } from '../../src/events/webhooks.routes.js';
+import { createWebhooksRepository } from '../../src/events/webhooks.repository.js';
+import { createWebhooksService, withWebhookOutbox } from '../../src/events/webhooks.service.js';
+import { createAliasesService } from '../../src/registry/aliases.service.js';
+import { createRegistryRepository } from '../../src/registry/registry.repository.js';
+import { createVersionsService } from '../../src/registry/versions.service.js';
+import { createRegistryViews } from '../../src/registry/views.js';
 import { ADMIN_TOKEN } from './app.js';
 
 export const LOGREG = resolve('examples/trainers/logreg.py');
@@ -20,7 +27,7 @@ export const LOGREG = resolve('examples/trainers/logreg.py');
  * createTestApp plus the retraining module wired the way the container will wire it, and its
  * routes registered under /api/v1 — until the lead wires them into container.ts/app.ts.
  */
-export async function createRetrainTestApp(options: { store?: ArtifactStore; pollMs?: number } = {}) {
+export async function createRetrainTestApp(options: { store?: ArtifactStore; pollMs?: number; fetch?: typeof fetch } = {}) {
   const dir = join(process.cwd(), '.tmp', 'test', randomUUID());
   mkdirSync(dir, { recursive: true });
   const scratch = await createScratchDatabase();
@@ -29,15 +36,24 @@ export async function createRetrainTestApp(options: { store?: ArtifactStore; pol
   await container.apiKeys.bootstrapAdmin(config.adminToken);
   const enqueued: { name: JobName; payload: unknown }[] = [];
   const queue = { enqueue: async <N extends JobName>(name: N, payload: JobPayload<N>) => (enqueued.push({ name, payload }), { jobId: `${name}-${JSON.stringify(payload)}`, deduplicated: false }) };
-  const retraining: Retraining = createRetraining({ database: container.database, store: container.store, events: container.events, versions: container.versions, aliases: container.aliases, queue, workDir: join(dir, 'retrain'), pollMs: options.pollMs ?? 50 });
-  const app: FastifyInstance = await buildApp(container);
+  // The wiring the container will do: the audit log with the webhook outbox attached, handed to every service.
+  const webhooks = createWebhooksService({ repo: createWebhooksRepository(container.database), queue, ...(options.fetch ? { fetch: options.fetch } : {}) });
+  const events = withWebhookOutbox(container.events, webhooks);
+  const registry = createRegistryRepository(container.database);
+  const views = createRegistryViews(registry);
+  const versions = createVersionsService({ repo: registry, views, events });
+  const aliases = createAliasesService({ repo: registry, views, events });
+  const wired: Container = { ...container, events, versions, aliases };
+  const retraining: Retraining = createRetraining({ database: container.database, store: container.store, events, versions, aliases, queue, workDir: join(dir, 'retrain'), pollMs: options.pollMs ?? 50, publicBaseUrl: 'http://mlcycle.test/api/v1' });
+  const app: FastifyInstance = await buildApp(wired);
   await app.register(retrainingRoutes(retraining.jobs), { prefix: API_PREFIX });
+  await app.register(webhooksRoutes(webhooks), { prefix: API_PREFIX });
   await app.ready();
   const call = ({ token, headers, ...rest }: InjectOptions & { token?: string | null }): Promise<LightMyRequestResponse> =>
     app.inject({ ...rest, headers: { ...(token === null ? {} : { authorization: `Bearer ${token ?? ADMIN_TOKEN}` }), ...headers } });
   const monitoring = createMonitoringRepository(container.database);
   return {
-    app, container, retraining, enqueued, call, dir, monitoring, databaseUrl: scratch.url,
+    app, container, retraining, webhooks, enqueued, call, dir, monitoring, databaseUrl: scratch.url,
     async close() {
       await app.close();
       await container.close();
