@@ -53,7 +53,7 @@ export async function createRetrainTestApp(options: { store?: ArtifactStore; pol
     app.inject({ ...rest, headers: { ...(token === null ? {} : { authorization: `Bearer ${token ?? ADMIN_TOKEN}` }), ...headers } });
   const monitoring = createMonitoringRepository(container.database);
   return {
-    app, container, retraining, webhooks, enqueued, call, dir, monitoring, databaseUrl: scratch.url,
+    app, container, retraining, webhooks, events, versions, aliases, enqueued, call, dir, monitoring, databaseUrl: scratch.url,
     async close() {
       await app.close();
       await container.close();
