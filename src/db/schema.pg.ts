@@ -56,8 +56,10 @@ export const versions = pgTable(
     createdBy: text('created_by'),
     createdAt: createdAt(),
     updatedAt: text('updated_at').notNull(),
+    retrainJobId: integer('retrain_job_id'),
+    driftReportId: integer('drift_report_id'),
   },
-  (t) => [uniqueIndex('versions_model_version_unique').on(t.modelId, t.version)],
+  (t) => [uniqueIndex('versions_model_version_unique').on(t.modelId, t.version), uniqueIndex('versions_retrain_job_unique').on(t.retrainJobId)],
 );
 
 export const versionTags = pgTable(
@@ -291,4 +293,70 @@ export const driftReports = pgTable(
     index('drift_reports_model').on(t.modelId, t.id),
     index('drift_reports_status').on(t.status, t.createdAt),
   ],
+);
+
+// --- retraining and outbound webhooks: the twin of schema.sqlite.ts's section
+
+export const retrainJobs = pgTable(
+  'retrain_jobs',
+  {
+    id: id(),
+    modelId: integer('model_id')
+      .notNull()
+      .references(() => models.id, { onDelete: 'cascade' }),
+    activeModelId: integer('active_model_id'),
+    baseVersionId: integer('base_version_id').references(() => versions.id, { onDelete: 'set null' }),
+    triggerReportId: integer('trigger_report_id'),
+    trigger: text('trigger').notNull(),
+    requestedBy: text('requested_by'),
+    status: text('status').notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    executor: json('executor').notNull().$type<Record<string, unknown>>(),
+    createdAt: text('created_at').notNull(),
+    startedAt: text('started_at'),
+    finishedAt: text('finished_at'),
+    cancelRequestedAt: text('cancel_requested_at'),
+    runner: text('runner'),
+    logTail: text('log_tail'),
+    error: text('error'),
+    resultVersion: integer('result_version'),
+    datasetUri: text('dataset_uri'),
+    completion: json('completion').$type<Record<string, unknown>>(),
+  },
+  (t) => [
+    uniqueIndex('retrain_jobs_active_unique').on(t.activeModelId),
+    index('retrain_jobs_model').on(t.modelId, t.id),
+    index('retrain_jobs_status').on(t.status, t.id),
+  ],
+);
+
+export const webhooks = pgTable('webhooks', {
+  id: id(),
+  url: text('url').notNull(),
+  secret: text('secret').notNull(),
+  eventTypes: json('event_types').notNull().$type<string[]>(),
+  description: text('description'),
+  createdAt: text('created_at').notNull(),
+  disabledAt: text('disabled_at'),
+});
+
+export const webhookDeliveries = pgTable(
+  'webhook_deliveries',
+  {
+    id: id(),
+    webhookId: integer('webhook_id')
+      .notNull()
+      .references(() => webhooks.id, { onDelete: 'cascade' }),
+    eventId: integer('event_id'),
+    eventType: text('event_type').notNull(),
+    payload: json('payload').notNull().$type<Record<string, unknown>>(),
+    status: text('status').notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    responseCode: integer('response_code'),
+    latencyMs: integer('latency_ms'),
+    lastError: text('last_error'),
+    createdAt: text('created_at').notNull(),
+    deliveredAt: text('delivered_at'),
+  },
+  (t) => [index('webhook_deliveries_webhook').on(t.webhookId, t.id), index('webhook_deliveries_status').on(t.status, t.id)],
 );

@@ -43,7 +43,10 @@ export const versions = sqliteTable('versions', {
   createdBy: text('created_by'),
   createdAt: createdAt(),
   updatedAt: text('updated_at').notNull(),
-}, (t) => [uniqueIndex('versions_model_version_unique').on(t.modelId, t.version)]);
+  /** Lineage of a retrained version; unique so a rerun of a crashed job never registers a second one. */
+  retrainJobId: integer('retrain_job_id'),
+  driftReportId: integer('drift_report_id'),
+}, (t) => [uniqueIndex('versions_model_version_unique').on(t.modelId, t.version), uniqueIndex('versions_retrain_job_unique').on(t.retrainJobId)]);
 
 export const versionTags = sqliteTable('version_tags', {
   versionId: integer('version_id').notNull().references(() => versions.id, { onDelete: 'cascade' }),
@@ -211,4 +214,71 @@ export const driftReports = sqliteTable('drift_reports', {
   uniqueIndex('drift_reports_window_unique').on(t.modelId, t.windowKey),
   index('drift_reports_model').on(t.modelId, t.id),
   index('drift_reports_status').on(t.status, t.createdAt),
+]);
+
+// --- retraining and outbound webhooks (issue 11)
+
+/**
+ * Retrain jobs. `active_model_id` is the model id while the job is queued or running and NULL
+ * otherwise; its unique index is "at most one active retrain per model" as a constraint that
+ * works on both dialects (NULLs never collide), without a partial index.
+ */
+export const retrainJobs = sqliteTable('retrain_jobs', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  modelId: integer('model_id').notNull().references(() => models.id, { onDelete: 'cascade' }),
+  activeModelId: integer('active_model_id'),
+  baseVersionId: integer('base_version_id').references(() => versions.id, { onDelete: 'set null' }),
+  triggerReportId: integer('trigger_report_id'),
+  trigger: text('trigger').notNull(),
+  requestedBy: text('requested_by'),
+  status: text('status').notNull(),
+  attempts: integer('attempts').notNull().default(0),
+  executor: text('executor', { mode: 'json' }).notNull().$type<Record<string, unknown>>(),
+  createdAt: text('created_at').notNull(),
+  startedAt: text('started_at'),
+  finishedAt: text('finished_at'),
+  /** A cancel asked for while running: the runner polls it and kills the trainer's process group. */
+  cancelRequestedAt: text('cancel_requested_at'),
+  /** `host/pid` of the trainer's process group, so a rerun after a crash (or a cancel) on that host kills an orphan. */
+  runner: text('runner'),
+  logTail: text('log_tail'),
+  error: text('error'),
+  resultVersion: integer('result_version'),
+  datasetUri: text('dataset_uri'),
+  /** What an external pipeline reported through POST /retrain-jobs/{id}/complete (webhook executor). */
+  completion: text('completion', { mode: 'json' }).$type<Record<string, unknown>>(),
+}, (t) => [
+  uniqueIndex('retrain_jobs_active_unique').on(t.activeModelId),
+  index('retrain_jobs_model').on(t.modelId, t.id),
+  index('retrain_jobs_status').on(t.status, t.id),
+]);
+
+/** Outbound webhook subscriptions. The secret is kept (it signs every delivery) and shown once. */
+export const webhooks = sqliteTable('webhooks', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  url: text('url').notNull(),
+  secret: text('secret').notNull(),
+  eventTypes: text('event_types', { mode: 'json' }).notNull().$type<string[]>(),
+  description: text('description'),
+  createdAt: text('created_at').notNull(),
+  disabledAt: text('disabled_at'),
+});
+
+/** One row per (event, webhook): written in the event's transaction (the outbox), then delivered by the queue. */
+export const webhookDeliveries = sqliteTable('webhook_deliveries', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  webhookId: integer('webhook_id').notNull().references(() => webhooks.id, { onDelete: 'cascade' }),
+  eventId: integer('event_id'),
+  eventType: text('event_type').notNull(),
+  payload: text('payload', { mode: 'json' }).notNull().$type<Record<string, unknown>>(),
+  status: text('status').notNull(),
+  attempts: integer('attempts').notNull().default(0),
+  responseCode: integer('response_code'),
+  latencyMs: integer('latency_ms'),
+  lastError: text('last_error'),
+  createdAt: text('created_at').notNull(),
+  deliveredAt: text('delivered_at'),
+}, (t) => [
+  index('webhook_deliveries_webhook').on(t.webhookId, t.id),
+  index('webhook_deliveries_status').on(t.status, t.id),
 ]);

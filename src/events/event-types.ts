@@ -15,5 +15,15 @@ export const EVENT_TYPES = [
   'api_key.revoked',
   'drift.detected',
   'monitor.updated',
+  'retrain.requested',
+  'retrain.queued',
+  'retrain.skipped',
+  'retrain.started',
+  'retrain.cancel_requested',
+  'retrain.cancelled',
+  'retrain.failed',
+  'retrain.version_registered',
+  'retrain.promotion',
+  'retrain.succeeded',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];

@@ -1,0 +1,47 @@
+import { type Static, Type } from '@sinclair/typebox';
+import { Nullable, Timestamp } from '../http/schemas.js';
+
+/** Audit-log event type → the public webhook event type it is delivered as. */
+export const WEBHOOK_EVENT_OF: Readonly<Record<string, string>> = {
+  'version.created': 'model_version.created',
+  'alias.moved': 'alias.moved',
+  'drift.detected': 'drift.detected',
+  'retrain.started': 'retrain.started',
+  'retrain.succeeded': 'retrain.succeeded',
+  'retrain.failed': 'retrain.failed',
+};
+export const WEBHOOK_EVENT_TYPES = ['model_version.created', 'alias.moved', 'drift.detected', 'retrain.started', 'retrain.succeeded', 'retrain.failed'] as const;
+
+const EventType = Type.Union(WEBHOOK_EVENT_TYPES.map((t) => Type.Literal(t)));
+
+export const CreateWebhookBody = Type.Object(
+  {
+    url: Type.String({ pattern: '^https?://[^\\s/$.?#][^\\s]*$', maxLength: 2048, description: 'http(s) only' }),
+    events: Type.Array(EventType, { minItems: 1, uniqueItems: true }),
+    description: Type.Optional(Type.String({ maxLength: 1024 })),
+  },
+  { additionalProperties: false },
+);
+export type CreateWebhookBody = Static<typeof CreateWebhookBody>;
+
+export const WebhookView = Type.Object({ id: Type.Integer(), url: Type.String(), events: Type.Array(Type.String()), description: Nullable(Type.String()), createdAt: Timestamp });
+export type WebhookView = Static<typeof WebhookView>;
+/** The only response that ever carries the secret. */
+export const CreatedWebhook = Type.Composite([WebhookView, Type.Object({ secret: Type.String({ description: 'Shown once: store it to verify signatures' }) })]);
+
+export const DeliveryView = Type.Object({
+  id: Type.Integer(),
+  webhookId: Type.Integer(),
+  eventType: Type.String(),
+  status: Type.String(),
+  attempts: Type.Integer(),
+  responseCode: Nullable(Type.Integer()),
+  latencyMs: Nullable(Type.Integer()),
+  lastError: Nullable(Type.String()),
+  createdAt: Timestamp,
+  deliveredAt: Nullable(Type.String({ format: 'date-time' })),
+});
+export type DeliveryView = Static<typeof DeliveryView>;
+
+export const WebhookParams = Type.Object({ id: Type.Integer({ minimum: 1 }) }, { additionalProperties: false });
+export const DeliveryParams = Type.Object({ id: Type.Integer({ minimum: 1 }), deliveryId: Type.Integer({ minimum: 1 }) }, { additionalProperties: false });

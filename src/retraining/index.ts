@@ -1,0 +1,50 @@
+import type { ArtifactStore } from '../artifacts/artifact-store.js';
+import type { Database } from '../db/client.js';
+import type { EventsService } from '../events/events.service.js';
+import { createMonitoringRepository } from '../monitoring/monitoring.repository.js';
+import type { JobQueue } from '../queue/job-queue.js';
+import type { AliasesService } from '../registry/aliases.service.js';
+import { createRegistryRepository } from '../registry/registry.repository.js';
+import type { VersionsService } from '../registry/versions.service.js';
+import { createRegistryViews } from '../registry/views.js';
+import { createRetrainJobsRepository } from './retrain-jobs.repository.js';
+import { createRetrainJobsService } from './retrain-jobs.service.js';
+import { createRetrainRunner } from './retrain-runner.js';
+
+export { retrainConfigOf, validateRetrainConfig } from './retrain-config.js';
+export { decideRetrain, type ReportVerdict } from './policy.js';
+export { RetrainConfig } from './retrain.schemas.js';
+export { retrainingRoutes } from './retraining.routes.js';
+
+export interface RetrainingDeps {
+  database: Database;
+  store: ArtifactStore;
+  events: EventsService;
+  versions: VersionsService;
+  aliases: AliasesService;
+  queue: Pick<JobQueue, 'enqueue'>;
+  /** Local scratch space for exports and trainer outputs (e.g. `${DATA_DIR}/retrain`). */
+  workDir: string;
+  /** Public …/api/v1 URL handed to external pipelines (webhook executor). */
+  publicBaseUrl?: string;
+  pollMs?: number;
+  now?: () => Date;
+  log?: (message: string, error?: unknown) => void;
+}
+
+/** Everything retraining needs, wired once; the container calls this and the API and workers share it. */
+export function createRetraining(deps: RetrainingDeps) {
+  const repo = createRetrainJobsRepository(deps.database);
+  const registry = createRegistryRepository(deps.database);
+  const views = createRegistryViews(registry);
+  const monitoring = createMonitoringRepository(deps.database);
+  const monitorConfig = (modelId: number) => monitoring.monitorConfig(modelId);
+  const common = { repo, registry, views, events: deps.events, store: deps.store, monitorConfig, ...(deps.now ? { now: deps.now } : {}), ...(deps.log ? { log: deps.log } : {}) };
+  const jobs = createRetrainJobsService({ ...common, queue: deps.queue });
+  const runner = createRetrainRunner({
+    ...common, monitoring, versions: deps.versions, aliases: deps.aliases, workDir: deps.workDir,
+    ...(deps.publicBaseUrl ? { publicBaseUrl: deps.publicBaseUrl } : {}), ...(deps.pollMs ? { pollMs: deps.pollMs } : {}),
+  });
+  return { jobs, runner, repo };
+}
+export type Retraining = ReturnType<typeof createRetraining>;

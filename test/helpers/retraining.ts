@@ -1,0 +1,117 @@
+import { randomUUID } from 'node:crypto';
+import { and, eq } from 'drizzle-orm';
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
+import { API_PREFIX, buildApp } from '../../src/app.js';
+import type { ArtifactStore } from '../../src/artifacts/artifact-store.js';
+import { loadConfig } from '../../src/config.js';
+import { createContainer, type Container } from '../../src/container.js';
+import { encodeBatch } from '../../src/monitoring/batch-codec.js';
+import { createMonitoringRepository } from '../../src/monitoring/monitoring.repository.js';
+import type { JobName, JobPayload } from '../../src/queue/jobs.js';
+import { createRetraining, retrainingRoutes, type Retraining } from '../../src/retraining/index.js';
+import { createScratchDatabase } from './db.js';
+import { webhooksRoutes } from '../../src/events/webhooks.routes.js';
+import { createWebhooksRepository } from '../../src/events/webhooks.repository.js';
+import { createWebhooksService, withWebhookOutbox } from '../../src/events/webhooks.service.js';
+import { createAliasesService } from '../../src/registry/aliases.service.js';
+import { createRegistryRepository } from '../../src/registry/registry.repository.js';
+import { createVersionsService } from '../../src/registry/versions.service.js';
+import { createRegistryViews } from '../../src/registry/views.js';
+import { ADMIN_TOKEN } from './app.js';
+
+export const LOGREG = resolve('examples/trainers/logreg.py');
+
+/**
+ * createTestApp plus the retraining module wired the way the container will wire it, and its
+ * routes registered under /api/v1 — until the lead wires them into container.ts/app.ts.
+ */
+export async function createRetrainTestApp(options: { store?: ArtifactStore; pollMs?: number; fetch?: typeof fetch } = {}) {
+  const dir = join(process.cwd(), '.tmp', 'test', randomUUID());
+  mkdirSync(dir, { recursive: true });
+  const scratch = await createScratchDatabase();
+  const config = loadConfig({ DATA_DIR: dir, ADMIN_TOKEN, ...scratch.env });
+  const container: Container = await createContainer(config, options.store ? { store: options.store } : {});
+  await container.apiKeys.bootstrapAdmin(config.adminToken);
+  const enqueued: { name: JobName; payload: unknown }[] = [];
+  const queue = { enqueue: async <N extends JobName>(name: N, payload: JobPayload<N>) => (enqueued.push({ name, payload }), { jobId: `${name}-${JSON.stringify(payload)}`, deduplicated: false }) };
+  // The wiring the container will do: the audit log with the webhook outbox attached, handed to every service.
+  const webhooks = createWebhooksService({ repo: createWebhooksRepository(container.database), queue, ...(options.fetch ? { fetch: options.fetch } : {}) });
+  const events = withWebhookOutbox(container.events, webhooks);
+  const registry = createRegistryRepository(container.database);
+  const views = createRegistryViews(registry);
+  const versions = createVersionsService({ repo: registry, views, events });
+  const aliases = createAliasesService({ repo: registry, views, events });
+  const wired: Container = { ...container, events, versions, aliases };
+  const retraining: Retraining = createRetraining({ database: container.database, store: container.store, events, versions, aliases, queue, workDir: join(dir, 'retrain'), pollMs: options.pollMs ?? 50, publicBaseUrl: 'http://mlcycle.test/api/v1' });
+  const app: FastifyInstance = await buildApp(wired);
+  await app.register(retrainingRoutes(retraining.jobs), { prefix: API_PREFIX });
+  await app.register(webhooksRoutes(webhooks), { prefix: API_PREFIX });
+  await app.ready();
+  const call = ({ token, headers, ...rest }: InjectOptions & { token?: string | null }): Promise<LightMyRequestResponse> =>
+    app.inject({ ...rest, headers: { ...(token === null ? {} : { authorization: `Bearer ${token ?? ADMIN_TOKEN}` }), ...headers } });
+  const monitoring = createMonitoringRepository(container.database);
+  return {
+    app, container, retraining, webhooks, events, versions, aliases, enqueued, call, dir, monitoring, databaseUrl: scratch.url,
+    async close() {
+      await app.close();
+      await container.close();
+      await scratch.drop();
+    },
+  };
+}
+export type RetrainTestApp = Awaited<ReturnType<typeof createRetrainTestApp>>;
+
+/** Deterministic LCG so windows are reproducible. */
+export function rng(seed: number) {
+  let s = seed;
+  return () => (s = (s * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648;
+}
+
+/**
+ * A model with v1 (features x1, x2 numeric, color categorical, accuracy `v1Accuracy`, alias
+ * production), the given monitor config, and one drifted count window [0, n) of labelled samples
+ * with its completed drift report. Returns ids.
+ */
+export async function seedDriftedModel(t: RetrainTestApp, name: string, opts: { v1Accuracy?: number; monitor: Record<string, unknown>; n?: number; windows?: number }) {
+  const n = opts.n ?? 300;
+  const created = await t.call({ method: 'POST', url: '/api/v1/models', payload: { name } });
+  if (created.statusCode !== 201) throw new Error(created.body);
+  const v1 = await t.call({ method: 'POST', url: `/api/v1/models/${name}/versions`, payload: { features: [{ name: 'x1', type: 'numeric' }, { name: 'x2', type: 'numeric' }, { name: 'color', type: 'categorical' }], metrics: { accuracy: opts.v1Accuracy ?? 0.5 } } });
+  if (v1.statusCode !== 201) throw new Error(v1.body);
+  await t.call({ method: 'PUT', url: `/api/v1/models/${name}/aliases/production`, payload: { version: 1 } });
+  const { models, versions } = t.container.database.tables;
+  const [model] = await t.container.database.db().select().from(models).where(eq(models.name, name));
+  const [version] = await t.container.database.db().select().from(versions).where(and(eq(versions.modelId, model!.id), eq(versions.version, 1)));
+  if (!model || !version) throw new Error('seed: model or version missing');
+  const reportIds: number[] = [];
+  const r = rng(7);
+  const at = new Date().toISOString();
+  await t.container.database.transaction(async () => {
+    await t.monitoring.putMonitorConfig(model.id, opts.monitor, at);
+    for (let w = 0; w < (opts.windows ?? 1); w++) {
+      const x1 = new Float64Array(n), x2 = new Float64Array(n);
+      const color: string[] = [], ids: string[] = [], labels: number[] = [];
+      for (let i = 0; i < n; i++) {
+        x1[i] = r() * 2 - 1 + 0.5; // shifted: the drift
+        x2[i] = r() * 2 - 1;
+        color.push(r() < 0.5 ? 'red' : 'blue');
+        ids.push(`w${w}-s${i}`);
+        // Half the labels come with the batch, the other half as delayed labels.
+        labels.push(2 * x1[i]! - x2[i]! + (color[i] === 'red' ? 1 : 0) > 0.8 ? 1 : 0);
+      }
+      const withBatch = labels.map((l, i) => (i % 2 === 0 ? l : null));
+      const payload = encodeBatch({ rowCount: n, columns: new Map([['x1', { kind: 'numeric', values: x1 }], ['x2', { kind: 'numeric', values: x2 }], ['color', { kind: 'categorical', values: color }]]), ids, labels: withBatch });
+      const batchId = await t.monitoring.insertBatch({ modelId: model.id, versionId: version.id, batchKey: `b${w}`, requestHash: `h${w}`, seqStart: w * n, rowCount: n, observedAt: at, receivedAt: at, payload });
+      await t.monitoring.insertSampleIds(model.id, batchId, ids);
+      await t.monitoring.upsertLabels(model.id, ids.flatMap((id, i) => (i % 2 === 1 ? [{ id, label: labels[i]! }] : [])), at);
+      const reportId = (await t.monitoring.insertPendingReport({ modelId: model.id, versionId: version.id, windowKey: `n${n}:${w}`, kind: 'count', seqFrom: w * n, seqTo: (w + 1) * n, status: 'pending', createdAt: at }))!;
+      await t.monitoring.updateReport(reportId, { status: 'completed', drifted: true, driftShare: 0.67, sampleCount: n, completedAt: at });
+      reportIds.push(reportId);
+    }
+  });
+  return { modelId: model.id, versionId: version.id, reportIds };
+}
+
+export const drifted = (reportId: number) => ({ reportId, datasetDrift: true, criticalDrifted: false, performanceDegraded: false, completedAt: new Date().toISOString() });
