@@ -1,4 +1,4 @@
-import type { Actor } from '../auth/api-keys.service.js';
+import type { Actor } from '../actor.js';
 import { AppError, invalidField } from '../http/errors.js';
 import { decodeCursor, toPage } from '../http/pagination.js';
 import type { JobQueue } from '../queue/job-queue.js';

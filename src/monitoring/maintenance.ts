@@ -11,6 +11,8 @@ const DAY_MS = 86_400_000;
 const OUTBOX_GRACE_MS = 2_000;
 /** Samples may arrive a little after their window ends (clock skew, retries) before it is closed. */
 const TIME_WINDOW_GRACE_MS = 5_000;
+/** A monitor that was off for long catches up over several sweeps. */
+const MAX_WINDOWS_PER_SWEEP = 100;
 
 /**
  * Background upkeep shared by the API and the workers: the outbox sweep (pending reports whose
@@ -30,15 +32,26 @@ export function createMaintenance(deps: {
   const now = deps.now ?? (() => new Date());
   let lastPrune = 0;
 
-  /** Time windows that ended since the last report of each time-windowed monitor. */
+  /**
+   * Every time window that has ended (plus a grace period for late samples) and holds samples
+   * newer than the model's last time-window report gets a `drift.window` job; its deterministic id
+   * and the report's unique window key make asking again harmless.
+   */
   async function scheduleTimeWindows(): Promise<void> {
     const t = now().getTime();
     for (const modelId of await repo.monitoredModelIds()) {
       const settings = resolveMonitor((await repo.monitorConfig(modelId)) as MonitorConfig | undefined);
       if (settings.window.kind !== 'time') continue;
-      // The window that ended most recently (with a grace period for late samples).
-      const last = timeWindowOf(settings.window, t - TIME_WINDOW_GRACE_MS) - 1;
-      if (last >= 0) await queue.enqueue('drift.window', { monitorId: modelId, windowIndex: last }).catch(() => undefined);
+      const lastEnded = timeWindowOf(settings.window, t - TIME_WINDOW_GRACE_MS) - 1;
+      const since = (await repo.lastTimeWindowEnd(modelId)) ?? new Date(0).toISOString();
+      const first = await repo.firstObservedAfter(modelId, since);
+      if (first === undefined) continue;
+      const from = timeWindowOf(settings.window, Date.parse(first));
+      // Oldest first: the window of the first unreported sample always gets a report, so the next
+      // sweep starts after it — a long gap without samples is jumped, never walked.
+      for (let k = from; k <= Math.min(lastEnded, from + MAX_WINDOWS_PER_SWEEP - 1); k++) {
+        await queue.enqueue('drift.window', { monitorId: modelId, windowIndex: k }).catch(() => undefined);
+      }
     }
   }
 

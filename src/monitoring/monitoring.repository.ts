@@ -1,6 +1,7 @@
-import { and, asc, desc, eq, gte, inArray, lt, lte, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, inArray, lt, lte, sql } from 'drizzle-orm';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Database, Tables } from '../db/client.js';
+import type { PostgresDatabase } from '../db/postgres.js';
 import type { SqliteDatabase } from '../db/sqlite.js';
 
 type T = Tables;
@@ -110,8 +111,11 @@ export function createMonitoringRepository(database: Database) {
         for (const id of ids) stmt.run(modelId, id, batchId);
         return;
       }
-      await database.rows(
-        sql`insert into sample_ids (model_id, sample_id, batch_id) select ${modelId}, unnest(${ids}::text[]), ${batchId} on conflict do nothing`,
+      // node-postgres binds a JS array as one text[] parameter (drizzle's sql`` would spread it).
+      await (database as PostgresDatabase).prepared(
+        'insert_sample_ids',
+        'insert into sample_ids (model_id, sample_id, batch_id) select $1, unnest($2::text[]), $3 on conflict do nothing',
+        [modelId, ids, batchId],
       );
     },
     /** Batches of a version whose sample numbers overlap [from, to), in sequence order. */
@@ -129,6 +133,26 @@ export function createMonitoringRepository(database: Database) {
         .from(sampleBatches)
         .where(and(eq(sampleBatches.versionId, versionId), gte(sampleBatches.observedAt, from), lte(sampleBatches.observedAt, to)))
         .orderBy(asc(sampleBatches.seqStart));
+    },
+    /** The end of the newest time-window report of a model, if any. */
+    async lastTimeWindowEnd(modelId: number): Promise<string | undefined> {
+      const [row] = await db()
+        .select({ to: driftReports.toTime })
+        .from(driftReports)
+        .where(and(eq(driftReports.modelId, modelId), eq(driftReports.kind, 'time')))
+        .orderBy(desc(driftReports.toTime))
+        .limit(1);
+      return row?.to ?? undefined;
+    },
+    /** The earliest observation time of a model's batches after `after` (ISO), if any. */
+    async firstObservedAfter(modelId: number, after: string): Promise<string | undefined> {
+      const [row] = await db()
+        .select({ at: sampleBatches.observedAt })
+        .from(sampleBatches)
+        .where(and(eq(sampleBatches.modelId, modelId), gt(sampleBatches.observedAt, after)))
+        .orderBy(asc(sampleBatches.observedAt))
+        .limit(1);
+      return row?.at;
     },
     /** Versions of a model with batches observed in [from, to]. */
     async versionsWithSamples(modelId: number, from: string, to: string): Promise<number[]> {

@@ -27,6 +27,8 @@ import type { SamplesService } from './samples.service.js';
 
 const tags = ['monitoring'];
 const BODY_TYPES = `application/json, ${CSV_TYPE} (header row) or ${ARROW_STREAM_TYPE}`;
+/** Parsed and validated by the handler in one pass (see openBody), so the schema declares no body. */
+const BODY_MEDIA_TYPES = ['application/json', CSV_TYPE, ARROW_STREAM_TYPE];
 
 export interface MonitoringRouteDeps {
   samples: SamplesService;
@@ -84,7 +86,7 @@ export function monitoringRoutes(deps: MonitoringRouteDeps): FastifyPluginAsyncT
       ingest.addContentTypeParser([ARROW_STREAM_TYPE, CSV_TYPE], { parseAs: 'buffer' }, (_r, body, done) => done(null, body));
 
       ingest.post('/models/:name/samples', {
-        config: { scope: 'samples:write' },
+        config: { scope: 'samples:write', rawBody: true, accepts: BODY_MEDIA_TYPES },
         bodyLimit: limits.sampleBytes,
         schema: {
           operationId: 'postSamples', tags, summary: `Post a batch of serving samples (${BODY_TYPES}); 202 once stored`,
@@ -102,7 +104,7 @@ export function monitoringRoutes(deps: MonitoringRouteDeps): FastifyPluginAsyncT
       });
 
       ingest.post('/models/:name/versions/:version/reference', {
-        config: { scope: 'models:write' },
+        config: { scope: 'models:write', rawBody: true, accepts: BODY_MEDIA_TYPES },
         bodyLimit: limits.referenceBytes,
         schema: {
           operationId: 'appendReference', tags, summary: `Append a chunk of reference (training) data (${BODY_TYPES}) to the version's profile`,

@@ -1,4 +1,4 @@
-import type { Actor } from '../auth/api-keys.service.js';
+import type { Actor } from '../actor.js';
 import type { EventsService } from '../events/events.service.js';
 import type { RegistryRepository } from '../registry/registry.repository.js';
 import type { RegistryViews } from '../registry/views.js';

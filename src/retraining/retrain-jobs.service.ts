@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { ArtifactStore } from '../artifacts/artifact-store.js';
-import type { Actor } from '../auth/api-keys.service.js';
+import type { Actor } from '../actor.js';
 import { isUniqueViolation } from '../db/errors.js';
 import type { EventsService } from '../events/events.service.js';
 import { AppError } from '../http/errors.js';

@@ -165,6 +165,29 @@ for (const mode of ['inline', 'bullmq'] as const) {
       expect(report.datasetDrift).toBe(false);
     });
 
+    it('closes time windows: the sweep writes one report per ended hour that holds samples', async () => {
+      await t.call({ method: 'POST', url: '/api/v1/models', payload: { name: 'hourly' } });
+      await t.call({ method: 'POST', url: '/api/v1/models/hourly/versions', payload: { features } });
+      await t.call({ method: 'PUT', url: '/api/v1/models/hourly/aliases/production', payload: { version: 1 } });
+      await t.call({ method: 'POST', url: '/api/v1/models/hourly/versions/1/reference', payload: { rows: reference } });
+      await t.call({ method: 'PUT', url: '/api/v1/models/hourly/monitor', payload: { window: { every: 'PT1H' } } });
+      for (const [at, rows] of [['2026-01-01T10:15:00Z', current.slice(0, 50)], ['2026-01-01T10:45:00Z', current.slice(50, 100)], ['2026-01-01T12:05:00Z', current.slice(100, 140)]] as const) {
+        const res = await t.call({ method: 'POST', url: '/api/v1/models/hourly/samples', payload: { rows, timestamp: at } });
+        expect(res.json().windowsCompleted).toBe(0); // time windows close by the clock, not by count
+      }
+      await t.container.maintenance.sweepOnce();
+      await t.container.maintenance.sweepOnce(); // asked twice (two processes): still one report per window
+      const reports = await waitForReports(t, 'hourly', 2);
+      expect(reports).toHaveLength(2);
+      const windows = (reports as unknown as { window: { kind: string; from: string; to: string }; sampleCount: number }[])
+        .map((r) => ({ kind: r.window.kind, from: r.window.from, samples: r.sampleCount }))
+        .sort((a, b) => a.from.localeCompare(b.from));
+      expect(windows).toEqual([
+        { kind: 'time', from: '2026-01-01T10:00:00.000Z', samples: 100 },
+        { kind: 'time', from: '2026-01-01T12:00:00.000Z', samples: 40 },
+      ]);
+    });
+
     it('computes a report over a time range on demand', async () => {
       const res = await t.call({ method: 'POST', url: '/api/v1/models/churn/drift-reports', payload: { from: '2000-01-01T00:00:00Z', to: '2100-01-01T00:00:00Z' } });
       expect(res.statusCode, res.body).toBe(202);

@@ -58,5 +58,23 @@ export async function calls(): Promise<void> {
   });
   await client.GET('/api/v1/models/{name}/versions/{version}/artifacts/{path}', { params: { path }, parseAs: 'arrayBuffer' });
   await client.GET('/api/v1/models/{name}/versions/{version}/artifacts', { params: { path: version } });
+
+  // monitoring: raw bodies (JSON, CSV or Arrow) are posted as bytes
+  const raw = { body: bytes as unknown as string, bodySerializer: (body: unknown) => body as BodyInit };
+  await client.POST('/api/v1/models/{name}/versions/{version}/reference', { params: { path: version }, ...raw, headers: { 'content-type': 'text/csv' } });
+  await client.GET('/api/v1/models/{name}/versions/{version}/reference', { params: { path: version } });
+  await client.DELETE('/api/v1/models/{name}/versions/{version}/reference', { params: { path: version } });
+  const accepted = await client.POST('/api/v1/models/{name}/samples', { params: { path: name, query: { alias: 'production' } }, ...raw, headers: { 'content-type': 'application/vnd.apache.arrow.stream' } });
+  const windows: number | undefined = accepted.data?.windowsCompleted;
+  await client.POST('/api/v1/models/{name}/labels', { params: { path: name }, body: { items: [{ id: 'r1', label: 'yes' }] } });
+  await client.PUT('/api/v1/models/{name}/monitor', { params: { path: name }, body: { window: { size: 1000 }, minSamples: 30 } });
+  await client.GET('/api/v1/models/{name}/monitor', { params: { path: name } });
+  await client.POST('/api/v1/models/{name}/drift-reports', { params: { path: name }, body: { from: '2026-01-01T00:00:00Z', to: '2026-01-02T00:00:00Z' } });
+  const reports = await client.GET('/api/v1/models/{name}/drift-reports', { params: { path: name, query: { drifted: true } } });
+  const drifted: boolean | null | undefined = reports.data?.items[0]?.datasetDrift;
+  await client.GET('/api/v1/drift-reports/{id}', { params: { path: { id: 1 } } });
+  await client.GET('/api/v1/models/{name}/drift/timeline', { params: { path: name, query: { feature: 'age' } } });
+  void windows;
+  void drifted;
   void [ok, next, lr];
 }
