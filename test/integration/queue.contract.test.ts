@@ -75,7 +75,7 @@ describe.each(adapters)('JobQueue contract: %s', (_kind, factory) => {
     harness = undefined;
   });
 
-  it('runs a job with its validated payload, deterministic id and attempt 1, after enqueue has returned', async () => {
+  it('runs a job with its validated payload, deterministic id and attempt 1 (inline: only after enqueue has returned)', async () => {
     const { queue } = await setup();
     const runs: Array<JobRun & { enqueueReturned: boolean }> = [];
     let enqueueReturned = false;
@@ -87,9 +87,10 @@ describe.each(adapters)('JobQueue contract: %s', (_kind, factory) => {
     enqueueReturned = true;
     expect(result).toEqual({ jobId: 'drift-window-7-3', deduplicated: false });
     await waitFor(() => runs.length === 1);
-    expect(runs[0]).toMatchObject({
-      name: 'drift.window', jobId: 'drift-window-7-3', payload: { monitorId: 7, windowIndex: 3 }, attempt: 1, maxAttempts: 3, enqueueReturned: true,
-    });
+    expect(runs[0]).toMatchObject({ name: 'drift.window', jobId: 'drift-window-7-3', payload: { monitorId: 7, windowIndex: 3 }, attempt: 1, maxAttempts: 3 });
+    // The in-process queue promises never to run a job inside the caller's await; a BullMQ worker
+    // may legitimately pick a job up from Redis before the producer's reply has arrived.
+    if (_kind === 'inline') expect(runs[0]!.enqueueReturned).toBe(true);
   });
 
   it('deduplicates on the job id, while queued and after completion, and runs the job once', async () => {
