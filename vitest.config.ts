@@ -9,6 +9,10 @@ const DATABASE_FREE = [
   'test/integration/artifact-stream-memory.test.ts',
   'test/integration/artifact-store.contract.test.ts',
   'test/integration/cli-drift.test.ts',
+  'test/integration/cli-drift-input.test.ts',
+  'test/integration/queue.contract.test.ts',
+  'test/integration/queue-faults.test.ts',
+  'test/integration/sample-body-parsers.test.ts',
 ];
 
 export default defineConfig({
