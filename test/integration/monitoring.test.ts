@@ -204,5 +204,18 @@ for (const mode of ['inline', 'bullmq'] as const) {
       }
       throw new Error('range report never finished');
     });
+
+    it('prunes sample batches past retention and keeps the reports', async () => {
+      await t.call({ method: 'POST', url: '/api/v1/models', payload: { name: 'old' } });
+      await t.call({ method: 'POST', url: '/api/v1/models/old/versions', payload: { features } });
+      await t.call({ method: 'POST', url: '/api/v1/models/old/samples?version=1', payload: { rows: current.slice(0, 5) } });
+      const reports = await count(t.container.database, 'select count(*) as n from drift_reports');
+      const before = await count(t.container.database, 'select count(*) as n from sample_batches');
+      const pruned = await t.container.database.transaction(() => t.container.monitoringRepo.pruneBatches(new Date(Date.now() + 60_000).toISOString()));
+      expect(pruned).toBe(before);
+      expect(await count(t.container.database, 'select count(*) as n from sample_batches')).toBe(0);
+      expect(await count(t.container.database, 'select count(*) as n from sample_ids')).toBe(0);
+      expect(await count(t.container.database, 'select count(*) as n from drift_reports')).toBe(reports);
+    });
   });
 }
