@@ -33,6 +33,8 @@ const rows = Array.from({ length: ROWS }, (_, r) =>
   Object.fromEntries(Array.from({ length: 20 }, (_, i) => [name(i), i < 16 ? numeric[i]![r]! : categorical[i - 16]![r]!])),
 );
 const rowsBody = JSON.stringify({ rows, ids, predictions });
+// Without ids the service keeps no per-sample index for delayed labels: what that index costs.
+const rowsNoIdsBody = JSON.stringify({ rows, predictions });
 const columnsBody = JSON.stringify({ columns: Object.fromEntries(Array.from({ length: 20 }, (_, i) => [name(i), i < 16 ? Array.from(numeric[i]!) : categorical[i - 16]!])), ids, predictions });
 const arrowBody = Buffer.from(
   tableToIPC(
@@ -75,6 +77,7 @@ const json = { 'content-type': 'application/json' };
 const targets: Array<[string, autocannon.Options]> = [
   ['ceiling: JSON.parse rows', { url: `${base}/ceiling`, method: 'POST', headers: json, body: rowsBody }],
   ['service JSON rows', { url: `${api}/models/bench/samples`, method: 'POST', headers: { ...auth, ...json }, body: rowsBody }],
+  ['service JSON rows, no ids', { url: `${api}/models/bench/samples`, method: 'POST', headers: { ...auth, ...json }, body: rowsNoIdsBody }],
   ['service JSON columns', { url: `${api}/models/bench/samples`, method: 'POST', headers: { ...auth, ...json }, body: columnsBody }],
   ['service CSV', { url: `${api}/models/bench/samples`, method: 'POST', headers: { ...auth, 'content-type': 'text/csv' }, body: csvBody }],
   ['service Arrow IPC', { url: `${api}/models/bench/samples`, method: 'POST', headers: { ...auth, 'content-type': 'application/vnd.apache.arrow.stream' }, body: arrowBody }],
