@@ -1,3 +1,5 @@
+-- sample_ids and sample_labels are WITHOUT ROWID (added by hand before landing): their rows live
+-- in the primary-key B-tree itself, one tree to update per id instead of two.
 CREATE TABLE `drift_reports` (
 	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
 	`model_id` integer NOT NULL,
@@ -75,7 +77,7 @@ CREATE TABLE `sample_ids` (
 	PRIMARY KEY(`model_id`, `sample_id`),
 	FOREIGN KEY (`model_id`) REFERENCES `models`(`id`) ON UPDATE no action ON DELETE cascade,
 	FOREIGN KEY (`batch_id`) REFERENCES `sample_batches`(`id`) ON UPDATE no action ON DELETE cascade
-);
+) WITHOUT ROWID;
 --> statement-breakpoint
 CREATE TABLE `sample_labels` (
 	`model_id` integer NOT NULL,
@@ -84,4 +86,4 @@ CREATE TABLE `sample_labels` (
 	`created_at` text NOT NULL,
 	PRIMARY KEY(`model_id`, `sample_id`),
 	FOREIGN KEY (`model_id`) REFERENCES `models`(`id`) ON UPDATE no action ON DELETE cascade
-);
+) WITHOUT ROWID;

@@ -246,7 +246,7 @@ export const sampleIds = pgTable(
       .notNull()
       .references(() => sampleBatches.id, { onDelete: 'cascade' }),
   },
-  (t) => [primaryKey({ columns: [t.modelId, t.sampleId] })],
+  (t) => [primaryKey({ columns: [t.modelId, t.sampleId] }), index('sample_ids_batch').on(t.batchId)],
 );
 
 export const sampleLabels = pgTable(

@@ -177,7 +177,11 @@ export const sampleIds = sqliteTable('sample_ids', {
   modelId: integer('model_id').notNull().references(() => models.id, { onDelete: 'cascade' }),
   sampleId: text('sample_id').notNull(),
   batchId: integer('batch_id').notNull().references(() => sampleBatches.id, { onDelete: 'cascade' }),
-}, (t) => [primaryKey({ columns: [t.modelId, t.sampleId] })]);
+}, (t) => [
+  primaryKey({ columns: [t.modelId, t.sampleId] }),
+  // Pruning deletes batches; the cascade finds their ids through this index instead of a scan.
+  index('sample_ids_batch').on(t.batchId),
+]);
 
 /** Delayed ground truth, by sample id (a later label replaces an earlier one). */
 export const sampleLabels = sqliteTable('sample_labels', {

@@ -1,0 +1,1 @@
+CREATE INDEX "sample_ids_batch" ON "sample_ids" USING btree ("batch_id");
