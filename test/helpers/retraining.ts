@@ -10,6 +10,7 @@ import { createContainer, type Container } from '../../src/container.js';
 import { encodeBatch } from '../../src/monitoring/batch-codec.js';
 import { createMonitoringRepository } from '../../src/monitoring/monitoring.repository.js';
 import type { JobName, JobPayload } from '../../src/queue/jobs.js';
+import type { JobQueue } from '../../src/queue/job-queue.js';
 import { createRetraining, retrainingRoutes, type Retraining } from '../../src/retraining/index.js';
 import { createScratchDatabase } from './db.js';
 import { webhooksRoutes } from '../../src/events/webhooks.routes.js';
@@ -27,7 +28,7 @@ export const LOGREG = resolve('examples/trainers/logreg.py');
  * createTestApp plus the retraining module wired the way the container will wire it, and its
  * routes registered under /api/v1 — until the lead wires them into container.ts/app.ts.
  */
-export async function createRetrainTestApp(options: { store?: ArtifactStore; pollMs?: number; fetch?: typeof fetch } = {}) {
+export async function createRetrainTestApp(options: { store?: ArtifactStore; pollMs?: number; fetch?: typeof fetch; queue?: Pick<JobQueue, 'enqueue'> } = {}) {
   const dir = join(process.cwd(), '.tmp', 'test', randomUUID());
   mkdirSync(dir, { recursive: true });
   const scratch = await createScratchDatabase();
@@ -35,7 +36,7 @@ export async function createRetrainTestApp(options: { store?: ArtifactStore; pol
   const container: Container = await createContainer(config, options.store ? { store: options.store } : {});
   await container.apiKeys.bootstrapAdmin(config.adminToken);
   const enqueued: { name: JobName; payload: unknown }[] = [];
-  const queue = { enqueue: async <N extends JobName>(name: N, payload: JobPayload<N>) => (enqueued.push({ name, payload }), { jobId: `${name}-${JSON.stringify(payload)}`, deduplicated: false }) };
+  const queue = options.queue ?? { enqueue: async <N extends JobName>(name: N, payload: JobPayload<N>) => (enqueued.push({ name, payload }), { jobId: `${name}-${JSON.stringify(payload)}`, deduplicated: false }) };
   // The wiring the container will do: the audit log with the webhook outbox attached, handed to every service.
   const webhooks = createWebhooksService({ repo: createWebhooksRepository(container.database), queue, ...(options.fetch ? { fetch: options.fetch } : {}) });
   const events = withWebhookOutbox(container.events, webhooks);
