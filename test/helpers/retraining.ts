@@ -108,7 +108,7 @@ export async function seedDriftedModel(t: RetrainTestApp, name: string, opts: { 
       await t.monitoring.insertSampleIds(model.id, batchId, ids);
       await t.monitoring.upsertLabels(model.id, ids.flatMap((id, i) => (i % 2 === 1 ? [{ id, label: labels[i]! }] : [])), at);
       const reportId = (await t.monitoring.insertPendingReport({ modelId: model.id, versionId: version.id, windowKey: `n${n}:${w}`, kind: 'count', seqFrom: w * n, seqTo: (w + 1) * n, status: 'pending', createdAt: at }))!;
-      await t.monitoring.updateReport(reportId, { status: 'completed', drifted: true, driftShare: 0.67, sampleCount: n, completedAt: at });
+      await t.monitoring.updateReport(reportId, { status: 'done', drifted: true, driftShare: 0.67, sampleCount: n, completedAt: at });
       reportIds.push(reportId);
     }
   });

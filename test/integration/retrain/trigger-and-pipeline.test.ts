@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifySignature } from '../../../src/events/webhook-signing.js';
 import { count } from '../../helpers/db.js';
-import { createRetrainTestApp, drifted, seedDriftedModel, type RetrainTestApp } from '../../helpers/retraining.js';
+import { createRetrainTestApp, drifted, LOGREG, seedDriftedModel, type RetrainTestApp } from '../../helpers/retraining.js';
 
 describe('retrain trigger under load, and the webhook (external pipeline) executor', () => {
   let t: RetrainTestApp;
@@ -55,6 +55,24 @@ describe('retrain trigger under load, and the webhook (external pipeline) execut
     expect([...bytes.rawPayload]).toEqual([1, 2, 3]);
     // 0.93 vs 0.90 is less than minImprovement 0.05: challenger.
     expect((await t.call({ method: 'GET', url: '/api/v1/models/external' })).json().aliases).toEqual({ production: 1, challenger: 2 });
+  });
+
+  it('reads the verdicts from the stored reports: consecutive windows counted, every drifted window exported', async () => {
+    const monitor = (n: number) => ({ retrain: { enabled: true, consecutiveWindows: n, executor: { type: 'command', command: ['python3', LOGREG] } } });
+    const { modelId, reportIds } = await seedDriftedModel(t, 'windows', { monitor: monitor(3), windows: 2 });
+    expect(await t.retraining.jobs.onReportCompleted(modelId)).toEqual({ action: 'skip', reason: '2 of 3 consecutive drifted windows' });
+    await t.container.database.transaction(() => t.monitoring.putMonitorConfig(modelId, monitor(2), new Date().toISOString()));
+    const decision = await t.retraining.jobs.onReportCompleted(modelId);
+    expect(decision).toMatchObject({ action: 'retrain', triggerReportId: reportIds[1] });
+    const jobId = (decision as { jobId: number }).jobId;
+    await t.retraining.runner.runRetrainJob(jobId);
+    const chunks: Buffer[] = [];
+    for await (const c of (await t.container.store.get(`datasets/windows/${jobId}/manifest.json`)).body) chunks.push(c as Buffer);
+    const manifest = JSON.parse(Buffer.concat(chunks).toString());
+    expect(manifest.windows).toEqual(reportIds);
+    expect(manifest.files[0]).toMatchObject({ path: 'samples.csv', rows: 600 });
+    const skipped = (await t.call({ method: 'GET', url: '/api/v1/models/windows/events?type=retrain.skipped' })).json().items;
+    expect(skipped[0].data).toEqual({ reason: '2 of 3 consecutive drifted windows', reportId: reportIds[1] });
   });
 
   it('1 000 drifted reports for one model, concurrently, within the cooldown: exactly one retrain job', async () => {
