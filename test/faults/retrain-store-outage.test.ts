@@ -13,7 +13,7 @@ function flakyStore(): ArtifactStore & { down: boolean } {
   store.put = async (key, body, opts) => {
     if (store.down && key.startsWith('artifacts/retrain-')) {
       (body as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
-      throw new ArtifactStoreUnavailableError('store down (test)' as never);
+      throw new ArtifactStoreUnavailableError('store down (test)');
     }
     return inner.put(key, body, opts);
   };
