@@ -74,6 +74,15 @@ describe('retrain faults', () => {
     expect(await count(t.container.database, `select count(*) as n from versions where retrain_job_id = ${jobId}`)).toBe(1);
   });
 
+  it('a job cancelled while its worker was dead is not trained again by the retry', async () => {
+    await seedDriftedModel(t, 'deadcancel', { monitor: { retrain: { enabled: true, executor: { type: 'command', command: ['python3', '-c', 'raise SystemExit("must not run")'] } } } });
+    const jobId = (await t.call({ method: 'POST', url: '/api/v1/models/deadcancel/retrain', payload: {} })).json().id;
+    await t.retraining.repo.update(jobId, { status: 'running', attempts: 1, runner: 'another-host/4242' });
+    expect((await t.call({ method: 'POST', url: `/api/v1/retrain-jobs/${jobId}/cancel` })).json()).toMatchObject({ status: 'running' });
+    await t.retraining.runner.runRetrainJob(jobId, { attempt: 2, maxAttempts: 2 });
+    expect((await t.call({ method: 'GET', url: `/api/v1/retrain-jobs/${jobId}` })).json()).toMatchObject({ status: 'cancelled', error: 'cancelled', logTail: null });
+  });
+
   it('a crash after the version was registered: the rerun finds it, adds none, and finishes (promotion included)', async () => {
     const { modelId } = await seedDriftedModel(t, 'halfway', { v1Accuracy: 0.1, monitor: { retrain: { enabled: true, executor: { type: 'command', command: ['false'] }, promote: { metric: 'accuracy' } } } });
     const jobId = (await t.call({ method: 'POST', url: '/api/v1/models/halfway/retrain', payload: {} })).json().id;
