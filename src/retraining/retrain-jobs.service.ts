@@ -32,10 +32,14 @@ export interface RetrainJobsDeps {
   log?: (message: string, error?: unknown) => void;
 }
 
-/** Secrets never leave the server in a job view: the webhook executor's is masked. */
+/** Secrets never leave the server in a job view: the webhook secret and the command's env values are masked. */
 function publicExecutor(executor: Record<string, unknown>): { type: string } & Record<string, unknown> {
-  const { secret: _secret, ...rest } = executor;
-  return { ...(rest as { type: string }), ...('secret' in executor ? { secret: '***' } : {}) };
+  const { secret: _secret, env, ...rest } = executor;
+  return {
+    ...(rest as { type: string }),
+    ...('secret' in executor ? { secret: '***' } : {}),
+    ...(env && typeof env === 'object' ? { env: Object.fromEntries(Object.keys(env).map((k) => [k, '***'])) } : {}),
+  };
 }
 
 export function createRetrainJobsService(deps: RetrainJobsDeps) {
