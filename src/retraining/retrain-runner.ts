@@ -29,9 +29,15 @@ export interface RunnerDeps extends Omit<FinishDeps, 'now'> {
 }
 
 const contentTypeOf = (path: string) => (path.endsWith('.json') ? 'application/json' : path.endsWith('.csv') ? 'text/csv' : path.endsWith('.log') || path.endsWith('.txt') ? 'text/plain' : 'application/octet-stream');
+/** Resolves after `ms` or when `signal` aborts, and leaves no listener behind (it is called in polling loops). */
 const sleep = (ms: number, signal?: AbortSignal) => new Promise<void>((resolve) => {
-  const t = setTimeout(resolve, ms);
-  signal?.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+  const done = () => {
+    clearTimeout(timer);
+    signal?.removeEventListener('abort', done);
+    resolve();
+  };
+  const timer = setTimeout(done, ms);
+  signal?.addEventListener('abort', done, { once: true });
 });
 
 /**

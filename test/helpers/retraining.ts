@@ -32,7 +32,9 @@ export async function createRetrainTestApp(options: { store?: ArtifactStore; pol
   const dir = join(process.cwd(), '.tmp', 'test', randomUUID());
   mkdirSync(dir, { recursive: true });
   const scratch = await createScratchDatabase();
-  const config = loadConfig({ DATA_DIR: dir, ADMIN_TOKEN, ...scratch.env });
+  // Load shedding off (as in the other fault tests): these tests run trainers and racing
+  // transactions in-process on a shared machine, and a shed request is not what they test.
+  const config = loadConfig({ DATA_DIR: dir, ADMIN_TOKEN, OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0', ...scratch.env });
   const container: Container = await createContainer(config, options.store ? { store: options.store } : {});
   await container.apiKeys.bootstrapAdmin(config.adminToken);
   const enqueued: { name: JobName; payload: unknown }[] = [];
