@@ -14,7 +14,13 @@ export function retrainConfigOf(monitorConfig: Record<string, unknown> | undefin
   const raw = monitorConfig?.retrain;
   if (!raw || typeof raw !== 'object') return undefined;
   const value = Value.Default(RetrainConfig, structuredClone(raw));
-  return check.Check(value) ? value : undefined;
+  if (!check.Check(value)) return undefined;
+  try {
+    parseIsoDuration(value.cooldown);
+  } catch {
+    return undefined;
+  }
+  return value;
 }
 
 /** What the schema cannot check, for PUT /monitor: the cooldown parses. */

@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, lt, lte } from 'drizzle-orm';
+import { and, desc, eq, inArray, lt, lte, or } from 'drizzle-orm';
 import type { Database, Tables } from '../db/client.js';
 
 type T = Tables;
@@ -83,12 +83,24 @@ export function createRetrainJobsRepository(database: Database) {
       return (await db().select().from(retrainJobs).where(inArray(retrainJobs.id, ids))).map((r) => fix(r)!);
     },
 
-    // --- drift reports the export reads (the monitoring tables, read-only here)
+    // --- drift reports (the monitoring tables, read-only here)
+    /** The model's latest finished reports, newest first: what the policy decides on. */
+    async latestDoneReports(modelId: number, limit: number) {
+      return db().select().from(driftReports).where(and(eq(driftReports.modelId, modelId), eq(driftReports.status, 'done'))).orderBy(desc(driftReports.id)).limit(limit);
+    },
+    /** Drifted windows of the base version up to the triggering report (included even when only performance degraded). */
     async driftedReports(modelId: number, versionId: number, upToId: number | undefined, limit: number) {
       return db()
         .select()
         .from(driftReports)
-        .where(and(eq(driftReports.modelId, modelId), eq(driftReports.versionId, versionId), eq(driftReports.drifted, true), upToId !== undefined ? lte(driftReports.id, upToId) : undefined))
+        .where(
+          and(
+            eq(driftReports.modelId, modelId),
+            eq(driftReports.versionId, versionId),
+            upToId !== undefined ? or(eq(driftReports.drifted, true), eq(driftReports.id, upToId)) : eq(driftReports.drifted, true),
+            upToId !== undefined ? lte(driftReports.id, upToId) : undefined,
+          ),
+        )
         .orderBy(desc(driftReports.id))
         .limit(limit);
     },

@@ -12,6 +12,7 @@ import type { RegistryViews } from '../registry/views.js';
 import { killRunner } from './executors/process-group.js';
 import { decideRetrain, type PolicyDecision, type ReportVerdict } from './policy.js';
 import { retrainConfigOf } from './retrain-config.js';
+import { verdictOf } from './verdicts.js';
 import type { RetrainJobRow, RetrainJobsRepository } from './retrain-jobs.repository.js';
 import type { CompleteBody, ExecutorConfig, Lineage, ListRetrainJobsQuery, ManualRetrainBody, RetrainJobView, RetrainStatus } from './retrain.schemas.js';
 
@@ -31,10 +32,14 @@ export interface RetrainJobsDeps {
   log?: (message: string, error?: unknown) => void;
 }
 
-/** Secrets never leave the server in a job view: the webhook executor's is masked. */
+/** Secrets never leave the server in a job view: the webhook secret and the command's env values are masked. */
 function publicExecutor(executor: Record<string, unknown>): { type: string } & Record<string, unknown> {
-  const { secret: _secret, ...rest } = executor;
-  return { ...(rest as { type: string }), ...('secret' in executor ? { secret: '***' } : {}) };
+  const { secret: _secret, env, ...rest } = executor;
+  return {
+    ...(rest as { type: string }),
+    ...('secret' in executor ? { secret: '***' } : {}),
+    ...(env && typeof env === 'object' ? { env: Object.fromEntries(Object.keys(env).map((k) => [k, '***'])) } : {}),
+  };
 }
 
 export function createRetrainJobsService(deps: RetrainJobsDeps) {
@@ -90,17 +95,19 @@ export function createRetrainJobsService(deps: RetrainJobsDeps) {
     },
 
     /**
-     * Called when a model's drift report completes, with its latest report verdicts NEWEST FIRST.
+     * Called when a model's drift report is done (after its transaction commits). The verdicts
+     * (NEWEST FIRST) are read from the model's latest `done` reports unless given.
      * Applies the policy under the model lock, so concurrent reports queue and at most one job
      * results (the active-job unique index backs it); every decision goes to the audit log.
      */
-    async onReportCompleted(modelId: number, verdicts: readonly ReportVerdict[]): Promise<PolicyDecision & { jobId?: number }> {
+    async onReportCompleted(modelId: number, given?: readonly ReportVerdict[]): Promise<PolicyDecision & { jobId?: number }> {
       const result = await repo.transaction(async () => {
         const name = await repo.modelName(modelId);
         const model = name === undefined ? undefined : await views.lockModel(name);
         if (!model) return { action: 'skip' as const, reason: 'model deleted' };
         const config = retrainConfigOf(await deps.monitorConfig(model.id));
         if (!config) return { action: 'skip' as const, reason: 'no retrain policy' };
+        const verdicts = given ?? (await repo.latestDoneReports(model.id, config.consecutiveWindows)).map(verdictOf);
         const last = await repo.latestForModel(model.id);
         const decision = decideRetrain({ config, verdicts, lastJob: last && { id: last.id, status: last.status as RetrainStatus, createdAt: last.createdAt }, now: now() });
         if (decision.action === 'skip') {

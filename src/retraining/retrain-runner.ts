@@ -29,9 +29,15 @@ export interface RunnerDeps extends Omit<FinishDeps, 'now'> {
 }
 
 const contentTypeOf = (path: string) => (path.endsWith('.json') ? 'application/json' : path.endsWith('.csv') ? 'text/csv' : path.endsWith('.log') || path.endsWith('.txt') ? 'text/plain' : 'application/octet-stream');
+/** Resolves after `ms` or when `signal` aborts, and leaves no listener behind (it is called in polling loops). */
 const sleep = (ms: number, signal?: AbortSignal) => new Promise<void>((resolve) => {
-  const t = setTimeout(resolve, ms);
-  signal?.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+  const done = () => {
+    clearTimeout(timer);
+    signal?.removeEventListener('abort', done);
+    resolve();
+  };
+  const timer = setTimeout(done, ms);
+  signal?.addEventListener('abort', done, { once: true });
 });
 
 /**
@@ -55,6 +61,12 @@ export function createRetrainRunner(deps: RunnerDeps) {
       const model = await deps.views.lockModel(name);
       // A previous run died while its trainer ran: kill that group before starting another.
       if (job.status === 'running' && killRunner(job.runner)) log(`retrain job ${jobId}: killed the trainer a previous run left behind (${job.runner})`);
+      // Cancelled while its worker was gone: honour it instead of training again.
+      if (job.cancelRequestedAt) {
+        await repo.update(jobId, { status: 'cancelled', activeModelId: null, finishedAt: now().toISOString(), error: 'cancelled', runner: null });
+        await events.record({ type: 'retrain.cancelled', model, data: { job: jobId, reason: 'cancelled' }, actor: undefined });
+        return undefined;
+      }
       await repo.update(jobId, { status: 'running', attempts: job.attempts + 1, startedAt: job.startedAt ?? now().toISOString(), runner: null });
       if (job.status === 'queued') await events.record({ type: 'retrain.started', model, data: { job: jobId, trigger: job.trigger, reportId: job.triggerReportId }, actor: undefined });
       return { job: (await repo.find(jobId))!, model };

@@ -56,10 +56,16 @@ describe('retrain faults', () => {
     worker.stdout.on('data', (c) => (output += c));
     worker.stderr.on('data', (c) => (output += c));
     const pidsFile = join(t.dir, 'pids');
-    await waitFor(`the trainer to start (worker output: ${output})`, async () => existsSync(pidsFile) && Boolean((await t.retraining.repo.find(jobId))?.runner));
+    let exited = false;
+    worker.once('exit', () => (exited = true));
+    // Generous: under a full parallel test run, tsx needs a while to load the worker.
+    await waitFor('the trainer to start', async () => {
+      if (exited) throw new Error(`the worker exited early: ${output}`);
+      return existsSync(pidsFile) && Boolean((await t.retraining.repo.find(jobId))?.runner);
+    }, 90_000);
     const [trainerPid, grandchildPid] = readFileSync(pidsFile, 'utf8').split(' ').map(Number) as [number, number];
     worker.kill('SIGKILL');
-    await new Promise((r) => worker.once('exit', r));
+    if (!exited) await new Promise((r) => worker.once('exit', r));
 
     // The crash left the job running and its trainer group alive: an orphan.
     expect((await t.retraining.repo.find(jobId))?.status).toBe('running');
@@ -72,6 +78,15 @@ describe('retrain faults', () => {
     const job = (await t.call({ method: 'GET', url: `/api/v1/retrain-jobs/${jobId}` })).json();
     expect(job).toMatchObject({ status: 'succeeded', attempts: 2, resultVersion: 2 });
     expect(await count(t.container.database, `select count(*) as n from versions where retrain_job_id = ${jobId}`)).toBe(1);
+  }, 150_000);
+
+  it('a job cancelled while its worker was dead is not trained again by the retry', async () => {
+    await seedDriftedModel(t, 'deadcancel', { monitor: { retrain: { enabled: true, executor: { type: 'command', command: ['python3', '-c', 'raise SystemExit("must not run")'] } } } });
+    const jobId = (await t.call({ method: 'POST', url: '/api/v1/models/deadcancel/retrain', payload: {} })).json().id;
+    await t.retraining.repo.update(jobId, { status: 'running', attempts: 1, runner: 'another-host/4242' });
+    expect((await t.call({ method: 'POST', url: `/api/v1/retrain-jobs/${jobId}/cancel` })).json()).toMatchObject({ status: 'running' });
+    await t.retraining.runner.runRetrainJob(jobId, { attempt: 2, maxAttempts: 2 });
+    expect((await t.call({ method: 'GET', url: `/api/v1/retrain-jobs/${jobId}` })).json()).toMatchObject({ status: 'cancelled', error: 'cancelled', logTail: null });
   });
 
   it('a crash after the version was registered: the rerun finds it, adds none, and finishes (promotion included)', async () => {

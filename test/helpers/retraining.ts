@@ -10,6 +10,7 @@ import { createContainer, type Container } from '../../src/container.js';
 import { encodeBatch } from '../../src/monitoring/batch-codec.js';
 import { createMonitoringRepository } from '../../src/monitoring/monitoring.repository.js';
 import type { JobName, JobPayload } from '../../src/queue/jobs.js';
+import type { JobQueue } from '../../src/queue/job-queue.js';
 import { createRetraining, retrainingRoutes, type Retraining } from '../../src/retraining/index.js';
 import { createScratchDatabase } from './db.js';
 import { webhooksRoutes } from '../../src/events/webhooks.routes.js';
@@ -27,15 +28,17 @@ export const LOGREG = resolve('examples/trainers/logreg.py');
  * createTestApp plus the retraining module wired the way the container will wire it, and its
  * routes registered under /api/v1 — until the lead wires them into container.ts/app.ts.
  */
-export async function createRetrainTestApp(options: { store?: ArtifactStore; pollMs?: number; fetch?: typeof fetch } = {}) {
+export async function createRetrainTestApp(options: { store?: ArtifactStore; pollMs?: number; fetch?: typeof fetch; queue?: Pick<JobQueue, 'enqueue'> } = {}) {
   const dir = join(process.cwd(), '.tmp', 'test', randomUUID());
   mkdirSync(dir, { recursive: true });
   const scratch = await createScratchDatabase();
-  const config = loadConfig({ DATA_DIR: dir, ADMIN_TOKEN, ...scratch.env });
+  // Load shedding off (as in the other fault tests): these tests run trainers and racing
+  // transactions in-process on a shared machine, and a shed request is not what they test.
+  const config = loadConfig({ DATA_DIR: dir, ADMIN_TOKEN, OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0', ...scratch.env });
   const container: Container = await createContainer(config, options.store ? { store: options.store } : {});
   await container.apiKeys.bootstrapAdmin(config.adminToken);
   const enqueued: { name: JobName; payload: unknown }[] = [];
-  const queue = { enqueue: async <N extends JobName>(name: N, payload: JobPayload<N>) => (enqueued.push({ name, payload }), { jobId: `${name}-${JSON.stringify(payload)}`, deduplicated: false }) };
+  const queue = options.queue ?? { enqueue: async <N extends JobName>(name: N, payload: JobPayload<N>) => (enqueued.push({ name, payload }), { jobId: `${name}-${JSON.stringify(payload)}`, deduplicated: false }) };
   // The wiring the container will do: the audit log with the webhook outbox attached, handed to every service.
   const webhooks = createWebhooksService({ repo: createWebhooksRepository(container.database), queue, ...(options.fetch ? { fetch: options.fetch } : {}) });
   const events = withWebhookOutbox(container.events, webhooks);
@@ -107,7 +110,7 @@ export async function seedDriftedModel(t: RetrainTestApp, name: string, opts: { 
       await t.monitoring.insertSampleIds(model.id, batchId, ids);
       await t.monitoring.upsertLabels(model.id, ids.flatMap((id, i) => (i % 2 === 1 ? [{ id, label: labels[i]! }] : [])), at);
       const reportId = (await t.monitoring.insertPendingReport({ modelId: model.id, versionId: version.id, windowKey: `n${n}:${w}`, kind: 'count', seqFrom: w * n, seqTo: (w + 1) * n, status: 'pending', createdAt: at }))!;
-      await t.monitoring.updateReport(reportId, { status: 'completed', drifted: true, driftShare: 0.67, sampleCount: n, completedAt: at });
+      await t.monitoring.updateReport(reportId, { status: 'done', drifted: true, driftShare: 0.67, sampleCount: n, completedAt: at });
       reportIds.push(reportId);
     }
   });

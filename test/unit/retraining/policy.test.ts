@@ -107,3 +107,14 @@ describe('RetrainConfig schema', () => {
     expect(check.Check({ ...ok, promote: { alias: 'production', metric: 'auc', mode: 'best', minImprovement: 0 } })).toBe(false);
   });
 });
+
+describe('retrainConfigOf (the stored monitor config → a usable policy)', () => {
+  it('fills defaults, and ignores a missing, malformed or unparseable-cooldown policy rather than acting on it', async () => {
+    const { retrainConfigOf } = await import('../../../src/retraining/retrain-config.js');
+    expect(retrainConfigOf({ retrain: { executor: { type: 'command', command: ['x'] } } })).toMatchObject({ enabled: true, cooldown: 'PT6H', consecutiveWindows: 1, on: ['datasetDrift'] });
+    expect(retrainConfigOf(undefined)).toBeUndefined();
+    expect(retrainConfigOf({ window: { size: 10 } })).toBeUndefined();
+    expect(retrainConfigOf({ retrain: { executor: { type: 'command', command: 'x' } } })).toBeUndefined();
+    expect(retrainConfigOf({ retrain: { cooldown: 'P1M', executor: { type: 'command', command: ['x'] } } })).toBeUndefined();
+  });
+});

@@ -1,0 +1,23 @@
+import type { WebhooksService } from '../events/webhooks.service.js';
+import type { Processor } from '../queue/job-queue.js';
+import type { RetrainJobsService } from './retrain-jobs.service.js';
+import type { RetrainRunner } from './retrain-runner.js';
+
+/** The `retrain` queue's processor: one thin call; the runner re-checks state and is idempotent. */
+export function retrainProcessor(runner: RetrainRunner): Processor<'retrain'> {
+  return async (job) => {
+    await runner.runRetrainJob(Number(job.payload.retrainJobId), { attempt: job.attempt, maxAttempts: job.maxAttempts });
+  };
+}
+
+/** The `webhooks` queue's processor: a failed attempt throws, so the queue retries with backoff. */
+export function webhooksProcessor(webhooks: WebhooksService): Processor<'webhooks'> {
+  return async (job) => {
+    await webhooks.deliver(Number(job.payload.deliveryId), { attempt: job.attempt, maxAttempts: job.maxAttempts });
+  };
+}
+
+/** For the `outbox.sweep` job: re-enqueue queued retrain jobs and pending deliveries (deterministic ids dedupe). */
+export async function sweepRetrainOutbox(jobs: RetrainJobsService, webhooks: WebhooksService): Promise<{ retrainJobs: number; deliveries: number }> {
+  return { retrainJobs: await jobs.enqueueQueued(), deliveries: await webhooks.dispatchPending() };
+}
