@@ -17,7 +17,9 @@ import { registerSecurityHeaders } from './http/security-headers.js';
 import { validatorCompiler } from './http/validation.js';
 import { aliasesRoutes } from './registry/aliases.routes.js';
 import { artifactsRoutes } from './registry/artifacts.routes.js';
+import { webhooksRoutes } from './events/webhooks.routes.js';
 import { monitoringRoutes } from './monitoring/monitoring.routes.js';
+import { retrainingRoutes } from './retraining/retraining.routes.js';
 import { modelsRoutes } from './registry/models.routes.js';
 import { versionsRoutes } from './registry/versions.routes.js';
 
@@ -112,6 +114,8 @@ export async function buildApp(container: Container, options: BuildAppOptions = 
       await api.register(aliasesRoutes(container.aliases));
       await api.register(artifactsRoutes(container.artifacts));
       await api.register(eventsRoutes(container.events));
+      await api.register(retrainingRoutes(container.retraining.jobs));
+      await api.register(webhooksRoutes(container.webhooks));
       await api.register(
         monitoringRoutes({
           samples: container.samples,

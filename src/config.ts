@@ -17,6 +17,8 @@ export interface Config {
   bodyLimitBytes: number;
   shutdownTimeoutMs: number;
   redisUrl: string | undefined;
+  /** The base URL clients reach this service at (callbacks for external retrain pipelines). */
+  publicUrl: string | undefined;
   /** Take the client address from X-Forwarded-For (only behind a proxy that sets it). */
   trustProxy: boolean;
   /** Removal of temp files, unfinished multipart uploads and unreferenced artifact objects. */
@@ -71,7 +73,7 @@ export const ENV_VARS = [
   'HTTP_IDLE_TIMEOUT_MS', 'HTTP_HEADERS_TIMEOUT_MS', 'HTTP_REQUEST_TIMEOUT_MS', 'HTTP_MAX_CONNECTIONS',
   'TRUST_PROXY', 'AUTH_FAILURE_LIMIT', 'AUTH_FAILURE_WINDOW_MS', 'OVERLOAD_MAX_EVENT_LOOP_DELAY_MS', 'OVERLOAD_MAX_HEAP_USED_BYTES',
   'SAMPLE_BATCH_MAX_ROWS', 'SAMPLE_BODY_LIMIT_BYTES', 'REFERENCE_BODY_LIMIT_BYTES', 'SAMPLE_RETENTION_DAYS',
-  'OUTBOX_SWEEP_INTERVAL_MS', 'WORKER_CONCURRENCY', 'WORKER_LOCK_DURATION_MS', 'WORKER_STALLED_INTERVAL_MS', 'REDIS_PREFIX',
+  'PUBLIC_URL', 'OUTBOX_SWEEP_INTERVAL_MS', 'WORKER_CONCURRENCY', 'WORKER_LOCK_DURATION_MS', 'WORKER_STALLED_INTERVAL_MS', 'REDIS_PREFIX',
 ] as const;
 
 type Env = Partial<Record<string, string | undefined>>;
@@ -144,6 +146,8 @@ export function loadConfig(env: Env = process.env): Config {
   if (adminToken !== undefined && adminToken.length < 16) {
     problems.push('ADMIN_TOKEN: must be at least 16 characters');
   }
+  const publicUrl = read('PUBLIC_URL');
+  if (publicUrl !== undefined && !/^https?:\/\/[^\s]+$/.test(publicUrl)) problems.push(`PUBLIC_URL: expected an http(s) URL, got "${publicUrl}"`);
   const redisUrl = read('REDIS_URL');
   if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) {
     problems.push(`REDIS_URL: expected redis:// or rediss://, got "${redisUrl}"`);
@@ -182,6 +186,7 @@ export function loadConfig(env: Env = process.env): Config {
     bodyLimitBytes: integer('BODY_LIMIT_BYTES', 16 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     shutdownTimeoutMs: integer('SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
     redisUrl,
+    publicUrl: publicUrl?.replace(/\/+$/, ''),
     trustProxy: boolean('TRUST_PROXY', false),
     sweep: {
       intervalMs: integer('ARTIFACT_SWEEP_INTERVAL_MS', 15 * 60_000, 1_000, 7 * 86_400_000),

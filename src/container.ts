@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { createArtifactStore } from './artifacts/index.js';
 import type { ArtifactStore } from './artifacts/artifact-store.js';
 import { createApiKeysRepository } from './auth/api-keys.repository.js';
@@ -6,6 +7,9 @@ import type { Config } from './config.js';
 import { openDatabase, type Database } from './db/client.js';
 import { createEventsRepository } from './events/events.repository.js';
 import { createEventsService } from './events/events.service.js';
+import { createWebhooksRepository } from './events/webhooks.repository.js';
+import { createWebhooksService, withWebhookOutbox } from './events/webhooks.service.js';
+import { createRetraining } from './retraining/index.js';
 import { createDriftReportsService, type DriftReportsService } from './monitoring/drift-reports.service.js';
 import { createMaintenance } from './monitoring/maintenance.js';
 import { createMonitoringRepository } from './monitoring/monitoring.repository.js';
@@ -23,6 +27,10 @@ import { createRegistryViews } from './registry/views.js';
 export interface ContainerOverrides {
   store?: ArtifactStore;
   queue?: JobQueue;
+  /** Outbound HTTP for webhook deliveries (tests point it at their receiver). */
+  fetch?: typeof fetch;
+  /** How often a running retrain job checks for cancellation and external completion. */
+  retrainPollMs?: number;
   now?: () => Date;
   log?: (message: string, error?: unknown) => void;
 }
@@ -33,8 +41,8 @@ export async function createContainer(config: Config, overrides: ContainerOverri
   const store = overrides.store ?? createArtifactStore(config.artifacts);
   const now = overrides.now;
 
-  const events = createEventsService({ repo: createEventsRepository(database), now });
-  const apiKeys = createApiKeysService({ repo: createApiKeysRepository(database), events, now });
+  const auditLog = createEventsService({ repo: createEventsRepository(database), now });
+  const apiKeys = createApiKeysService({ repo: createApiKeysRepository(database), events: auditLog, now });
   const repo = createRegistryRepository(database);
   const views = createRegistryViews(repo);
   const log = overrides.log ?? (() => undefined);
@@ -57,12 +65,40 @@ export async function createContainer(config: Config, overrides: ContainerOverri
         if (!willRetry && job.name === 'drift.report') void reports?.markFailed(Number((job.payload as { reportId: number }).reportId), String((error as Error)?.message ?? error));
       },
     });
+  // Every event subscribed webhooks want gets its delivery rows in the event's own transaction
+  // (an outbox); the queue delivers them.
+  const webhooks = createWebhooksService({ repo: createWebhooksRepository(database), queue, ...(overrides.fetch ? { fetch: overrides.fetch } : {}), ...(now ? { now } : {}) });
+  const events = withWebhookOutbox(auditLog, webhooks, now);
   const aliases = createAliasesService({ repo, views, events, now });
+  const versions = createVersionsService({ repo, views, events, now });
   const monitoringRepo = createMonitoringRepository(database);
   const references = createReferenceService({ repo: monitoringRepo, views, store, now });
   const samples = createSamplesService({ repo: monitoringRepo, registry: repo, views, aliases, queue, log, now });
 
-  reports = createDriftReportsService({ repo: monitoringRepo, registry: repo, views, references, samples, events, now });
+  const retraining = createRetraining({
+    database,
+    store,
+    events,
+    versions,
+    aliases,
+    queue,
+    workDir: join(config.dataDir, 'retrain'),
+    ...(config.publicUrl ? { publicBaseUrl: `${config.publicUrl}/api/v1` } : {}),
+    ...(overrides.retrainPollMs ? { pollMs: overrides.retrainPollMs } : {}),
+    ...(now ? { now } : {}),
+    log,
+  });
+  reports = createDriftReportsService({
+    repo: monitoringRepo,
+    registry: repo,
+    views,
+    references,
+    samples,
+    events,
+    now,
+    // After a report commits, the model's retrain policy decides (and audits) what to do.
+    onReportDone: (modelId) => retraining.jobs.onReportCompleted(modelId),
+  });
   const maintenance = createMaintenance({ repo: monitoringRepo, registry: repo, samples, queue, retentionDays: config.monitoring.sampleRetentionDays, log, now });
 
   return {
@@ -72,7 +108,7 @@ export async function createContainer(config: Config, overrides: ContainerOverri
     events,
     apiKeys,
     models: createModelsService({ repo, views, events, store, now }),
-    versions: createVersionsService({ repo, views, events, now }),
+    versions,
     aliases,
     artifacts: createArtifactsService({ repo, views, events, store, now, log }),
     queue,
@@ -82,6 +118,8 @@ export async function createContainer(config: Config, overrides: ContainerOverri
     monitors: createMonitorsService({ repo: monitoringRepo, registry: repo, views, events, now }),
     reports,
     maintenance,
+    webhooks,
+    retraining,
     readiness: {
       database: () => database.ping(),
       artifactStore: () => store.ping(),

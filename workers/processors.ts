@@ -1,4 +1,5 @@
 import type { Container } from '../src/container.js';
+import { retrainProcessor, sweepRetrainOutbox, webhooksProcessor } from '../src/retraining/processors.js';
 
 /**
  * One thin processor per job: each re-reads its entity and delegates to a service; the services
@@ -6,12 +7,17 @@ import type { Container } from '../src/container.js';
  * them too when it runs the in-process queue (no REDIS_URL), so both modes run the same code.
  */
 export function registerProcessors(container: Container): void {
-  const { queue, reports, maintenance } = container;
+  const { queue, reports, maintenance, retraining, webhooks } = container;
   queue.registerProcessor('drift', async (job) => {
     if (job.name === 'drift.report') return reports.process(Number(job.payload.reportId));
     if (job.name === 'drift.window') return maintenance.closeTimeWindow(Number(job.payload.monitorId), job.payload.windowIndex);
   });
+  queue.registerProcessor('retrain', retrainProcessor(retraining.runner));
+  queue.registerProcessor('webhooks', webhooksProcessor(webhooks));
   queue.registerProcessor('maintenance', async (job) => {
-    if (job.name === 'outbox.sweep') await maintenance.sweepOnce();
+    if (job.name !== 'outbox.sweep') return;
+    // Every outbox: drift windows, retrain jobs and webhook deliveries whose enqueue was lost.
+    await maintenance.sweepOnce();
+    await sweepRetrainOutbox(retraining.jobs, webhooks);
   });
 }

@@ -26,6 +26,8 @@ export function createDriftReportsService(deps: {
   samples: SamplesService;
   events: EventsService;
   now?: () => Date;
+  /** Called after a report is stored (outside its transaction): the retrain policy's turn. */
+  onReportDone?: (modelId: number) => Promise<unknown>;
 }) {
   const { repo, registry, views, references, events } = deps;
   const now = deps.now ?? (() => new Date());
@@ -75,7 +77,13 @@ export function createDriftReportsService(deps: {
      */
     async process(reportId: number): Promise<void> {
       const row = await repo.findReport(reportId);
-      if (!row || row.status !== 'pending') return;
+      if (!row) return;
+      if (row.status !== 'pending') {
+        // A rerun after a crash between storing the report and the policy's turn: give it its
+        // turn (the policy is idempotent: one active retrain per model, decided under a lock).
+        if (row.status === 'done') await deps.onReportDone?.(row.modelId);
+        return;
+      }
       const version = await registry.findVersionById(row.versionId);
       const model = version ? await registry.findModelById(version.modelId) : undefined;
       if (!version || !model) return; // deleted meanwhile: the cascade removed the report too
@@ -132,6 +140,7 @@ export function createDriftReportsService(deps: {
           }
         },
       );
+      await deps.onReportDone?.(row.modelId);
     },
 
     /** A job that gave up: the report says why instead of staying pending forever. */

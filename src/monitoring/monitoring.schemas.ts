@@ -1,5 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { Nullable, PageQuery, Timestamp } from '../http/schemas.js';
+import { RetrainConfig } from '../retraining/retrain.schemas.js';
 
 const StringEnum = <T extends string>(values: readonly T[]) => Type.Unsafe<T>({ type: 'string', enum: [...values] });
 const DRIFT_METHODS = ['psi', 'ks', 'chi2', 'jensenShannon', 'wasserstein'] as const;
@@ -22,6 +23,8 @@ export const MonitorConfig = Type.Object(
     driftShare: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1 })),
     critical: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 256 }), { maxItems: 1000 })),
     performance: Type.Optional(Type.Object({ tolerance: Type.Number({ minimum: 0, maximum: 1 }) }, { additionalProperties: false })),
+    /** The retrain policy (docs/retraining.md); setting an executor needs the admin scope. */
+    retrain: Type.Optional(RetrainConfig),
   },
   { additionalProperties: false },
 );

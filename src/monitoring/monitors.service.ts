@@ -2,6 +2,9 @@ import type { Actor } from '../actor.js';
 import type { EventsService } from '../events/events.service.js';
 import type { RegistryRepository } from '../registry/registry.repository.js';
 import type { RegistryViews } from '../registry/views.js';
+import { AppError } from '../http/errors.js';
+import { validateRetrainConfig } from '../retraining/retrain-config.js';
+import { publicExecutor } from '../retraining/retrain-jobs.service.js';
 import { resolveMonitor, validateMonitorConfig } from './monitor-config.js';
 import type { MonitoringRepository } from './monitoring.repository.js';
 import type { MonitorConfig } from './monitoring.schemas.js';
@@ -13,7 +16,9 @@ export function createMonitorsService(deps: { repo: MonitoringRepository; regist
 
   function view(name: string, config: MonitorConfig, updatedAt: string | null) {
     const settings = resolveMonitor(config);
-    return { model: name, config, effective: { ...settings, window: settings.window } as Record<string, unknown>, updatedAt };
+    // An executor's secret and environment values are write-only.
+    const shown = config.retrain ? { ...config, retrain: { ...config.retrain, executor: publicExecutor(config.retrain.executor) } } : config;
+    return { model: name, config: shown as MonitorConfig, effective: { ...settings, window: settings.window } as Record<string, unknown>, updatedAt };
   }
 
   return {
@@ -27,6 +32,12 @@ export function createMonitorsService(deps: { repo: MonitoringRepository; regist
       const model = await views.requireModel(name);
       const latest = await registry.latestVersion(model.id);
       validateMonitorConfig(config, latest?.features);
+      if (config.retrain) {
+        // The worker runs the executor's command (or calls its URL with the training data):
+        // choosing it is an admin's decision, not any models:write key's.
+        if (!actor?.scopes.includes('admin')) throw new AppError('FORBIDDEN', 'setting a retrain policy (its executor runs on the workers) needs the "admin" scope');
+        validateRetrainConfig(config.retrain);
+      }
       const at = now().toISOString();
       await repo.transaction(async () => {
         await repo.putMonitorConfig(model.id, config as Record<string, unknown>, at);

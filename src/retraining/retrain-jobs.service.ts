@@ -33,7 +33,7 @@ export interface RetrainJobsDeps {
 }
 
 /** Secrets never leave the server in a job view: the webhook secret and the command's env values are masked. */
-function publicExecutor(executor: Record<string, unknown>): { type: string } & Record<string, unknown> {
+export function publicExecutor(executor: Record<string, unknown>): { type: string } & Record<string, unknown> {
   const { secret: _secret, env, ...rest } = executor;
   return {
     ...(rest as { type: string }),

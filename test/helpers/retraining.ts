@@ -3,7 +3,7 @@ import { and, eq } from 'drizzle-orm';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
-import { API_PREFIX, buildApp } from '../../src/app.js';
+import { buildApp } from '../../src/app.js';
 import type { ArtifactStore } from '../../src/artifacts/artifact-store.js';
 import { loadConfig } from '../../src/config.js';
 import { createContainer, type Container } from '../../src/container.js';
@@ -11,50 +11,43 @@ import { encodeBatch } from '../../src/monitoring/batch-codec.js';
 import { createMonitoringRepository } from '../../src/monitoring/monitoring.repository.js';
 import type { JobName, JobPayload } from '../../src/queue/jobs.js';
 import type { JobQueue } from '../../src/queue/job-queue.js';
-import { createRetraining, retrainingRoutes, type Retraining } from '../../src/retraining/index.js';
+import { createInlineQueue } from '../../src/queue/inline-queue.js';
 import { createScratchDatabase } from './db.js';
-import { webhooksRoutes } from '../../src/events/webhooks.routes.js';
-import { createWebhooksRepository } from '../../src/events/webhooks.repository.js';
-import { createWebhooksService, withWebhookOutbox } from '../../src/events/webhooks.service.js';
-import { createAliasesService } from '../../src/registry/aliases.service.js';
-import { createRegistryRepository } from '../../src/registry/registry.repository.js';
-import { createVersionsService } from '../../src/registry/versions.service.js';
-import { createRegistryViews } from '../../src/registry/views.js';
 import { ADMIN_TOKEN } from './app.js';
 
 export const LOGREG = resolve('examples/trainers/logreg.py');
 
 /**
- * createTestApp plus the retraining module wired the way the container will wire it, and its
- * routes registered under /api/v1 — until the lead wires them into container.ts/app.ts.
+ * A real app on a real database with the retraining module as the container wires it. By default
+ * the queue only records what was enqueued (tests run jobs by hand, step by step); pass a real
+ * queue (BullMQ) to have it carry the jobs, with the processors the test registers.
  */
-export async function createRetrainTestApp(options: { store?: ArtifactStore; pollMs?: number; fetch?: typeof fetch; queue?: Pick<JobQueue, 'enqueue'> } = {}) {
+export async function createRetrainTestApp(options: { store?: ArtifactStore; pollMs?: number; fetch?: typeof fetch; queue?: JobQueue } = {}) {
   const dir = join(process.cwd(), '.tmp', 'test', randomUUID());
   mkdirSync(dir, { recursive: true });
   const scratch = await createScratchDatabase();
   // Load shedding off (as in the other fault tests): these tests run trainers and racing
   // transactions in-process on a shared machine, and a shed request is not what they test.
-  const config = loadConfig({ DATA_DIR: dir, ADMIN_TOKEN, OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0', ...scratch.env });
-  const container: Container = await createContainer(config, options.store ? { store: options.store } : {});
-  await container.apiKeys.bootstrapAdmin(config.adminToken);
+  const config = loadConfig({ DATA_DIR: dir, ADMIN_TOKEN, OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0', PUBLIC_URL: 'http://mlcycle.test', ...scratch.env });
   const enqueued: { name: JobName; payload: unknown }[] = [];
-  const queue = options.queue ?? { enqueue: async <N extends JobName>(name: N, payload: JobPayload<N>) => (enqueued.push({ name, payload }), { jobId: `${name}-${JSON.stringify(payload)}`, deduplicated: false }) };
-  // The wiring the container will do: the audit log with the webhook outbox attached, handed to every service.
-  const webhooks = createWebhooksService({ repo: createWebhooksRepository(container.database), queue, ...(options.fetch ? { fetch: options.fetch } : {}) });
-  const events = withWebhookOutbox(container.events, webhooks);
-  const registry = createRegistryRepository(container.database);
-  const views = createRegistryViews(registry);
-  const versions = createVersionsService({ repo: registry, views, events });
-  const aliases = createAliasesService({ repo: registry, views, events });
-  const wired: Container = { ...container, events, versions, aliases };
-  const retraining: Retraining = createRetraining({ database: container.database, store: container.store, events, versions, aliases, queue, workDir: join(dir, 'retrain'), pollMs: options.pollMs ?? 50, publicBaseUrl: 'http://mlcycle.test/api/v1' });
-  const app: FastifyInstance = await buildApp(wired);
-  await app.register(retrainingRoutes(retraining.jobs), { prefix: API_PREFIX });
-  await app.register(webhooksRoutes(webhooks), { prefix: API_PREFIX });
+  const recorder = createInlineQueue();
+  const queue: JobQueue = options.queue ?? {
+    ...recorder,
+    enqueue: async <N extends JobName>(name: N, payload: JobPayload<N>) => (enqueued.push({ name, payload }), { jobId: `${name}-${JSON.stringify(payload)}`, deduplicated: false }),
+  };
+  const container: Container = await createContainer(config, {
+    queue,
+    retrainPollMs: options.pollMs ?? 50,
+    ...(options.store ? { store: options.store } : {}),
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+  });
+  await container.apiKeys.bootstrapAdmin(config.adminToken);
+  const app: FastifyInstance = await buildApp(container);
   await app.ready();
   const call = ({ token, headers, ...rest }: InjectOptions & { token?: string | null }): Promise<LightMyRequestResponse> =>
     app.inject({ ...rest, headers: { ...(token === null ? {} : { authorization: `Bearer ${token ?? ADMIN_TOKEN}` }), ...headers } });
   const monitoring = createMonitoringRepository(container.database);
+  const { retraining, webhooks, events, versions, aliases } = container;
   return {
     app, container, retraining, webhooks, events, versions, aliases, enqueued, call, dir, monitoring, databaseUrl: scratch.url,
     async close() {
