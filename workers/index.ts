@@ -26,7 +26,7 @@ const container = await createContainer(config, { log });
 registerProcessors(container);
 await container.queue.start();
 const stopTicker = startSweepTicker(container.queue, config.monitoring.outboxSweepIntervalMs);
-log(`mlcycle worker: consuming drift and maintenance jobs (concurrency ${config.monitoring.workerConcurrency})`);
+log(`mlcycle worker: consuming drift, retrain, webhook and maintenance jobs (concurrency ${config.monitoring.workerConcurrency})`);
 
 let stopping = false;
 const shutdown = async (signal: string) => {

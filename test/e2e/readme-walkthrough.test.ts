@@ -16,14 +16,18 @@ afterEach(() => {
 });
 
 describe('README walkthrough', () => {
-  it('runs from start to finish and ends with a drifted report and its timeline', async () => {
+  it('runs from start to finish: a drifted report, its timeline, then drift → retrain → v2 promoted', async () => {
     const dir = join(process.cwd(), '.tmp', 'test', `readme-${randomUUID()}`);
     mkdirSync(dir, { recursive: true });
     server = await startServerProcess({ DATA_DIR: join(dir, 'data'), LOG_LEVEL: 'warn' });
     const readme = readFileSync('README.md', 'utf8');
-    const section = readme.slice(readme.indexOf('## A five-minute walkthrough with curl'));
-    const start = section.indexOf('```sh') + 5;
-    let script = section.slice(start, section.indexOf('```', start));
+    const block = (heading: string) => {
+      const section = readme.slice(readme.indexOf(heading));
+      const start = section.indexOf('```sh') + 5;
+      return section.slice(start, section.indexOf('```', start));
+    };
+    // The walkthrough, then "Closing the loop", which continues it in the same shell.
+    let script = block('## A five-minute walkthrough with curl') + block('## Closing the loop: retrain on drift');
     expect(script).toContain('/samples');
     script = script
       .replace(/^npm start &.*$/m, '')
@@ -31,7 +35,7 @@ describe('README walkthrough', () => {
       .replaceAll('http://127.0.0.1:8080', server.base)
       .replaceAll('@package.json', `@${join(process.cwd(), 'package.json')}`);
     writeFileSync(join(dir, 'walk.sh'), `set -euo pipefail\n${script}`);
-    const run = spawnSync('bash', [join(dir, 'walk.sh')], { encoding: 'utf8', timeout: 60_000 });
+    const run = spawnSync('bash', [join(dir, 'walk.sh')], { encoding: 'utf8', timeout: 120_000 });
     expect(run.status, run.stderr).toBe(0);
     const out = run.stdout;
     expect(out).toContain('"version":2');
@@ -39,6 +43,8 @@ describe('README walkthrough', () => {
     expect(out).toMatch(/"status":"done","sampleCount":5,"datasetDrift":true/);
     expect(out).toContain('"points":[{"reportId":1');
     expect(out).toContain('{"accepted":2,"unmatched":[]}');
+    expect(out).toMatch(/"status":"succeeded"/);
+    expect(out).toMatch(/"model":"fraud","version":2/);
     expect(out).not.toMatch(/"status":[45]\d\d/); // no problem+json anywhere in the run
   });
 });
