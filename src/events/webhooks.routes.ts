@@ -17,12 +17,12 @@ export function webhooksRoutes(webhooks: WebhooksService): FastifyPluginAsyncTyp
 
     app.get('/webhooks', {
       config: { scope: 'admin' },
-      schema: { operationId: 'listWebhooks', tags, querystring: ListQuery, response: responses({ 200: Page(WebhookView) }) },
+      schema: { operationId: 'listWebhooks', tags, summary: 'Webhook subscriptions (secrets are never shown again)', querystring: ListQuery, response: responses({ 200: Page(WebhookView) }) },
     }, async (req) => webhooks.list(req.query));
 
     app.delete('/webhooks/:id', {
       config: { scope: 'admin' },
-      schema: { operationId: 'deleteWebhook', tags, params: WebhookParams, response: responses({ 204: Type.Null() }) },
+      schema: { operationId: 'deleteWebhook', tags, summary: 'Delete a webhook subscription; no delivery starts after this', params: WebhookParams, response: responses({ 204: Type.Null() }) },
     }, async (req, reply) => {
       await webhooks.remove(req.params.id);
       return reply.status(204).send(null);

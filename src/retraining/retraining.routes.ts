@@ -23,7 +23,7 @@ export function retrainingRoutes(jobs: RetrainJobsService): FastifyPluginAsyncTy
 
     app.get('/retrain-jobs/:id', {
       config: { scope: 'read' },
-      schema: { operationId: 'getRetrainJob', tags, params: RetrainJobParams, response: responses({ 200: RetrainJobView }) },
+      schema: { operationId: 'getRetrainJob', tags, summary: 'One retrain job: status, trigger, timings, log tail, the version it produced', params: RetrainJobParams, response: responses({ 200: RetrainJobView }) },
     }, async (req) => jobs.get(req.params.id));
 
     app.post('/retrain-jobs/:id/cancel', {
@@ -46,7 +46,7 @@ export function retrainingRoutes(jobs: RetrainJobsService): FastifyPluginAsyncTy
       raw.removeAllContentTypeParsers();
       raw.addContentTypeParser('*', (_req, payload, done) => done(null, payload));
       raw.put('/retrain-jobs/:id/outputs/*', {
-        config: { scope: 'models:write' },
+        config: { scope: 'models:write', rawBody: true, accepts: ['application/octet-stream', '*/*'] },
         schema: {
           operationId: 'uploadRetrainOutput', tags, summary: 'An external pipeline uploads an output file of a running job (becomes an artifact of the new version)',
           params: Type.Object({ id: Type.Integer({ minimum: 1 }), '*': Type.String() }),

@@ -76,5 +76,28 @@ export async function calls(): Promise<void> {
   await client.GET('/api/v1/models/{name}/drift/timeline', { params: { path: name, query: { feature: 'age' } } });
   void windows;
   void drifted;
+
+  // retraining and webhooks
+  await client.POST('/api/v1/models/{name}/retrain', { params: { path: name }, body: {} });
+  const jobs = await client.GET('/api/v1/retrain-jobs', { params: { query: { model: 'churn', status: 'running' } } });
+  const jobStatus: string | undefined = jobs.data?.items[0]?.status;
+  await client.GET('/api/v1/retrain-jobs/{id}', { params: { path: { id: 1 } } });
+  await client.POST('/api/v1/retrain-jobs/{id}/cancel', { params: { path: { id: 1 } } });
+  await client.PUT('/api/v1/retrain-jobs/{id}/outputs/{path}', {
+    params: { path: { id: 1, path: 'model.json' } },
+    body: bytes as unknown as string,
+    bodySerializer: (body) => body as unknown as BodyInit,
+    headers: { 'content-type': 'application/octet-stream' },
+  });
+  await client.POST('/api/v1/retrain-jobs/{id}/complete', { params: { path: { id: 1 } }, body: { status: 'succeeded', metrics: { accuracy: 0.93 } } });
+  await client.GET('/api/v1/models/{name}/versions/{version}/lineage', { params: { path: version } });
+  const hook = await client.POST('/api/v1/webhooks', { body: { url: 'https://ci.example/hooks/mlcycle', events: ['retrain.succeeded'] } });
+  const secret: string | undefined = hook.data?.secret;
+  await client.GET('/api/v1/webhooks');
+  await client.DELETE('/api/v1/webhooks/{id}', { params: { path: { id: 1 } } });
+  await client.GET('/api/v1/webhooks/{id}/deliveries', { params: { path: { id: 1 } } });
+  await client.POST('/api/v1/webhooks/{id}/deliveries/{deliveryId}/redeliver', { params: { path: { id: 1, deliveryId: 2 } } });
+  void jobStatus;
+  void secret;
   void [ok, next, lr];
 }
