@@ -1,4 +1,5 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { isUniqueViolation } from '../db/errors.js';
 import { AppError } from '../http/errors.js';
 import { decodeCursor, toPage } from '../http/pagination.js';
 import type { EventsService } from '../events/events.service.js';
@@ -116,7 +117,7 @@ export function createApiKeysService(deps: { repo: ApiKeysRepository; events: Ev
      * one, leave ADMIN_TOKEN in the environment): start-up goes on and reports `revokedKeyId`.
      */
     async bootstrapAdmin(adminToken: string | undefined): Promise<{ generatedToken?: string; revokedKeyId?: string }> {
-      return repo.transaction(async (): Promise<{ generatedToken?: string; revokedKeyId?: string }> => {
+      const attempt = () => repo.transaction(async (): Promise<{ generatedToken?: string; revokedKeyId?: string }> => {
         if (adminToken !== undefined) {
           const existing = await repo.findByHash(hashToken(adminToken));
           if (existing?.revokedAt) return { revokedKeyId: existing.id };
@@ -128,6 +129,14 @@ export function createApiKeysService(deps: { repo: ApiKeysRepository; events: Ev
         await insertKey('bootstrap-admin', ['admin'], token);
         return { generatedToken: token };
       });
+      try {
+        return await attempt();
+      } catch (error) {
+        // Several processes starting at once with the same ADMIN_TOKEN (PostgreSQL lets them all
+        // see "no key yet"): one insert wins, the unique index stops the others, who then find it.
+        if (!isUniqueViolation(error)) throw error;
+        return attempt();
+      }
     },
   };
 }

@@ -64,6 +64,16 @@ describe('auth matrix: each scope × each route family', () => {
 });
 
 describe('API keys', () => {
+  it('bootstraps one ADMIN_TOKEN key even when several processes start at once', async () => {
+    const token = 'racing-admin-token-0123456789abcdef';
+    // Ten racing bootstraps on separate connections (the pool on PostgreSQL): one insert wins.
+    const results = await Promise.all(Array.from({ length: 10 }, () => t.container.apiKeys.bootstrapAdmin(token)));
+    expect(results.every((r) => r.generatedToken === undefined && r.revokedKeyId === undefined)).toBe(true);
+    const rows = await query(t.container.database, "select id from api_keys where name = 'bootstrap-admin'");
+    expect(rows).toHaveLength(2); // the test app's own ADMIN_TOKEN key, and this one
+    expect((await t.call({ method: 'GET', url: '/api/v1/models', token })).statusCode).toBe(200);
+  });
+
   it('shows the token once, stores only its hash, and revocation takes effect', async () => {
     const created = await t.call({ method: 'POST', url: '/api/v1/api-keys', payload: { name: 'ci', scopes: ['read'] } });
     expect(created.statusCode).toBe(201);
