@@ -52,7 +52,12 @@ const exitFor = (status: number): number =>
 /** "VALIDATION_FAILED (400): body/features must …\n  features/0/type: must be …" */
 export function formatProblem(problem: Problem): string {
   const head = `${problem.code ?? 'HTTP_ERROR'} (${problem.status})${problem.detail ? `: ${problem.detail}` : problem.title ? `: ${problem.title}` : ''}`;
-  const fields = (problem.errors ?? []).map((e) => `\n  ${e.path || '(body)'}: ${e.message}`).join('');
+  // The detail often repeats a lone field error word for word: list only what it does not say.
+  const fields = (problem.errors ?? [])
+    .map((e) => `${e.path || '(body)'}: ${e.message}`)
+    .filter((line) => !problem.detail?.includes(line))
+    .map((line) => `\n  ${line}`)
+    .join('');
   return `${head}${fields}`;
 }
 
