@@ -16,11 +16,12 @@ export interface FaultRule {
 export async function startFaultProxy(target: string) {
   const upstream = new URL(target);
   const rules: FaultRule[] = [];
-  const seen: { method: string; url: string; fault?: FaultRule['fault'] }[] = [];
+  const seen: { method: string; url: string; idempotencyKey?: string; fault?: FaultRule['fault'] }[] = [];
   const server: Server = createServer((req, res) => {
     const rule = rules.find((r) => r.times > 0 && r.match(req));
     if (rule) rule.times--;
-    seen.push({ method: req.method!, url: req.url!, fault: rule?.fault });
+    const key = req.headers['idempotency-key'];
+    seen.push({ method: req.method!, url: req.url!, idempotencyKey: typeof key === 'string' ? key : undefined, fault: rule?.fault });
     const out = request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers }, (up) => {
       if (rule?.fault === 'drop-response') {
         // The server has done the work; the client never hears about it.
