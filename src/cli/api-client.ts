@@ -1,4 +1,7 @@
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { CliError } from './errors.js';
 
@@ -119,9 +122,61 @@ export function createApiClient(options: ServerOptions, env: NodeJS.ProcessEnv =
       return await fetch(urlOf(path, opts.query), { method, headers, body, duplex: 'half' } as RequestInit);
     } catch (error) {
       const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-      const why = cause?.code ?? cause?.message ?? (error as Error).message;
-      throw new CliError(`cannot reach the mlcycle server at ${root} (${why}); check --url or MLCYCLE_URL and that the server is running`, EXIT.unreachable);
+      throw unreachable(cause?.code ?? cause?.message ?? (error as Error).message);
     }
+  }
+
+  const unreachable = (why: string) =>
+    new CliError(`cannot reach the mlcycle server at ${root} (${why}); check --url or MLCYCLE_URL and that the server is running`, EXIT.unreachable);
+
+  /**
+   * A streamed upload over node:http rather than fetch: fetch reads a stream body ahead of the
+   * socket (a 300 MB file took 460 MB of memory), node:http's pipeline waits for 'drain'.
+   * Resolves with the parsed JSON answer, or throws the server's problem detail.
+   */
+  function upload<T>(method: string, path: string, body: Readable, opts: { contentType: string; contentLength?: number; headers?: Record<string, string> }): Promise<T> {
+    const headers: Record<string, string> = { accept: 'application/json', 'content-type': opts.contentType, ...opts.headers };
+    if (token) headers.authorization = `Bearer ${token}`;
+    if (opts.contentLength !== undefined) headers['content-length'] = String(opts.contentLength);
+    const url = new URL(urlOf(path));
+    return new Promise<T>((resolve, reject) => {
+      let answered = false;
+      const req = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, { method, headers }, (res) => {
+        answered = true;
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', reject);
+        res.on('end', () => {
+          // An early answer (401, 404, 413) while the body is still going out: the server will
+          // not read the rest, and the socket would hold the process open until its timeout.
+          if (!req.writableFinished) {
+            body.destroy();
+            req.destroy();
+          }
+          const text = Buffer.concat(chunks).toString('utf8');
+          const status = res.statusCode ?? 0;
+          if (status >= 200 && status < 300) {
+            try {
+              resolve(JSON.parse(text) as T);
+            } catch {
+              reject(new CliError(`the server answered ${status} with a body that is not JSON`, EXIT.failure));
+            }
+            return;
+          }
+          const fake = new Response(text, { status, statusText: res.statusMessage });
+          problemOf(fake).then((p) => reject(new ApiError(p)), reject);
+        });
+      });
+      req.on('error', (error: NodeJS.ErrnoException) => {
+        if (answered) return; // the server answered early (say 401) and closed: the answer wins
+        const code = error.code ?? error.message;
+        reject(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH'].includes(code) ? unreachable(code) : new CliError(`the upload failed: ${code}`, EXIT.failure));
+      });
+      // The request's own error (above) reports failures; a read error of the file ends it too.
+      pipeline(body, req).catch((error: Error) => {
+        if (!answered) req.destroy(error);
+      });
+    });
   }
 
   /** A 2xx answer, else an ApiError with the server's problem detail. */
@@ -141,6 +196,7 @@ export function createApiClient(options: ServerOptions, env: NodeJS.ProcessEnv =
     root,
     send,
     request,
+    upload,
     json,
     get: <T>(path: string, query?: RequestOptions['query']) => json<T>('GET', path, { query }),
     /** Every item of a cursor-paginated list, following nextCursor up to `max` items. */

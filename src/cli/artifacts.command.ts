@@ -47,7 +47,7 @@ export function registerArtifactsCommand(program: Command): void {
       createReadStream(file).on('error', (e) => counted.destroy(e)).pipe(counted);
       let artifact: ArtifactView;
       try {
-        artifact = await clientFor(flags).json<ArtifactView>('PUT', artifactUrl(model, v, target), { body: counted, contentType: flags.contentType });
+        artifact = await clientFor(flags).upload<ArtifactView>('PUT', artifactUrl(model, v, target), counted, { contentType: flags.contentType, contentLength: size });
       } finally {
         bar.stop();
       }

@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { parquetWriteBuffer } from 'hyparquet-writer';
@@ -119,6 +119,26 @@ describe('mlcycle against a server: artifacts', () => {
     expect((await cli('artifacts', 'list', 'art', '1')).stdout).toContain(sha);
   });
 
+  it('a 300 MB artifact is streamed both ways: the CLI’s peak memory stays near an idle run’s', async () => {
+    await modelWithVersion('big');
+    // Sparse: no disk written for the input, and reading it costs nothing.
+    const big = file('big.bin');
+    writeFileSync(big, '');
+    truncateSync(big, 300 * 1024 * 1024);
+    const measured = createCliRunner({ MLCYCLE_URL: base, MLCYCLE_TOKEN: TOKEN, NODE_OPTIONS: `--require ${join(process.cwd(), 'test/helpers/report-max-rss.cjs')}` });
+    const peak = (r: CliResult) => {
+      expect(r.code, r.stderr).toBe(0);
+      return Number(/max-rss-kb=(\d+)/.exec(r.stderr)![1]) * 1024;
+    };
+    const idle = peak(await measured('models', 'list'));
+    const pushed = peak(await measured('artifacts', 'push', 'big', '1', big));
+    const pulled = peak(await measured('artifacts', 'pull', 'big', '1', 'big.bin', '-o', file('big-pulled.bin')));
+    rmSync(file('big-pulled.bin'));
+    // Buffering the file would add ≥ 300 MB; streaming adds socket and stream buffers only.
+    expect(pushed - idle).toBeLessThan(100 * 1024 * 1024);
+    expect(pulled - idle).toBeLessThan(100 * 1024 * 1024);
+  });
+
   it('pull fails with exit 7 and writes nothing when the bytes do not match X-Artifact-Sha256', async () => {
     await modelWithVersion('corrupt');
     writeFileSync(file('small.bin'), 'the real weights');
@@ -231,6 +251,15 @@ describe('mlcycle against a server: failures', () => {
     expect(res.code).toBe(5);
     expect(res.stderr).toMatch(/UNAUTHENTICATED \(401\): send "Authorization: Bearer <api key>"/);
     expect(res.stdout).toBe('');
+    // An upload refused before its body is read: the server's answer, not a broken pipe.
+    writeFileSync(file('refused.bin'), Buffer.alloc(20 * 1024 * 1024, 7));
+    const started = Date.now();
+    const push = await createCliRunner({ MLCYCLE_URL: base, MLCYCLE_TOKEN: 'wrong-token' })('artifacts', 'push', 'fraud', '1', file('refused.bin'));
+    expect(push.code).toBe(5);
+    // …and at once: the unread rest of the body must not keep the process waiting for the
+    // server's request timeout (it took 30 s before the upload was cut on an early answer).
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(push.stderr).toMatch(/UNAUTHENTICATED \(401\)/);
   });
 
   it('--url and --token flags win over the environment', async () => {
