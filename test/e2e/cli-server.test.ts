@@ -188,6 +188,24 @@ describe('mlcycle against a server: data', () => {
     expect(await labels.json()).toEqual({ accepted: 3, unmatched: ['nope'] });
   });
 
+  it('samples push retries a batch whose answer was lost, with the same key, and it is stored once', async () => {
+    await modelWithVersion('lossy');
+    const csv = writeSamplesCsv('lossy.csv', 2500, 6);
+    const proxy = await startFaultProxy(base);
+    try {
+      proxy.add({ match: (req) => req.method === 'POST' && req.url!.includes('/models/lossy/samples'), times: 1, fault: 'drop-response' });
+      const via = createCliRunner({ MLCYCLE_URL: proxy.base, MLCYCLE_TOKEN: TOKEN });
+      const res = json<{ batches: number; accepted: number }>(await via('samples', 'push', 'lossy', csv, '--version', '1', '--batch-rows', '1000', '--id-column', 'request_id', '--prediction-column', 'score', '--json'));
+      expect(res).toMatchObject({ batches: 3, accepted: 2500 });
+      const posts = proxy.seen.filter((s) => s.method === 'POST');
+      expect(posts.map((p) => p.fault ?? 'ok')).toEqual(['drop-response', 'ok', 'ok', 'ok']);
+      expect(posts[1]!.idempotencyKey).toBe(posts[0]!.idempotencyKey);
+    } finally {
+      await proxy.close();
+    }
+    expect(storedSamples('lossy')).toBe(2500);
+  });
+
   it('samples push reads Parquet too, and refuses a file with an undeclared column before sending anything', async () => {
     await modelWithVersion('pq');
     const n = 1500;
