@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { access } from 'node:fs/promises';
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { TabularParseError } from '../tabular/errors.js';
 import { readTable } from '../tabular/read-table.js';
 import type { ColumnKind, TabularFormat, TabularTable } from '../tabular/types.js';
@@ -49,9 +49,6 @@ async function fileSha256(path: string): Promise<string> {
  * an error here, before any batch is sent, rather than a rejected first batch.
  */
 async function readForVersion(file: string, features: Feature[], flags: FileFlags, renames: Record<string, string | undefined> = {}): Promise<TabularTable> {
-  await access(file).catch(() => {
-    throw new CliError(`cannot read file ${file}: it does not exist or is not readable`);
-  });
   const types = new Map<string, ColumnKind>(features.map((f) => [f.name, f.type]));
   const idColumn = renames[RESERVED.id] ?? RESERVED.id;
   types.set(idColumn, 'categorical'); // "007" stays "007"
@@ -74,6 +71,13 @@ async function readForVersion(file: string, features: Feature[], flags: FileFlag
   if (unknown.length) throw new CliError(`${file} has columns the version does not declare: ${unknown.map((c) => `"${c}"`).join(', ')} (declared: ${features.map((f) => f.name).join(', ')})`);
   if (table.rowCount === 0) throw new CliError(`${file} has no data rows`);
   return table;
+}
+
+/** Checked before the server is asked anything: a typo in a path is a usage error (exit 2). */
+async function ensureReadable(file: string): Promise<void> {
+  await access(file).catch(() => {
+    throw new CliError(`cannot read file ${file}: it does not exist or is not readable`);
+  });
 }
 
 /** 5xx, 429 and a dropped connection are worth another try; with the same key a retry cannot double-count. */
@@ -108,8 +112,10 @@ export function registerDataCommands(program: Command): void {
   fileOptions(serverCommand(reference, 'push <model> <version> <file>', 'append a CSV/Arrow/Parquet file to the reference data, in chunks'))
     .option('--replace', 'clear the stored reference data first (a re-run otherwise appends the rows again)')
     .action(async (model: string, versionRaw: string, file: string, flags: FileFlags & { replace?: boolean }) => {
+      const target = positiveArg(versionRaw, '<version>');
+      await ensureReadable(file);
       const api = clientFor(flags);
-      const { version, features } = await versionOf(api, model, { version: positiveArg(versionRaw, '<version>') });
+      const { version, features } = await versionOf(api, model, { version: target });
       const table = await readForVersion(file, features, flags);
       const path = `/models/${seg(model)}/versions/${version}/reference`;
       if (flags.replace) {
@@ -137,9 +143,13 @@ export function registerDataCommands(program: Command): void {
     .option('--id-column <name>', `column of sample ids, for delayed labels (default: ${RESERVED.id})`)
     .option('--prediction-column <name>', `column of model outputs (default: ${RESERVED.prediction})`)
     .option('--label-column <name>', `column of ground truth (default: ${RESERVED.label})`)
-    .option('--retries <n>', 'retries of a batch after a network error or 5xx', (raw) => Number(raw), 3)
+    .option('--retries <n>', 'retries of a batch after a network error or 5xx', (raw) => {
+      if (!/^\d{1,2}$/.test(raw)) throw new InvalidArgumentError('expected an integer from 0 to 99');
+      return Number(raw);
+    }, 3)
     .action(async (model: string, file: string, flags: SamplesFlags) => {
       if (flags.version !== undefined && flags.alias !== undefined) throw new CliError('pass --version or --alias, not both');
+      await ensureReadable(file);
       const api = clientFor(flags);
       // The alias is resolved once and every batch names that version: an alias moved halfway
       // through a push must not split one file across two versions.

@@ -309,5 +309,9 @@ describe('mlcycle against a server: failures', () => {
     const res = await createCliRunner({ MLCYCLE_URL: 'http://127.0.0.1:1' })('artifacts', 'pull', 'm', 'one', 'x.bin');
     expect(res.code).toBe(2);
     expect(res.stderr).toMatch(/<version> must be a positive integer, got "one"/);
+    // The file is checked first: a typo in a path is not reported as a dead server.
+    const missing = await createCliRunner({ MLCYCLE_URL: 'http://127.0.0.1:1' })('samples', 'push', 'm', file('missing.csv'));
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/missing\.csv: it does not exist/);
   });
 });
