@@ -58,12 +58,14 @@ const methods = (raw: string): DriftMethod[] =>
   });
 
 /** `mlcycle drift`: compares two data files column by column and prints the drift report. */
-export function registerDriftCommand(program: Command): void {
-  program
+export function registerDriftCommand(program: Command): Command {
+  return program
     .command('drift')
     .description('compare current data with reference data, column by column (PSI, KS, χ², missing rates); CSV, .csv.gz, Arrow, Parquet')
-    .requiredOption('-r, --reference <file>', 'reference (training) data: CSV with a header row (.csv, .csv.gz), Arrow IPC (.arrow) or Parquet (.parquet)')
-    .requiredOption('-c, --current <file>', 'current data, with the same columns')
+    // Checked in the action rather than by commander: a required option here would also be
+    // demanded of the server subcommands (`mlcycle drift reports …`).
+    .option('-r, --reference <file>', 'reference (training) data: CSV with a header row (.csv, .csv.gz), Arrow IPC (.arrow) or Parquet (.parquet)')
+    .option('-c, --current <file>', 'current data, with the same columns')
     .addOption(new Option('--format <format>', 'input format of both files (default: from each extension)').choices(['csv', 'arrow', 'parquet']))
     .option('--bins <n>', 'quantile bins for numeric PSI', integerIn(2, 1000), 10)
     .option('--alpha <p>', 'significance level after correction', numberIn(0, 0.9999999, 'a number in (0, 1)'), 0.05)
@@ -81,7 +83,9 @@ export function registerDriftCommand(program: Command): void {
     .option('--epsilon <x>', 'replaces empty-bin proportions in PSI', numberIn(0, 0.9999999, 'a number in (0, 1)'), 1e-4)
     .option('--json', 'print the report as JSON')
     .option('--fail-on-drift', 'exit with code 1 when the dataset drifts (for CI pipelines)')
+    .enablePositionalOptions()
     .action(async (flags: DriftFlags) => {
+      if (!flags.reference || !flags.current) throw new CliError(`required option '${flags.reference ? '-c, --current' : '-r, --reference'} <file>' not specified (or use a subcommand: drift reports|show|timeline)`);
       const both = flags.categorical.filter((c) => flags.numeric.includes(c));
       if (both.length > 0) throw new CliError(`column "${both[0]}" is given to both --categorical and --numeric`);
       const { reference, current } = await readPair(flags.reference, flags.current, {

@@ -3,8 +3,10 @@ import { CliError } from './errors.js';
 import { buildProgram } from './program.js';
 
 /**
- * Entry of the `mlcycle` bin (bin/mlcycle.js). Exit codes: 0 success, 1 `--fail-on-drift` with
- * drift or an unexpected failure, 2 usage or input errors (bad flag, missing file, unreadable or empty data).
+ * Entry of the `mlcycle` bin (bin/mlcycle.js). Exit codes (docs/cli.md): 0 success, 1 `--fail-on-drift`
+ * with drift, a failed `retrain run --wait`, a 5xx or an unexpected failure, 2 usage or input errors
+ * (bad flag, missing file, unreadable or empty data); server commands add 3 unreachable, 4 request
+ * refused (4xx), 5 authentication or scope, 6 not found, 7 sha256 mismatch (see api-client.ts EXIT).
  */
 async function main(argv: string[]): Promise<number> {
   try {
