@@ -6,6 +6,8 @@ import type { Config } from './config.js';
 import { openDatabase, type Database } from './db/client.js';
 import { createEventsRepository } from './events/events.repository.js';
 import { createEventsService } from './events/events.service.js';
+import { createMetrics } from './metrics/metrics.js';
+import { metricsSources } from './metrics/sources.js';
 import { createDriftReportsService, type DriftReportsService } from './monitoring/drift-reports.service.js';
 import { createMaintenance } from './monitoring/maintenance.js';
 import { createMonitoringRepository } from './monitoring/monitoring.repository.js';
@@ -63,6 +65,8 @@ export async function createContainer(config: Config, overrides: ContainerOverri
   const samples = createSamplesService({ repo: monitoringRepo, registry: repo, views, aliases, queue, log, now });
 
   reports = createDriftReportsService({ repo: monitoringRepo, registry: repo, views, references, samples, events, now });
+  // Prometheus metrics of this process; shared state (queue depths, drift scores) is read at scrape time.
+  const metrics = createMetrics(metricsSources({ queue, repo: monitoringRepo }));
   const maintenance = createMaintenance({ repo: monitoringRepo, registry: repo, samples, queue, retentionDays: config.monitoring.sampleRetentionDays, log, now });
 
   return {
@@ -82,6 +86,7 @@ export async function createContainer(config: Config, overrides: ContainerOverri
     monitors: createMonitorsService({ repo: monitoringRepo, registry: repo, views, events, now }),
     reports,
     maintenance,
+    metrics,
     readiness: {
       database: () => database.ping(),
       artifactStore: () => store.ping(),
