@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from '@sinclair/typebox';
+import { Type, type TSchema } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { responses } from '../http/schemas.js';
 import type { Metrics } from './metrics.js';
@@ -15,7 +15,7 @@ export function metricsRoutes(metrics: Metrics): FastifyPluginAsyncTypebox {
       config: { scope: 'metrics' },
       schema: {
         operationId: 'metrics', tags: ['operations'], summary: 'Prometheus metrics (text exposition format); needs the metrics scope',
-        response: responses({ 200: Type.String({ description: 'Prometheus text exposition format 0.0.4' }) }),
+        response: responses({ 200: { description: 'Prometheus text exposition format 0.0.4', content: { 'text/plain': { schema: Type.String() } } } as unknown as TSchema }),
       },
     }, async (_req, reply) => {
       const body = await metrics.render();

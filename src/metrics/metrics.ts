@@ -113,13 +113,16 @@ export function createMetrics(sources: MetricsSources, limits: MetricsLimits = D
     },
   });
 
-  // One database read per scrape feeds the four drift gauges: prom-client collects them
-  // concurrently, so each awaits the same snapshot (kept for a second) rather than its own query.
-  let cached: { at: number; value: Promise<DriftSnapshot> } | undefined;
-  const snapshot = (): Promise<DriftSnapshot> => {
-    if (!cached || Date.now() - cached.at > 1_000) cached = { at: Date.now(), value: sources.latestReports(limits.maxModels).then((r) => toSnapshot(r, limits.maxFeatures)) };
-    return cached.value;
-  };
+  // One database read per scrape feeds the four drift gauges: prom-client starts every
+  // collect() in the same tick, so they share the promise in flight; it is dropped once settled.
+  let pending: Promise<DriftSnapshot> | undefined;
+  const snapshot = (): Promise<DriftSnapshot> =>
+    (pending ??= sources
+      .latestReports(limits.maxModels)
+      .then((reports) => toSnapshot(reports, limits.maxFeatures))
+      .finally(() => {
+        pending = undefined;
+      }));
   new Gauge({
     name: 'mlcycle_drift_psi',
     help: `PSI of each feature in the latest finished report of a model (at most ${limits.maxModels} models x ${limits.maxFeatures} features, highest PSI first)`,
