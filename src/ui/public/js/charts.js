@@ -16,24 +16,26 @@ const PSI_COLOURS = ['#1a9850', '#fee08b', '#fdae61', '#d73027'];
 /** Features × windows, each cell the window's PSI for that feature. */
 export function heatmap(el, points, features, { psiThreshold = 0.2, onSelect } = {}) {
   const windows = points.map((p) => `#${p.reportId}`);
+  const cap = psiThreshold * 2.5;
   const cells = [];
   points.forEach((p, x) => {
     const byName = new Map(p.features.map((f) => [f.name, f]));
     features.forEach((name, y) => {
       const f = byName.get(name);
-      if (f && typeof f.psi === 'number') cells.push([x, y, Number(f.psi.toFixed(4)), f.drifted ? 1 : 0]);
+      // The colour dimension saturates at 2.5× the threshold: one huge PSI must not wash the
+      // merely-drifted cells out to green.
+      if (f && typeof f.psi === 'number') cells.push([x, y, Number(f.psi.toFixed(4)), f.drifted ? 1 : 0, Math.min(f.psi, cap)]);
     });
   });
-  const max = Math.max(psiThreshold * 2, ...cells.map((c) => c[2]));
   Object.assign(el.dataset, { features: String(features.length), windows: String(windows.length), cells: JSON.stringify(cells.map(([x, y, psi, d]) => ({ window: points[x].reportId, feature: features[y], psi, drifted: d === 1 }))) });
   const c = chart(el);
   c.setOption({
     animation: false,
     tooltip: { formatter: (p) => `${features[p.value[1]]} · report ${windows[p.value[0]]}<br>PSI ${fmt.num(p.value[2])}${p.value[3] ? ' (drifted)' : ''}` },
-    grid: { left: 120, right: 24, top: 16, bottom: 72 },
-    xAxis: { type: 'category', data: windows, name: 'window (report)', nameLocation: 'middle', nameGap: 30, splitArea: { show: true } },
+    grid: { left: 120, right: 110, top: 16, bottom: 48 },
+    xAxis: { type: 'category', data: windows, name: 'window (report)', nameLocation: 'middle', nameGap: 28, splitArea: { show: true } },
     yAxis: { type: 'category', data: features, splitArea: { show: true } },
-    visualMap: { min: 0, max, dimension: 2, calculable: true, orient: 'horizontal', left: 'center', bottom: 0, itemHeight: 200, inRange: { color: PSI_COLOURS }, text: ['PSI high', 'low'] },
+    visualMap: { min: 0, max: cap, dimension: 4, calculable: false, orient: 'vertical', right: 10, top: 'middle', itemHeight: 200, inRange: { color: PSI_COLOURS }, text: [`PSI ≥ ${cap}`, '0'] },
     series: [{ name: 'PSI', type: 'heatmap', data: cells, label: { show: true, formatter: (p) => p.value[2].toFixed(2) }, itemStyle: { borderColor: '#fff', borderWidth: 1 } }],
   });
   if (onSelect) c.on('click', (p) => onSelect({ reportId: points[p.value[0]].reportId, feature: features[p.value[1]] }));
@@ -50,8 +52,8 @@ export function timeline(el, points, feature, { psiThreshold = 0.2, alpha = 0.05
   c.setOption({
     animation: false,
     tooltip: { trigger: 'axis' },
-    legend: { data: ['PSI', 'p-value'] },
-    grid: { left: 56, right: 56, top: 40, bottom: 40 },
+    legend: { data: ['PSI', 'p-value'], top: 0 },
+    grid: { left: 56, right: 90, top: 48, bottom: 40 },
     xAxis: { type: 'category', data: rows.map((r) => `#${r.reportId}`) },
     yAxis: [
       { type: 'value', name: 'PSI', min: 0 },
@@ -78,7 +80,7 @@ export function histogram(el, feature) {
   c.setOption({
     animation: false,
     tooltip: { trigger: 'axis', valueFormatter: (v) => `${(v * 100).toFixed(1)} %` },
-    legend: { data: ['reference', 'current'] },
+    legend: { data: ['reference', 'current'], top: 0 },
     grid: { left: 56, right: 24, top: 40, bottom: 80 },
     xAxis: { type: 'category', data: labels, axisLabel: { rotate: 30 } },
     yAxis: { type: 'value', name: 'share', axisLabel: { formatter: (v) => `${Math.round(v * 100)}%` } },

@@ -50,7 +50,11 @@ function sessionBar() {
 
 async function render() {
   sessionBar();
-  if (!session.key()) return main.replaceChildren(keyForm());
+  if (!session.key()) {
+    main.replaceChildren(keyForm());
+    main.dataset.state = 'ready';
+    return;
+  }
   const [path, query = ''] = (location.hash || '#/models').split('?');
   const match = ROUTES.map(([re, page]) => [re.exec(path), page]).find(([m]) => m);
   main.replaceChildren(h('p', { className: 'loading' }, 'Loading…'));
@@ -61,7 +65,9 @@ async function render() {
   } catch (error) {
     if (error.status === 401) {
       session.clear();
-      return main.replaceChildren(keyForm('The key was refused (revoked or wrong); enter another.'));
+      main.replaceChildren(keyForm('The key was refused (revoked or wrong); enter another.'));
+      main.dataset.state = 'ready';
+      return;
     }
     main.replaceChildren(errorBox(error));
   }
