@@ -11,7 +11,7 @@ export function retrainJobsTable(jobs) {
       h('a', { href: `#/retrain/${enc(String(j.id))}` }, String(j.id)),
       j.model ? h('a', { href: `#/models/${enc(j.model)}` }, j.model) : '—',
       h('span', { className: 'job-status', dataset: { job: String(j.id), status: j.status } }, badge(String(j.status))),
-      j.trigger ?? j.reason ?? '—',
+      j.trigger ?? '—',
       fmt.time(j.createdAt),
       fmt.time(j.finishedAt ?? j.completedAt),
     ]),
@@ -54,15 +54,22 @@ function filterForm(query) {
   return form;
 }
 
+function reportLink(job) {
+  const id = job.triggerReportId ?? job.driftReportId;
+  return id ? h('a', { href: `#/models/${enc(job.model)}/drift?report=${id}` }, `#${id}`) : '—';
+}
+
 async function jobDetail(id) {
   const job = await api(`/retrain-jobs/${enc(id)}`);
-  const tail = job.logTail ?? job.log ?? job.logs ?? '';
+  const tail = job.logTail ?? '';
   const facts = [
     ['Model', job.model ? h('a', { href: `#/models/${enc(job.model)}` }, job.model) : '—'],
     ['Status', h('span', { className: 'job-status', dataset: { job: String(job.id), status: job.status } }, badge(String(job.status)))],
-    ['From version', job.fromVersion ?? job.baseVersion ?? '—'],
-    ['New version', job.resultVersion ?? job.newVersion ?? '—'],
-    ['Drift report', job.driftReportId ? h('a', { href: `#/models/${enc(job.model)}/drift?report=${job.driftReportId}` }, `#${job.driftReportId}`) : '—'],
+    ['Base version', job.baseVersion ? `v${job.baseVersion}` : '—'],
+    ['New version', job.resultVersion ? h('a', { href: `#/models/${enc(job.model)}` }, `v${job.resultVersion}`) : '—'],
+    ['Trigger', job.trigger ?? '—'],
+    ['Drift report', reportLink(job)],
+    ['Attempts', job.attempts ?? '—'],
     ['Created', fmt.time(job.createdAt)],
     ['Finished', fmt.time(job.finishedAt ?? job.completedAt)],
     ['Error', job.error ?? '—'],
