@@ -16,6 +16,8 @@ import { createRng } from '../helpers/random.js';
  * chart code wrote from the API answers.
  */
 const CHROMIUM = '/usr/bin/chromium';
+// Browser-side code is passed as strings: the project's TypeScript has no DOM library.
+const READY = "document.querySelector('main')?.dataset.state === 'ready'";
 const SHOTS = join(process.cwd(), '.tmp', 'test');
 const features = [
   { name: 'age', type: 'numeric' },
@@ -121,7 +123,7 @@ describe('dashboard (/ui) in Chromium', () => {
     await page.fill('#api-key', ADMIN_TOKEN);
     await page.click('#key-form button[type=submit]');
     await page.waitForSelector('#models-page');
-    expect(await page.evaluate(() => [sessionStorage.getItem('mlcycle.apiKey'), localStorage.length, document.cookie])).toEqual([ADMIN_TOKEN, 0, '']);
+    expect(await page.evaluate("[sessionStorage.getItem('mlcycle.apiKey'), localStorage.length, document.cookie]")).toEqual([ADMIN_TOKEN, 0, '']);
     expect(problems).toEqual([]);
   });
 
@@ -164,7 +166,7 @@ describe('dashboard (/ui) in Chromium', () => {
     expect(cell).toMatchObject({ psi: Number(age.psi.toFixed(4)), drifted: true });
     // The SVG ECharts drew labels every cell with its PSI: the drifted one among them.
     expect(heat.labels).toContain(age.psi.toFixed(2));
-    expect(heat.labels.filter((l) => /^\d+\.\d\d$/.test(l ?? ''))).toHaveLength(9);
+    expect(heat.labels.filter((l: string | null) => /^\d+\.\d\d$/.test(l ?? ''))).toHaveLength(9);
     // Cells at or above 2.5× the PSI threshold take the scale's top colour; the others do not.
     const red = await page.$$eval('#heatmap svg path[fill="rgb(215,48,39)"]', (els) => els.length); // #d73027
     expect(red).toBe(cells.filter((c) => c.psi >= 0.5).length);
@@ -198,9 +200,9 @@ describe('dashboard (/ui) in Chromium', () => {
   it('switches the timeline and histogram to another feature and report from the pickers', async () => {
     const first = points[0]!.reportId;
     await page.selectOption('#feature-picker', 'plan');
-    await page.waitForFunction(() => document.querySelector('#timeline')?.getAttribute('data-feature') === 'plan' && document.querySelector('main')?.dataset.state === 'ready');
+    await page.waitForFunction(`${READY} && document.querySelector('#timeline')?.dataset.feature === 'plan'`);
     await page.selectOption('#report-picker', String(first));
-    await page.waitForFunction((id) => location.hash.includes(`report=${id}`) && document.querySelector('main')?.dataset.state === 'ready', first);
+    await page.waitForFunction(`${READY} && location.hash.includes('report=${first}')`);
     await page.waitForSelector('#histogram svg');
     const report = (await t.call({ method: 'GET', url: `/api/v1/drift-reports/${first}` })).json<{ features: ReportFeature[] }>();
     const plan = report.features.find((f) => f.name === 'plan')!;
@@ -218,13 +220,9 @@ describe('dashboard (/ui) in Chromium', () => {
 
   it('catches what the browser refuses: an inline script is blocked by the CSP and reported (control for the checks above)', async () => {
     await open('#/models');
-    await page.evaluate(() => {
-      const script = document.createElement('script');
-      script.textContent = 'window.injected = true';
-      document.body.append(script);
-    });
+    await page.evaluate("{ const s = document.createElement('script'); s.textContent = 'window.injected = true'; document.body.append(s); }");
     await page.waitForTimeout(100);
-    expect(await page.evaluate(() => (window as unknown as { injected?: boolean }).injected)).toBeUndefined();
+    expect(await page.evaluate('window.injected === undefined')).toBe(true);
     expect(problems.join('\n')).toMatch(/Content Security Policy/);
     problems.length = 0;
   });
@@ -233,7 +231,7 @@ describe('dashboard (/ui) in Chromium', () => {
     await open('#/models');
     await page.click('#sign-out');
     await page.waitForSelector('#key-form');
-    expect(await page.evaluate(() => sessionStorage.getItem('mlcycle.apiKey'))).toBeNull();
+    expect(await page.evaluate("sessionStorage.getItem('mlcycle.apiKey')")).toBeNull();
     expect(problems).toEqual([]);
   });
 });
