@@ -2,7 +2,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { InlineQueue } from '../../src/queue/index.js';
 import { UI_CSP } from '../../src/ui/ui.routes.js';
 import { ADMIN_TOKEN, createTestApp, type TestApp } from '../helpers/app.js';
@@ -16,8 +16,16 @@ import { createRng } from '../helpers/random.js';
  * chart code wrote from the API answers.
  */
 const CHROMIUM = '/usr/bin/chromium';
-// Browser-side code is passed as strings: the project's TypeScript has no DOM library.
-const READY = "document.querySelector('main')?.dataset.state === 'ready'";
+/**
+ * The page's globals as the predicates below use them (the project's TypeScript has no DOM
+ * library). Predicates are functions, not strings: Playwright evals string predicates in the
+ * page, which the dashboard's CSP (no unsafe-eval) rightly refuses.
+ */
+type PageGlobals = { document: { querySelector(selector: string): { dataset: Record<string, string | undefined> } | null }; location: { hash: string } };
+const readyWith = ([selector, key, value]: [string, string, string]) => {
+  const g = globalThis as unknown as PageGlobals;
+  return g.document.querySelector('main')?.dataset.state === 'ready' && (selector === 'location.hash' ? g.location.hash.includes(value) : g.document.querySelector(selector)?.dataset[key] === value);
+};
 const SHOTS = join(process.cwd(), '.tmp', 'test');
 const features = [
   { name: 'age', type: 'numeric' },
@@ -93,6 +101,11 @@ describe('dashboard (/ui) in Chromium', () => {
       if (r.status() >= 400) problems.push(`HTTP ${r.status()} ${r.url()}`);
     });
   }, 120_000);
+
+  // Whatever the browser complained about during a test fails that test, and only that one.
+  afterEach(() => {
+    expect(problems.splice(0)).toEqual([]);
+  });
 
   afterAll(async () => {
     await context?.close();
@@ -200,9 +213,9 @@ describe('dashboard (/ui) in Chromium', () => {
   it('switches the timeline and histogram to another feature and report from the pickers', async () => {
     const first = points[0]!.reportId;
     await page.selectOption('#feature-picker', 'plan');
-    await page.waitForFunction(`${READY} && document.querySelector('#timeline')?.dataset.feature === 'plan'`);
+    await page.waitForFunction(readyWith, ['#timeline', 'feature', 'plan'] as [string, string, string]);
     await page.selectOption('#report-picker', String(first));
-    await page.waitForFunction(`${READY} && location.hash.includes('report=${first}')`);
+    await page.waitForFunction(readyWith, ['location.hash', '', `report=${first}`] as [string, string, string]);
     await page.waitForSelector('#histogram svg');
     const report = (await t.call({ method: 'GET', url: `/api/v1/drift-reports/${first}` })).json<{ features: ReportFeature[] }>();
     const plan = report.features.find((f) => f.name === 'plan')!;
