@@ -40,7 +40,9 @@ export function dashboardRoutes(): FastifyPluginAsync {
       echarts ??= await readFile(ECHARTS_FILE);
       return reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=86400').send(echarts);
     });
+    // The pages' relative links resolve against the folder, so the bare path moves there.
+    app.get('/ui', { schema: { hide: true } }, async (_request, reply) => reply.redirect('/ui/', 301));
     // decorateReply off: Swagger UI registers its own copy of the plugin, which decorates reply.
-    await app.register(fastifyStatic, { root: PUBLIC_DIR, prefix: '/ui/', decorateReply: false, redirect: true, index: ['index.html'], schemaHide: true });
+    await app.register(fastifyStatic, { root: PUBLIC_DIR, prefix: '/ui/', decorateReply: false, index: ['index.html'], schemaHide: true });
   };
 }

@@ -129,6 +129,12 @@ describe('dashboard (/ui) in Chromium', () => {
     expect(res.headers.get('content-security-policy')).toBe(UI_CSP);
     expect(UI_CSP).not.toMatch(/unsafe-inline|unsafe-eval|https?:/);
     expect(await res.text()).not.toMatch(/<script(?![^>]*\bsrc=)/); // no inline script
+    // /ui redirects to the folder; the chart library comes from node_modules as a module script.
+    const bare = await fetch(`${base}/ui`, { redirect: 'manual' });
+    expect([bare.status, bare.headers.get('location')]).toEqual([301, '/ui/']);
+    const vendor = await fetch(`${base}/ui/vendor/echarts.js`);
+    expect(vendor.headers.get('content-type')).toMatch(/^text\/javascript/);
+    expect(await vendor.text()).toMatch(/export\s*\{/);
     // The API keeps its own policy.
     expect((await fetch(`${base}/healthz`)).headers.get('content-security-policy')).toMatch(/^default-src 'none'/);
 
