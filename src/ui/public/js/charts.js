@@ -28,15 +28,20 @@ export function heatmap(el, points, features, { psiThreshold = 0.2, onSelect } =
     });
   });
   Object.assign(el.dataset, { features: String(features.length), windows: String(windows.length), cells: JSON.stringify(cells.map(([x, y, psi, d]) => ({ window: points[x].reportId, feature: features[y], psi, drifted: d === 1 }))) });
+  // Room for every feature row (CSSOM, which the CSP allows); past 30 windows the labels would
+  // overlap, so the cells go unlabelled and a slider shows the newest 30 first.
+  el.style.height = `${Math.max(380, features.length * 28 + 110)}px`;
+  const many = windows.length > 30;
   const c = chart(el);
   c.setOption({
     animation: false,
+    ...(many ? { dataZoom: [{ type: 'slider', xAxisIndex: 0, startValue: windows.length - 30, endValue: windows.length - 1, bottom: 4, height: 16 }] } : {}),
     tooltip: { formatter: (p) => `${features[p.value[1]]} · report ${windows[p.value[0]]}<br>PSI ${fmt.num(p.value[2])}${p.value[3] ? ' (drifted)' : ''}` },
-    grid: { left: 120, right: 110, top: 16, bottom: 48 },
+    grid: { left: 120, right: 110, top: 16, bottom: many ? 64 : 48 },
     xAxis: { type: 'category', data: windows, name: 'window (report)', nameLocation: 'middle', nameGap: 28, splitArea: { show: true } },
     yAxis: { type: 'category', data: features, splitArea: { show: true } },
     visualMap: { min: 0, max: cap, dimension: 4, calculable: false, orient: 'vertical', right: 10, top: 'middle', itemHeight: 200, inRange: { color: PSI_COLOURS }, text: [`PSI ≥ ${cap}`, '0'] },
-    series: [{ name: 'PSI', type: 'heatmap', data: cells, label: { show: true, formatter: (p) => p.value[2].toFixed(2) }, itemStyle: { borderColor: '#fff', borderWidth: 1 } }],
+    series: [{ name: 'PSI', type: 'heatmap', data: cells, label: { show: !many, formatter: (p) => p.value[2].toFixed(2) }, itemStyle: { borderColor: '#fff', borderWidth: 1 } }],
   });
   if (onSelect) c.on('click', (p) => onSelect({ reportId: points[p.value[0]].reportId, feature: features[p.value[1]] }));
   return c;
