@@ -20,6 +20,9 @@ import { artifactsRoutes } from './registry/artifacts.routes.js';
 import { webhooksRoutes } from './events/webhooks.routes.js';
 import { monitoringRoutes } from './monitoring/monitoring.routes.js';
 import { retrainingRoutes } from './retraining/retraining.routes.js';
+import { createIngestMeter } from './metrics/ingest-meter.js';
+import { metricsRoutes, registerHttpMetrics } from './metrics/metrics.routes.js';
+import { dashboardRoutes } from './ui/ui.routes.js';
 import { modelsRoutes } from './registry/models.routes.js';
 import { versionsRoutes } from './registry/versions.routes.js';
 
@@ -79,6 +82,7 @@ export async function buildApp(container: Container, options: BuildAppOptions = 
   registerSecurityHeaders(app);
   await registerLoadShedding(app, limits);
   registerAuth(app, container.apiKeys, await registerAuthFailureLimiter(app, limits));
+  registerHttpMetrics(app, container.metrics);
   // While draining (server.close() called, so no longer listening), answer in-flight requests
   // with Connection: close so keep-alive sockets end and close() can complete.
   app.addHook('onSend', (_request, reply, payload, done) => {
@@ -106,6 +110,9 @@ export async function buildApp(container: Container, options: BuildAppOptions = 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   await app.register(healthRoutes(container.readiness));
+  await app.register(metricsRoutes(container.metrics));
+  // The dashboard's files are open (they hold no data); every API call it makes carries a key.
+  await app.register(dashboardRoutes());
   await app.register(
     async (api) => {
       await api.register(apiKeysRoutes(container.apiKeys));
@@ -122,6 +129,7 @@ export async function buildApp(container: Container, options: BuildAppOptions = 
           references: container.references,
           reports: container.reports,
           monitors: container.monitors,
+          meter: createIngestMeter(container.metrics.ingest),
           limits: {
             maxRows: container.config.monitoring.batchMaxRows,
             sampleBytes: container.config.monitoring.sampleBodyLimitBytes,

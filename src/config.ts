@@ -36,6 +36,8 @@ export interface Config {
     workerStalledIntervalMs: number;
     /** Redis key prefix of the queues (several deployments may share one Redis). */
     redisPrefix: string;
+    /** A worker serves its own Prometheus /metrics on this port (0: off); see src/metrics/metrics-server.ts. */
+    workerMetricsPort: number;
   };
   /** Slow and abusive clients (see src/http/limits.ts). */
   http: {
@@ -74,6 +76,7 @@ export const ENV_VARS = [
   'TRUST_PROXY', 'AUTH_FAILURE_LIMIT', 'AUTH_FAILURE_WINDOW_MS', 'OVERLOAD_MAX_EVENT_LOOP_DELAY_MS', 'OVERLOAD_MAX_HEAP_USED_BYTES',
   'SAMPLE_BATCH_MAX_ROWS', 'SAMPLE_BODY_LIMIT_BYTES', 'REFERENCE_BODY_LIMIT_BYTES', 'SAMPLE_RETENTION_DAYS',
   'PUBLIC_URL', 'OUTBOX_SWEEP_INTERVAL_MS', 'WORKER_CONCURRENCY', 'WORKER_LOCK_DURATION_MS', 'WORKER_STALLED_INTERVAL_MS', 'REDIS_PREFIX',
+  'WORKER_METRICS_PORT',
 ] as const;
 
 type Env = Partial<Record<string, string | undefined>>;
@@ -202,6 +205,7 @@ export function loadConfig(env: Env = process.env): Config {
       workerLockDurationMs: integer('WORKER_LOCK_DURATION_MS', 30_000, 1_000, 3_600_000),
       workerStalledIntervalMs: integer('WORKER_STALLED_INTERVAL_MS', 30_000, 500, 3_600_000),
       redisPrefix: read('REDIS_PREFIX') ?? 'mlcycle',
+      workerMetricsPort: integer('WORKER_METRICS_PORT', 0, 0, 65_535),
     },
     http: {
       idleTimeoutMs: integer('HTTP_IDLE_TIMEOUT_MS', 30_000, 1_000, 3_600_000),

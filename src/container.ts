@@ -10,6 +10,8 @@ import { createEventsService } from './events/events.service.js';
 import { createWebhooksRepository } from './events/webhooks.repository.js';
 import { createWebhooksService, withWebhookOutbox } from './events/webhooks.service.js';
 import { createRetraining } from './retraining/index.js';
+import { createMetrics } from './metrics/metrics.js';
+import { metricsSources } from './metrics/sources.js';
 import { createDriftReportsService, type DriftReportsService } from './monitoring/drift-reports.service.js';
 import { createMaintenance } from './monitoring/maintenance.js';
 import { createMonitoringRepository } from './monitoring/monitoring.repository.js';
@@ -99,6 +101,9 @@ export async function createContainer(config: Config, overrides: ContainerOverri
     // After a report commits, the model's retrain policy decides (and audits) what to do.
     onReportDone: (modelId) => retraining.jobs.onReportCompleted(modelId),
   });
+  // Prometheus metrics of this process; shared state (queue depths, drift scores) is read at scrape time.
+  const metrics = createMetrics(metricsSources({ queue, repo: monitoringRepo }));
+  metrics.setRetrainJobCounts(() => retraining.repo.countByStatus());
   const maintenance = createMaintenance({ repo: monitoringRepo, registry: repo, samples, queue, retentionDays: config.monitoring.sampleRetentionDays, log, now });
 
   return {
@@ -120,6 +125,7 @@ export async function createContainer(config: Config, overrides: ContainerOverri
     maintenance,
     webhooks,
     retraining,
+    metrics,
     readiness: {
       database: () => database.ping(),
       artifactStore: () => store.ping(),

@@ -1,5 +1,6 @@
 import { ConfigError, loadConfig } from '../src/config.js';
 import { createContainer } from '../src/container.js';
+import { startMetricsServer } from '../src/metrics/metrics-server.js';
 import { startSweepTicker } from '../src/monitoring/maintenance.js';
 import { registerProcessors } from './processors.js';
 
@@ -26,6 +27,9 @@ const container = await createContainer(config, { log });
 registerProcessors(container);
 await container.queue.start();
 const stopTicker = startSweepTicker(container.queue, config.monitoring.outboxSweepIntervalMs);
+// Drift job durations are measured where the jobs run: here, in scaled mode.
+const metricsServer = config.monitoring.workerMetricsPort > 0 ? await startMetricsServer(container.metrics, config.monitoring.workerMetricsPort, config.host) : undefined;
+if (metricsServer) log(`mlcycle worker: Prometheus metrics on http://${config.host}:${config.monitoring.workerMetricsPort}/metrics`);
 log(`mlcycle worker: consuming drift, retrain, webhook and maintenance jobs (concurrency ${config.monitoring.workerConcurrency})`);
 
 let stopping = false;
@@ -34,6 +38,7 @@ const shutdown = async (signal: string) => {
   stopping = true;
   log(`mlcycle worker: ${signal}, finishing running jobs`);
   stopTicker();
+  metricsServer?.close();
   await container.close();
   process.exit(0);
 };

@@ -7,13 +7,33 @@ import { retrainProcessor, sweepRetrainOutbox, webhooksProcessor } from '../src/
  * them too when it runs the in-process queue (no REDIS_URL), so both modes run the same code.
  */
 export function registerProcessors(container: Container): void {
-  const { queue, reports, maintenance, retraining, webhooks } = container;
+  const { queue, reports, maintenance, retraining, webhooks, metrics } = container;
   queue.registerProcessor('drift', async (job) => {
-    if (job.name === 'drift.report') return reports.process(Number(job.payload.reportId));
+    if (job.name === 'drift.report') {
+      // Recorded in the process that runs the job (the API's in embedded mode, a worker's when scaled).
+      const end = metrics.driftJobDuration.startTimer();
+      try {
+        await reports.process(Number(job.payload.reportId));
+        end({ outcome: 'ok' });
+      } catch (error) {
+        end({ outcome: 'error' });
+        throw error;
+      }
+      return;
+    }
     if (job.name === 'drift.window') return maintenance.closeTimeWindow(Number(job.payload.monitorId), job.payload.windowIndex);
   });
   queue.registerProcessor('retrain', retrainProcessor(retraining.runner));
-  queue.registerProcessor('webhooks', webhooksProcessor(webhooks));
+  const deliver = webhooksProcessor(webhooks);
+  queue.registerProcessor('webhooks', async (job) => {
+    try {
+      await deliver(job);
+      metrics.webhookDeliveries.inc({ outcome: 'success' });
+    } catch (error) {
+      metrics.webhookDeliveries.inc({ outcome: job.attempt < job.maxAttempts ? 'retry' : 'gave_up' });
+      throw error;
+    }
+  });
   queue.registerProcessor('maintenance', async (job) => {
     if (job.name !== 'outbox.sweep') return;
     // Every outbox: drift windows, retrain jobs and webhook deliveries whose enqueue was lost.

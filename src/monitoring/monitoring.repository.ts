@@ -15,7 +15,7 @@ const chunks = <V>(values: V[]): V[][] => Array.from({ length: Math.ceil(values.
 
 /** Data access for monitoring: monitors, reference profiles, sample batches, labels, drift reports. Dialect-neutral. */
 export function createMonitoringRepository(database: Database) {
-  const { monitors, referenceProfiles, sampleCounters, sampleBatches, sampleIds, sampleLabels, driftReports } = database.tables;
+  const { models, monitors, referenceProfiles, sampleCounters, sampleBatches, sampleIds, sampleLabels, driftReports } = database.tables;
   const db = () => database.db();
   let insertIdStatement: BetterSqlite3.Statement | undefined;
 
@@ -244,6 +244,17 @@ export function createMonitoringRepository(database: Database) {
         )
         .orderBy(desc(driftReports.id))
         .limit(q.limit);
+    },
+    /** For /metrics: the newest finished report of each of the `limit` most recently reported models. */
+    async latestFinishedReports(limit: number): Promise<{ model: string; drifted: boolean | null; driftShare: number | null; result: Record<string, unknown> | null }[]> {
+      const newest = sql<number>`max(${driftReports.id})`;
+      const ids = await db().select({ id: newest }).from(driftReports).where(eq(driftReports.status, 'done')).groupBy(driftReports.modelId).orderBy(desc(newest)).limit(limit);
+      if (ids.length === 0) return [];
+      return db()
+        .select({ model: models.name, drifted: driftReports.drifted, driftShare: driftReports.driftShare, result: driftReports.result })
+        .from(driftReports)
+        .innerJoin(models, eq(models.id, driftReports.modelId))
+        .where(inArray(driftReports.id, ids.map((r) => Number(r.id))));
     },
   };
 }

@@ -6,6 +6,7 @@ import { ModelParams, Page, responses, VersionParams } from '../http/schemas.js'
 import { ARROW_STREAM_TYPE, ingestArrow, ingestJson, type IngestedBatch, type IngestOptions } from './ingest.js';
 import { CSV_TYPE, ingestCsv } from './ingest-csv.js';
 import type { DriftReportsService } from './drift-reports.service.js';
+import type { IngestMeter } from '../metrics/ingest-meter.js';
 import {
   DriftRangeBody,
   DriftReportView,
@@ -36,6 +37,8 @@ export interface MonitoringRouteDeps {
   reports: DriftReportsService;
   monitors: MonitorsService;
   limits: { maxRows: number; sampleBytes: number; referenceBytes: number };
+  /** Counts accepted and refused batches for /metrics. */
+  meter?: IngestMeter;
 }
 
 const mediaTypeOf = (req: FastifyRequest) => (req.headers['content-type'] ?? 'application/json').split(';', 1)[0]!.trim().toLowerCase();
@@ -76,7 +79,7 @@ function openBody(req: FastifyRequest) {
 }
 
 export function monitoringRoutes(deps: MonitoringRouteDeps): FastifyPluginAsyncTypebox {
-  const { samples, references, reports, monitors, limits } = deps;
+  const { samples, references, reports, monitors, limits, meter } = deps;
   return async (app) => {
     // Raw bodies only inside this plugin: the registry's routes keep the normal JSON parser.
     await app.register(async (scope) => {
@@ -84,6 +87,7 @@ export function monitoringRoutes(deps: MonitoringRouteDeps): FastifyPluginAsyncT
       ingest.removeContentTypeParser('application/json');
       ingest.addContentTypeParser('application/json', { parseAs: 'string' }, (_r, body, done) => done(null, body));
       ingest.addContentTypeParser([ARROW_STREAM_TYPE, CSV_TYPE], { parseAs: 'buffer' }, (_r, body, done) => done(null, body));
+      meter?.register(scope, (req) => (req.routeOptions.url?.endsWith('/reference') ? 'reference' : 'samples'));
 
       ingest.post('/models/:name/samples', {
         config: { scope: 'samples:write', rawBody: true, accepts: BODY_MEDIA_TYPES },
@@ -98,6 +102,7 @@ export function monitoringRoutes(deps: MonitoringRouteDeps): FastifyPluginAsyncT
         const body = openBody(req);
         const { model, version } = await samples.resolveTarget(req.params.name, body.target);
         const batch = await body.batch({ features: version.features, maxRows: limits.maxRows });
+        meter?.rows(req, batch.rowCount);
         const key = req.headers['idempotency-key'];
         const result = await samples.ingest(model, version, batch, body.raw, typeof key === 'string' ? key : undefined);
         return reply.status(202).send(result);
@@ -114,6 +119,7 @@ export function monitoringRoutes(deps: MonitoringRouteDeps): FastifyPluginAsyncT
         const { version } = await samples.resolveTarget(req.params.name, { version: req.params.version });
         // Reference chunks may be larger than serving batches: the byte limit bounds them.
         const batch = await openBody(req).batch({ features: version.features, maxRows: Number.MAX_SAFE_INTEGER });
+        meter?.rows(req, batch.rowCount);
         return references.append(req.params.name, req.params.version, batch);
       });
     });

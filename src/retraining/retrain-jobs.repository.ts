@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, lt, lte, or } from 'drizzle-orm';
+import { and, desc, eq, inArray, lt, lte, or, sql } from 'drizzle-orm';
 import type { Database, Tables } from '../db/client.js';
 
 type T = Tables;
@@ -13,6 +13,11 @@ export function createRetrainJobsRepository(database: Database) {
   const fix = (row: RetrainJobRow | undefined) => (row ? { ...row, executor: parseJson<Record<string, unknown>>(row.executor) } : undefined);
 
   return {
+    /** How many jobs sit in each status (for the metrics scrape). */
+    async countByStatus(): Promise<Record<string, number>> {
+      const rows = await database.db().select({ status: retrainJobs.status, n: sql<number>`count(*)` }).from(retrainJobs).groupBy(retrainJobs.status);
+      return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
+    },
     transaction: <R>(fn: () => Promise<R>): Promise<R> => database.transaction(fn),
 
     /** Throws a unique violation when the model already has an active job (retrain_jobs_active_unique). */

@@ -1,0 +1,204 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { QueueDepth } from '../queue/job-queue.js';
+
+/** Where the scrape-time gauges read from: the queue backend and the database, never a process's memory. */
+export interface MetricsSources {
+  queueDepths: () => Promise<Record<string, QueueDepth>>;
+  /** The newest finished drift report of up to `limit` models (most recently reported first). */
+  latestReports: (limit: number) => Promise<LatestReport[]>;
+}
+
+export interface LatestReport {
+  model: string;
+  drifted: boolean;
+  driftShare: number;
+  features: { name: string; psi: number | null }[];
+}
+
+export interface MetricsLimits {
+  /** At most this many models get drift-score series (the most recently reported ones). */
+  maxModels: number;
+  /** Per model, at most this many features: the highest PSI first, so drifted ones are never cut. */
+  maxFeatures: number;
+}
+
+export const DEFAULT_METRICS_LIMITS: MetricsLimits = { maxModels: 50, maxFeatures: 20 };
+
+/**
+ * One prom-client registry per container (not the global one): tests build several apps in one
+ * process, and each must count only its own requests. Counters and histograms move where things
+ * happen; gauges that describe shared state (queue depths, latest drift scores) are read at scrape
+ * time from the queue and the database, so in scaled mode any API replica reports the same truth.
+ */
+export function createMetrics(sources: MetricsSources, limits: MetricsLimits = DEFAULT_METRICS_LIMITS) {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+
+  const httpDuration = new Histogram({
+    name: 'mlcycle_http_request_duration_seconds',
+    help: 'HTTP request latency by method, route pattern (never the raw URL) and status class',
+    labelNames: ['method', 'route', 'status_class'] as const,
+    buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  const batchesIngested = new Counter({
+    name: 'mlcycle_ingest_batches_total',
+    help: 'Sample and reference batches accepted (an idempotent replay counts again)',
+    labelNames: ['kind'] as const,
+    registers: [registry],
+  });
+  const rowsIngested = new Counter({
+    name: 'mlcycle_ingest_rows_total',
+    help: 'Rows in accepted sample and reference batches',
+    labelNames: ['kind'] as const,
+    registers: [registry],
+  });
+  const batchesRejected = new Counter({
+    name: 'mlcycle_ingest_batches_rejected_total',
+    help: 'Sample and reference batches refused, by error code (a batch is stored whole or not at all)',
+    labelNames: ['kind', 'code'] as const,
+    registers: [registry],
+  });
+  const rowsRejected = new Counter({
+    name: 'mlcycle_ingest_rows_rejected_total',
+    help: 'Rows of refused batches whose body could still be counted (an unparseable body counts a batch, no rows)',
+    labelNames: ['kind'] as const,
+    registers: [registry],
+  });
+  const driftJobDuration = new Histogram({
+    name: 'mlcycle_drift_job_duration_seconds',
+    help: 'Time to compute one drift report, in the process that ran the job, by outcome',
+    labelNames: ['outcome'] as const,
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
+    registers: [registry],
+  });
+  const retrainJobs = new Counter({
+    name: 'mlcycle_retrain_jobs_total',
+    help: 'Retrain job transitions into each status (queued, running, succeeded, failed, cancelled)',
+    labelNames: ['status'] as const,
+    registers: [registry],
+  });
+  const webhookDeliveries = new Counter({
+    name: 'mlcycle_webhook_deliveries_total',
+    help: 'Outbound webhook delivery attempts by outcome (success, failure, retry, gave_up)',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  });
+
+  // Retrain jobs live in a table another module owns; it plugs its count query in here.
+  let retrainCounts: (() => Promise<Record<string, number>>) | undefined;
+  new Gauge({
+    name: 'mlcycle_retrain_jobs',
+    help: 'Retrain jobs currently in each status (from the database)',
+    labelNames: ['status'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      if (!retrainCounts) return;
+      for (const [status, count] of Object.entries(await retrainCounts())) this.set({ status }, count);
+    },
+  });
+
+  new Gauge({
+    name: 'mlcycle_queue_jobs',
+    help: 'Jobs per queue and state (waiting, active, delayed, failed)',
+    labelNames: ['queue', 'state'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const depths = await sources.queueDepths();
+      for (const [queue, depth] of Object.entries(depths)) {
+        for (const state of ['waiting', 'active', 'delayed', 'failed'] as const) this.set({ queue, state }, depth[state]);
+      }
+    },
+  });
+
+  // One database read per scrape feeds the four drift gauges: prom-client starts every
+  // collect() in the same tick, so they share the promise in flight; it is dropped once settled.
+  let pending: Promise<DriftSnapshot> | undefined;
+  const snapshot = (): Promise<DriftSnapshot> =>
+    (pending ??= sources
+      .latestReports(limits.maxModels)
+      .then((reports) => toSnapshot(reports, limits.maxFeatures))
+      .finally(() => {
+        pending = undefined;
+      }));
+  new Gauge({
+    name: 'mlcycle_drift_psi',
+    help: `PSI of each feature in the latest finished report of a model (at most ${limits.maxModels} models x ${limits.maxFeatures} features, highest PSI first)`,
+    labelNames: ['model', 'feature'] as const,
+    registers: [registry],
+    async collect() {
+      const s = await snapshot();
+      this.reset();
+      for (const p of s.psi) this.set({ model: p.model, feature: p.feature }, p.value);
+    },
+  });
+  new Gauge({
+    name: 'mlcycle_drift_share',
+    help: 'Share of drifted features in the latest finished report of a model',
+    labelNames: ['model'] as const,
+    registers: [registry],
+    async collect() {
+      const s = await snapshot();
+      this.reset();
+      for (const r of s.reports) this.set({ model: r.model }, r.driftShare);
+    },
+  });
+  new Gauge({
+    name: 'mlcycle_drift_detected',
+    help: '1 when the latest finished report of a model flags dataset drift, else 0',
+    labelNames: ['model'] as const,
+    registers: [registry],
+    async collect() {
+      const s = await snapshot();
+      this.reset();
+      for (const r of s.reports) this.set({ model: r.model }, r.drifted ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'mlcycle_drift_psi_series_omitted',
+    help: 'Feature series left out of mlcycle_drift_psi by the per-model feature bound',
+    registers: [registry],
+    async collect() {
+      this.set((await snapshot()).omitted);
+    },
+  });
+
+  return {
+    registry,
+    httpDuration,
+    ingest: { batchesIngested, rowsIngested, batchesRejected, rowsRejected },
+    driftJobDuration,
+    /** Increment on every retrain job status change: `metrics.retrainJobs.inc({ status: 'running' })`. */
+    retrainJobs,
+    /** Increment per delivery attempt: `metrics.webhookDeliveries.inc({ outcome: 'success' })`. */
+    webhookDeliveries,
+    /** Lets the retraining module report how many jobs sit in each status, read at scrape time. */
+    setRetrainJobCounts(source: () => Promise<Record<string, number>>): void {
+      retrainCounts = source;
+    },
+    contentType: registry.contentType,
+    render: () => registry.metrics(),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;
+
+interface DriftSnapshot {
+  reports: LatestReport[];
+  psi: { model: string; feature: string; value: number }[];
+  omitted: number;
+}
+
+function toSnapshot(reports: LatestReport[], maxFeatures: number): DriftSnapshot {
+  const psi: DriftSnapshot['psi'] = [];
+  let omitted = 0;
+  for (const report of reports) {
+    const scored = report.features.filter((f): f is { name: string; psi: number } => typeof f.psi === 'number' && Number.isFinite(f.psi));
+    scored.sort((a, b) => b.psi - a.psi);
+    for (const f of scored.slice(0, maxFeatures)) psi.push({ model: report.model, feature: f.name, value: f.psi });
+    omitted += Math.max(0, scored.length - maxFeatures);
+  }
+  return { reports, psi, omitted };
+}

@@ -1,0 +1,84 @@
+import { api, enc, hasRoute } from '../api.js';
+import { badge, errorBox, fmt, h, table, unavailable } from '../dom.js';
+
+const STATUSES = ['', 'queued', 'running', 'succeeded', 'failed', 'cancelled'];
+
+export function retrainJobsTable(jobs) {
+  if (jobs.length === 0) return h('p', {}, 'No retrain jobs.');
+  return table(
+    ['Job', 'Model', 'Status', 'Trigger', 'Created', 'Finished'],
+    jobs.map((j) => [
+      h('a', { href: `#/retrain/${enc(String(j.id))}` }, String(j.id)),
+      j.model ? h('a', { href: `#/models/${enc(j.model)}` }, j.model) : '—',
+      h('span', { className: 'job-status', dataset: { job: String(j.id), status: j.status } }, badge(String(j.status))),
+      j.trigger ?? '—',
+      fmt.time(j.createdAt),
+      fmt.time(j.finishedAt ?? j.completedAt),
+    ]),
+  );
+}
+
+/** #/retrain lists jobs (filter by model and status); #/retrain/:id shows one with its log tail. */
+export async function retrainPage(id, query = new URLSearchParams()) {
+  const page = h('section', { id: 'retrain-page' }, h('h1', {}, id ? `Retrain job ${id}` : 'Retrain jobs'));
+  if (!(await hasRoute('/retrain-jobs'))) {
+    page.append(unavailable('Retraining (the retrain jobs API)'));
+    return page;
+  }
+  try {
+    if (id) page.append(await jobDetail(id));
+    else page.append(filterForm(query), retrainJobsTable((await api(`/retrain-jobs?${jobQuery(query)}`)).items));
+  } catch (error) {
+    page.append(errorBox(error));
+  }
+  return page;
+}
+
+function jobQuery(query) {
+  const q = new URLSearchParams({ limit: '100' });
+  for (const key of ['model', 'status']) if (query.get(key)) q.set(key, query.get(key));
+  return q.toString();
+}
+
+function filterForm(query) {
+  const model = h('input', { name: 'model', placeholder: 'model', value: query.get('model') ?? '' });
+  const status = h('select', { name: 'status' }, STATUSES.map((s) => h('option', { value: s, selected: s === (query.get('status') ?? '') }, s || 'any status')));
+  const form = h('form', { className: 'filters' }, model, status, h('button', { type: 'submit' }, 'Filter'));
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const q = new URLSearchParams();
+    if (model.value) q.set('model', model.value);
+    if (status.value) q.set('status', status.value);
+    location.hash = `#/retrain?${q}`;
+  });
+  return form;
+}
+
+function reportLink(job) {
+  const id = job.triggerReportId ?? job.driftReportId;
+  return id ? h('a', { href: `#/models/${enc(job.model)}/drift?report=${id}` }, `#${id}`) : '—';
+}
+
+async function jobDetail(id) {
+  const job = await api(`/retrain-jobs/${enc(id)}`);
+  const tail = job.logTail ?? '';
+  const facts = [
+    ['Model', job.model ? h('a', { href: `#/models/${enc(job.model)}` }, job.model) : '—'],
+    ['Status', h('span', { className: 'job-status', dataset: { job: String(job.id), status: job.status } }, badge(String(job.status)))],
+    ['Base version', job.baseVersion ? `v${job.baseVersion}` : '—'],
+    ['New version', job.resultVersion ? h('a', { href: `#/models/${enc(job.model)}` }, `v${job.resultVersion}`) : '—'],
+    ['Trigger', job.trigger ?? '—'],
+    ['Drift report', reportLink(job)],
+    ['Attempts', job.attempts ?? '—'],
+    ['Created', fmt.time(job.createdAt)],
+    ['Finished', fmt.time(job.finishedAt ?? job.completedAt)],
+    ['Error', job.error ?? '—'],
+  ];
+  return h(
+    'div',
+    {},
+    h('dl', { className: 'facts' }, facts.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)])),
+    h('h2', {}, 'Log (tail)'),
+    h('pre', { id: 'log-tail' }, Array.isArray(tail) ? tail.join('\n') : String(tail || '(empty)')),
+  );
+}
