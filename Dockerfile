@@ -17,6 +17,11 @@ COPY --from=build /app/migrations ./migrations
 COPY --from=build /app/bin ./bin
 COPY --from=build /app/src ./src
 ENV HOST=0.0.0.0 PORT=8080 DATA_DIR=/data NODE_ENV=production
+# Not root: the image's `node` user owns only its data directory.
+RUN mkdir -p /data && chown node:node /data
+USER node
 EXPOSE 8080
+HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 # Not `npm start`: npm is for development; here node itself receives SIGTERM.
 CMD ["node", "dist/src/server.js"]
