@@ -37,7 +37,7 @@ describe('mlcycle against a server: registry', () => {
     // Flags add to the file and win over it.
     expect(first.features).toEqual([{ name: 'age', type: 'numeric' }, { name: 'plan', type: 'categorical' }]);
     expect(first.metrics).toEqual({ auc: 0.93 });
-    expect(first.params).toEqual({ depth: '6' });
+    expect(first.params).toEqual({ depth: 6 }); // JSON scalars are kept as sent
     const again = await f.cli(...args.slice(0, -1));
     expect(again.stdout).toMatch(/version 1 of reg was already registered/);
     expect(f.json<unknown[]>(await f.cli('versions', 'list', 'reg', '--json'))).toHaveLength(1);

@@ -16,6 +16,7 @@ export async function calls(): Promise<void> {
   const health = await client.GET('/healthz');
   const ok: 'ok' | undefined = health.data?.status;
   await client.GET('/readyz');
+  await client.GET('/metrics', { parseAs: 'text' });
 
   await client.POST('/api/v1/api-keys', { body: { name: 'ci', scopes: ['read'] } });
   await client.GET('/api/v1/api-keys');
