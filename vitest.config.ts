@@ -28,7 +28,11 @@ export default defineConfig({
       { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
       {
         extends: true,
-        test: { name: 'sqlite', include: ['test/integration/**/*.test.ts', 'test/e2e/**/*.test.ts', 'test/faults/**/*.test.ts'], env: { TEST_DIALECT: 'sqlite' } },
+        test: {
+          name: 'sqlite',
+          include: ['test/integration/**/*.test.ts', 'test/e2e/**/*.test.ts', 'test/faults/**/*.test.ts'],
+          env: { TEST_DIALECT: 'sqlite' },
+        },
       },
       {
         extends: true,

@@ -107,7 +107,12 @@ function main(): void {
   const rows = Number(args.rows);
   const curRows = Number(args.cur);
   const tag = `${rows}-${curRows}-${args.seed}`;
-  const files = { refCsv: join(DIR, `ref-${tag}.csv`), curCsv: join(DIR, `cur-${tag}.csv`), refPq: join(DIR, `ref-${tag}.parquet`), curPq: join(DIR, `cur-${tag}.parquet`) };
+  const files = {
+    refCsv: join(DIR, `ref-${tag}.csv`),
+    curCsv: join(DIR, `cur-${tag}.csv`),
+    refPq: join(DIR, `ref-${tag}.parquet`),
+    curPq: join(DIR, `cur-${tag}.parquet`),
+  };
   if (!Object.values(files).every(existsSync)) {
     console.log(`generating ${rows} × 20 reference and ${curRows} × 20 current (seed ${args.seed}) in ${DIR} …`);
     const rng = createRng(Number(args.seed));
@@ -118,7 +123,9 @@ function main(): void {
     writeParquet(files.refPq, ref);
     writeParquet(files.curPq, cur);
   }
-  const loadBefore = loadavg().map((x) => x.toFixed(2)).join(' ');
+  const loadBefore = loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');
   const ours = (r: string, c: string) => measure(process.execPath, ['bin/mlcycle.js', 'drift', '-r', r, '-c', c, '--json', '--quiet']);
   console.log('running mlcycle drift on CSV …');
   const csv = ours(files.refCsv, files.curCsv);
@@ -134,7 +141,8 @@ function main(): void {
   }
 
   const fmt = (x: number, d = 2) => x.toFixed(d);
-  const row = (name: string, m: Measured) => console.log(`${name.padEnd(28)}${fmt(m.wall).padStart(9)}${fmt(m.cpu).padStart(9)}${fmt(m.rssMb, 0).padStart(14)}`);
+  const row = (name: string, m: Measured) =>
+    console.log(`${name.padEnd(28)}${fmt(m.wall).padStart(9)}${fmt(m.cpu).padStart(9)}${fmt(m.rssMb, 0).padStart(14)}`);
   console.log(`\n${'run'.padEnd(28)}${'wall s'.padStart(9)}${'CPU s'.padStart(9)}${'peak RSS MB'.padStart(14)}`);
   row('mlcycle drift, CSV', csv);
   row('mlcycle drift, Parquet', pq);

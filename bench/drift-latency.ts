@@ -29,13 +29,27 @@ const arrow = (cols: Float64Array[]) =>
   Buffer.from(tableToIPC(new Table(Object.fromEntries(cols.map((c, i) => [name(i), vectorFromArray(Array.from(c), new Float64())]))), 'stream'));
 
 const dataDir = mkdtempSync(join(tmpdir(), 'mlcycle-bench-latency-'));
-const env = { DATA_DIR: dataDir, ADMIN_TOKEN: TOKEN, LOG_LEVEL: 'warn', REDIS_URL: redisUrl, REDIS_PREFIX: `bench${Date.now()}`, OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0' };
+const env = {
+  DATA_DIR: dataDir,
+  ADMIN_TOKEN: TOKEN,
+  LOG_LEVEL: 'warn',
+  REDIS_URL: redisUrl,
+  REDIS_PREFIX: `bench${Date.now()}`,
+  OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0',
+};
 const api = await startServerProcess(env, { capture: false });
-const worker = spawn(process.execPath, ['--import', 'tsx', 'workers/index.ts'], { env: { ...process.env, ...env, WORKER_CONCURRENCY: '1' }, stdio: ['ignore', 'ignore', 'inherit'] });
+const worker = spawn(process.execPath, ['--import', 'tsx', 'workers/index.ts'], {
+  env: { ...process.env, ...env, WORKER_CONCURRENCY: '1' },
+  stdio: ['ignore', 'ignore', 'inherit'],
+});
 const base = `${api.base}/api/v1`;
 const auth = { authorization: `Bearer ${TOKEN}` };
 const call = (method: string, path: string, body?: unknown, type = 'application/json') =>
-  fetch(`${base}${path}`, { method, headers: { ...auth, 'content-type': type }, ...(body === undefined ? {} : { body: body instanceof Buffer ? body : JSON.stringify(body) }) });
+  fetch(`${base}${path}`, {
+    method,
+    headers: { ...auth, 'content-type': type },
+    ...(body === undefined ? {} : { body: body instanceof Buffer ? body : JSON.stringify(body) }),
+  });
 
 try {
   await call('POST', '/models', { name: 'latency' });
@@ -45,7 +59,12 @@ try {
   const reference = Array.from({ length: FEATURES }, () => rng.normals(REF_ROWS, 0, 1));
   const t0 = performance.now();
   for (let start = 0; start < REF_ROWS; start += 250_000) {
-    const res = await call('POST', '/models/latency/versions/1/reference', arrow(reference.map((c) => c.subarray(start, start + 250_000))), 'application/vnd.apache.arrow.stream');
+    const res = await call(
+      'POST',
+      '/models/latency/versions/1/reference',
+      arrow(reference.map((c) => c.subarray(start, start + 250_000))),
+      'application/vnd.apache.arrow.stream',
+    );
     if (res.status !== 200) throw new Error(`reference: ${res.status} ${await res.text()}`);
   }
   console.log(`reference: ${REF_ROWS} rows × ${FEATURES} features in ${((performance.now() - t0) / 1000).toFixed(1)} s (4 Arrow chunks)`);

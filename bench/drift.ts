@@ -73,10 +73,14 @@ function main(): void {
   }
 
   console.log('running the scipy/numpy peer …');
-  const peerRun = spawnSync('python3', [join(import.meta.dirname, 'drift_peer.py'), DATA, String(F), String(REF_N), CUR_NS.join(','), String(BINS), String(EPS), String(SORT_F)], {
-    encoding: 'utf8',
-    maxBuffer: 64 * 1024 * 1024,
-  });
+  const peerRun = spawnSync(
+    'python3',
+    [join(import.meta.dirname, 'drift_peer.py'), DATA, String(F), String(REF_N), CUR_NS.join(','), String(BINS), String(EPS), String(SORT_F)],
+    {
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+    },
+  );
   if (peerRun.status !== 0) throw new Error(`peer failed: ${peerRun.stderr}`);
   const peer = JSON.parse(peerRun.stdout) as {
     numpy: string;

@@ -41,7 +41,9 @@ const rowsText = JSON.stringify({ rows, ids, predictions });
 const columnsText = JSON.stringify({ columns, ids, predictions });
 const arrow = tableToIPC(
   new Table({
-    ...Object.fromEntries(features.map((f, i) => [f.name, i < 16 ? vectorFromArray(Array.from(numeric[i]!), new Float64()) : vectorFromArray(categorical[i - 16]!, new Utf8())])),
+    ...Object.fromEntries(
+      features.map((f, i) => [f.name, i < 16 ? vectorFromArray(Array.from(numeric[i]!), new Float64()) : vectorFromArray(categorical[i - 16]!, new Utf8())]),
+    ),
     __id: vectorFromArray(ids, new Utf8()),
     __prediction: vectorFromArray(predictions, new Float64()),
   }),
@@ -79,10 +81,12 @@ for (let round = -3; round < ROUNDS; round++) {
 }
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const t = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, median(v)])) as Record<string, number>;
-const rowsPerSec = (ms: number): string => `${((N / ms) * 1000 / 1e6).toFixed(2)} M rows/s`;
+const rowsPerSec = (ms: number): string => `${(((N / ms) * 1000) / 1e6).toFixed(2)} M rows/s`;
 
 console.log(`ingest parse+validate, ${N} rows × 20 features (+ids, predictions); median of ${ROUNDS} rounds`);
-console.log(`payloads: JSON rows ${(rowsText.length / 1024).toFixed(0)} KiB, JSON columns ${(columnsText.length / 1024).toFixed(0)} KiB, Arrow ${(arrow.length / 1024).toFixed(0)} KiB`);
+console.log(
+  `payloads: JSON rows ${(rowsText.length / 1024).toFixed(0)} KiB, JSON columns ${(columnsText.length / 1024).toFixed(0)} KiB, Arrow ${(arrow.length / 1024).toFixed(0)} KiB`,
+);
 for (const [name, ms] of Object.entries(t)) console.log(`  ${name.padEnd(30)} ${ms.toFixed(3).padStart(8)} ms  ${rowsPerSec(ms)}`);
 console.log('ratios (JSON.parse of the same payload / ours; target for JSON rows ≥ 0.6 end to end):');
 console.log(`  JSON rows     ${(t['JSON.parse rows']! / t['ours rows']!).toFixed(2)}×`);

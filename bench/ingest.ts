@@ -35,11 +35,20 @@ const rows = Array.from({ length: ROWS }, (_, r) =>
 const rowsBody = JSON.stringify({ rows, ids, predictions });
 // Without ids the service keeps no per-sample index for delayed labels: what that index costs.
 const rowsNoIdsBody = JSON.stringify({ rows, predictions });
-const columnsBody = JSON.stringify({ columns: Object.fromEntries(Array.from({ length: 20 }, (_, i) => [name(i), i < 16 ? Array.from(numeric[i]!) : categorical[i - 16]!])), ids, predictions });
+const columnsBody = JSON.stringify({
+  columns: Object.fromEntries(Array.from({ length: 20 }, (_, i) => [name(i), i < 16 ? Array.from(numeric[i]!) : categorical[i - 16]!])),
+  ids,
+  predictions,
+});
 const arrowBody = Buffer.from(
   tableToIPC(
     new Table({
-      ...Object.fromEntries(Array.from({ length: 20 }, (_, i) => [name(i), i < 16 ? vectorFromArray(Array.from(numeric[i]!), new Float64()) : vectorFromArray(categorical[i - 16]!, new Utf8())])),
+      ...Object.fromEntries(
+        Array.from({ length: 20 }, (_, i) => [
+          name(i),
+          i < 16 ? vectorFromArray(Array.from(numeric[i]!), new Float64()) : vectorFromArray(categorical[i - 16]!, new Utf8()),
+        ]),
+      ),
       __id: vectorFromArray(ids, new Utf8()),
       __prediction: vectorFromArray(predictions, new Float64()),
     }),
@@ -61,12 +70,18 @@ const base = await new Promise<string>((resolve, reject) => {
 const TOKEN = 'bench-ingest-token-0123456789abcdef';
 const dataDir = mkdtempSync(join(tmpdir(), 'mlcycle-bench-ingest-'));
 // Windows far larger than the run: the bench measures ingestion, not drift jobs.
-const service = await startServerProcess({ DATA_DIR: dataDir, ADMIN_TOKEN: TOKEN, LOG_LEVEL: 'warn', OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0' }, { capture: false });
+const service = await startServerProcess(
+  { DATA_DIR: dataDir, ADMIN_TOKEN: TOKEN, LOG_LEVEL: 'warn', OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0' },
+  { capture: false },
+);
 const auth = { authorization: `Bearer ${TOKEN}` };
 const api = `${service.base}/api/v1`;
-const setup = (method: string, path: string, body: unknown) => fetch(`${api}${path}`, { method, headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+const setup = (method: string, path: string, body: unknown) =>
+  fetch(`${api}${path}`, { method, headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify(body) });
 await setup('POST', '/models', { name: 'bench' });
-await setup('POST', '/models/bench/versions', { features: Array.from({ length: 20 }, (_, i) => ({ name: name(i), type: i < 16 ? 'numeric' : 'categorical' })) });
+await setup('POST', '/models/bench/versions', {
+  features: Array.from({ length: 20 }, (_, i) => ({ name: name(i), type: i < 16 ? 'numeric' : 'categorical' })),
+});
 await setup('PUT', '/models/bench/aliases/production', { version: 1 });
 await setup('PUT', '/models/bench/monitor', { window: { size: 10_000_000 } });
 const csvBody = `${[...Array.from({ length: 20 }, (_, i) => name(i)), '__id', '__prediction'].join(',')}\n${rows
@@ -80,10 +95,16 @@ const targets: Array<[string, autocannon.Options]> = [
   ['service JSON rows, no ids', { url: `${api}/models/bench/samples`, method: 'POST', headers: { ...auth, ...json }, body: rowsNoIdsBody }],
   ['service JSON columns', { url: `${api}/models/bench/samples`, method: 'POST', headers: { ...auth, ...json }, body: columnsBody }],
   ['service CSV', { url: `${api}/models/bench/samples`, method: 'POST', headers: { ...auth, 'content-type': 'text/csv' }, body: csvBody }],
-  ['service Arrow IPC', { url: `${api}/models/bench/samples`, method: 'POST', headers: { ...auth, 'content-type': 'application/vnd.apache.arrow.stream' }, body: arrowBody }],
+  [
+    'service Arrow IPC',
+    { url: `${api}/models/bench/samples`, method: 'POST', headers: { ...auth, 'content-type': 'application/vnd.apache.arrow.stream' }, body: arrowBody },
+  ],
   ['bare ingest JSON rows', { url: `${base}/samples`, method: 'POST', headers: json, body: rowsBody }],
   ['bare ingest JSON columns', { url: `${base}/samples`, method: 'POST', headers: json, body: columnsBody }],
-  ['bare ingest Arrow IPC', { url: `${base}/samples-arrow`, method: 'POST', headers: { 'content-type': 'application/vnd.apache.arrow.stream' }, body: arrowBody }],
+  [
+    'bare ingest Arrow IPC',
+    { url: `${base}/samples-arrow`, method: 'POST', headers: { 'content-type': 'application/vnd.apache.arrow.stream' }, body: arrowBody },
+  ],
   ['generic parser JSON rows', { url: `${base}/generic`, method: 'POST', headers: json, body: rowsBody }],
 ];
 
@@ -105,10 +126,16 @@ try {
 }
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const rowsPerSec = Object.fromEntries(Object.entries(rps).map(([t, xs]) => [t, median(xs) * ROWS]));
-console.log(`HTTP ingest, ${ROWS} rows × 20 features per request; ${values.connections} connections, ${rounds} alternating rounds of ${seconds} s; node ${process.version}`);
-console.log(`bodies: JSON rows ${(rowsBody.length / 1024).toFixed(0)} KiB, columns ${(columnsBody.length / 1024).toFixed(0)} KiB, Arrow ${(arrowBody.length / 1024).toFixed(0)} KiB`);
+console.log(
+  `HTTP ingest, ${ROWS} rows × 20 features per request; ${values.connections} connections, ${rounds} alternating rounds of ${seconds} s; node ${process.version}`,
+);
+console.log(
+  `bodies: JSON rows ${(rowsBody.length / 1024).toFixed(0)} KiB, columns ${(columnsBody.length / 1024).toFixed(0)} KiB, Arrow ${(arrowBody.length / 1024).toFixed(0)} KiB`,
+);
 const ceiling = rowsPerSec['ceiling: JSON.parse rows']!;
 for (const [title, r] of Object.entries(rowsPerSec)) {
   console.log(`  ${title.padEnd(28)} ${(r / 1e3).toFixed(0).padStart(6)} k rows/s  ${(r / ceiling).toFixed(2)}× ceiling`);
 }
-console.log(`targets (the service): JSON rows ≥ 0.6× ceiling → ${(rowsPerSec['service JSON rows']! / ceiling).toFixed(2)}×; Arrow ≥ 3× JSON rows → ${(rowsPerSec['service Arrow IPC']! / rowsPerSec['service JSON rows']!).toFixed(2)}×`);
+console.log(
+  `targets (the service): JSON rows ≥ 0.6× ceiling → ${(rowsPerSec['service JSON rows']! / ceiling).toFixed(2)}×; Arrow ≥ 3× JSON rows → ${(rowsPerSec['service Arrow IPC']! / rowsPerSec['service JSON rows']!).toFixed(2)}×`,
+);

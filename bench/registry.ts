@@ -93,9 +93,16 @@ const sqliteServer = await startServer();
 const pgServer = await startServer({ DATA_DIR: join(dataDir, 'pg'), DATABASE_URL: postgres.url });
 try {
   const headers = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
-  const body = JSON.stringify({ features: Array.from({ length: 20 }, (_, i) => ({ name: `f${i}`, type: 'numeric' })), metrics: { auc: 0.9 }, params: { lr: 0.1 } });
+  const body = JSON.stringify({
+    features: Array.from({ length: 20 }, (_, i) => ({ name: `f${i}`, type: 'numeric' })),
+    metrics: { auc: 0.9 },
+    params: { lr: 0.1 },
+  });
   const targets: [string, autocannon.Options][] = [['hello-world (bare Fastify)', { url: `${hello.base}/hello` }]];
-  for (const [dialect, server] of [['sqlite', sqliteServer], ['postgres', pgServer]] as const) {
+  for (const [dialect, server] of [
+    ['sqlite', sqliteServer],
+    ['postgres', pgServer],
+  ] as const) {
     const api = `${server.base}/api/v1`;
     await fetch(`${api}/models`, { method: 'POST', headers, body: JSON.stringify({ name: 'bench' }) });
     await fetch(`${api}/models/bench/versions`, { method: 'POST', headers, body });
@@ -108,14 +115,20 @@ try {
     let next = 0;
     targets.push([
       `${dialect}: POST version, 50 models`,
-      { url: `${api}/models/spread-0/versions`, requests: [{ method: 'POST', headers, body, setupRequest: (req) => ({ ...req, path: `/api/v1/models/spread-${next++ % 50}/versions` }) }] },
+      {
+        url: `${api}/models/spread-0/versions`,
+        requests: [{ method: 'POST', headers, body, setupRequest: (req) => ({ ...req, path: `/api/v1/models/spread-${next++ % 50}/versions` }) }],
+      },
     ]);
   }
 
-  console.log(`autocannon: ${connections} connections, ${duration} s per target in ${values.rounds} alternating rounds, node ${process.version}, server LOG_LEVEL=${process.env.LOG_LEVEL ?? 'warn'}`);
-  const [helloRps, sqliteAlias, sqliteRegister, sqliteSpread, pgAlias, pgRegister, pgSpread] = (await interleaved(targets, Number(values.rounds))) as number[] as [
-    number, number, number, number, number, number, number,
-  ];
+  console.log(
+    `autocannon: ${connections} connections, ${duration} s per target in ${values.rounds} alternating rounds, node ${process.version}, server LOG_LEVEL=${process.env.LOG_LEVEL ?? 'warn'}`,
+  );
+  const [helloRps, sqliteAlias, sqliteRegister, sqliteSpread, pgAlias, pgRegister, pgSpread] = (await interleaved(
+    targets,
+    Number(values.rounds),
+  )) as number[] as [number, number, number, number, number, number, number];
   console.log(`sqlite   alias/hello:       ${(sqliteAlias / helloRps).toFixed(2)}  (target ≥ 0.50)`);
   console.log(`postgres alias/hello:       ${(pgAlias / helloRps).toFixed(2)}  (target ≥ 0.40)`);
   console.log(`sqlite   register/hello:    ${(sqliteRegister / helloRps).toFixed(2)}`);

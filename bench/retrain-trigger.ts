@@ -16,12 +16,23 @@ const { values } = parseArgs({ options: { rounds: { type: 'string', default: '15
 const ROUNDS = Number(values.rounds);
 const TOKEN = 'bench-retrain-token-0123456789abcdef';
 const dataDir = mkdtempSync(join(tmpdir(), 'mlcycle-bench-retrain-'));
-const env = { DATA_DIR: dataDir, ADMIN_TOKEN: TOKEN, LOG_LEVEL: 'warn', REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', REDIS_PREFIX: `bench${Date.now()}`, OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0' };
+const env = {
+  DATA_DIR: dataDir,
+  ADMIN_TOKEN: TOKEN,
+  LOG_LEVEL: 'warn',
+  REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+  REDIS_PREFIX: `bench${Date.now()}`,
+  OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0',
+};
 const api = await startServerProcess(env, { capture: false });
 const worker = spawn(process.execPath, ['--import', 'tsx', 'workers/index.ts'], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
 const base = `${api.base}/api/v1`;
 const call = (method: string, path: string, body?: unknown) =>
-  fetch(`${base}${path}`, { method, headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  fetch(`${base}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
 const rng = createRng(9);
 const rowsOf = (n: number, shift: number) => Array.from({ length: n }, () => ({ x: rng.normal(shift, 1), y: rng.normal(0, 1) }));
 
@@ -30,7 +41,12 @@ try {
   for (let round = 0; round < ROUNDS + 1; round++) {
     const model = `bench-${round}`;
     await call('POST', '/models', { name: model });
-    await call('POST', `/models/${model}/versions`, { features: [{ name: 'x', type: 'numeric' }, { name: 'y', type: 'numeric' }] });
+    await call('POST', `/models/${model}/versions`, {
+      features: [
+        { name: 'x', type: 'numeric' },
+        { name: 'y', type: 'numeric' },
+      ],
+    });
     await call('PUT', `/models/${model}/aliases/production`, { version: 1 });
     await call('POST', `/models/${model}/versions/1/reference`, { rows: rowsOf(2000, 0) });
     await call('PUT', `/models/${model}/monitor`, {

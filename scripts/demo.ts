@@ -17,14 +17,26 @@ const TOKEN = 'demo-admin-token-0123456789abcdef';
 const TRAINER = resolve('examples/trainers/logreg.py');
 const say = (text: string) => process.stdout.write(`${text}\n`);
 
-interface Day { month: number; temp_max: number; temp_min: number; wind: number; label: 'rain' | 'dry' }
+interface Day {
+  month: number;
+  temp_max: number;
+  temp_min: number;
+  wind: number;
+  label: 'rain' | 'dry';
+}
 const days: Day[] = readFileSync(resolve('node_modules/vega-datasets/data/seattle-weather.csv'), 'utf8')
   .trim()
   .split('\n')
   .slice(1)
   .map((line) => {
     const [date, precipitation, tmax, tmin, wind] = line.split(',');
-    return { month: Number(date!.slice(5, 7)), temp_max: Number(tmax), temp_min: Number(tmin), wind: Number(wind), label: Number(precipitation) > 0 ? 'rain' : 'dry' };
+    return {
+      month: Number(date!.slice(5, 7)),
+      temp_max: Number(tmax),
+      temp_min: Number(tmin),
+      wind: Number(wind),
+      label: Number(precipitation) > 0 ? 'rain' : 'dry',
+    };
   });
 const winter = days.filter((d) => [11, 12, 1, 2, 3].includes(d.month));
 const summer = days.filter((d) => [6, 7, 8].includes(d.month));
@@ -57,14 +69,21 @@ try {
   const work = join(dataDir, 'v1');
   mkdirSync(join(work, 'data'), { recursive: true });
   mkdirSync(join(work, 'out'), { recursive: true });
-  writeFileSync(join(work, 'data', 'samples.csv'), `${[...features, 'label'].join(',')}\n${winter.map((d) => [...features.map((f) => d[f]), d.label].join(',')).join('\n')}\n`);
+  writeFileSync(
+    join(work, 'data', 'samples.csv'),
+    `${[...features, 'label'].join(',')}\n${winter.map((d) => [...features.map((f) => d[f]), d.label].join(',')).join('\n')}\n`,
+  );
   execFileSync('python3', [TRAINER], { env: { ...process.env, MLCYCLE_DATASET_DIR: join(work, 'data'), MLCYCLE_OUTPUT_DIR: join(work, 'out') } });
   const v1Metrics = JSON.parse(readFileSync(join(work, 'out', 'metrics.json'), 'utf8')) as Record<string, number>;
   say(`1. trained v1 on ${winter.length} winter days: accuracy ${v1Metrics.accuracy?.toFixed(3)} on its holdout`);
 
   await call('POST', '/models', { name: 'seattle-rain', description: 'Will it rain? (vega-datasets seattle-weather)' });
   await call('POST', '/models/seattle-rain/versions', { features: features.map((name) => ({ name, type: 'numeric' })), metrics: v1Metrics, runId: 'demo-v1' });
-  await fetch(`${api}/models/seattle-rain/versions/1/artifacts/model.json`, { method: 'PUT', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/octet-stream' }, body: readFileSync(join(work, 'out', 'model.json')) });
+  await fetch(`${api}/models/seattle-rain/versions/1/artifacts/model.json`, {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/octet-stream' },
+    body: readFileSync(join(work, 'out', 'model.json')),
+  });
   await call('POST', '/models/seattle-rain/versions/1/reference', { rows: winter.map((d) => ({ temp_max: d.temp_max, temp_min: d.temp_min, wind: d.wind })) });
   await call('PUT', '/models/seattle-rain/aliases/production', { version: 1 });
   say('2. registered v1 with its metrics, model.json and the winter days as reference data; production → v1');
@@ -85,7 +104,10 @@ try {
   const served = summer.slice(0, 240);
   for (let i = 0; i < served.length; i += 60) {
     const batch = served.slice(i, i + 60);
-    await call('POST', '/models/seattle-rain/samples', { rows: batch.map((d) => ({ temp_max: d.temp_max, temp_min: d.temp_min, wind: d.wind })), labels: batch.map((d) => d.label) });
+    await call('POST', '/models/seattle-rain/samples', {
+      rows: batch.map((d) => ({ temp_max: d.temp_max, temp_min: d.temp_min, wind: d.wind })),
+      labels: batch.map((d) => d.label),
+    });
   }
   say(`4. served ${served.length} summer days in 4 batches`);
 
@@ -93,9 +115,13 @@ try {
     const page = await call<{ items: { id: number; status: string }[] }>('GET', '/models/seattle-rain/drift-reports');
     return page.items.find((r) => r.status === 'done');
   });
-  const whole = await call<{ datasetDrift: boolean; features: { name: string; psi: number; drifted: boolean; ks?: { pValue: number } }[] }>('GET', `/drift-reports/${report.id}`);
+  const whole = await call<{ datasetDrift: boolean; features: { name: string; psi: number; drifted: boolean; ks?: { pValue: number } }[] }>(
+    'GET',
+    `/drift-reports/${report.id}`,
+  );
   say(`5. drift report ${report.id}: dataset drift ${whole.datasetDrift ? 'YES' : 'no'}`);
-  for (const f of whole.features) say(`     ${f.name.padEnd(9)} PSI ${f.psi.toFixed(2).padStart(6)}  KS p ${f.ks?.pValue.toExponential(1) ?? '—'}  ${f.drifted ? 'drifted' : ''}`);
+  for (const f of whole.features)
+    say(`     ${f.name.padEnd(9)} PSI ${f.psi.toFixed(2).padStart(6)}  KS p ${f.ks?.pValue.toExponential(1) ?? '—'}  ${f.drifted ? 'drifted' : ''}`);
 
   const job = await waitFor('the retrain job', async () => {
     const page = await call<{ items: { id: number; status: string; resultVersion: number | null }[] }>('GET', '/retrain-jobs?model=seattle-rain');
@@ -106,7 +132,9 @@ try {
   if (job.status !== 'succeeded') throw new Error(`the retrain job ${job.status}: ${JSON.stringify(await call('GET', `/retrain-jobs/${job.id}`))}`);
   const v2 = await call<{ version: number; parentVersion: number; metrics: Record<string, number> }>('GET', '/models/seattle-rain/versions/2');
   const production = await call<{ version: number }>('GET', '/models/seattle-rain/aliases/production');
-  say(`7. v2 (parent v${v2.parentVersion}) trained on the drifted window: accuracy ${v2.metrics.accuracy?.toFixed(3)} vs v1's ${v1Metrics.accuracy?.toFixed(3)}`);
+  say(
+    `7. v2 (parent v${v2.parentVersion}) trained on the drifted window: accuracy ${v2.metrics.accuracy?.toFixed(3)} vs v1's ${v1Metrics.accuracy?.toFixed(3)}`,
+  );
   say(`8. production → v${production.version}${production.version === 2 ? ' (promoted: it beat v1)' : ' (v2 is the challenger)'}`);
   say('');
   say(`dashboard: ${server.base}/ui/#/models/seattle-rain/drift   (API key: ${TOKEN})`);

@@ -64,12 +64,18 @@ export async function createContainer(config: Config, overrides: ContainerOverri
       onFailure: (job, error, willRetry) => {
         log(`job ${job.jobId} failed (attempt ${job.attempt} of ${job.maxAttempts}${willRetry ? ', will retry' : ', giving up'})`, error);
         // A report whose job gave up says why instead of staying pending.
-        if (!willRetry && job.name === 'drift.report') void reports?.markFailed(Number((job.payload as { reportId: number }).reportId), String((error as Error)?.message ?? error));
+        if (!willRetry && job.name === 'drift.report')
+          void reports?.markFailed(Number((job.payload as { reportId: number }).reportId), String((error as Error)?.message ?? error));
       },
     });
   // Every event subscribed webhooks want gets its delivery rows in the event's own transaction
   // (an outbox); the queue delivers them.
-  const webhooks = createWebhooksService({ repo: createWebhooksRepository(database), queue, ...(overrides.fetch ? { fetch: overrides.fetch } : {}), ...(now ? { now } : {}) });
+  const webhooks = createWebhooksService({
+    repo: createWebhooksRepository(database),
+    queue,
+    ...(overrides.fetch ? { fetch: overrides.fetch } : {}),
+    ...(now ? { now } : {}),
+  });
   const events = withWebhookOutbox(auditLog, webhooks, now);
   const aliases = createAliasesService({ repo, views, events, now });
   const versions = createVersionsService({ repo, views, events, now });
@@ -104,7 +110,15 @@ export async function createContainer(config: Config, overrides: ContainerOverri
   // Prometheus metrics of this process; shared state (queue depths, drift scores) is read at scrape time.
   const metrics = createMetrics(metricsSources({ queue, repo: monitoringRepo }));
   metrics.setRetrainJobCounts(() => retraining.repo.countByStatus());
-  const maintenance = createMaintenance({ repo: monitoringRepo, registry: repo, samples, queue, retentionDays: config.monitoring.sampleRetentionDays, log, now });
+  const maintenance = createMaintenance({
+    repo: monitoringRepo,
+    registry: repo,
+    samples,
+    queue,
+    retentionDays: config.monitoring.sampleRetentionDays,
+    log,
+    now,
+  });
 
   return {
     config,

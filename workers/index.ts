@@ -22,13 +22,16 @@ if (!config.redisUrl) {
   process.exit(0);
 }
 const log = (message: string, error?: unknown) =>
-  process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), msg: message, ...(error ? { err: String((error as Error)?.stack ?? error) } : {}) })}\n`);
+  process.stderr.write(
+    `${JSON.stringify({ time: new Date().toISOString(), msg: message, ...(error ? { err: String((error as Error)?.stack ?? error) } : {}) })}\n`,
+  );
 const container = await createContainer(config, { log });
 registerProcessors(container);
 await container.queue.start();
 const stopTicker = startSweepTicker(container.queue, config.monitoring.outboxSweepIntervalMs);
 // Drift job durations are measured where the jobs run: here, in scaled mode.
-const metricsServer = config.monitoring.workerMetricsPort > 0 ? await startMetricsServer(container.metrics, config.monitoring.workerMetricsPort, config.host) : undefined;
+const metricsServer =
+  config.monitoring.workerMetricsPort > 0 ? await startMetricsServer(container.metrics, config.monitoring.workerMetricsPort, config.host) : undefined;
 if (metricsServer) log(`mlcycle worker: Prometheus metrics on http://${config.host}:${config.monitoring.workerMetricsPort}/metrics`);
 log(`mlcycle worker: consuming drift, retrain, webhook and maintenance jobs (concurrency ${config.monitoring.workerConcurrency})`);
 

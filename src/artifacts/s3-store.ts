@@ -54,27 +54,27 @@ export function createS3ArtifactStore(opts: S3ArtifactStoreOptions): ArtifactSto
   const prefix = normalisePrefix(opts.prefix);
   const timeoutMs = opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const client = new S3Client({
-      // Without these a frozen store holds every request forever (the SDK default is no timeout).
-      requestHandler: new NodeHttpHandler({
-        connectionTimeout: Math.min(timeoutMs, 10_000),
-        requestTimeout: timeoutMs,
-        throwOnRequestTimeout: true,
-        socketTimeout: timeoutMs,
+    // Without these a frozen store holds every request forever (the SDK default is no timeout).
+    requestHandler: new NodeHttpHandler({
+      connectionTimeout: Math.min(timeoutMs, 10_000),
+      requestTimeout: timeoutMs,
+      throwOnRequestTimeout: true,
+      socketTimeout: timeoutMs,
+    }),
+    region: opts.region,
+    forcePathStyle: opts.forcePathStyle,
+    ...(opts.endpoint !== undefined && { endpoint: opts.endpoint }),
+    // Without explicit keys the SDK's default chain (env, profile, IMDS/IRSA) applies.
+    ...(opts.accessKeyId !== undefined &&
+      opts.secretAccessKey !== undefined && {
+        credentials: { accessKeyId: opts.accessKeyId, secretAccessKey: opts.secretAccessKey },
       }),
-      region: opts.region,
-      forcePathStyle: opts.forcePathStyle,
-      ...(opts.endpoint !== undefined && { endpoint: opts.endpoint }),
-      // Without explicit keys the SDK's default chain (env, profile, IMDS/IRSA) applies.
-      ...(opts.accessKeyId !== undefined &&
-        opts.secretAccessKey !== undefined && {
-          credentials: { accessKeyId: opts.accessKeyId, secretAccessKey: opts.secretAccessKey },
-        }),
-      // SDK ≥ 3.729 adds CRC32 checksums (and aws-chunked trailers for streams) to every upload by
-      // default; many S3-compatible servers (s3rver, older MinIO, Ceph) reject or mis-store those.
-      // Integrity is covered by our own sha256, so only send checksums where S3 demands them.
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      responseChecksumValidation: 'WHEN_REQUIRED',
-    });
+    // SDK ≥ 3.729 adds CRC32 checksums (and aws-chunked trailers for streams) to every upload by
+    // default; many S3-compatible servers (s3rver, older MinIO, Ceph) reject or mis-store those.
+    // Integrity is covered by our own sha256, so only send checksums where S3 demands them.
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
 
   function objectKey(key: string): string {
     assertSafeKey(key);
@@ -202,13 +202,14 @@ export function createS3ArtifactStore(opts: S3ArtifactStoreOptions): ArtifactSto
       let KeyMarker: string | undefined;
       let UploadIdMarker: string | undefined;
       do {
-        const res = await client.send(
-          new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: prefix, KeyMarker, UploadIdMarker }),
-          { abortSignal: AbortSignal.timeout(timeoutMs) },
-        );
+        const res = await client.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: prefix, KeyMarker, UploadIdMarker }), {
+          abortSignal: AbortSignal.timeout(timeoutMs),
+        });
         for (const u of res.Uploads ?? []) {
           if (!u.Key || !u.UploadId || !u.Initiated || u.Initiated >= olderThan) continue;
-          await client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: u.Key, UploadId: u.UploadId }), { abortSignal: AbortSignal.timeout(timeoutMs) });
+          await client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: u.Key, UploadId: u.UploadId }), {
+            abortSignal: AbortSignal.timeout(timeoutMs),
+          });
           removed++;
         }
         [KeyMarker, UploadIdMarker] = res.IsTruncated ? [res.NextKeyMarker, res.NextUploadIdMarker] : [undefined, undefined];

@@ -64,8 +64,7 @@ export function createArtifactSweeper(deps: ArtifactSweeperDeps) {
     return running;
   }
 
-  const sweepLogged = () =>
-    void sweep().catch((err: unknown) => log.warn({ err }, 'artifact sweep failed; retrying at the next interval'));
+  const sweepLogged = () => void sweep().catch((err: unknown) => log.warn({ err }, 'artifact sweep failed; retrying at the next interval'));
 
   return {
     sweep,

@@ -2,7 +2,18 @@ import { S3ServiceException } from '@aws-sdk/client-s3';
 import { ArtifactStoreUnavailableError } from './artifact-store.js';
 
 /** Network-level failures: the store is down, unreachable or too slow — a client may retry later. */
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ERR_STREAM_PREMATURE_CLOSE']);
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ERR_STREAM_PREMATURE_CLOSE',
+]);
 
 /**
  * True when an S3 call failed because the store is unavailable (timeout, refused or reset

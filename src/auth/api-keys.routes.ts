@@ -23,22 +23,52 @@ const CreateApiKeyBody = Type.Object(
 
 export function apiKeysRoutes(apiKeys: ApiKeysService): FastifyPluginAsyncTypebox {
   return async (app) => {
-    app.post('/api-keys', {
-      config: { scope: 'admin' },
-      schema: { operationId: 'createApiKey', tags, summary: 'Create an API key; the token is in this response only', body: CreateApiKeyBody, response: responses({ 201: CreatedApiKey }) },
-    }, async (req, reply) => reply.status(201).send(await apiKeys.create(req.body, req.actor)));
+    app.post(
+      '/api-keys',
+      {
+        config: { scope: 'admin' },
+        schema: {
+          operationId: 'createApiKey',
+          tags,
+          summary: 'Create an API key; the token is in this response only',
+          body: CreateApiKeyBody,
+          response: responses({ 201: CreatedApiKey }),
+        },
+      },
+      async (req, reply) => reply.status(201).send(await apiKeys.create(req.body, req.actor)),
+    );
 
-    app.get('/api-keys', {
-      config: { scope: 'admin' },
-      schema: { operationId: 'listApiKeys', tags, summary: 'List API keys (never their tokens)', querystring: Type.Object(PageQuery, { additionalProperties: false }), response: responses({ 200: Page(ApiKey) }) },
-    }, async (req) => apiKeys.list(req.query.limit, req.query.cursor));
+    app.get(
+      '/api-keys',
+      {
+        config: { scope: 'admin' },
+        schema: {
+          operationId: 'listApiKeys',
+          tags,
+          summary: 'List API keys (never their tokens)',
+          querystring: Type.Object(PageQuery, { additionalProperties: false }),
+          response: responses({ 200: Page(ApiKey) }),
+        },
+      },
+      async (req) => apiKeys.list(req.query.limit, req.query.cursor),
+    );
 
-    app.delete('/api-keys/:id', {
-      config: { scope: 'admin' },
-      schema: { operationId: 'revokeApiKey', tags, summary: 'Revoke an API key; the last admin key cannot be revoked', params: Type.Object({ id: Type.String({ maxLength: 64 }) }, { additionalProperties: false }), response: responses({ 204: Type.Null() }) },
-    }, async (req, reply) => {
-      await apiKeys.revoke(req.params.id, req.actor);
-      return reply.status(204).send(null);
-    });
+    app.delete(
+      '/api-keys/:id',
+      {
+        config: { scope: 'admin' },
+        schema: {
+          operationId: 'revokeApiKey',
+          tags,
+          summary: 'Revoke an API key; the last admin key cannot be revoked',
+          params: Type.Object({ id: Type.String({ maxLength: 64 }) }, { additionalProperties: false }),
+          response: responses({ 204: Type.Null() }),
+        },
+      },
+      async (req, reply) => {
+        await apiKeys.revoke(req.params.id, req.actor);
+        return reply.status(204).send(null);
+      },
+    );
   };
 }

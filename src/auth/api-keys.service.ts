@@ -99,13 +99,13 @@ export function createApiKeysService(deps: { repo: ApiKeysRepository; events: Ev
 
     async revoke(id: string, actor: Actor | undefined): Promise<void> {
       await repo.transaction(async () => {
-      const row = await repo.findById(id);
-      if (!row || row.revokedAt) throw new AppError('API_KEY_NOT_FOUND', `no active API key ${id}`);
-      if (row.scopes.includes('admin') && await repo.countActiveAdmins() <= 1) {
-        throw new AppError('LAST_ADMIN_KEY', 'revoking this key would leave no admin key; create another first');
-      }
-      await repo.revoke(id, now().toISOString());
-      await events.record({ type: 'api_key.revoked', data: { id, name: row.name }, actor });
+        const row = await repo.findById(id);
+        if (!row || row.revokedAt) throw new AppError('API_KEY_NOT_FOUND', `no active API key ${id}`);
+        if (row.scopes.includes('admin') && (await repo.countActiveAdmins()) <= 1) {
+          throw new AppError('LAST_ADMIN_KEY', 'revoking this key would leave no admin key; create another first');
+        }
+        await repo.revoke(id, now().toISOString());
+        await events.record({ type: 'api_key.revoked', data: { id, name: row.name }, actor });
       });
       for (const [hash, entry] of authCache) if (entry.actor.keyId === id) authCache.delete(hash);
     },
@@ -117,18 +117,19 @@ export function createApiKeysService(deps: { repo: ApiKeysRepository; events: Ev
      * one, leave ADMIN_TOKEN in the environment): start-up goes on and reports `revokedKeyId`.
      */
     async bootstrapAdmin(adminToken: string | undefined): Promise<{ generatedToken?: string; revokedKeyId?: string }> {
-      const attempt = () => repo.transaction(async (): Promise<{ generatedToken?: string; revokedKeyId?: string }> => {
-        if (adminToken !== undefined) {
-          const existing = await repo.findByHash(hashToken(adminToken));
-          if (existing?.revokedAt) return { revokedKeyId: existing.id };
-          if (!existing) await insertKey('bootstrap-admin', ['admin'], adminToken);
-          return {};
-        }
-        if ((await repo.countActiveAdmins()) > 0) return {};
-        const token = generateToken();
-        await insertKey('bootstrap-admin', ['admin'], token);
-        return { generatedToken: token };
-      });
+      const attempt = () =>
+        repo.transaction(async (): Promise<{ generatedToken?: string; revokedKeyId?: string }> => {
+          if (adminToken !== undefined) {
+            const existing = await repo.findByHash(hashToken(adminToken));
+            if (existing?.revokedAt) return { revokedKeyId: existing.id };
+            if (!existing) await insertKey('bootstrap-admin', ['admin'], adminToken);
+            return {};
+          }
+          if ((await repo.countActiveAdmins()) > 0) return {};
+          const token = generateToken();
+          await insertKey('bootstrap-admin', ['admin'], token);
+          return { generatedToken: token };
+        });
       try {
         return await attempt();
       } catch (error) {

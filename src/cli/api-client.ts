@@ -134,7 +134,12 @@ export function createApiClient(options: ServerOptions, env: NodeJS.ProcessEnv =
    * socket (a 300 MB file took 460 MB of memory), node:http's pipeline waits for 'drain'.
    * Resolves with the parsed JSON answer, or throws the server's problem detail.
    */
-  function upload<T>(method: string, path: string, body: Readable, opts: { contentType: string; contentLength?: number; headers?: Record<string, string> }): Promise<T> {
+  function upload<T>(
+    method: string,
+    path: string,
+    body: Readable,
+    opts: { contentType: string; contentLength?: number; headers?: Record<string, string> },
+  ): Promise<T> {
     const headers: Record<string, string> = { accept: 'application/json', 'content-type': opts.contentType, ...opts.headers };
     if (token) headers.authorization = `Bearer ${token}`;
     if (opts.contentLength !== undefined) headers['content-length'] = String(opts.contentLength);
@@ -170,7 +175,11 @@ export function createApiClient(options: ServerOptions, env: NodeJS.ProcessEnv =
       req.on('error', (error: NodeJS.ErrnoException) => {
         if (answered) return; // the server answered early (say 401) and closed: the answer wins
         const code = error.code ?? error.message;
-        reject(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH'].includes(code) ? unreachable(code) : new CliError(`the upload failed: ${code}`, EXIT.failure));
+        reject(
+          ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH'].includes(code)
+            ? unreachable(code)
+            : new CliError(`the upload failed: ${code}`, EXIT.failure),
+        );
       });
       // The request's own error (above) reports failures; a read error of the file ends it too.
       pipeline(body, req).catch((error: Error) => {
@@ -204,7 +213,9 @@ export function createApiClient(options: ServerOptions, env: NodeJS.ProcessEnv =
       const items: T[] = [];
       let cursor: string | undefined;
       do {
-        const page = await json<{ items: T[]; nextCursor: string | null }>('GET', path, { query: { ...query, limit: Math.min(500, max - items.length), cursor } });
+        const page = await json<{ items: T[]; nextCursor: string | null }>('GET', path, {
+          query: { ...query, limit: Math.min(500, max - items.length), cursor },
+        });
         items.push(...page.items);
         cursor = page.nextCursor ?? undefined;
       } while (cursor && items.length < max);

@@ -16,9 +16,10 @@ export interface ArrowBatch {
 function encode(table: TabularTable, start: number, end: number): Uint8Array {
   const vectors: Record<string, Vector> = {};
   for (const [name, column] of table.columns) {
-    vectors[name] = column.kind === 'numeric'
-      ? makeVector(column.values.subarray(start, end))
-      : vectorFromArray(column.values.slice(start, end), new Dictionary(new Utf8(), new Int32()));
+    vectors[name] =
+      column.kind === 'numeric'
+        ? makeVector(column.values.subarray(start, end))
+        : vectorFromArray(column.values.slice(start, end), new Dictionary(new Utf8(), new Int32()));
   }
   return tableToIPC(new Table(vectors), 'stream');
 }

@@ -33,9 +33,12 @@ export function registerArtifactsCommand(program: Command): void {
     .option('--quiet', 'no progress bar')
     .action(async (model: string, version: string, file: string, path: string | undefined, flags: ServerFlags & { contentType: string; quiet?: boolean }) => {
       const v = positiveArg(version, '<version>');
-      const size = await stat(file).then((s) => s.size, () => {
-        throw new CliError(`cannot read file ${file}: it does not exist or is not readable`);
-      });
+      const size = await stat(file).then(
+        (s) => s.size,
+        () => {
+          throw new CliError(`cannot read file ${file}: it does not exist or is not readable`);
+        },
+      );
       const target = path ?? basename(file);
       const bar = createProgressBar({ label: `uploading ${target}`, total: size, unit: 'bytes', threshold: BAR_THRESHOLD, quiet: flags.quiet });
       // Hash what is actually sent, so the server's sha256 can be checked against these bytes.
@@ -44,15 +47,21 @@ export function registerArtifactsCommand(program: Command): void {
         hash.update(chunk);
         bar.add(chunk.length);
       });
-      createReadStream(file).on('error', (e) => counted.destroy(e)).pipe(counted);
+      createReadStream(file)
+        .on('error', (e) => counted.destroy(e))
+        .pipe(counted);
       let artifact: ArtifactView;
       try {
-        artifact = await clientFor(flags).upload<ArtifactView>('PUT', artifactUrl(model, v, target), counted, { contentType: flags.contentType, contentLength: size });
+        artifact = await clientFor(flags).upload<ArtifactView>('PUT', artifactUrl(model, v, target), counted, {
+          contentType: flags.contentType,
+          contentLength: size,
+        });
       } finally {
         bar.stop();
       }
       const local = hash.digest('hex');
-      if (artifact.sha256 !== local) throw new CliError(`the server stored sha256 ${artifact.sha256} but the file's is ${local}: the upload was corrupted, push again`, EXIT.integrity);
+      if (artifact.sha256 !== local)
+        throw new CliError(`the server stored sha256 ${artifact.sha256} but the file's is ${local}: the upload was corrupted, push again`, EXIT.integrity);
       if (flags.json) return printJson(artifact);
       process.stdout.write(`pushed ${target} (${artifact.size} bytes, sha256 ${artifact.sha256}) to ${model} v${v}\n`);
     });
@@ -88,7 +97,10 @@ export function registerArtifactsCommand(program: Command): void {
       const actual = hash.digest('hex');
       if (!expected || actual !== expected) {
         await rm(part, { force: true });
-        throw new CliError(`sha256 mismatch for ${path}: the server announced ${expected ?? '(none)'}, the ${bytes} bytes received hash to ${actual}; nothing was written`, EXIT.integrity);
+        throw new CliError(
+          `sha256 mismatch for ${path}: the server announced ${expected ?? '(none)'}, the ${bytes} bytes received hash to ${actual}; nothing was written`,
+          EXIT.integrity,
+        );
       }
       await rename(part, out);
       if (flags.json) return printJson({ path, file: out, size: bytes, sha256: actual });
@@ -101,6 +113,9 @@ export function registerArtifactsCommand(program: Command): void {
       const v = positiveArg(version, '<version>');
       const items = await clientFor(flags).list<ArtifactView>(`/models/${seg(model)}/versions/${v}/artifacts`, {}, flags.limit);
       if (flags.json) return printJson(items);
-      printTable(['path', 'size', 'sha256', 'created'], items.map((a) => [a.path, a.size, a.sha256, a.createdAt]));
+      printTable(
+        ['path', 'size', 'sha256', 'created'],
+        items.map((a) => [a.path, a.size, a.sha256, a.createdAt]),
+      );
     });
 }

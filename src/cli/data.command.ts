@@ -68,7 +68,10 @@ async function readForVersion(file: string, features: Feature[], flags: FileFlag
   }
   const reserved = new Set<string>(Object.values(RESERVED));
   const unknown = [...table.columns.keys()].filter((c) => !types.has(c) && !reserved.has(c));
-  if (unknown.length) throw new CliError(`${file} has columns the version does not declare: ${unknown.map((c) => `"${c}"`).join(', ')} (declared: ${features.map((f) => f.name).join(', ')})`);
+  if (unknown.length)
+    throw new CliError(
+      `${file} has columns the version does not declare: ${unknown.map((c) => `"${c}"`).join(', ')} (declared: ${features.map((f) => f.name).join(', ')})`,
+    );
   if (table.rowCount === 0) throw new CliError(`${file} has no data rows`);
   return table;
 }
@@ -102,7 +105,8 @@ const fileOptions = (cmd: Command): Command =>
     .option('--quiet', 'no progress bar');
 
 async function versionOf(api: ApiClient, model: string, target: { version?: number; alias?: string }): Promise<{ version: number; features: Feature[] }> {
-  const path = target.version !== undefined ? `/models/${seg(model)}/versions/${target.version}` : `/models/${seg(model)}/aliases/${seg(target.alias ?? 'production')}`;
+  const path =
+    target.version !== undefined ? `/models/${seg(model)}/versions/${target.version}` : `/models/${seg(model)}/aliases/${seg(target.alias ?? 'production')}`;
   return api.get(path);
 }
 
@@ -133,7 +137,9 @@ export function registerDataCommands(program: Command): void {
         bar.stop();
       }
       if (flags.json) return printJson(summary);
-      process.stdout.write(`reference of ${model} v${version}: sent ${table.rowCount} rows; the profile now holds ${summary!.rows} rows in ${summary!.chunks} chunk(s)\n`);
+      process.stdout.write(
+        `reference of ${model} v${version}: sent ${table.rowCount} rows; the profile now holds ${summary!.rows} rows in ${summary!.chunks} chunk(s)\n`,
+      );
     });
 
   const samples = program.command('samples').description('serving samples for drift monitoring (server)');
@@ -143,10 +149,15 @@ export function registerDataCommands(program: Command): void {
     .option('--id-column <name>', `column of sample ids, for delayed labels (default: ${RESERVED.id})`)
     .option('--prediction-column <name>', `column of model outputs (default: ${RESERVED.prediction})`)
     .option('--label-column <name>', `column of ground truth (default: ${RESERVED.label})`)
-    .option('--retries <n>', 'retries of a batch after a network error or 5xx', (raw) => {
-      if (!/^\d{1,2}$/.test(raw)) throw new InvalidArgumentError('expected an integer from 0 to 99');
-      return Number(raw);
-    }, 3)
+    .option(
+      '--retries <n>',
+      'retries of a batch after a network error or 5xx',
+      (raw) => {
+        if (!/^\d{1,2}$/.test(raw)) throw new InvalidArgumentError('expected an integer from 0 to 99');
+        return Number(raw);
+      },
+      3,
+    )
     .action(async (model: string, file: string, flags: SamplesFlags) => {
       if (flags.version !== undefined && flags.alias !== undefined) throw new CliError('pass --version or --alias, not both');
       await ensureReadable(file);
@@ -161,7 +172,10 @@ export function registerDataCommands(program: Command): void {
       });
       const maxRows = flags.batchRows ?? 10_000;
       // Same file, same target, same batch size → same keys: a re-run replays instead of adding.
-      const scope = createHash('sha256').update(`${await fileSha256(file)}\n${model}\n${version}\n${maxRows}\n${flags.maxBatchBytes}`).digest('hex').slice(0, 32);
+      const scope = createHash('sha256')
+        .update(`${await fileSha256(file)}\n${model}\n${version}\n${maxRows}\n${flags.maxBatchBytes}`)
+        .digest('hex')
+        .slice(0, 32);
       const bar = createProgressBar({ label: `samples ${file}`, total: table.rowCount, unit: 'rows', threshold: 50_000, quiet: flags.quiet });
       let batches = 0;
       let accepted = 0;
@@ -171,7 +185,10 @@ export function registerDataCommands(program: Command): void {
           const key = `mlcycle-cli-${scope}-${batch.start}-${batch.end}`;
           const res = await withRetries(flags.retries, () =>
             api.json<{ accepted: number; windowsCompleted: number }>('POST', `/models/${seg(model)}/samples`, {
-              query: { version }, body: batch.body, contentType: ARROW_STREAM, headers: { 'idempotency-key': key },
+              query: { version },
+              body: batch.body,
+              contentType: ARROW_STREAM,
+              headers: { 'idempotency-key': key },
             }),
           );
           batches++;

@@ -49,56 +49,92 @@ export function registerDriftReportCommands(drift: Command): void {
     .option('--drifted', 'only reports that found dataset drift')
     .option('--limit <n>', 'at most this many', positiveInt, 50)
     .action(async (model: string, flags: ServerFlags & { version?: number; from?: string; to?: string; drifted?: boolean; limit: number }) => {
-      const items = await clientFor(flags).list<ReportView>(`/models/${seg(model)}/drift-reports`, {
-        version: flags.version, from: timestamp(flags.from, '--from'), to: timestamp(flags.to, '--to'), drifted: flags.drifted ? true : undefined,
-      }, flags.limit);
+      const items = await clientFor(flags).list<ReportView>(
+        `/models/${seg(model)}/drift-reports`,
+        {
+          version: flags.version,
+          from: timestamp(flags.from, '--from'),
+          to: timestamp(flags.to, '--to'),
+          drifted: flags.drifted ? true : undefined,
+        },
+        flags.limit,
+      );
       if (flags.json) return printJson(items);
       printTable(
         ['id', 'version', 'window', 'status', 'samples', 'drift', 'share', 'drifted features', 'created'],
-        items.map((r) => [r.id, r.version, windowText(r.window), r.status, r.sampleCount, verdict(r.datasetDrift), fmt(r.driftShare, 3), r.driftedFeatures?.join(', ') || '-', r.createdAt]),
+        items.map((r) => [
+          r.id,
+          r.version,
+          windowText(r.window),
+          r.status,
+          r.sampleCount,
+          verdict(r.datasetDrift),
+          fmt(r.driftShare, 3),
+          r.driftedFeatures?.join(', ') || '-',
+          r.createdAt,
+        ]),
       );
     });
 
-  serverCommand(drift, 'show <id>', 'one drift report with its per-feature results (server)')
-    .action(async (id: string, flags: ServerFlags) => {
-      const report = await clientFor(flags).get<ReportView>(`/drift-reports/${positiveArg(id, '<id>')}`);
-      if (flags.json) return printJson(report);
-      printFields([
-        ['report', report.id],
-        ['model', `${report.model} v${report.version}`],
-        ['window', windowText(report.window)],
-        ['status', report.status],
-        ['samples', report.sampleCount],
-        ['dataset drift', verdict(report.datasetDrift)],
-        ['drift share', fmt(report.driftShare, 3)],
-        ['error', report.error],
-      ]);
-      const features = report.features ?? [];
-      if (features.length === 0) return;
-      process.stdout.write('\n');
-      printTable(
-        ['feature', 'type', 'drift', 'PSI', 'p', 'missing ref → cur'],
-        features.map((f) => {
-          const test = (f.ks ?? f.chi2) as { pValue?: number } | undefined;
-          const missing = f.missing as { referenceRate?: number; currentRate?: number } | undefined;
-          return [
-            String(f.name), String(f.type), f.drifted ? 'YES' : 'no', fmt(f.psi as number | null), fmt(test?.pValue ?? null, 3),
-            missing ? `${fmt(missing.referenceRate ?? null, 3)} → ${fmt(missing.currentRate ?? null, 3)}` : null,
-          ];
-        }),
-      );
-    });
+  serverCommand(drift, 'show <id>', 'one drift report with its per-feature results (server)').action(async (id: string, flags: ServerFlags) => {
+    const report = await clientFor(flags).get<ReportView>(`/drift-reports/${positiveArg(id, '<id>')}`);
+    if (flags.json) return printJson(report);
+    printFields([
+      ['report', report.id],
+      ['model', `${report.model} v${report.version}`],
+      ['window', windowText(report.window)],
+      ['status', report.status],
+      ['samples', report.sampleCount],
+      ['dataset drift', verdict(report.datasetDrift)],
+      ['drift share', fmt(report.driftShare, 3)],
+      ['error', report.error],
+    ]);
+    const features = report.features ?? [];
+    if (features.length === 0) return;
+    process.stdout.write('\n');
+    printTable(
+      ['feature', 'type', 'drift', 'PSI', 'p', 'missing ref → cur'],
+      features.map((f) => {
+        const test = (f.ks ?? f.chi2) as { pValue?: number } | undefined;
+        const missing = f.missing as { referenceRate?: number; currentRate?: number } | undefined;
+        return [
+          String(f.name),
+          String(f.type),
+          f.drifted ? 'YES' : 'no',
+          fmt(f.psi as number | null),
+          fmt(test?.pValue ?? null, 3),
+          missing ? `${fmt(missing.referenceRate ?? null, 3)} → ${fmt(missing.currentRate ?? null, 3)}` : null,
+        ];
+      }),
+    );
+  });
 
   serverCommand(drift, 'timeline <model>', 'per-window PSI, p-value and verdict per feature, oldest first (server)')
     .option('--feature <name>', 'only this feature')
     .option('--version <n>', 'only this version', positiveInt)
     .option('--limit <n>', 'at most this many windows', positiveInt, 200)
     .action(async (model: string, flags: ServerFlags & { feature?: string; version?: number; limit: number }) => {
-      const res = await clientFor(flags).get<{ model: string; points: TimelinePoint[] }>(`/models/${seg(model)}/drift/timeline`, { feature: flags.feature, version: flags.version, limit: Math.min(flags.limit, 1000) });
+      const res = await clientFor(flags).get<{ model: string; points: TimelinePoint[] }>(`/models/${seg(model)}/drift/timeline`, {
+        feature: flags.feature,
+        version: flags.version,
+        limit: Math.min(flags.limit, 1000),
+      });
       if (flags.json) return printJson(res);
       printTable(
         ['report', 'version', 'window end', 'drift', 'feature', 'PSI', 'statistic', 'p', 'feature drift'],
-        res.points.flatMap((p) => p.features.map((f) => [p.reportId, p.version, p.to, verdict(p.datasetDrift), f.name, fmt(f.psi), fmt(f.statistic), fmt(f.pValue, 3), f.drifted ? 'YES' : f.status === 'ok' ? 'no' : f.status])),
+        res.points.flatMap((p) =>
+          p.features.map((f) => [
+            p.reportId,
+            p.version,
+            p.to,
+            verdict(p.datasetDrift),
+            f.name,
+            fmt(f.psi),
+            fmt(f.statistic),
+            fmt(f.pValue, 3),
+            f.drifted ? 'YES' : f.status === 'ok' ? 'no' : f.status,
+          ]),
+        ),
       );
     });
 }

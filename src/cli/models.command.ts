@@ -12,7 +12,10 @@ interface ModelView {
   updatedAt: string;
 }
 
-const aliasText = (aliases: Record<string, number>) => Object.entries(aliases).map(([a, v]) => `${a}→v${v}`).join(', ') || '-';
+const aliasText = (aliases: Record<string, number>) =>
+  Object.entries(aliases)
+    .map(([a, v]) => `${a}→v${v}`)
+    .join(', ') || '-';
 
 /** `mlcycle models list|show|create`. */
 export function registerModelsCommand(program: Command): void {
@@ -33,23 +36,25 @@ export function registerModelsCommand(program: Command): void {
         items = items.filter((m) => m.tags[k!] === v.join(':'));
       }
       if (flags.json) return printJson(items);
-      printTable(['name', 'latest', 'aliases', 'description', 'updated'], items.map((m) => [m.name, m.latestVersion, aliasText(m.aliases), m.description, m.updatedAt]));
+      printTable(
+        ['name', 'latest', 'aliases', 'description', 'updated'],
+        items.map((m) => [m.name, m.latestVersion, aliasText(m.aliases), m.description, m.updatedAt]),
+      );
     });
 
-  serverCommand(models, 'show <name>', 'one model with its aliases')
-    .action(async (name: string, flags: ServerFlags) => {
-      const model = await clientFor(flags).get<ModelView>(`/models/${seg(name)}`);
-      if (flags.json) return printJson(model);
-      printFields([
-        ['name', model.name],
-        ['description', model.description],
-        ['latest version', model.latestVersion],
-        ['aliases', aliasText(model.aliases)],
-        ['tags', model.tags],
-        ['created', model.createdAt],
-        ['updated', model.updatedAt],
-      ]);
-    });
+  serverCommand(models, 'show <name>', 'one model with its aliases').action(async (name: string, flags: ServerFlags) => {
+    const model = await clientFor(flags).get<ModelView>(`/models/${seg(name)}`);
+    if (flags.json) return printJson(model);
+    printFields([
+      ['name', model.name],
+      ['description', model.description],
+      ['latest version', model.latestVersion],
+      ['aliases', aliasText(model.aliases)],
+      ['tags', model.tags],
+      ['created', model.createdAt],
+      ['updated', model.updatedAt],
+    ]);
+  });
 
   serverCommand(models, 'create <name>', 'register a new model')
     .option('-d, --description <text>', 'what the model does')

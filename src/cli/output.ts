@@ -36,7 +36,23 @@ export function printTable(head: string[], rows: Cell[][]): void {
   const table = new Table({
     head,
     style: { head: [], border: [] },
-    chars: { top: '', 'top-mid': '', 'top-left': '', 'top-right': '', bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '', left: '', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: '  ' },
+    chars: {
+      top: '',
+      'top-mid': '',
+      'top-left': '',
+      'top-right': '',
+      bottom: '',
+      'bottom-mid': '',
+      'bottom-left': '',
+      'bottom-right': '',
+      left: '',
+      'left-mid': '',
+      mid: '',
+      'mid-mid': '',
+      right: '',
+      'right-mid': '',
+      middle: '  ',
+    },
   });
   for (const row of rows) table.push(row.map((c) => (c === null || c === undefined ? '-' : String(c))));
   process.stdout.write(`${table.toString()}\n`);
@@ -58,7 +74,8 @@ function formatObject(v: object): string {
 }
 
 /** A number with few digits for tables; null when absent. */
-export const fmt = (x: number | null | undefined, digits = 4): string | null => (x === null || x === undefined ? null : Number.isInteger(x) ? String(x) : x.toPrecision(digits));
+export const fmt = (x: number | null | undefined, digits = 4): string | null =>
+  x === null || x === undefined ? null : Number.isInteger(x) ? String(x) : x.toPrecision(digits);
 
 /** Positive integers for <version>, --limit and the like. */
 export function positiveInt(raw: string): number {

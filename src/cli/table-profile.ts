@@ -24,9 +24,10 @@ export interface PairOptions {
 /** Data errors become exit-2 CLI errors; a stray text in a numeric column says how to go on. */
 function asCliError(err: unknown, format: TabularFormat = 'csv'): never {
   if (err instanceof TabularParseError) {
-    const hint = err.column !== undefined && /is not a number/.test(err.message)
-      ? ` (pass --categorical ${err.column} if the column is not numeric, or --non-numeric missing to count such cells as missing)`
-      : '';
+    const hint =
+      err.column !== undefined && /is not a number/.test(err.message)
+        ? ` (pass --categorical ${err.column} if the column is not numeric, or --non-numeric missing to count such cells as missing)`
+        : '';
     throw new CliError(`cannot ${format === 'csv' ? 'parse CSV' : `read ${format}`} ${err.message}${hint}`);
   }
   throw err;
@@ -61,7 +62,11 @@ async function readOne(path: string, format: TabularFormat, options: PairOptions
  * Parquet file; for CSV, the kind each file's head supports — categorical if either file's
  * sample says so. Columns present in one file only and an empty side are errors (exit 2).
  */
-export async function readPair(referencePath: string, currentPath: string, options: PairOptions): Promise<{ reference: DatasetProfile; current: DatasetProfile }> {
+export async function readPair(
+  referencePath: string,
+  currentPath: string,
+  options: PairOptions,
+): Promise<{ reference: DatasetProfile; current: DatasetProfile }> {
   for (const path of [referencePath, currentPath]) {
     try {
       await access(path);
@@ -73,7 +78,12 @@ export async function readPair(referencePath: string, currentPath: string, optio
   for (const name of options.numeric) declared.set(name, 'numeric');
   for (const name of options.categorical) declared.set(name, 'categorical');
   // Per side, not per path: a file may be compared with itself.
-  const sides = [referencePath, currentPath].map((path) => ({ path, format: options.format ?? detectFormat(path), table: null as TabularTable | null, header: [] as string[] }));
+  const sides = [referencePath, currentPath].map((path) => ({
+    path,
+    format: options.format ?? detectFormat(path),
+    table: null as TabularTable | null,
+    header: [] as string[],
+  }));
 
   // Schema-typed files are read first: their kinds are facts the CSV side must follow.
   const opinions: Map<string, ColumnKind | null>[] = [];
@@ -86,7 +96,9 @@ export async function readPair(referencePath: string, currentPath: string, optio
     for (const [name, col] of table.columns) {
       const before = firm.get(name);
       if (before && before !== col.kind && !declared.has(name)) {
-        throw new CliError(`column "${name}" is ${before} in one file's schema and ${col.kind} in the other's; pass --categorical ${name} or --numeric ${name}`);
+        throw new CliError(
+          `column "${name}" is ${before} in one file's schema and ${col.kind} in the other's; pass --categorical ${name} or --numeric ${name}`,
+        );
       }
       firm.set(name, col.kind);
     }
@@ -106,7 +118,10 @@ export async function readPair(referencePath: string, currentPath: string, optio
     const parts = [...onlyRef.map((h) => `"${h}" is only in ${referencePath}`), ...onlyCur.map((h) => `"${h}" is only in ${currentPath}`)];
     throw new CliError(`column mismatch: ${parts.join('; ')}`);
   }
-  for (const [flag, names] of [['--categorical', options.categorical], ['--numeric', options.numeric]] as const) {
+  for (const [flag, names] of [
+    ['--categorical', options.categorical],
+    ['--numeric', options.numeric],
+  ] as const) {
     for (const name of names) if (!refHeader.includes(name)) throw new CliError(`${flag} names column "${name}", which is not in ${referencePath}`);
   }
 

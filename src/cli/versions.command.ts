@@ -83,10 +83,17 @@ async function registerBody(flags: RegisterFlags): Promise<Record<string, unknow
   merge('metrics', numbers(keyValues(flags.metric, '--metric'), '--metric'));
   merge('params', keyValues(flags.param, '--param'));
   merge('tags', keyValues(flags.tag, '--tag'));
-  for (const [key, value] of [['description', flags.description], ['runId', flags.runId], ['gitCommit', flags.gitCommit], ['artifactUri', flags.artifactUri], ['parentVersion', flags.parent]] as const) {
+  for (const [key, value] of [
+    ['description', flags.description],
+    ['runId', flags.runId],
+    ['gitCommit', flags.gitCommit],
+    ['artifactUri', flags.artifactUri],
+    ['parentVersion', flags.parent],
+  ] as const) {
     if (value !== undefined) body[key] = value;
   }
-  if (!Array.isArray(body.features) || body.features.length === 0) throw new CliError('a version needs its features: pass --feature name:type (repeatable) or --file features.json');
+  if (!Array.isArray(body.features) || body.features.length === 0)
+    throw new CliError('a version needs its features: pass --feature name:type (repeatable) or --file features.json');
   return body;
 }
 
@@ -119,19 +126,29 @@ export function registerVersionsCommand(program: Command): void {
       if (flags.json) return printJson(items);
       printTable(
         ['version', 'aliases', 'features', 'metrics', 'parent', 'created'],
-        items.map((v) => [v.version, v.aliases.join(', ') || '-', v.features.length, Object.entries(v.metrics).map(([k, x]) => `${k}=${x}`).join(' ') || '-', v.parentVersion, v.createdAt]),
+        items.map((v) => [
+          v.version,
+          v.aliases.join(', ') || '-',
+          v.features.length,
+          Object.entries(v.metrics)
+            .map(([k, x]) => `${k}=${x}`)
+            .join(' ') || '-',
+          v.parentVersion,
+          v.createdAt,
+        ]),
       );
     });
 
-  serverCommand(versions, 'show <model> <version>', 'one version: features, metrics, params, lineage (a version number, or an alias)')
-    .action(async (model: string, version: string, flags: ServerFlags) => {
+  serverCommand(versions, 'show <model> <version>', 'one version: features, metrics, params, lineage (a version number, or an alias)').action(
+    async (model: string, version: string, flags: ServerFlags) => {
       const api = clientFor(flags);
       // "production" or "latest" resolve through the alias route, which returns the version.
       const path = /^\d+$/.test(version) ? `/models/${seg(model)}/versions/${version}` : `/models/${seg(model)}/aliases/${seg(version)}`;
       const v = await api.get<VersionView>(path);
       if (flags.json) return printJson(v);
       printVersion(v);
-    });
+    },
+  );
 
   serverCommand(versions, 'register <model>', 'register the next version (numbered by the server)')
     .option('-f, --file <json>', 'JSON file: the version body, or just its features array')
@@ -154,15 +171,26 @@ export function registerVersionsCommand(program: Command): void {
       const v = (await res.json()) as VersionView;
       if (flags.json) return printJson(v);
       // 200 instead of 201: the server replayed an earlier registration with this key.
-      process.stdout.write(res.status === 200 ? `version ${v.version} of ${v.model} was already registered with this idempotency key\n` : `registered ${v.model} version ${v.version}\n`);
+      process.stdout.write(
+        res.status === 200
+          ? `version ${v.version} of ${v.model} was already registered with this idempotency key\n`
+          : `registered ${v.model} version ${v.version}\n`,
+      );
     });
 
   const alias = program.command('alias').description('version aliases such as production (server)');
-  serverCommand(alias, 'set <model> <alias> <version>', 'point an alias at a version (moves it if set)')
-    .action(async (model: string, name: string, version: string, flags: ServerFlags) => {
+  serverCommand(alias, 'set <model> <alias> <version>', 'point an alias at a version (moves it if set)').action(
+    async (model: string, name: string, version: string, flags: ServerFlags) => {
       const v = positiveArg(version, '<version>');
-      const res = await clientFor(flags).json<{ alias: string; version: number; previousVersion: number | null }>('PUT', `/models/${seg(model)}/aliases/${seg(name)}`, { json: { version: v } });
+      const res = await clientFor(flags).json<{ alias: string; version: number; previousVersion: number | null }>(
+        'PUT',
+        `/models/${seg(model)}/aliases/${seg(name)}`,
+        { json: { version: v } },
+      );
       if (flags.json) return printJson(res);
-      process.stdout.write(`${model}@${res.alias} → v${res.version}${res.previousVersion !== null && res.previousVersion !== res.version ? ` (was v${res.previousVersion})` : ''}\n`);
-    });
+      process.stdout.write(
+        `${model}@${res.alias} → v${res.version}${res.previousVersion !== null && res.previousVersion !== res.version ? ` (was v${res.previousVersion})` : ''}\n`,
+      );
+    },
+  );
 }

@@ -8,125 +8,187 @@ import { blob, index, integer, primaryKey, real, sqliteTable, text, uniqueIndex 
  */
 const createdAt = () => text('created_at').notNull().default(sql`(strftime('%Y-%m-%dT%H:%M:%fZ','now'))`);
 
-export const models = sqliteTable('models', {
-  id: integer('id').primaryKey({ autoIncrement: true }),
-  name: text('name').notNull(),
-  description: text('description'),
-  /** Highest version number ever issued; versions are numbered from it so numbers are never reused. */
-  lastVersion: integer('last_version').notNull().default(0),
-  /**
-   * Bumped by triggers (migrations/0001) on any change to the model's versions, tags, params,
-   * metrics or aliases, so readers can validate a cached view with one indexed lookup — from
-   * any process writing the same database.
-   */
-  revision: integer('revision').notNull().default(0),
-  createdAt: createdAt(),
-  updatedAt: text('updated_at').notNull(),
-}, (t) => [uniqueIndex('models_name_unique').on(t.name)]);
+export const models = sqliteTable(
+  'models',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    name: text('name').notNull(),
+    description: text('description'),
+    /** Highest version number ever issued; versions are numbered from it so numbers are never reused. */
+    lastVersion: integer('last_version').notNull().default(0),
+    /**
+     * Bumped by triggers (migrations/0001) on any change to the model's versions, tags, params,
+     * metrics or aliases, so readers can validate a cached view with one indexed lookup — from
+     * any process writing the same database.
+     */
+    revision: integer('revision').notNull().default(0),
+    createdAt: createdAt(),
+    updatedAt: text('updated_at').notNull(),
+  },
+  (t) => [uniqueIndex('models_name_unique').on(t.name)],
+);
 
-export const modelTags = sqliteTable('model_tags', {
-  modelId: integer('model_id').notNull().references(() => models.id, { onDelete: 'cascade' }),
-  key: text('key').notNull(),
-  value: text('value').notNull(),
-}, (t) => [primaryKey({ columns: [t.modelId, t.key] }), index('model_tags_kv').on(t.key, t.value)]);
+export const modelTags = sqliteTable(
+  'model_tags',
+  {
+    modelId: integer('model_id')
+      .notNull()
+      .references(() => models.id, { onDelete: 'cascade' }),
+    key: text('key').notNull(),
+    value: text('value').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.modelId, t.key] }), index('model_tags_kv').on(t.key, t.value)],
+);
 
-export const versions = sqliteTable('versions', {
-  id: integer('id').primaryKey({ autoIncrement: true }),
-  modelId: integer('model_id').notNull().references(() => models.id, { onDelete: 'cascade' }),
-  version: integer('version').notNull(),
-  description: text('description'),
-  features: text('features', { mode: 'json' }).notNull().$type<{ name: string; type: 'numeric' | 'categorical' }[]>(),
-  artifactUri: text('artifact_uri'),
-  runId: text('run_id'),
-  gitCommit: text('git_commit'),
-  parentVersion: integer('parent_version'),
-  createdBy: text('created_by'),
-  createdAt: createdAt(),
-  updatedAt: text('updated_at').notNull(),
-  /** Lineage of a retrained version; unique so a rerun of a crashed job never registers a second one. */
-  retrainJobId: integer('retrain_job_id'),
-  driftReportId: integer('drift_report_id'),
-}, (t) => [uniqueIndex('versions_model_version_unique').on(t.modelId, t.version), uniqueIndex('versions_retrain_job_unique').on(t.retrainJobId)]);
+export const versions = sqliteTable(
+  'versions',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    modelId: integer('model_id')
+      .notNull()
+      .references(() => models.id, { onDelete: 'cascade' }),
+    version: integer('version').notNull(),
+    description: text('description'),
+    features: text('features', { mode: 'json' }).notNull().$type<{ name: string; type: 'numeric' | 'categorical' }[]>(),
+    artifactUri: text('artifact_uri'),
+    runId: text('run_id'),
+    gitCommit: text('git_commit'),
+    parentVersion: integer('parent_version'),
+    createdBy: text('created_by'),
+    createdAt: createdAt(),
+    updatedAt: text('updated_at').notNull(),
+    /** Lineage of a retrained version; unique so a rerun of a crashed job never registers a second one. */
+    retrainJobId: integer('retrain_job_id'),
+    driftReportId: integer('drift_report_id'),
+  },
+  (t) => [uniqueIndex('versions_model_version_unique').on(t.modelId, t.version), uniqueIndex('versions_retrain_job_unique').on(t.retrainJobId)],
+);
 
-export const versionTags = sqliteTable('version_tags', {
-  versionId: integer('version_id').notNull().references(() => versions.id, { onDelete: 'cascade' }),
-  key: text('key').notNull(),
-  value: text('value').notNull(),
-}, (t) => [primaryKey({ columns: [t.versionId, t.key] })]);
+export const versionTags = sqliteTable(
+  'version_tags',
+  {
+    versionId: integer('version_id')
+      .notNull()
+      .references(() => versions.id, { onDelete: 'cascade' }),
+    key: text('key').notNull(),
+    value: text('value').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.versionId, t.key] })],
+);
 
-export const versionParams = sqliteTable('version_params', {
-  versionId: integer('version_id').notNull().references(() => versions.id, { onDelete: 'cascade' }),
-  key: text('key').notNull(),
-  /** The value as text: a string as sent, a number or boolean as its JSON text (migration 0004). */
-  value: text('value').notNull(),
-  /** 'string' | 'number' | 'boolean': params keep the JSON scalar type they were sent with. */
-  valueType: text('value_type').notNull().default('string'),
-}, (t) => [primaryKey({ columns: [t.versionId, t.key] })]);
+export const versionParams = sqliteTable(
+  'version_params',
+  {
+    versionId: integer('version_id')
+      .notNull()
+      .references(() => versions.id, { onDelete: 'cascade' }),
+    key: text('key').notNull(),
+    /** The value as text: a string as sent, a number or boolean as its JSON text (migration 0004). */
+    value: text('value').notNull(),
+    /** 'string' | 'number' | 'boolean': params keep the JSON scalar type they were sent with. */
+    valueType: text('value_type').notNull().default('string'),
+  },
+  (t) => [primaryKey({ columns: [t.versionId, t.key] })],
+);
 
-export const versionMetrics = sqliteTable('version_metrics', {
-  id: integer('id').primaryKey({ autoIncrement: true }),
-  versionId: integer('version_id').notNull().references(() => versions.id, { onDelete: 'cascade' }),
-  key: text('key').notNull(),
-  value: real('value').notNull(),
-  step: integer('step').notNull().default(0),
-  timestamp: text('timestamp').notNull(),
-}, (t) => [index('version_metrics_series').on(t.versionId, t.key, t.step)]);
+export const versionMetrics = sqliteTable(
+  'version_metrics',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    versionId: integer('version_id')
+      .notNull()
+      .references(() => versions.id, { onDelete: 'cascade' }),
+    key: text('key').notNull(),
+    value: real('value').notNull(),
+    step: integer('step').notNull().default(0),
+    timestamp: text('timestamp').notNull(),
+  },
+  (t) => [index('version_metrics_series').on(t.versionId, t.key, t.step)],
+);
 
-export const aliases = sqliteTable('aliases', {
-  modelId: integer('model_id').notNull().references(() => models.id, { onDelete: 'cascade' }),
-  alias: text('alias').notNull(),
-  versionId: integer('version_id').notNull().references(() => versions.id, { onDelete: 'cascade' }),
-  updatedAt: text('updated_at').notNull(),
-}, (t) => [primaryKey({ columns: [t.modelId, t.alias] })]);
+export const aliases = sqliteTable(
+  'aliases',
+  {
+    modelId: integer('model_id')
+      .notNull()
+      .references(() => models.id, { onDelete: 'cascade' }),
+    alias: text('alias').notNull(),
+    versionId: integer('version_id')
+      .notNull()
+      .references(() => versions.id, { onDelete: 'cascade' }),
+    updatedAt: text('updated_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.modelId, t.alias] })],
+);
 
-export const artifacts = sqliteTable('artifacts', {
-  versionId: integer('version_id').notNull().references(() => versions.id, { onDelete: 'cascade' }),
-  path: text('path').notNull(),
-  storageKey: text('storage_key').notNull(),
-  size: integer('size').notNull(),
-  sha256: text('sha256').notNull(),
-  contentType: text('content_type').notNull(),
-  createdAt: createdAt(),
-}, (t) => [primaryKey({ columns: [t.versionId, t.path] })]);
+export const artifacts = sqliteTable(
+  'artifacts',
+  {
+    versionId: integer('version_id')
+      .notNull()
+      .references(() => versions.id, { onDelete: 'cascade' }),
+    path: text('path').notNull(),
+    storageKey: text('storage_key').notNull(),
+    size: integer('size').notNull(),
+    sha256: text('sha256').notNull(),
+    contentType: text('content_type').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.versionId, t.path] })],
+);
 
 /** Audit log. No foreign key: the trail of a deleted model must survive the model. */
-export const events = sqliteTable('events', {
-  id: integer('id').primaryKey({ autoIncrement: true }),
-  modelId: integer('model_id'),
-  modelName: text('model_name'),
-  type: text('type').notNull(),
-  data: text('data', { mode: 'json' }).notNull().$type<Record<string, unknown>>(),
-  actorKeyId: text('actor_key_id'),
-  actorName: text('actor_name'),
-  createdAt: createdAt(),
-}, (t) => [index('events_model').on(t.modelId, t.id), index('events_model_name').on(t.modelName, t.id)]);
+export const events = sqliteTable(
+  'events',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    modelId: integer('model_id'),
+    modelName: text('model_name'),
+    type: text('type').notNull(),
+    data: text('data', { mode: 'json' }).notNull().$type<Record<string, unknown>>(),
+    actorKeyId: text('actor_key_id'),
+    actorName: text('actor_name'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('events_model').on(t.modelId, t.id), index('events_model_name').on(t.modelName, t.id)],
+);
 
-export const apiKeys = sqliteTable('api_keys', {
-  id: text('id').primaryKey(),
-  name: text('name').notNull(),
-  /** sha256 of the whole token: tokens are 256-bit random, so a slow KDF buys nothing here. */
-  tokenHash: text('token_hash').notNull(),
-  // token_prefix dropped (migration 0002): for a user-chosen ADMIN_TOKEN it was half the secret.
-  scopes: text('scopes', { mode: 'json' }).notNull().$type<string[]>(),
-  createdAt: createdAt(),
-  lastUsedAt: text('last_used_at'),
-  revokedAt: text('revoked_at'),
-}, (t) => [uniqueIndex('api_keys_token_hash_unique').on(t.tokenHash)]);
+export const apiKeys = sqliteTable(
+  'api_keys',
+  {
+    id: text('id').primaryKey(),
+    name: text('name').notNull(),
+    /** sha256 of the whole token: tokens are 256-bit random, so a slow KDF buys nothing here. */
+    tokenHash: text('token_hash').notNull(),
+    // token_prefix dropped (migration 0002): for a user-chosen ADMIN_TOKEN it was half the secret.
+    scopes: text('scopes', { mode: 'json' }).notNull().$type<string[]>(),
+    createdAt: createdAt(),
+    lastUsedAt: text('last_used_at'),
+    revokedAt: text('revoked_at'),
+  },
+  (t) => [uniqueIndex('api_keys_token_hash_unique').on(t.tokenHash)],
+);
 
 /** Remembered responses for Idempotency-Key retries, scoped per operation. */
-export const idempotencyKeys = sqliteTable('idempotency_keys', {
-  scope: text('scope').notNull(),
-  key: text('key').notNull(),
-  requestHash: text('request_hash').notNull(),
-  resourceId: integer('resource_id').notNull(),
-  createdAt: createdAt(),
-}, (t) => [primaryKey({ columns: [t.scope, t.key] })]);
+export const idempotencyKeys = sqliteTable(
+  'idempotency_keys',
+  {
+    scope: text('scope').notNull(),
+    key: text('key').notNull(),
+    requestHash: text('request_hash').notNull(),
+    resourceId: integer('resource_id').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.scope, t.key] })],
+);
 
 // --- monitoring (drift): see docs/architecture.md for where each kind of data lives
 
 /** A model's monitor configuration; a model without a row is monitored with the defaults. */
 export const monitors = sqliteTable('monitors', {
-  modelId: integer('model_id').primaryKey().references(() => models.id, { onDelete: 'cascade' }),
+  modelId: integer('model_id')
+    .primaryKey()
+    .references(() => models.id, { onDelete: 'cascade' }),
   config: text('config', { mode: 'json' }).notNull().$type<Record<string, unknown>>(),
   updatedAt: text('updated_at').notNull(),
 });
@@ -136,7 +198,9 @@ export const monitors = sqliteTable('monitors', {
  * under `storageKey` (a fresh key per revision); its sha256 lets workers cache decoded profiles.
  */
 export const referenceProfiles = sqliteTable('reference_profiles', {
-  versionId: integer('version_id').primaryKey().references(() => versions.id, { onDelete: 'cascade' }),
+  versionId: integer('version_id')
+    .primaryKey()
+    .references(() => versions.id, { onDelete: 'cascade' }),
   storageKey: text('storage_key').notNull(),
   sha256: text('sha256').notNull(),
   size: integer('size').notNull(),
@@ -150,75 +214,107 @@ export const referenceProfiles = sqliteTable('reference_profiles', {
 
 /** Samples seen per version: the sequence that count windows are cut from. */
 export const sampleCounters = sqliteTable('sample_counters', {
-  versionId: integer('version_id').primaryKey().references(() => versions.id, { onDelete: 'cascade' }),
+  versionId: integer('version_id')
+    .primaryKey()
+    .references(() => versions.id, { onDelete: 'cascade' }),
   total: integer('total').notNull(),
 });
 
 /** One record per accepted batch: a columnar binary payload, never one row per sample. */
-export const sampleBatches = sqliteTable('sample_batches', {
-  id: integer('id').primaryKey({ autoIncrement: true }),
-  modelId: integer('model_id').notNull().references(() => models.id, { onDelete: 'cascade' }),
-  versionId: integer('version_id').notNull().references(() => versions.id, { onDelete: 'cascade' }),
-  batchKey: text('batch_key').notNull(),
-  requestHash: text('request_hash').notNull(),
-  seqStart: integer('seq_start').notNull(),
-  rowCount: integer('row_count').notNull(),
-  observedAt: text('observed_at').notNull(),
-  receivedAt: text('received_at').notNull(),
-  payload: blob('payload', { mode: 'buffer' }).notNull(),
-}, (t) => [
-  uniqueIndex('sample_batches_key_unique').on(t.modelId, t.batchKey),
-  index('sample_batches_seq').on(t.versionId, t.seqStart),
-  index('sample_batches_observed').on(t.modelId, t.observedAt),
-]);
+export const sampleBatches = sqliteTable(
+  'sample_batches',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    modelId: integer('model_id')
+      .notNull()
+      .references(() => models.id, { onDelete: 'cascade' }),
+    versionId: integer('version_id')
+      .notNull()
+      .references(() => versions.id, { onDelete: 'cascade' }),
+    batchKey: text('batch_key').notNull(),
+    requestHash: text('request_hash').notNull(),
+    seqStart: integer('seq_start').notNull(),
+    rowCount: integer('row_count').notNull(),
+    observedAt: text('observed_at').notNull(),
+    receivedAt: text('received_at').notNull(),
+    payload: blob('payload', { mode: 'buffer' }).notNull(),
+  },
+  (t) => [
+    uniqueIndex('sample_batches_key_unique').on(t.modelId, t.batchKey),
+    index('sample_batches_seq').on(t.versionId, t.seqStart),
+    index('sample_batches_observed').on(t.modelId, t.observedAt),
+  ],
+);
 
 /** Which batch holds a sample id: what delayed labels are matched against. */
-export const sampleIds = sqliteTable('sample_ids', {
-  modelId: integer('model_id').notNull().references(() => models.id, { onDelete: 'cascade' }),
-  sampleId: text('sample_id').notNull(),
-  batchId: integer('batch_id').notNull().references(() => sampleBatches.id, { onDelete: 'cascade' }),
-}, (t) => [
-  primaryKey({ columns: [t.modelId, t.sampleId] }),
-  // Pruning deletes batches; the cascade finds their ids through this index instead of a scan.
-  index('sample_ids_batch').on(t.batchId),
-]);
+export const sampleIds = sqliteTable(
+  'sample_ids',
+  {
+    modelId: integer('model_id')
+      .notNull()
+      .references(() => models.id, { onDelete: 'cascade' }),
+    sampleId: text('sample_id').notNull(),
+    batchId: integer('batch_id')
+      .notNull()
+      .references(() => sampleBatches.id, { onDelete: 'cascade' }),
+  },
+  (t) => [
+    primaryKey({ columns: [t.modelId, t.sampleId] }),
+    // Pruning deletes batches; the cascade finds their ids through this index instead of a scan.
+    index('sample_ids_batch').on(t.batchId),
+  ],
+);
 
 /** Delayed ground truth, by sample id (a later label replaces an earlier one). */
-export const sampleLabels = sqliteTable('sample_labels', {
-  modelId: integer('model_id').notNull().references(() => models.id, { onDelete: 'cascade' }),
-  sampleId: text('sample_id').notNull(),
-  label: text('label', { mode: 'json' }).notNull().$type<number | string>(),
-  createdAt: text('created_at').notNull(),
-}, (t) => [primaryKey({ columns: [t.modelId, t.sampleId] })]);
+export const sampleLabels = sqliteTable(
+  'sample_labels',
+  {
+    modelId: integer('model_id')
+      .notNull()
+      .references(() => models.id, { onDelete: 'cascade' }),
+    sampleId: text('sample_id').notNull(),
+    label: text('label', { mode: 'json' }).notNull().$type<number | string>(),
+    createdAt: text('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.modelId, t.sampleId] })],
+);
 
 /**
  * Drift reports. A row is written `pending` in the same transaction as the batch that completes
  * its window (the outbox), and the unique window key makes "one report per window" a constraint.
  */
-export const driftReports = sqliteTable('drift_reports', {
-  id: integer('id').primaryKey({ autoIncrement: true }),
-  modelId: integer('model_id').notNull().references(() => models.id, { onDelete: 'cascade' }),
-  versionId: integer('version_id').notNull().references(() => versions.id, { onDelete: 'cascade' }),
-  windowKey: text('window_key').notNull(),
-  kind: text('kind').notNull(),
-  seqFrom: integer('seq_from'),
-  seqTo: integer('seq_to'),
-  fromTime: text('from_time'),
-  toTime: text('to_time'),
-  status: text('status').notNull(),
-  attempts: integer('attempts').notNull().default(0),
-  sampleCount: integer('sample_count'),
-  drifted: integer('drifted', { mode: 'boolean' }),
-  driftShare: real('drift_share'),
-  result: text('result', { mode: 'json' }).$type<Record<string, unknown>>(),
-  error: text('error'),
-  createdAt: text('created_at').notNull(),
-  completedAt: text('completed_at'),
-}, (t) => [
-  uniqueIndex('drift_reports_window_unique').on(t.modelId, t.windowKey),
-  index('drift_reports_model').on(t.modelId, t.id),
-  index('drift_reports_status').on(t.status, t.createdAt),
-]);
+export const driftReports = sqliteTable(
+  'drift_reports',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    modelId: integer('model_id')
+      .notNull()
+      .references(() => models.id, { onDelete: 'cascade' }),
+    versionId: integer('version_id')
+      .notNull()
+      .references(() => versions.id, { onDelete: 'cascade' }),
+    windowKey: text('window_key').notNull(),
+    kind: text('kind').notNull(),
+    seqFrom: integer('seq_from'),
+    seqTo: integer('seq_to'),
+    fromTime: text('from_time'),
+    toTime: text('to_time'),
+    status: text('status').notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    sampleCount: integer('sample_count'),
+    drifted: integer('drifted', { mode: 'boolean' }),
+    driftShare: real('drift_share'),
+    result: text('result', { mode: 'json' }).$type<Record<string, unknown>>(),
+    error: text('error'),
+    createdAt: text('created_at').notNull(),
+    completedAt: text('completed_at'),
+  },
+  (t) => [
+    uniqueIndex('drift_reports_window_unique').on(t.modelId, t.windowKey),
+    index('drift_reports_model').on(t.modelId, t.id),
+    index('drift_reports_status').on(t.status, t.createdAt),
+  ],
+);
 
 // --- retraining and outbound webhooks (issue 11)
 
@@ -227,35 +323,41 @@ export const driftReports = sqliteTable('drift_reports', {
  * otherwise; its unique index is "at most one active retrain per model" as a constraint that
  * works on both dialects (NULLs never collide), without a partial index.
  */
-export const retrainJobs = sqliteTable('retrain_jobs', {
-  id: integer('id').primaryKey({ autoIncrement: true }),
-  modelId: integer('model_id').notNull().references(() => models.id, { onDelete: 'cascade' }),
-  activeModelId: integer('active_model_id'),
-  baseVersionId: integer('base_version_id').references(() => versions.id, { onDelete: 'set null' }),
-  triggerReportId: integer('trigger_report_id'),
-  trigger: text('trigger').notNull(),
-  requestedBy: text('requested_by'),
-  status: text('status').notNull(),
-  attempts: integer('attempts').notNull().default(0),
-  executor: text('executor', { mode: 'json' }).notNull().$type<Record<string, unknown>>(),
-  createdAt: text('created_at').notNull(),
-  startedAt: text('started_at'),
-  finishedAt: text('finished_at'),
-  /** A cancel asked for while running: the runner polls it and kills the trainer's process group. */
-  cancelRequestedAt: text('cancel_requested_at'),
-  /** `host/pid` of the trainer's process group, so a rerun after a crash (or a cancel) on that host kills an orphan. */
-  runner: text('runner'),
-  logTail: text('log_tail'),
-  error: text('error'),
-  resultVersion: integer('result_version'),
-  datasetUri: text('dataset_uri'),
-  /** What an external pipeline reported through POST /retrain-jobs/{id}/complete (webhook executor). */
-  completion: text('completion', { mode: 'json' }).$type<Record<string, unknown>>(),
-}, (t) => [
-  uniqueIndex('retrain_jobs_active_unique').on(t.activeModelId),
-  index('retrain_jobs_model').on(t.modelId, t.id),
-  index('retrain_jobs_status').on(t.status, t.id),
-]);
+export const retrainJobs = sqliteTable(
+  'retrain_jobs',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    modelId: integer('model_id')
+      .notNull()
+      .references(() => models.id, { onDelete: 'cascade' }),
+    activeModelId: integer('active_model_id'),
+    baseVersionId: integer('base_version_id').references(() => versions.id, { onDelete: 'set null' }),
+    triggerReportId: integer('trigger_report_id'),
+    trigger: text('trigger').notNull(),
+    requestedBy: text('requested_by'),
+    status: text('status').notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    executor: text('executor', { mode: 'json' }).notNull().$type<Record<string, unknown>>(),
+    createdAt: text('created_at').notNull(),
+    startedAt: text('started_at'),
+    finishedAt: text('finished_at'),
+    /** A cancel asked for while running: the runner polls it and kills the trainer's process group. */
+    cancelRequestedAt: text('cancel_requested_at'),
+    /** `host/pid` of the trainer's process group, so a rerun after a crash (or a cancel) on that host kills an orphan. */
+    runner: text('runner'),
+    logTail: text('log_tail'),
+    error: text('error'),
+    resultVersion: integer('result_version'),
+    datasetUri: text('dataset_uri'),
+    /** What an external pipeline reported through POST /retrain-jobs/{id}/complete (webhook executor). */
+    completion: text('completion', { mode: 'json' }).$type<Record<string, unknown>>(),
+  },
+  (t) => [
+    uniqueIndex('retrain_jobs_active_unique').on(t.activeModelId),
+    index('retrain_jobs_model').on(t.modelId, t.id),
+    index('retrain_jobs_status').on(t.status, t.id),
+  ],
+);
 
 /** Outbound webhook subscriptions. The secret is kept (it signs every delivery) and shown once. */
 export const webhooks = sqliteTable('webhooks', {
@@ -269,20 +371,23 @@ export const webhooks = sqliteTable('webhooks', {
 });
 
 /** One row per (event, webhook): written in the event's transaction (the outbox), then delivered by the queue. */
-export const webhookDeliveries = sqliteTable('webhook_deliveries', {
-  id: integer('id').primaryKey({ autoIncrement: true }),
-  webhookId: integer('webhook_id').notNull().references(() => webhooks.id, { onDelete: 'cascade' }),
-  eventId: integer('event_id'),
-  eventType: text('event_type').notNull(),
-  payload: text('payload', { mode: 'json' }).notNull().$type<Record<string, unknown>>(),
-  status: text('status').notNull(),
-  attempts: integer('attempts').notNull().default(0),
-  responseCode: integer('response_code'),
-  latencyMs: integer('latency_ms'),
-  lastError: text('last_error'),
-  createdAt: text('created_at').notNull(),
-  deliveredAt: text('delivered_at'),
-}, (t) => [
-  index('webhook_deliveries_webhook').on(t.webhookId, t.id),
-  index('webhook_deliveries_status').on(t.status, t.id),
-]);
+export const webhookDeliveries = sqliteTable(
+  'webhook_deliveries',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    webhookId: integer('webhook_id')
+      .notNull()
+      .references(() => webhooks.id, { onDelete: 'cascade' }),
+    eventId: integer('event_id'),
+    eventType: text('event_type').notNull(),
+    payload: text('payload', { mode: 'json' }).notNull().$type<Record<string, unknown>>(),
+    status: text('status').notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    responseCode: integer('response_code'),
+    latencyMs: integer('latency_ms'),
+    lastError: text('last_error'),
+    createdAt: text('created_at').notNull(),
+    deliveredAt: text('delivered_at'),
+  },
+  (t) => [index('webhook_deliveries_webhook').on(t.webhookId, t.id), index('webhook_deliveries_status').on(t.status, t.id)],
+);

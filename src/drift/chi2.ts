@@ -22,10 +22,7 @@ export interface Chi2Result {
  *   X² = 0, p = 1, as scipy does for a 2×1 table.
  * Both rows must have a positive total (the caller reports "insufficient data" otherwise).
  */
-export function chi2Homogeneity(
-  reference: ReadonlyMap<string, number>,
-  current: ReadonlyMap<string, number>,
-): Chi2Result {
+export function chi2Homogeneity(reference: ReadonlyMap<string, number>, current: ReadonlyMap<string, number>): Chi2Result {
   const categories: string[] = [];
   const keys = new Set<string>([...reference.keys(), ...current.keys()]);
   for (const k of keys) if ((reference.get(k) ?? 0) + (current.get(k) ?? 0) > 0) categories.push(k);

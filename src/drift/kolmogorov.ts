@@ -30,8 +30,7 @@ const EPS = 2 ** -52;
 
 /** Stirling coefficients B_{2j}/(2j)/(2j−1), j = 8…1 (highest power first, as np.polyval). */
 const STIRLING_COEFFS = [
-  -2.955065359477124183e-2, 6.4102564102564102564e-3, -1.9175269175269175269e-3,
-  8.4175084175084175084e-4, -5.952380952380952381e-4, 7.9365079365079365079e-4,
+  -2.955065359477124183e-2, 6.4102564102564102564e-3, -1.9175269175269175269e-3, 8.4175084175084175084e-4, -5.952380952380952381e-4, 7.9365079365079365079e-4,
   -2.7777777777777777778e-3, 8.3333333333333333333e-2,
 ];
 
@@ -41,8 +40,14 @@ const clip01 = (p: number): number => (p < 0 ? 0 : p > 1 ? 1 : p);
 function ldexp(x: number, e: number): number {
   let r = x;
   let k = e;
-  while (k > 1000) { r *= 2 ** 1000; k -= 1000; }
-  while (k < -1000) { r *= 2 ** -1000; k += 1000; }
+  while (k > 1000) {
+    r *= 2 ** 1000;
+    k -= 1000;
+  }
+  while (k < -1000) {
+    r *= 2 ** -1000;
+    k += 1000;
+  }
   return r * 2 ** k;
 }
 
@@ -68,11 +73,17 @@ function modNX(n: number, x: number): { nxfl: number; alpha: number; nx: number 
   };
   const [ah, al] = split(n);
   const [bh, bl] = split(x);
-  const err = ((ah * bh - p) + ah * bl + al * bh) + al * bl;
+  const err = ah * bh - p + ah * bl + al * bh + al * bl;
   let fl = Math.floor(p);
-  let alpha = (p - fl) + err;
-  if (alpha < 0) { fl -= 1; alpha += 1; }
-  if (alpha >= 1) { fl += 1; alpha -= 1; }
+  let alpha = p - fl + err;
+  if (alpha < 0) {
+    fl -= 1;
+    alpha += 1;
+  }
+  if (alpha >= 1) {
+    fl += 1;
+    alpha -= 1;
+  }
   return { nxfl: fl, alpha, nx: p };
 }
 
@@ -127,8 +138,13 @@ export function smirnovSf(n: number, x: number): number {
       break;
     }
     cman *= (n - j) / (j + 1);
-    if (cman > EP128) { cman *= EM128; cexpt += E128; }
-    else if (cman < EM128) { cman *= EP128; cexpt -= E128; }
+    if (cman > EP128) {
+      cman *= EM128;
+      cexpt += E128;
+    } else if (cman < EM128) {
+      cman *= EP128;
+      cexpt -= E128;
+    }
   }
   return clip01(x * sum);
 }
@@ -174,19 +190,28 @@ function kolmognDMTW(n: number, d: number): number {
     if (nn % 2) {
       P = P === null ? H.slice() : matmul(P, H, m);
       pExp += hExp;
-      if (Math.abs(P[kk]!) > EP128) { scale(P, EM128); pExp += E128; }
+      if (Math.abs(P[kk]!) > EP128) {
+        scale(P, EM128);
+        pExp += E128;
+      }
     }
     nn = Math.floor(nn / 2);
     if (nn === 0) break;
     H = matmul(H, H, m);
     hExp *= 2;
-    if (Math.abs(H[kk]!) > EP128) { scale(H, EM128); hExp += E128; }
+    if (Math.abs(H[kk]!) > EP128) {
+      scale(H, EM128);
+      hExp += E128;
+    }
   }
   let p = P![kk]!;
   // multiply by n!/nⁿ
   for (let i = 1; i <= n; i++) {
     p = (i * p) / n;
-    if (Math.abs(p) < EM128) { p *= EP128; pExp -= E128; }
+    if (Math.abs(p) < EM128) {
+      p *= EP128;
+      pExp -= E128;
+    }
   }
   if (pExp !== 0) p = ldexp(p, pExp);
   return clip01(p);
@@ -304,7 +329,10 @@ function kolmognPomeranz(n: number, x: number): number {
   }
   let ans = V1[n - V1s]!;
   for (let m = 1; m <= n; m++) {
-    if (Math.abs(ans) > EP128) { ans *= EM128; expnt += E128; }
+    if (Math.abs(ans) > EP128) {
+      ans *= EM128;
+      expnt += E128;
+    }
     ans *= m;
   }
   if (expnt !== 0) ans = ldexp(ans, expnt);

@@ -142,15 +142,7 @@ export function jsRadixSortFloat64(values: Float64Array, scratch?: Float64Array)
  * (hi word bits 15…16−w), w chosen so sub-buckets average 2–4 elements (measured best: a wider
  * digit only adds prefix-sum work, a narrower one more insertion sort), then finishes each one.
  */
-function splitBucket(
-  src: Float64Array,
-  srcWords: Int32Array,
-  dst: Float64Array,
-  start: number,
-  end: number,
-  counts: Int32Array,
-  negative: boolean,
-): void {
+function splitBucket(src: Float64Array, srcWords: Int32Array, dst: Float64Array, start: number, end: number, counts: Int32Array, negative: boolean): void {
   const m = end - start;
   const width = Math.min(11, Math.max(3, 31 - Math.clz32(m) - 1));
   const shift = 16 - width;

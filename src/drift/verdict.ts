@@ -76,7 +76,10 @@ export interface DatasetVerdict {
  */
 export function decide(signals: readonly FeatureSignals[], options: VerdictOptions): DatasetVerdict {
   const tested = signals.map((s, i) => [s.pValue, i] as const).filter((x): x is readonly [number, number] => x[0] !== null);
-  const adjustedList = adjustPValues(tested.map(([p]) => p), options.correction);
+  const adjustedList = adjustPValues(
+    tested.map(([p]) => p),
+    options.correction,
+  );
   const adjusted = new Map<number, number>();
   tested.forEach(([, i], r) => adjusted.set(i, adjustedList[r]!));
   let drifted = 0;

@@ -16,13 +16,19 @@ const AuditQuery = Type.Object(
 
 export function eventsRoutes(events: EventsService): FastifyPluginAsyncTypebox {
   return async (app) => {
-    app.get('/events', {
-      config: { scope: 'read' },
-      schema: {
-        operationId: 'listEvents', tags: ['events'],
-        summary: 'Audit log across models, newest first; model=NAME with includeDeleted=true returns the history of deleted models too',
-        querystring: AuditQuery, response: responses({ 200: Page(Event) }),
+    app.get(
+      '/events',
+      {
+        config: { scope: 'read' },
+        schema: {
+          operationId: 'listEvents',
+          tags: ['events'],
+          summary: 'Audit log across models, newest first; model=NAME with includeDeleted=true returns the history of deleted models too',
+          querystring: AuditQuery,
+          response: responses({ 200: Page(Event) }),
+        },
       },
-    }, async (req) => events.list(req.query));
+      async (req) => events.list(req.query),
+    );
   };
 }

@@ -21,14 +21,25 @@ export function signature(secret: string, id: string, timestamp: number, body: s
 
 export function signedHeaders(secret: string, id: string, body: string, now: Date = new Date()): Record<string, string> {
   const timestamp = Math.floor(now.getTime() / 1000);
-  return { 'content-type': 'application/json', 'webhook-id': id, 'webhook-timestamp': String(timestamp), 'webhook-signature': signature(secret, id, timestamp, body) };
+  return {
+    'content-type': 'application/json',
+    'webhook-id': id,
+    'webhook-timestamp': String(timestamp),
+    'webhook-signature': signature(secret, id, timestamp, body),
+  };
 }
 
 /**
  * What a receiver does: recompute and compare in constant time; refuse timestamps more than
  * `toleranceSeconds` away (replays). The header may carry several space-separated signatures.
  */
-export function verifySignature(secret: string, headers: Record<string, string | string[] | undefined>, body: string, now: Date = new Date(), toleranceSeconds = 300): boolean {
+export function verifySignature(
+  secret: string,
+  headers: Record<string, string | string[] | undefined>,
+  body: string,
+  now: Date = new Date(),
+  toleranceSeconds = 300,
+): boolean {
   const id = String(headers['webhook-id'] ?? '');
   const timestamp = Number(headers['webhook-timestamp']);
   const given = String(headers['webhook-signature'] ?? '').split(' ');

@@ -25,10 +25,25 @@ export function createWebhooksRepository(database: Database) {
       return (await db().select().from(webhooks).where(isNull(webhooks.disabledAt)).orderBy(asc(webhooks.id))).map(hook);
     },
     async listWebhooks(limit: number, afterId?: number) {
-      const rows = await db().select().from(webhooks).where(and(isNull(webhooks.disabledAt), afterId !== undefined ? lt(webhooks.id, afterId) : undefined)).orderBy(desc(webhooks.id)).limit(limit);
+      const rows = await db()
+        .select()
+        .from(webhooks)
+        .where(and(isNull(webhooks.disabledAt), afterId !== undefined ? lt(webhooks.id, afterId) : undefined))
+        .orderBy(desc(webhooks.id))
+        .limit(limit);
       return rows.map(hook);
     },
-    disableWebhook: (id: number, at: string) => tx(async () => (await db().update(webhooks).set({ disabledAt: at }).where(and(eq(webhooks.id, id), isNull(webhooks.disabledAt))).returning({ id: webhooks.id })).length > 0),
+    disableWebhook: (id: number, at: string) =>
+      tx(
+        async () =>
+          (
+            await db()
+              .update(webhooks)
+              .set({ disabledAt: at })
+              .where(and(eq(webhooks.id, id), isNull(webhooks.disabledAt)))
+              .returning({ id: webhooks.id })
+          ).length > 0,
+      ),
 
     async insertDeliveries(rows: T['webhookDeliveries']['$inferInsert'][]): Promise<number[]> {
       if (rows.length === 0) return [];
@@ -38,7 +53,8 @@ export function createWebhooksRepository(database: Database) {
       const [row] = await db().select().from(webhookDeliveries).where(eq(webhookDeliveries.id, id));
       return row && delivery(row);
     },
-    updateDelivery: (id: number, patch: Partial<T['webhookDeliveries']['$inferInsert']>) => tx(async () => void (await db().update(webhookDeliveries).set(patch).where(eq(webhookDeliveries.id, id)))),
+    updateDelivery: (id: number, patch: Partial<T['webhookDeliveries']['$inferInsert']>) =>
+      tx(async () => void (await db().update(webhookDeliveries).set(patch).where(eq(webhookDeliveries.id, id)))),
     async listDeliveries(webhookId: number, limit: number, beforeId?: number) {
       const rows = await db()
         .select()
@@ -49,7 +65,12 @@ export function createWebhooksRepository(database: Database) {
       return rows.map(delivery);
     },
     async pendingDeliveryIds(limit: number): Promise<number[]> {
-      const rows = await db().select({ id: webhookDeliveries.id }).from(webhookDeliveries).where(eq(webhookDeliveries.status, 'pending')).orderBy(asc(webhookDeliveries.id)).limit(limit);
+      const rows = await db()
+        .select({ id: webhookDeliveries.id })
+        .from(webhookDeliveries)
+        .where(eq(webhookDeliveries.status, 'pending'))
+        .orderBy(asc(webhookDeliveries.id))
+        .limit(limit);
       return rows.map((r) => r.id);
     },
   };

@@ -10,32 +10,83 @@ const ListQuery = Type.Object(PageQuery, { additionalProperties: false });
 /** Thin routes over the webhooks service (admin scope: a subscription receives every model's events). Register under /api/v1. */
 export function webhooksRoutes(webhooks: WebhooksService): FastifyPluginAsyncTypebox {
   return async (app) => {
-    app.post('/webhooks', {
-      config: { scope: 'admin' },
-      schema: { operationId: 'createWebhook', tags, summary: 'Subscribe a URL to events; the signing secret is in this response only', body: CreateWebhookBody, response: responses({ 201: CreatedWebhook }) },
-    }, async (req, reply) => reply.status(201).send(await webhooks.create(req.body, req.actor)));
+    app.post(
+      '/webhooks',
+      {
+        config: { scope: 'admin' },
+        schema: {
+          operationId: 'createWebhook',
+          tags,
+          summary: 'Subscribe a URL to events; the signing secret is in this response only',
+          body: CreateWebhookBody,
+          response: responses({ 201: CreatedWebhook }),
+        },
+      },
+      async (req, reply) => reply.status(201).send(await webhooks.create(req.body, req.actor)),
+    );
 
-    app.get('/webhooks', {
-      config: { scope: 'admin' },
-      schema: { operationId: 'listWebhooks', tags, summary: 'Webhook subscriptions (secrets are never shown again)', querystring: ListQuery, response: responses({ 200: Page(WebhookView) }) },
-    }, async (req) => webhooks.list(req.query));
+    app.get(
+      '/webhooks',
+      {
+        config: { scope: 'admin' },
+        schema: {
+          operationId: 'listWebhooks',
+          tags,
+          summary: 'Webhook subscriptions (secrets are never shown again)',
+          querystring: ListQuery,
+          response: responses({ 200: Page(WebhookView) }),
+        },
+      },
+      async (req) => webhooks.list(req.query),
+    );
 
-    app.delete('/webhooks/:id', {
-      config: { scope: 'admin' },
-      schema: { operationId: 'deleteWebhook', tags, summary: 'Delete a webhook subscription; no delivery starts after this', params: WebhookParams, response: responses({ 204: Type.Null() }) },
-    }, async (req, reply) => {
-      await webhooks.remove(req.params.id);
-      return reply.status(204).send(null);
-    });
+    app.delete(
+      '/webhooks/:id',
+      {
+        config: { scope: 'admin' },
+        schema: {
+          operationId: 'deleteWebhook',
+          tags,
+          summary: 'Delete a webhook subscription; no delivery starts after this',
+          params: WebhookParams,
+          response: responses({ 204: Type.Null() }),
+        },
+      },
+      async (req, reply) => {
+        await webhooks.remove(req.params.id);
+        return reply.status(204).send(null);
+      },
+    );
 
-    app.get('/webhooks/:id/deliveries', {
-      config: { scope: 'admin' },
-      schema: { operationId: 'listWebhookDeliveries', tags, summary: 'Delivery log, newest first: status, response code, latency, attempts', params: WebhookParams, querystring: ListQuery, response: responses({ 200: Page(DeliveryView) }) },
-    }, async (req) => webhooks.deliveries(req.params.id, req.query));
+    app.get(
+      '/webhooks/:id/deliveries',
+      {
+        config: { scope: 'admin' },
+        schema: {
+          operationId: 'listWebhookDeliveries',
+          tags,
+          summary: 'Delivery log, newest first: status, response code, latency, attempts',
+          params: WebhookParams,
+          querystring: ListQuery,
+          response: responses({ 200: Page(DeliveryView) }),
+        },
+      },
+      async (req) => webhooks.deliveries(req.params.id, req.query),
+    );
 
-    app.post('/webhooks/:id/deliveries/:deliveryId/redeliver', {
-      config: { scope: 'admin' },
-      schema: { operationId: 'redeliverWebhook', tags, summary: 'Send the payload of a delivery again (as a new delivery)', params: DeliveryParams, response: responses({ 202: DeliveryView }) },
-    }, async (req, reply) => reply.status(202).send(await webhooks.redeliver(req.params.id, req.params.deliveryId)));
+    app.post(
+      '/webhooks/:id/deliveries/:deliveryId/redeliver',
+      {
+        config: { scope: 'admin' },
+        schema: {
+          operationId: 'redeliverWebhook',
+          tags,
+          summary: 'Send the payload of a delivery again (as a new delivery)',
+          params: DeliveryParams,
+          response: responses({ 202: DeliveryView }),
+        },
+      },
+      async (req, reply) => reply.status(202).send(await webhooks.redeliver(req.params.id, req.params.deliveryId)),
+    );
   };
 }

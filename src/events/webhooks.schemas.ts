@@ -10,7 +10,14 @@ export const WEBHOOK_EVENT_OF: Readonly<Record<string, string>> = {
   'retrain.succeeded': 'retrain.succeeded',
   'retrain.failed': 'retrain.failed',
 };
-export const WEBHOOK_EVENT_TYPES = ['model_version.created', 'alias.moved', 'drift.detected', 'retrain.started', 'retrain.succeeded', 'retrain.failed'] as const;
+export const WEBHOOK_EVENT_TYPES = [
+  'model_version.created',
+  'alias.moved',
+  'drift.detected',
+  'retrain.started',
+  'retrain.succeeded',
+  'retrain.failed',
+] as const;
 
 const EventType = Type.Union(WEBHOOK_EVENT_TYPES.map((t) => Type.Literal(t)));
 
@@ -24,7 +31,13 @@ export const CreateWebhookBody = Type.Object(
 );
 export type CreateWebhookBody = Static<typeof CreateWebhookBody>;
 
-export const WebhookView = Type.Object({ id: Type.Integer(), url: Type.String(), events: Type.Array(Type.String()), description: Nullable(Type.String()), createdAt: Timestamp });
+export const WebhookView = Type.Object({
+  id: Type.Integer(),
+  url: Type.String(),
+  events: Type.Array(Type.String()),
+  description: Nullable(Type.String()),
+  createdAt: Timestamp,
+});
 export type WebhookView = Static<typeof WebhookView>;
 /** The only response that ever carries the secret. */
 export const CreatedWebhook = Type.Composite([WebhookView, Type.Object({ secret: Type.String({ description: 'Shown once: store it to verify signatures' }) })]);

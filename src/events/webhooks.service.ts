@@ -17,8 +17,25 @@ export interface WebhooksDeps {
   log?: (message: string, error?: unknown) => void;
 }
 
-const webhookView = (r: { id: number; url: string; eventTypes: string[]; description: string | null; createdAt: string }): WebhookView => ({ id: r.id, url: r.url, events: r.eventTypes, description: r.description, createdAt: r.createdAt });
-const deliveryView = (r: DeliveryRow): DeliveryView => ({ id: r.id, webhookId: r.webhookId, eventType: r.eventType, status: r.status, attempts: r.attempts, responseCode: r.responseCode, latencyMs: r.latencyMs, lastError: r.lastError, createdAt: r.createdAt, deliveredAt: r.deliveredAt });
+const webhookView = (r: { id: number; url: string; eventTypes: string[]; description: string | null; createdAt: string }): WebhookView => ({
+  id: r.id,
+  url: r.url,
+  events: r.eventTypes,
+  description: r.description,
+  createdAt: r.createdAt,
+});
+const deliveryView = (r: DeliveryRow): DeliveryView => ({
+  id: r.id,
+  webhookId: r.webhookId,
+  eventType: r.eventType,
+  status: r.status,
+  attempts: r.attempts,
+  responseCode: r.responseCode,
+  latencyMs: r.latencyMs,
+  lastError: r.lastError,
+  createdAt: r.createdAt,
+  deliveredAt: r.deliveredAt,
+});
 
 /** A delivery that should be retried: the `webhook.deliver` job rethrows it so the queue backs off. */
 export class DeliveryFailed extends Error {}
@@ -59,7 +76,13 @@ export function createWebhooksService(deps: WebhooksDeps) {
       if (url.protocol !== 'http:' && url.protocol !== 'https:') throw invalidField('url', 'must be http or https');
       if (url.username || url.password) throw invalidField('url', 'must not carry credentials; verify the signature instead');
       const secret = generateWebhookSecret();
-      const row = await repo.insertWebhook({ url: url.toString(), secret, eventTypes: body.events, description: body.description ?? null, createdAt: now().toISOString() });
+      const row = await repo.insertWebhook({
+        url: url.toString(),
+        secret,
+        eventTypes: body.events,
+        description: body.description ?? null,
+        createdAt: now().toISOString(),
+      });
       return { ...webhookView(row), secret };
     },
     async list(query: { limit: number; cursor?: string }) {
@@ -82,7 +105,9 @@ export function createWebhooksService(deps: WebhooksDeps) {
       await requireWebhook(id);
       const old = await repo.findDelivery(deliveryId);
       if (!old || old.webhookId !== id) throw new AppError('WEBHOOK_DELIVERY_NOT_FOUND', `webhook ${id} has no delivery ${deliveryId}`);
-      const [newId] = await repo.insertDeliveries([{ webhookId: id, eventId: old.eventId, eventType: old.eventType, payload: old.payload, status: 'pending', attempts: 0, createdAt: now().toISOString() }]);
+      const [newId] = await repo.insertDeliveries([
+        { webhookId: id, eventId: old.eventId, eventType: old.eventType, payload: old.payload, status: 'pending', attempts: 0, createdAt: now().toISOString() },
+      ]);
       await deps.queue.enqueue('webhook.deliver', { deliveryId: newId! });
       return deliveryView((await repo.findDelivery(newId!))!);
     },
@@ -93,7 +118,9 @@ export function createWebhooksService(deps: WebhooksDeps) {
       if (!type) return 0;
       const hooks = (await repo.activeWebhooks()).filter((h) => h.eventTypes.includes(type));
       const payload = { type, timestamp: at, data: { model: event.model?.name ?? null, ...event.data } };
-      await repo.insertDeliveries(hooks.map((h) => ({ webhookId: h.id, eventId: null, eventType: type, payload, status: 'pending', attempts: 0, createdAt: at })));
+      await repo.insertDeliveries(
+        hooks.map((h) => ({ webhookId: h.id, eventId: null, eventType: type, payload, status: 'pending', attempts: 0, createdAt: at })),
+      );
       if (hooks.length > 0) {
         // After the surrounding transaction commits (it is short), enqueue what is visible; the sweep is the backstop.
         scheduled ??= setTimeout(() => {
@@ -122,7 +149,13 @@ export function createWebhooksService(deps: WebhooksDeps) {
       let code: number | null = null;
       let error: string | null = null;
       try {
-        const res = await doFetch(hook.url, { method: 'POST', headers: signedHeaders(hook.secret, `msg_${d.id}`, body, now()), body, redirect: 'manual', signal: AbortSignal.timeout(deps.timeoutMs ?? 10_000) });
+        const res = await doFetch(hook.url, {
+          method: 'POST',
+          headers: signedHeaders(hook.secret, `msg_${d.id}`, body, now()),
+          body,
+          redirect: 'manual',
+          signal: AbortSignal.timeout(deps.timeoutMs ?? 10_000),
+        });
         code = res.status;
         await res.body?.cancel();
         if (code < 200 || code >= 300) error = `HTTP ${code}`;
@@ -132,7 +165,10 @@ export function createWebhooksService(deps: WebhooksDeps) {
       const latencyMs = Math.round(performance.now() - started);
       const last = run.attempt >= run.maxAttempts;
       await repo.updateDelivery(d.id, {
-        attempts: d.attempts + 1, responseCode: code, latencyMs, lastError: error,
+        attempts: d.attempts + 1,
+        responseCode: code,
+        latencyMs,
+        lastError: error,
         ...(error === null ? { status: 'delivered', deliveredAt: now().toISOString() } : last ? { status: 'failed' } : {}),
       });
       if (error !== null && !last) throw new DeliveryFailed(`delivery ${d.id} to webhook ${hook.id}: ${error}`);

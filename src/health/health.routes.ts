@@ -10,30 +10,45 @@ export type ReadinessCheck = () => Promise<void> | void;
 /** /healthz: the process answers. /readyz: every dependency answers (503 names the one that does not). */
 export function healthRoutes(checks: Record<string, ReadinessCheck>): FastifyPluginAsyncTypebox {
   return async (app) => {
-    app.get('/healthz', {
-      schema: { operationId: 'healthz', tags, summary: 'Liveness: the process answers (no authentication)', response: { 200: Type.Object({ status: Type.Literal('ok') }) } },
-    }, async () => ({ status: 'ok' as const }));
-
-    app.get('/readyz', {
-      schema: {
-        operationId: 'readyz', tags, summary: 'Readiness: every dependency answers; 503 names the one that does not (no authentication)',
-        response: { 200: Readiness, 503: { ...Readiness, description: 'A dependency does not answer' } },
+    app.get(
+      '/healthz',
+      {
+        schema: {
+          operationId: 'healthz',
+          tags,
+          summary: 'Liveness: the process answers (no authentication)',
+          response: { 200: Type.Object({ status: Type.Literal('ok') }) },
+        },
       },
-    }, async (req, reply) => {
-      const results: Record<string, { status: 'ok' | 'fail'; detail?: string }> = {};
-      await Promise.all(
-        Object.entries(checks).map(async ([name, check]) => {
-          try {
-            await check();
-            results[name] = { status: 'ok' };
-          } catch (err) {
-            req.log.warn({ err, check: name }, 'readiness check failed');
-            results[name] = { status: 'fail', detail: `${name} is unreachable` };
-          }
-        }),
-      );
-      const ok = Object.values(results).every((r) => r.status === 'ok');
-      return reply.status(ok ? 200 : 503).send({ status: ok ? 'ok' : 'fail', checks: results });
-    });
+      async () => ({ status: 'ok' as const }),
+    );
+
+    app.get(
+      '/readyz',
+      {
+        schema: {
+          operationId: 'readyz',
+          tags,
+          summary: 'Readiness: every dependency answers; 503 names the one that does not (no authentication)',
+          response: { 200: Readiness, 503: { ...Readiness, description: 'A dependency does not answer' } },
+        },
+      },
+      async (req, reply) => {
+        const results: Record<string, { status: 'ok' | 'fail'; detail?: string }> = {};
+        await Promise.all(
+          Object.entries(checks).map(async ([name, check]) => {
+            try {
+              await check();
+              results[name] = { status: 'ok' };
+            } catch (err) {
+              req.log.warn({ err, check: name }, 'readiness check failed');
+              results[name] = { status: 'fail', detail: `${name} is unreachable` };
+            }
+          }),
+        );
+        const ok = Object.values(results).every((r) => r.status === 'ok');
+        return reply.status(ok ? 200 : 503).send({ status: ok ? 'ok' : 'fail', checks: results });
+      },
+    );
   };
 }

@@ -14,7 +14,11 @@ import type { FastifySchema, RouteOptions } from 'fastify';
 type Schema = Record<string, unknown> & { properties?: Record<string, Record<string, unknown>>; required?: string[] };
 
 const STATUS_TEXT: Record<string, string> = {
-  '200': 'OK', '201': 'Created', '202': 'Accepted', '204': 'No content', '503': 'Service unavailable',
+  '200': 'OK',
+  '201': 'Created',
+  '202': 'Accepted',
+  '204': 'No content',
+  '503': 'Service unavailable',
 };
 const PROBLEM_DESCRIPTION = 'Error, as application/problem+json (RFC 9457) with a stable `code`';
 

@@ -65,7 +65,8 @@ export function toAppError(error: FastifyError | Error, request?: FastifyRequest
   if (error instanceof AppError) return error;
   // The adapters raise this for timeouts, refused connections and 5xx from the store: a 503 the
   // client may retry, never a 500 (the detail stays generic: no endpoint, no SDK message).
-  if (error instanceof ArtifactStoreUnavailableError) return new AppError('ARTIFACT_STORE_UNAVAILABLE', 'the artifact store did not answer in time; retry later');
+  if (error instanceof ArtifactStoreUnavailableError)
+    return new AppError('ARTIFACT_STORE_UNAVAILABLE', 'the artifact store did not answer in time; retry later');
   // After the store's own error: a refused socket is the database's only when nothing more specific claimed it.
   if (isDatabaseUnavailable(error)) return new AppError('DATABASE_UNAVAILABLE', 'the database cannot be reached; retry shortly');
   const fastifyError = error as FastifyError;
@@ -97,7 +98,5 @@ export function registerProblemHandlers(app: FastifyInstance): void {
     else if (appError.status >= 500) request.log.error({ err: error }, 'request failed');
     return sendProblem(reply, appError);
   });
-  app.setNotFoundHandler((request, reply) =>
-    sendProblem(reply, new AppError('ROUTE_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`)),
-  );
+  app.setNotFoundHandler((request, reply) => sendProblem(reply, new AppError('ROUTE_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`)));
 }

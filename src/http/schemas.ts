@@ -39,10 +39,7 @@ export const ProblemSchema = Type.Object(
 export type ProblemBody = Static<typeof ProblemSchema>;
 
 export const ModelParams = Type.Object({ name: Name }, { additionalProperties: false });
-export const VersionParams = Type.Object(
-  { name: Name, version: Type.Integer({ minimum: 1 }) },
-  { additionalProperties: false },
-);
+export const VersionParams = Type.Object({ name: Name, version: Type.Integer({ minimum: 1 }) }, { additionalProperties: false });
 
 export const PageQuery = {
   limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),

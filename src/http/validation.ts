@@ -36,7 +36,10 @@ export const validatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, http
 
 /** `/features/2/type` → `features[2].type`; the part (query/params) prefixes non-body paths. */
 function toPath(instancePath: string, extra?: string): string {
-  const segments = instancePath.split('/').slice(1).map((s) => s.replaceAll('~1', '/').replaceAll('~0', '~'));
+  const segments = instancePath
+    .split('/')
+    .slice(1)
+    .map((s) => s.replaceAll('~1', '/').replaceAll('~0', '~'));
   if (extra !== undefined) segments.push(extra);
   return segments.reduce((path, seg) => (/^\d+$/.test(seg) ? `${path}[${seg}]` : path ? `${path}.${seg}` : seg), '');
 }

@@ -11,16 +11,24 @@ import type { Metrics } from './metrics.js';
  */
 export function metricsRoutes(metrics: Metrics): FastifyPluginAsyncTypebox {
   return async (app) => {
-    app.get('/metrics', {
-      config: { scope: 'metrics' },
-      schema: {
-        operationId: 'metrics', tags: ['operations'], summary: 'Prometheus metrics (text exposition format); needs the metrics scope',
-        response: responses({ 200: { description: 'Prometheus text exposition format 0.0.4', content: { 'text/plain': { schema: Type.String() } } } as unknown as TSchema }),
+    app.get(
+      '/metrics',
+      {
+        config: { scope: 'metrics' },
+        schema: {
+          operationId: 'metrics',
+          tags: ['operations'],
+          summary: 'Prometheus metrics (text exposition format); needs the metrics scope',
+          response: responses({
+            200: { description: 'Prometheus text exposition format 0.0.4', content: { 'text/plain': { schema: Type.String() } } } as unknown as TSchema,
+          }),
+        },
       },
-    }, async (_req, reply) => {
-      const body = await metrics.render();
-      return reply.type(metrics.contentType).send(body);
-    });
+      async (_req, reply) => {
+        const body = await metrics.render();
+        return reply.type(metrics.contentType).send(body);
+      },
+    );
   };
 }
 

@@ -8,7 +8,9 @@ export function metricsSources(deps: { queue: JobQueue; repo: MonitoringReposito
     queueDepths: () => deps.queue.depths(),
     async latestReports(limit) {
       const rows = await deps.repo.latestFinishedReports(limit);
-      return rows.map((row): LatestReport => ({ model: row.model, drifted: row.drifted === true, driftShare: row.driftShare ?? 0, features: featuresOf(row.result) }));
+      return rows.map(
+        (row): LatestReport => ({ model: row.model, drifted: row.drifted === true, driftShare: row.driftShare ?? 0, features: featuresOf(row.result) }),
+      );
     },
   };
 }

@@ -16,7 +16,7 @@ export function arrowStrings(vector: Vector): (string | null)[] {
       const dictionary = arrowStrings(chunk.dictionary as Vector);
       const indices = chunk.values as ArrayLike<number | bigint>;
       for (let i = 0; i < chunk.length; i++) {
-        out[k++] = chunk.getValid(i) ? dictionary[Number(indices[chunk.offset + i])] ?? null : null;
+        out[k++] = chunk.getValid(i) ? (dictionary[Number(indices[chunk.offset + i])] ?? null) : null;
       }
       continue;
     }

@@ -98,7 +98,10 @@ class Writer {
 
 class Reader {
   offset = 0;
-  constructor(private readonly buf: Buffer, private readonly end: number) {}
+  constructor(
+    private readonly buf: Buffer,
+    private readonly end: number,
+  ) {}
   private need(n: number, what: string): void {
     if (n < 0 || this.offset + n > this.end) throw new BatchCodecError(`truncated while reading ${what} at byte ${this.offset}`);
   }

@@ -90,7 +90,10 @@ export function createDriftReportsService(deps: {
       const settings = resolveMonitor((await repo.monitorConfig(row.modelId)) as MonitorConfig | undefined);
       const reference = await references.profileFor(version.id);
       if (!reference) {
-        await finish(row, { status: 'failed', error: `version ${version.version} has no reference data: POST it to /api/v1/models/${model.name}/versions/${version.version}/reference` });
+        await finish(row, {
+          status: 'failed',
+          error: `version ${version.version} has no reference data: POST it to /api/v1/models/${model.name}/versions/${version.version}/reference`,
+        });
         return;
       }
       const batches =
@@ -158,7 +161,16 @@ export function createDriftReportsService(deps: {
       if (from > to) throw new AppError('VALIDATION_FAILED', '"from" must not be after "to"', [{ path: 'from', message: 'is after "to"' }]);
       const at = now().toISOString();
       const id = await repo.transaction(() =>
-        repo.insertPendingReport({ modelId: model.id, versionId: version.id, windowKey: `range:${randomUUID()}`, kind: 'range', fromTime: from, toTime: to, status: 'pending', createdAt: at }),
+        repo.insertPendingReport({
+          modelId: model.id,
+          versionId: version.id,
+          windowKey: `range:${randomUUID()}`,
+          kind: 'range',
+          fromTime: from,
+          toTime: to,
+          status: 'pending',
+          createdAt: at,
+        }),
       );
       await deps.samples.enqueueReports([id!]);
       return view(model.name, version.version, (await repo.findReport(id!))!, false);
@@ -194,7 +206,9 @@ export function createDriftReportsService(deps: {
     async timeline(name: string, query: TimelineQuery) {
       const model = await views.requireModel(name);
       const version = query.version !== undefined ? await views.requireVersion(model, query.version) : undefined;
-      const rows = (await repo.listReports({ modelId: model.id, ...(version ? { versionId: version.id } : {}), limit: query.limit })).filter((r) => r.status === 'done').reverse();
+      const rows = (await repo.listReports({ modelId: model.id, ...(version ? { versionId: version.id } : {}), limit: query.limit }))
+        .filter((r) => r.status === 'done')
+        .reverse();
       const numbers = await versionNumbers(rows);
       return {
         model: model.name,

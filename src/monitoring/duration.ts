@@ -9,7 +9,10 @@
  */
 
 export class DurationError extends Error {
-  constructor(readonly input: string, reason: string) {
+  constructor(
+    readonly input: string,
+    reason: string,
+  ) {
     super(`"${input}" is not a usable ISO-8601 duration: ${reason}`);
     this.name = 'DurationError';
   }

@@ -26,7 +26,9 @@ export const ARROW_LABEL_COLUMN = '__label';
 
 const isNumeric = (type: DataType): boolean => DataType.isInt(type) || DataType.isFloat(type);
 const isString = (type: DataType): boolean =>
-  DataType.isUtf8(type) || DataType.isLargeUtf8(type) || (DataType.isDictionary(type) && (DataType.isUtf8(type.dictionary) || DataType.isLargeUtf8(type.dictionary)));
+  DataType.isUtf8(type) ||
+  DataType.isLargeUtf8(type) ||
+  (DataType.isDictionary(type) && (DataType.isUtf8(type.dictionary) || DataType.isLargeUtf8(type.dictionary)));
 
 function readTable(bytes: Uint8Array): Table {
   let table: Table;
@@ -89,7 +91,8 @@ export function ingestArrow(bytes: Uint8Array, options: IngestOptions): Ingested
       const type = declared.get(field.name);
       if (type === undefined) errors.add(path, 'is not a declared feature of this version');
       else if (type === 'numeric' && !isNumeric(field.type)) errors.add(path, `is ${field.type}; a numeric feature needs an integer or floating-point column`);
-      else if (type === 'categorical' && !isString(field.type)) errors.add(path, `is ${field.type}; a categorical feature needs a string or dictionary<string> column`);
+      else if (type === 'categorical' && !isString(field.type))
+        errors.add(path, `is ${field.type}; a categorical feature needs a string or dictionary<string> column`);
     }
   }
   errors.throwIfAny();

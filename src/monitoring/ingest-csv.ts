@@ -32,15 +32,21 @@ export async function ingestCsv(bytes: Uint8Array, options: IngestOptions): Prom
   if (table.rowCount > maxRows) throw batchTooLarge(table.rowCount, maxRows);
   const reserved = new Set([ARROW_ID_COLUMN, ARROW_PREDICTION_COLUMN, ARROW_LABEL_COLUMN]);
   for (const name of table.columns.keys()) {
-    if (!declared.has(name) && !reserved.has(name)) throw invalidField(name, `"${name}" is not a feature of this version (expected ${[...declared.keys()].join(', ')})`);
+    if (!declared.has(name) && !reserved.has(name))
+      throw invalidField(name, `"${name}" is not a feature of this version (expected ${[...declared.keys()].join(', ')})`);
   }
   const columns = new Map<string, FeatureColumn>();
   for (const [name, kind] of declared) {
     const column = table.columns.get(name);
     if (column) columns.set(name, column);
-    else columns.set(name, kind === 'numeric' ? { kind, values: new Float64Array(table.rowCount).fill(Number.NaN) } : { kind, values: new Array(table.rowCount).fill(null) });
+    else
+      columns.set(
+        name,
+        kind === 'numeric' ? { kind, values: new Float64Array(table.rowCount).fill(Number.NaN) } : { kind, values: new Array(table.rowCount).fill(null) },
+      );
   }
-  const outcome = (c: TabularColumn | undefined) => (c ? (c.kind === 'numeric' ? Array.from(c.values, (v) => (Number.isNaN(v) ? null : v)) : c.values) : undefined);
+  const outcome = (c: TabularColumn | undefined) =>
+    c ? (c.kind === 'numeric' ? Array.from(c.values, (v) => (Number.isNaN(v) ? null : v)) : c.values) : undefined;
   const ids = table.columns.get(ARROW_ID_COLUMN);
   if (table.rowCount === 0) throw new AppError('VALIDATION_FAILED', 'the CSV body has a header but no rows', [{ path: 'body', message: 'no rows' }]);
   return {

@@ -26,7 +26,10 @@ export class FieldErrorCollector {
   }
 
   private toError(stopped: boolean): AppError {
-    const first = this.errors.slice(0, 3).map((e) => `${e.path}: ${e.message}`).join('; ');
+    const first = this.errors
+      .slice(0, 3)
+      .map((e) => `${e.path}: ${e.message}`)
+      .join('; ');
     const more = this.errors.length > 3 ? ` (and ${this.errors.length - 3} more${stopped ? '; stopped checking after ' + this.max : ''})` : '';
     return new AppError('VALIDATION_FAILED', `the batch was not stored: ${first}${more}`, this.errors);
   }

@@ -45,7 +45,8 @@ export function parseJsonBatch(text: string, options: IngestOptions): IngestedBa
 export function ingestJson(body: unknown, options: IngestOptions): IngestedBatch {
   const errors = new FieldErrorCollector();
   const maxRows = options.maxRows ?? DEFAULT_MAX_ROWS;
-  if (!isPlainObject(body)) throw new AppError('VALIDATION_FAILED', 'the body must be a JSON object', [{ path: 'body', message: `must be an object, got ${describe(body)}` }]);
+  if (!isPlainObject(body))
+    throw new AppError('VALIDATION_FAILED', 'the body must be a JSON object', [{ path: 'body', message: `must be an object, got ${describe(body)}` }]);
   const passThrough = new Set(options.passThroughFields ?? []);
   for (const key of Object.keys(body)) {
     if (!KNOWN_FIELDS.has(key) && !passThrough.has(key)) errors.add(key, 'is not an allowed field');
@@ -69,7 +70,11 @@ export function ingestJson(body: unknown, options: IngestOptions): IngestedBatch
   const output = new Map<string, FeatureColumn>();
   for (const { name, type } of options.features) {
     const numeric = type === 'numeric';
-    const slot: Slot = { numeric, num: numeric ? new Float64Array(rowCount).fill(Number.NaN) : new Float64Array(0), cat: numeric ? [] : new Array<string | null>(rowCount).fill(null) };
+    const slot: Slot = {
+      numeric,
+      num: numeric ? new Float64Array(rowCount).fill(Number.NaN) : new Float64Array(0),
+      cat: numeric ? [] : new Array<string | null>(rowCount).fill(null),
+    };
     slots[name] = slot;
     output.set(name, numeric ? { kind: 'numeric', values: slot.num } : { kind: 'categorical', values: slot.cat });
   }

@@ -82,7 +82,16 @@ export function createMaintenance(deps: {
         const version = await registry.findVersionById(versionId);
         if (!version) continue;
         const id = await repo.transaction(() =>
-          repo.insertPendingReport({ modelId, versionId, windowKey: `v${versionId}:${settings.windowLabel}:${k}`, kind: 'time', fromTime: from, toTime: to, status: 'pending', createdAt: at }),
+          repo.insertPendingReport({
+            modelId,
+            versionId,
+            windowKey: `v${versionId}:${settings.windowLabel}:${k}`,
+            kind: 'time',
+            fromTime: from,
+            toTime: to,
+            status: 'pending',
+            createdAt: at,
+          }),
         );
         if (id !== undefined) ids.push(id);
       }

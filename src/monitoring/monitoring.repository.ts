@@ -107,7 +107,9 @@ export function createMonitoringRepository(database: Database) {
     async insertSampleIds(modelId: number, batchId: number, ids: string[]): Promise<void> {
       if (ids.length === 0) return;
       if (database.dialect === 'sqlite') {
-        const stmt = insertIdStatement ??= (database as SqliteDatabase).connections.writer.prepare('insert or ignore into sample_ids (model_id, sample_id, batch_id) values (?, ?, ?)');
+        const stmt = (insertIdStatement ??= (database as SqliteDatabase).connections.writer.prepare(
+          'insert or ignore into sample_ids (model_id, sample_id, batch_id) values (?, ?, ?)',
+        ));
         for (const id of ids) stmt.run(modelId, id, batchId);
         return;
       }
@@ -123,7 +125,9 @@ export function createMonitoringRepository(database: Database) {
       return db()
         .select()
         .from(sampleBatches)
-        .where(and(eq(sampleBatches.versionId, versionId), lt(sampleBatches.seqStart, to), sql`${sampleBatches.seqStart} + ${sampleBatches.rowCount} > ${from}`))
+        .where(
+          and(eq(sampleBatches.versionId, versionId), lt(sampleBatches.seqStart, to), sql`${sampleBatches.seqStart} + ${sampleBatches.rowCount} > ${from}`),
+        )
         .orderBy(asc(sampleBatches.seqStart));
     },
     /** Batches of a version observed in [from, to] (ISO timestamps), oldest first. */
@@ -228,7 +232,15 @@ export function createMonitoringRepository(database: Database) {
         .orderBy(asc(driftReports.id))
         .limit(limit);
     },
-    listReports(q: { modelId: number; versionId?: number; from?: string; to?: string; drifted?: boolean; limit: number; beforeId?: number }): Promise<DriftReportRow[]> {
+    listReports(q: {
+      modelId: number;
+      versionId?: number;
+      from?: string;
+      to?: string;
+      drifted?: boolean;
+      limit: number;
+      beforeId?: number;
+    }): Promise<DriftReportRow[]> {
       return db()
         .select()
         .from(driftReports)
@@ -246,15 +258,28 @@ export function createMonitoringRepository(database: Database) {
         .limit(q.limit);
     },
     /** For /metrics: the newest finished report of each of the `limit` most recently reported models. */
-    async latestFinishedReports(limit: number): Promise<{ model: string; drifted: boolean | null; driftShare: number | null; result: Record<string, unknown> | null }[]> {
+    async latestFinishedReports(
+      limit: number,
+    ): Promise<{ model: string; drifted: boolean | null; driftShare: number | null; result: Record<string, unknown> | null }[]> {
       const newest = sql<number>`max(${driftReports.id})`;
-      const ids = await db().select({ id: newest }).from(driftReports).where(eq(driftReports.status, 'done')).groupBy(driftReports.modelId).orderBy(desc(newest)).limit(limit);
+      const ids = await db()
+        .select({ id: newest })
+        .from(driftReports)
+        .where(eq(driftReports.status, 'done'))
+        .groupBy(driftReports.modelId)
+        .orderBy(desc(newest))
+        .limit(limit);
       if (ids.length === 0) return [];
       return db()
         .select({ model: models.name, drifted: driftReports.drifted, driftShare: driftReports.driftShare, result: driftReports.result })
         .from(driftReports)
         .innerJoin(models, eq(models.id, driftReports.modelId))
-        .where(inArray(driftReports.id, ids.map((r) => Number(r.id))));
+        .where(
+          inArray(
+            driftReports.id,
+            ids.map((r) => Number(r.id)),
+          ),
+        );
     },
   };
 }

@@ -89,90 +89,196 @@ export function monitoringRoutes(deps: MonitoringRouteDeps): FastifyPluginAsyncT
       ingest.addContentTypeParser([ARROW_STREAM_TYPE, CSV_TYPE], { parseAs: 'buffer' }, (_r, body, done) => done(null, body));
       meter?.register(scope, (req) => (req.routeOptions.url?.endsWith('/reference') ? 'reference' : 'samples'));
 
-      ingest.post('/models/:name/samples', {
-        config: { scope: 'samples:write', rawBody: true, accepts: BODY_MEDIA_TYPES },
-        bodyLimit: limits.sampleBytes,
-        schema: {
-          operationId: 'postSamples', tags, summary: `Post a batch of serving samples (${BODY_TYPES}); 202 once stored`,
-          params: ModelParams, querystring: SampleTarget,
-          headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 200 })) }),
-          response: responses({ 202: SamplesAccepted }),
+      ingest.post(
+        '/models/:name/samples',
+        {
+          config: { scope: 'samples:write', rawBody: true, accepts: BODY_MEDIA_TYPES },
+          bodyLimit: limits.sampleBytes,
+          schema: {
+            operationId: 'postSamples',
+            tags,
+            summary: `Post a batch of serving samples (${BODY_TYPES}); 202 once stored`,
+            params: ModelParams,
+            querystring: SampleTarget,
+            headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 200 })) }),
+            response: responses({ 202: SamplesAccepted }),
+          },
         },
-      }, async (req, reply) => {
-        const body = openBody(req);
-        const { model, version } = await samples.resolveTarget(req.params.name, body.target);
-        const batch = await body.batch({ features: version.features, maxRows: limits.maxRows });
-        meter?.rows(req, batch.rowCount);
-        const key = req.headers['idempotency-key'];
-        const result = await samples.ingest(model, version, batch, body.raw, typeof key === 'string' ? key : undefined);
-        return reply.status(202).send(result);
-      });
+        async (req, reply) => {
+          const body = openBody(req);
+          const { model, version } = await samples.resolveTarget(req.params.name, body.target);
+          const batch = await body.batch({ features: version.features, maxRows: limits.maxRows });
+          meter?.rows(req, batch.rowCount);
+          const key = req.headers['idempotency-key'];
+          const result = await samples.ingest(model, version, batch, body.raw, typeof key === 'string' ? key : undefined);
+          return reply.status(202).send(result);
+        },
+      );
 
-      ingest.post('/models/:name/versions/:version/reference', {
-        config: { scope: 'models:write', rawBody: true, accepts: BODY_MEDIA_TYPES },
-        bodyLimit: limits.referenceBytes,
-        schema: {
-          operationId: 'appendReference', tags, summary: `Append a chunk of reference (training) data (${BODY_TYPES}) to the version's profile`,
-          params: VersionParams, response: responses({ 200: ReferenceSummary }),
+      ingest.post(
+        '/models/:name/versions/:version/reference',
+        {
+          config: { scope: 'models:write', rawBody: true, accepts: BODY_MEDIA_TYPES },
+          bodyLimit: limits.referenceBytes,
+          schema: {
+            operationId: 'appendReference',
+            tags,
+            summary: `Append a chunk of reference (training) data (${BODY_TYPES}) to the version's profile`,
+            params: VersionParams,
+            response: responses({ 200: ReferenceSummary }),
+          },
         },
-      }, async (req) => {
-        const { version } = await samples.resolveTarget(req.params.name, { version: req.params.version });
-        // Reference chunks may be larger than serving batches: the byte limit bounds them.
-        const batch = await openBody(req).batch({ features: version.features, maxRows: Number.MAX_SAFE_INTEGER });
-        meter?.rows(req, batch.rowCount);
-        return references.append(req.params.name, req.params.version, batch);
-      });
+        async (req) => {
+          const { version } = await samples.resolveTarget(req.params.name, { version: req.params.version });
+          // Reference chunks may be larger than serving batches: the byte limit bounds them.
+          const batch = await openBody(req).batch({ features: version.features, maxRows: Number.MAX_SAFE_INTEGER });
+          meter?.rows(req, batch.rowCount);
+          return references.append(req.params.name, req.params.version, batch);
+        },
+      );
     });
 
-    app.get('/models/:name/versions/:version/reference', {
-      config: { scope: 'read' },
-      schema: { operationId: 'getReference', tags, summary: "The version's reference profile: per-feature counts, quantiles or frequencies, bin edges", params: VersionParams, response: responses({ 200: ReferenceSummary }) },
-    }, async (req) => references.get(req.params.name, req.params.version));
-
-    app.delete('/models/:name/versions/:version/reference', {
-      config: { scope: 'models:write' },
-      schema: { operationId: 'deleteReference', tags, summary: "Clear the version's reference data", params: VersionParams, response: responses({ 204: Type.Null() }) },
-    }, async (req, reply) => {
-      await references.clear(req.params.name, req.params.version);
-      return reply.status(204).send(null);
-    });
-
-    app.post('/models/:name/labels', {
-      config: { scope: 'samples:write' },
-      schema: { operationId: 'postLabels', tags, summary: 'Attach delayed ground truth to earlier samples by id', params: ModelParams, body: LabelsBody, response: responses({ 200: LabelsAccepted }) },
-    }, async (req) => samples.postLabels(req.params.name, req.body));
-
-    app.put('/models/:name/monitor', {
-      config: { scope: 'models:write' },
-      schema: { operationId: 'putMonitor', tags, summary: "Set the model's monitor: window, drift options, minimum samples, performance tolerance", params: ModelParams, body: MonitorConfig, response: responses({ 200: MonitorView }) },
-    }, async (req) => monitors.put(req.params.name, req.body, req.actor));
-
-    app.get('/models/:name/monitor', {
-      config: { scope: 'read' },
-      schema: { operationId: 'getMonitor', tags, summary: "The model's monitor configuration and the effective settings", params: ModelParams, response: responses({ 200: MonitorView }) },
-    }, async (req) => monitors.get(req.params.name));
-
-    app.post('/models/:name/drift-reports', {
-      config: { scope: 'models:write' },
-      schema: { operationId: 'requestDriftReport', tags, summary: 'Compute a drift report over a time range, on demand (202; poll the report)', params: ModelParams, body: DriftRangeBody, response: responses({ 202: DriftReportView }) },
-    }, async (req, reply) => reply.status(202).send(await reports.requestRange(req.params.name, req.body)));
-
-    app.get('/models/:name/drift-reports', {
-      config: { scope: 'read' },
-      schema: { operationId: 'listDriftReports', tags, summary: "The model's drift reports, newest first", params: ModelParams, querystring: ListReportsQuery, response: responses({ 200: Page(DriftReportView) }) },
-    }, async (req) => reports.list(req.params.name, req.query));
-
-    app.get('/drift-reports/:id', {
-      config: { scope: 'read' },
-      schema: { operationId: 'getDriftReport', tags, summary: 'One drift report, whole: per-feature results and histograms', params: ReportIdParams, response: responses({ 200: DriftReportView }) },
-    }, async (req) => reports.get(req.params.id));
-
-    app.get('/models/:name/drift/timeline', {
-      config: { scope: 'read' },
-      schema: {
-        operationId: 'driftTimeline', tags, summary: 'Per-window PSI, test statistic, p-value and verdict per feature, oldest first',
-        params: ModelParams, querystring: TimelineQuery, response: responses({ 200: Type.Object({ model: Type.String(), points: Type.Array(TimelinePoint) }) }),
+    app.get(
+      '/models/:name/versions/:version/reference',
+      {
+        config: { scope: 'read' },
+        schema: {
+          operationId: 'getReference',
+          tags,
+          summary: "The version's reference profile: per-feature counts, quantiles or frequencies, bin edges",
+          params: VersionParams,
+          response: responses({ 200: ReferenceSummary }),
+        },
       },
-    }, async (req) => reports.timeline(req.params.name, req.query));
+      async (req) => references.get(req.params.name, req.params.version),
+    );
+
+    app.delete(
+      '/models/:name/versions/:version/reference',
+      {
+        config: { scope: 'models:write' },
+        schema: {
+          operationId: 'deleteReference',
+          tags,
+          summary: "Clear the version's reference data",
+          params: VersionParams,
+          response: responses({ 204: Type.Null() }),
+        },
+      },
+      async (req, reply) => {
+        await references.clear(req.params.name, req.params.version);
+        return reply.status(204).send(null);
+      },
+    );
+
+    app.post(
+      '/models/:name/labels',
+      {
+        config: { scope: 'samples:write' },
+        schema: {
+          operationId: 'postLabels',
+          tags,
+          summary: 'Attach delayed ground truth to earlier samples by id',
+          params: ModelParams,
+          body: LabelsBody,
+          response: responses({ 200: LabelsAccepted }),
+        },
+      },
+      async (req) => samples.postLabels(req.params.name, req.body),
+    );
+
+    app.put(
+      '/models/:name/monitor',
+      {
+        config: { scope: 'models:write' },
+        schema: {
+          operationId: 'putMonitor',
+          tags,
+          summary: "Set the model's monitor: window, drift options, minimum samples, performance tolerance",
+          params: ModelParams,
+          body: MonitorConfig,
+          response: responses({ 200: MonitorView }),
+        },
+      },
+      async (req) => monitors.put(req.params.name, req.body, req.actor),
+    );
+
+    app.get(
+      '/models/:name/monitor',
+      {
+        config: { scope: 'read' },
+        schema: {
+          operationId: 'getMonitor',
+          tags,
+          summary: "The model's monitor configuration and the effective settings",
+          params: ModelParams,
+          response: responses({ 200: MonitorView }),
+        },
+      },
+      async (req) => monitors.get(req.params.name),
+    );
+
+    app.post(
+      '/models/:name/drift-reports',
+      {
+        config: { scope: 'models:write' },
+        schema: {
+          operationId: 'requestDriftReport',
+          tags,
+          summary: 'Compute a drift report over a time range, on demand (202; poll the report)',
+          params: ModelParams,
+          body: DriftRangeBody,
+          response: responses({ 202: DriftReportView }),
+        },
+      },
+      async (req, reply) => reply.status(202).send(await reports.requestRange(req.params.name, req.body)),
+    );
+
+    app.get(
+      '/models/:name/drift-reports',
+      {
+        config: { scope: 'read' },
+        schema: {
+          operationId: 'listDriftReports',
+          tags,
+          summary: "The model's drift reports, newest first",
+          params: ModelParams,
+          querystring: ListReportsQuery,
+          response: responses({ 200: Page(DriftReportView) }),
+        },
+      },
+      async (req) => reports.list(req.params.name, req.query),
+    );
+
+    app.get(
+      '/drift-reports/:id',
+      {
+        config: { scope: 'read' },
+        schema: {
+          operationId: 'getDriftReport',
+          tags,
+          summary: 'One drift report, whole: per-feature results and histograms',
+          params: ReportIdParams,
+          response: responses({ 200: DriftReportView }),
+        },
+      },
+      async (req) => reports.get(req.params.id),
+    );
+
+    app.get(
+      '/models/:name/drift/timeline',
+      {
+        config: { scope: 'read' },
+        schema: {
+          operationId: 'driftTimeline',
+          tags,
+          summary: 'Per-window PSI, test statistic, p-value and verdict per feature, oldest first',
+          params: ModelParams,
+          querystring: TimelineQuery,
+          response: responses({ 200: Type.Object({ model: Type.String(), points: Type.Array(TimelinePoint) }) }),
+        },
+      },
+      async (req) => reports.timeline(req.params.name, req.query),
+    );
   };
 }

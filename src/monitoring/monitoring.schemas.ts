@@ -64,7 +64,10 @@ export const SamplesAccepted = Type.Object({ accepted: Type.Integer(), batchId: 
 export const LabelsBody = Type.Object(
   {
     items: Type.Array(
-      Type.Object({ id: Type.String({ minLength: 1, maxLength: 256 }), label: Type.Union([Type.Number(), Type.String({ maxLength: 256 })]) }, { additionalProperties: false }),
+      Type.Object(
+        { id: Type.String({ minLength: 1, maxLength: 256 }), label: Type.Union([Type.Number(), Type.String({ maxLength: 256 })]) },
+        { additionalProperties: false },
+      ),
       { minItems: 1, maxItems: 10_000 },
     ),
   },
@@ -93,7 +96,11 @@ export type ListReportsQuery = Static<typeof ListReportsQuery>;
 
 export const ReportIdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) }, { additionalProperties: false });
 export const TimelineQuery = Type.Object(
-  { feature: Type.Optional(Type.String({ maxLength: 256 })), version: Type.Optional(Type.Integer({ minimum: 1 })), limit: Type.Integer({ minimum: 1, maximum: 1000, default: 200 }) },
+  {
+    feature: Type.Optional(Type.String({ maxLength: 256 })),
+    version: Type.Optional(Type.Integer({ minimum: 1 })),
+    limit: Type.Integer({ minimum: 1, maximum: 1000, default: 200 }),
+  },
   { additionalProperties: false },
 );
 export type TimelineQuery = Static<typeof TimelineQuery>;
@@ -103,7 +110,14 @@ export const DriftReportView = Type.Object({
   id: Type.Integer(),
   model: Type.String(),
   version: Type.Integer(),
-  window: Type.Object({ kind: Type.String(), key: Type.String(), seqFrom: Nullable(Type.Integer()), seqTo: Nullable(Type.Integer()), from: Nullable(Type.String()), to: Nullable(Type.String()) }),
+  window: Type.Object({
+    kind: Type.String(),
+    key: Type.String(),
+    seqFrom: Nullable(Type.Integer()),
+    seqTo: Nullable(Type.Integer()),
+    from: Nullable(Type.String()),
+    to: Nullable(Type.String()),
+  }),
   status: StringEnum(['pending', 'done', 'failed'] as const),
   sampleCount: Nullable(Type.Integer()),
   datasetDrift: Nullable(Type.Boolean()),

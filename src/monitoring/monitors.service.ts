@@ -10,7 +10,13 @@ import type { MonitoringRepository } from './monitoring.repository.js';
 import type { MonitorConfig } from './monitoring.schemas.js';
 
 /** PUT/GET of a model's monitor. A model that never had one is monitored with the defaults. */
-export function createMonitorsService(deps: { repo: MonitoringRepository; registry: RegistryRepository; views: RegistryViews; events: EventsService; now?: () => Date }) {
+export function createMonitorsService(deps: {
+  repo: MonitoringRepository;
+  registry: RegistryRepository;
+  views: RegistryViews;
+  events: EventsService;
+  now?: () => Date;
+}) {
   const { repo, registry, views, events } = deps;
   const now = deps.now ?? (() => new Date());
 
@@ -35,7 +41,8 @@ export function createMonitorsService(deps: { repo: MonitoringRepository; regist
       if (config.retrain) {
         // The worker runs the executor's command (or calls its URL with the training data):
         // choosing it is an admin's decision, not any models:write key's.
-        if (!actor?.scopes.includes('admin')) throw new AppError('FORBIDDEN', 'setting a retrain policy (its executor runs on the workers) needs the "admin" scope');
+        if (!actor?.scopes.includes('admin'))
+          throw new AppError('FORBIDDEN', 'setting a retrain policy (its executor runs on the workers) needs the "admin" scope');
         validateRetrainConfig(config.retrain);
       }
       const at = now().toISOString();

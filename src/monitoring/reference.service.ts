@@ -126,7 +126,9 @@ function summarize(profile: DatasetProfile): Record<string, unknown>[] {
     if (f.kind === 'numeric') {
       const v = f.values;
       // numpy's default (linear) quantiles, as everywhere else in the drift core.
-      const quantiles = Object.fromEntries(SUMMARY_QUANTILES.map((q) => [`p${Math.round(q * 100)}`, v.length ? quantileSorted(v as unknown as number[], q) : null]));
+      const quantiles = Object.fromEntries(
+        SUMMARY_QUANTILES.map((q) => [`p${Math.round(q * 100)}`, v.length ? quantileSorted(v as unknown as number[], q) : null]),
+      );
       return { name, type: 'numeric', count: f.count, missing: f.missing, quantiles, binEdges: Array.from(quantileEdges(v, 10)) };
     }
     const top = [...f.counts].sort((a, b) => b[1] - a[1]).slice(0, 20);

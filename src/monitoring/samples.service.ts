@@ -62,7 +62,9 @@ export function createSamplesService(deps: {
   /** After commit: hand completed windows to the queue. Redis down is fine — the outbox sweeper enqueues them later. */
   async function enqueueReports(ids: number[]): Promise<void> {
     for (const reportId of ids) {
-      await queue.enqueue('drift.report', { reportId }).catch((error: unknown) => deps.log(`drift report ${reportId} left in the outbox: queue unavailable`, error));
+      await queue
+        .enqueue('drift.report', { reportId })
+        .catch((error: unknown) => deps.log(`drift report ${reportId} left in the outbox: queue unavailable`, error));
     }
   }
 

@@ -17,9 +17,7 @@ import { parseIsoDuration } from './duration.js';
 
 export type WindowConfig = { size: number } | { every: string };
 
-export type WindowSpec =
-  | { kind: 'count'; size: number }
-  | { kind: 'time'; everyMs: number; originMs: number };
+export type WindowSpec = { kind: 'count'; size: number } | { kind: 'time'; everyMs: number; originMs: number };
 
 /** Half-open interval [start, end). For count windows: sample numbers; for time windows: epoch ms. */
 export interface Interval {
@@ -110,13 +108,7 @@ export function timeWindowInterval(spec: { everyMs: number; originMs: number }, 
  * missed window, oldest first, capped at `max` (the newest `max` of them).
  * @example timeWindowsClosed({everyMs:3.6e6, originMs:0}, null, Date.parse('2026-01-01T05:10Z'), 0) → [the 04:00–05:00 window]
  */
-export function timeWindowsClosed(
-  spec: { everyMs: number; originMs: number },
-  afterWindow: number | null,
-  nowMs: number,
-  graceMs = 0,
-  max = 1000,
-): number[] {
+export function timeWindowsClosed(spec: { everyMs: number; originMs: number }, afterWindow: number | null, nowMs: number, graceMs = 0, max = 1000): number[] {
   const lastClosed = timeWindowOf(spec, nowMs - graceMs) - 1;
   const first = Math.max(afterWindow === null ? lastClosed : afterWindow + 1, lastClosed - max + 1);
   const windows: number[] = [];

@@ -1,12 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { Job, Queue, UnrecoverableError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
+import { JOBS, QUEUE_NAMES, jobIdFor, validatePayload, type JobName, type JobPayload, type QueueName, type RetryPolicy } from './jobs.js';
 import {
-  JOBS, QUEUE_NAMES, jobIdFor, validatePayload, type JobName, type JobPayload, type QueueName, type RetryPolicy,
-} from './jobs.js';
-import {
-  QueueClosedError, QueueUnavailableError, type EnqueueOptions, type EnqueueResult, type JobQueue, type JobRun,
-  type QueueDepth, type RetryOverrides,
+  QueueClosedError,
+  QueueUnavailableError,
+  type EnqueueOptions,
+  type EnqueueResult,
+  type JobQueue,
+  type JobRun,
+  type QueueDepth,
+  type RetryOverrides,
 } from './job-queue.js';
 
 export interface BullmqQueueConfig {
@@ -121,10 +125,7 @@ export function createBullmqQueue(config: BullmqQueueConfig): JobQueue {
     });
     // The first call after start-up waits for the initial connection (within the timeout).
     let onReady: (() => void) | undefined;
-    const connected =
-      producer.status === 'ready'
-        ? Promise.resolve()
-        : new Promise<void>((resolve) => producer.once('ready', (onReady = () => resolve())));
+    const connected = producer.status === 'ready' ? Promise.resolve() : new Promise<void>((resolve) => producer.once('ready', (onReady = () => resolve())));
     try {
       return await Promise.race([connected.then(call), timeout]);
     } catch (error) {

@@ -1,10 +1,5 @@
-import {
-  JOBS, QUEUE_NAMES, backoffDelayMs, jobIdFor, validatePayload, type JobName, type JobPayload, type QueueName, type RetryPolicy,
-} from './jobs.js';
-import {
-  QueueClosedError, type EnqueueOptions, type EnqueueResult, type JobQueue, type JobRun,
-  type QueueDepth, type RetryOverrides,
-} from './job-queue.js';
+import { JOBS, QUEUE_NAMES, backoffDelayMs, jobIdFor, validatePayload, type JobName, type JobPayload, type QueueName, type RetryPolicy } from './jobs.js';
+import { QueueClosedError, type EnqueueOptions, type EnqueueResult, type JobQueue, type JobRun, type QueueDepth, type RetryOverrides } from './job-queue.js';
 
 export interface InlineQueueConfig {
   /** Jobs of one queue run at most this many at a time (default 1: processors are CPU-bound and share the API's event loop). */
@@ -179,9 +174,10 @@ export function createInlineQueue(config: InlineQueueConfig = {}): InlineQueue {
     },
 
     async depths() {
-      const result = Object.fromEntries(
-        QUEUE_NAMES.map((q) => [q, { waiting: 0, active: 0, delayed: 0, failed: 0 } satisfies QueueDepth]),
-      ) as Record<QueueName, QueueDepth>;
+      const result = Object.fromEntries(QUEUE_NAMES.map((q) => [q, { waiting: 0, active: 0, delayed: 0, failed: 0 } satisfies QueueDepth])) as Record<
+        QueueName,
+        QueueDepth
+      >;
       for (const job of jobs.values()) if (job.state !== 'completed') result[job.queue][job.state] += 1;
       return result;
     },

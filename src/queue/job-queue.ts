@@ -68,7 +68,10 @@ export type RetryOverrides = Partial<Record<JobName, Partial<RetryPolicy>>>;
  * window in the outbox; anything else that lets it escape answers 503.
  */
 export class QueueUnavailableError extends AppError {
-  constructor(detail: string, override readonly cause?: unknown) {
+  constructor(
+    detail: string,
+    override readonly cause?: unknown,
+  ) {
     super('QUEUE_UNAVAILABLE', detail);
     this.name = 'QueueUnavailableError';
   }

@@ -19,18 +19,12 @@ export type QueueName = (typeof QUEUE_NAMES)[number];
  * Database ids are integers today; UUID-like strings are allowed for tables that use them. The
  * pattern excludes ':' because BullMQ uses it as its key separator and refuses such job ids.
  */
-export const EntityId = Type.Union([
-  Type.Integer({ minimum: 1 }),
-  Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' }),
-]);
+export const EntityId = Type.Union([Type.Integer({ minimum: 1 }), Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' })]);
 export type EntityId = Static<typeof EntityId>;
 
 const strict = { additionalProperties: false } as const;
 
-export const DriftWindowPayload = Type.Object(
-  { monitorId: EntityId, windowIndex: Type.Integer({ minimum: 0 }) },
-  strict,
-);
+export const DriftWindowPayload = Type.Object({ monitorId: EntityId, windowIndex: Type.Integer({ minimum: 0 }) }, strict);
 export const DriftReportPayload = Type.Object({ reportId: EntityId }, strict);
 export const RetrainRunPayload = Type.Object({ retrainJobId: EntityId }, strict);
 export const WebhookDeliverPayload = Type.Object({ deliveryId: EntityId }, strict);
@@ -141,9 +135,7 @@ export class JobPayloadError extends Error {
   }
 }
 
-const checkers = new Map<JobName, TypeCheck<TSchema>>(
-  JOB_NAMES.map((name) => [name, TypeCompiler.Compile(JOBS[name].payload)]),
-);
+const checkers = new Map<JobName, TypeCheck<TSchema>>(JOB_NAMES.map((name) => [name, TypeCompiler.Compile(JOBS[name].payload)]));
 
 /** Checks `payload` against `name`'s schema; throws JobPayloadError listing each bad field. */
 export function validatePayload<N extends JobName>(name: string, payload: unknown): asserts payload is JobPayload<N> {

@@ -10,7 +10,9 @@ const VERSION_REFERENCE = /^v([1-9][0-9]*)$/;
 
 function assertSettable(alias: string): void {
   if (alias === 'latest' || VERSION_REFERENCE.test(alias)) {
-    throw new AppError('ALIAS_RESERVED', `alias "${alias}" is reserved: "latest" and "v<N>" always resolve by number`, [{ path: 'alias', message: 'is reserved' }]);
+    throw new AppError('ALIAS_RESERVED', `alias "${alias}" is reserved: "latest" and "v<N>" always resolve by number`, [
+      { path: 'alias', message: 'is reserved' },
+    ]);
   }
 }
 

@@ -28,54 +28,80 @@ export function artifactsRoutes(artifacts: ArtifactsService): FastifyPluginAsync
     app.removeAllContentTypeParsers();
     app.addContentTypeParser('*', (_req, payload, done) => done(null, payload));
 
-    app.put('/models/:name/versions/:version/artifacts/*', {
-      // Any media type is stored as sent (and echoed in X-Artifact-Content-Type on download).
-      config: { scope: 'models:write', rawBody: true, accepts: ['application/octet-stream', '*/*'] },
-      schema: {
-        operationId: 'uploadArtifact', tags, summary: 'Upload (or replace) an artifact; the body is the raw bytes, streamed',
-        params: ArtifactParams, response: responses({ 201: Artifact }),
+    app.put(
+      '/models/:name/versions/:version/artifacts/*',
+      {
+        // Any media type is stored as sent (and echoed in X-Artifact-Content-Type on download).
+        config: { scope: 'models:write', rawBody: true, accepts: ['application/octet-stream', '*/*'] },
+        schema: {
+          operationId: 'uploadArtifact',
+          tags,
+          summary: 'Upload (or replace) an artifact; the body is the raw bytes, streamed',
+          params: ArtifactParams,
+          response: responses({ 201: Artifact }),
+        },
       },
-    }, async (req, reply) => {
-      const body = (req.body ?? req.raw) as Readable;
-      const contentType = req.headers['content-type'] ?? 'application/octet-stream';
-      // The connection closing before we answered means the client gave up: abandon the upload
-      // (and its multipart upload) rather than commit something nobody was told about.
-      const gone = new AbortController();
-      const onClose = () => {
-        if (!reply.raw.writableEnded) gone.abort(new Error('client went away'));
-      };
-      reply.raw.once('close', onClose);
-      try {
-        const artifact = await artifacts.upload(req.params.name, req.params.version, req.params['*'], body, contentType, req.actor, gone.signal);
-        return await reply.status(201).send(artifact);
-      } finally {
-        reply.raw.off('close', onClose);
-      }
-    });
-
-    app.get('/models/:name/versions/:version/artifacts/*', {
-      config: { scope: 'read' },
-      schema: { operationId: 'downloadArtifact', tags, summary: 'Download an artifact; X-Artifact-Sha256 and Content-Length describe it', params: ArtifactParams,
-        response: responses({ 200: Type.String({ format: 'binary', contentMediaType: 'application/octet-stream', description: 'The artifact bytes' }) }),
+      async (req, reply) => {
+        const body = (req.body ?? req.raw) as Readable;
+        const contentType = req.headers['content-type'] ?? 'application/octet-stream';
+        // The connection closing before we answered means the client gave up: abandon the upload
+        // (and its multipart upload) rather than commit something nobody was told about.
+        const gone = new AbortController();
+        const onClose = () => {
+          if (!reply.raw.writableEnded) gone.abort(new Error('client went away'));
+        };
+        reply.raw.once('close', onClose);
+        try {
+          const artifact = await artifacts.upload(req.params.name, req.params.version, req.params['*'], body, contentType, req.actor, gone.signal);
+          return await reply.status(201).send(artifact);
+        } finally {
+          reply.raw.off('close', onClose);
+        }
       },
-    }, async (req, reply) => {
-      const { artifact, body } = await artifacts.download(req.params.name, req.params.version, req.params['*']);
-      // Uploaded bytes are never rendered by a browser on our origin (HTML/SVG would run script
-      // there): always a download; the uploader's type travels in its own header.
-      return reply
-        .header('content-type', 'application/octet-stream')
-        .header('content-disposition', contentDisposition(artifact.path))
-        .header('x-artifact-content-type', artifact.contentType)
-        .header('x-content-type-options', 'nosniff')
-        .header('content-length', artifact.size)
-        .header('x-artifact-sha256', artifact.sha256)
-        .header('etag', `"${artifact.sha256}"`)
-        .send(body);
-    });
+    );
 
-    app.get('/models/:name/versions/:version/artifacts', {
-      config: { scope: 'read' },
-      schema: { operationId: 'listArtifacts', tags, summary: 'List the artifacts of a version: path, size, sha256', params: VersionParams, querystring: Type.Object(PageQuery, { additionalProperties: false }), response: responses({ 200: Page(Artifact) }) },
-    }, async (req) => artifacts.list(req.params.name, req.params.version, req.query));
+    app.get(
+      '/models/:name/versions/:version/artifacts/*',
+      {
+        config: { scope: 'read' },
+        schema: {
+          operationId: 'downloadArtifact',
+          tags,
+          summary: 'Download an artifact; X-Artifact-Sha256 and Content-Length describe it',
+          params: ArtifactParams,
+          response: responses({ 200: Type.String({ format: 'binary', contentMediaType: 'application/octet-stream', description: 'The artifact bytes' }) }),
+        },
+      },
+      async (req, reply) => {
+        const { artifact, body } = await artifacts.download(req.params.name, req.params.version, req.params['*']);
+        // Uploaded bytes are never rendered by a browser on our origin (HTML/SVG would run script
+        // there): always a download; the uploader's type travels in its own header.
+        return reply
+          .header('content-type', 'application/octet-stream')
+          .header('content-disposition', contentDisposition(artifact.path))
+          .header('x-artifact-content-type', artifact.contentType)
+          .header('x-content-type-options', 'nosniff')
+          .header('content-length', artifact.size)
+          .header('x-artifact-sha256', artifact.sha256)
+          .header('etag', `"${artifact.sha256}"`)
+          .send(body);
+      },
+    );
+
+    app.get(
+      '/models/:name/versions/:version/artifacts',
+      {
+        config: { scope: 'read' },
+        schema: {
+          operationId: 'listArtifacts',
+          tags,
+          summary: 'List the artifacts of a version: path, size, sha256',
+          params: VersionParams,
+          querystring: Type.Object(PageQuery, { additionalProperties: false }),
+          response: responses({ 200: Page(Artifact) }),
+        },
+      },
+      async (req) => artifacts.list(req.params.name, req.params.version, req.query),
+    );
   };
 }

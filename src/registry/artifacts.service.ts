@@ -21,7 +21,14 @@ const view = (row: ArtifactRow): Artifact => ({ path: row.path, size: row.size, 
 
 type Log = (msg: string, err: unknown) => void;
 
-export function createArtifactsService(deps: { repo: RegistryRepository; views: RegistryViews; events: EventsService; store: ArtifactStore; now?: () => Date; log?: Log }) {
+export function createArtifactsService(deps: {
+  repo: RegistryRepository;
+  views: RegistryViews;
+  events: EventsService;
+  store: ArtifactStore;
+  now?: () => Date;
+  log?: Log;
+}) {
   const { repo, views, events, store } = deps;
   const now = deps.now ?? (() => new Date());
   const log: Log = deps.log ?? (() => undefined);
@@ -29,7 +36,9 @@ export function createArtifactsService(deps: { repo: RegistryRepository; views: 
   async function assertNoPathConflict(versionId: number, path: string): Promise<void> {
     const other = await repo.findArtifactPathConflict(versionId, path, ancestorsOf(path));
     if (other !== undefined) {
-      throw new AppError('ARTIFACT_PATH_CONFLICT', `"${path}" and the existing artifact "${other}" would be both a file and a directory`, [{ path: 'path', message: `conflicts with "${other}"` }]);
+      throw new AppError('ARTIFACT_PATH_CONFLICT', `"${path}" and the existing artifact "${other}" would be both a file and a directory`, [
+        { path: 'path', message: `conflicts with "${other}"` },
+      ]);
     }
   }
 
@@ -40,7 +49,15 @@ export function createArtifactsService(deps: { repo: RegistryRepository; views: 
      * and only then delete the previous object. A failed commit deletes the new object; a crash
      * at any point leaves at worst an unreferenced object, which the sweeper collects.
      */
-    async upload(name: string, version: number, rawPath: string, body: Readable, contentType: string, actor: Actor | undefined, signal?: AbortSignal): Promise<Artifact> {
+    async upload(
+      name: string,
+      version: number,
+      rawPath: string,
+      body: Readable,
+      contentType: string,
+      actor: Actor | undefined,
+      signal?: AbortSignal,
+    ): Promise<Artifact> {
       const path = validateArtifactPath(rawPath);
       const model = await views.requireModel(name);
       const versionRow = await views.requireVersion(model, version);
@@ -58,7 +75,10 @@ export function createArtifactsService(deps: { repo: RegistryRepository; views: 
           const currentVersion = current && current.id === model.id ? await repo.findVersion(model.id, version) : undefined;
           if (!currentVersion) return undefined;
           const other = await repo.findArtifactPathConflict(currentVersion.id, path, ancestorsOf(path));
-          if (other !== undefined) throw new AppError('ARTIFACT_PATH_CONFLICT', `"${path}" and the existing artifact "${other}" would be both a file and a directory`, [{ path: 'path', message: `conflicts with "${other}"` }]);
+          if (other !== undefined)
+            throw new AppError('ARTIFACT_PATH_CONFLICT', `"${path}" and the existing artifact "${other}" would be both a file and a directory`, [
+              { path: 'path', message: `conflicts with "${other}"` },
+            ]);
           const previousKey = (await repo.findArtifact(currentVersion.id, path))?.storageKey;
           const createdAt = now().toISOString();
           await repo.upsertArtifact({ versionId: currentVersion.id, path, storageKey, size: stored.size, sha256: stored.sha256, contentType, createdAt });

@@ -8,43 +8,93 @@ const tags = ['models'];
 
 export function modelsRoutes(models: ModelsService): FastifyPluginAsyncTypebox {
   return async (app) => {
-    app.post('/models', {
-      config: { scope: 'models:write' },
-      schema: { operationId: 'createModel', tags, summary: 'Create a model', body: CreateModelBody, response: responses({ 201: Model }) },
-    }, async (req, reply) => reply.status(201).send(await models.create(req.body, req.actor)));
-
-    app.get('/models', {
-      config: { scope: 'read' },
-      schema: {
-        operationId: 'listModels', tags, summary: 'List models; q searches name and description, tag=k:v filters (repeatable)',
-        querystring: ListModelsQuery, response: responses({ 200: Page(Model) }),
+    app.post(
+      '/models',
+      {
+        config: { scope: 'models:write' },
+        schema: { operationId: 'createModel', tags, summary: 'Create a model', body: CreateModelBody, response: responses({ 201: Model }) },
       },
-    }, async (req) => models.list(req.query));
+      async (req, reply) => reply.status(201).send(await models.create(req.body, req.actor)),
+    );
 
-    app.get('/models/:name', {
-      config: { scope: 'read' },
-      schema: { operationId: 'getModel', tags, summary: 'Get a model with its latest version number and aliases', params: ModelParams, response: responses({ 200: Model }) },
-    }, async (req) => models.get(req.params.name));
-
-    app.patch('/models/:name', {
-      config: { scope: 'models:write' },
-      schema: { operationId: 'updateModel', tags, summary: 'Update description and/or replace tags', params: ModelParams, body: PatchBody, response: responses({ 200: Model }) },
-    }, async (req) => models.update(req.params.name, req.body, req.actor));
-
-    app.get('/models/:name/events', {
-      config: { scope: 'read' },
-      schema: {
-        operationId: 'listModelEvents', tags, summary: 'Audit log of the model, newest first (version created, alias moved from→to, by which key)',
-        params: ModelParams, querystring: EventsQuery, response: responses({ 200: Page(Event) }),
+    app.get(
+      '/models',
+      {
+        config: { scope: 'read' },
+        schema: {
+          operationId: 'listModels',
+          tags,
+          summary: 'List models; q searches name and description, tag=k:v filters (repeatable)',
+          querystring: ListModelsQuery,
+          response: responses({ 200: Page(Model) }),
+        },
       },
-    }, async (req) => models.events(req.params.name, req.query));
+      async (req) => models.list(req.query),
+    );
 
-    app.delete('/models/:name', {
-      config: { scope: 'models:write' },
-      schema: { operationId: 'deleteModel', tags, summary: 'Delete a model, its versions and artifacts', params: ModelParams, response: responses({ 204: Type.Null() }) },
-    }, async (req, reply) => {
-      await models.remove(req.params.name, req.actor, (msg, err) => req.log.warn({ err }, msg));
-      return reply.status(204).send(null);
-    });
+    app.get(
+      '/models/:name',
+      {
+        config: { scope: 'read' },
+        schema: {
+          operationId: 'getModel',
+          tags,
+          summary: 'Get a model with its latest version number and aliases',
+          params: ModelParams,
+          response: responses({ 200: Model }),
+        },
+      },
+      async (req) => models.get(req.params.name),
+    );
+
+    app.patch(
+      '/models/:name',
+      {
+        config: { scope: 'models:write' },
+        schema: {
+          operationId: 'updateModel',
+          tags,
+          summary: 'Update description and/or replace tags',
+          params: ModelParams,
+          body: PatchBody,
+          response: responses({ 200: Model }),
+        },
+      },
+      async (req) => models.update(req.params.name, req.body, req.actor),
+    );
+
+    app.get(
+      '/models/:name/events',
+      {
+        config: { scope: 'read' },
+        schema: {
+          operationId: 'listModelEvents',
+          tags,
+          summary: 'Audit log of the model, newest first (version created, alias moved from→to, by which key)',
+          params: ModelParams,
+          querystring: EventsQuery,
+          response: responses({ 200: Page(Event) }),
+        },
+      },
+      async (req) => models.events(req.params.name, req.query),
+    );
+
+    app.delete(
+      '/models/:name',
+      {
+        config: { scope: 'models:write' },
+        schema: {
+          operationId: 'deleteModel',
+          tags,
+          summary: 'Delete a model, its versions and artifacts',
+          params: ModelParams,
+          response: responses({ 204: Type.Null() }),
+        },
+      },
+      async (req, reply) => {
+        await models.remove(req.params.name, req.actor, (msg, err) => req.log.warn({ err }, msg));
+        return reply.status(204).send(null);
+      },
+    );
   };
 }

@@ -8,13 +8,7 @@ import type { RegistryRepository } from './registry.repository.js';
 import type { CreateModelBody, ListModelsQuery, Model, PatchBody } from './registry.schemas.js';
 import type { RegistryViews } from './views.js';
 
-export function createModelsService(deps: {
-  repo: RegistryRepository;
-  views: RegistryViews;
-  events: EventsService;
-  store: ArtifactStore;
-  now?: () => Date;
-}) {
+export function createModelsService(deps: { repo: RegistryRepository; views: RegistryViews; events: EventsService; store: ArtifactStore; now?: () => Date }) {
   const { repo, views, events, store } = deps;
   const now = deps.now ?? (() => new Date());
 

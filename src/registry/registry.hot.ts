@@ -28,7 +28,8 @@ const VERSION_COLUMNS = (p: string) =>
    ${p}git_commit as "gitCommit", ${p}parent_version as "parentVersion", ${p}created_by as "createdBy", ${p}created_at as "createdAt",
    ${p}updated_at as "updatedAt"`;
 const ALIAS_TARGET = `select ${VERSION_COLUMNS('v.')} from aliases a join versions v on v.id = a.version_id where a.model_id = $1 and a.alias = $2`;
-const ALIASES_OF_MODEL = 'select a.alias as alias, v.version as version from aliases a join versions v on v.id = a.version_id where a.model_id = $1 order by a.alias';
+const ALIASES_OF_MODEL =
+  'select a.alias as alias, v.version as version from aliases a join versions v on v.id = a.version_id where a.model_id = $1 order by a.alias';
 
 function sqliteHotReads(database: SqliteDatabase): HotReads {
   const prepare = (conn: BetterSqlite3.Database) => ({

@@ -75,7 +75,12 @@ export function createRegistryRepository(database: Database) {
             sql`exists (select 1 from ${modelTags} where ${modelTags.modelId} = ${models.id} and ${modelTags.key} = ${k} and ${modelTags.value} = ${v})`,
         ),
       ];
-      return db().select().from(models).where(and(...conditions)).orderBy(asc(models.name)).limit(q.limit);
+      return db()
+        .select()
+        .from(models)
+        .where(and(...conditions))
+        .orderBy(asc(models.name))
+        .limit(q.limit);
     },
     /**
      * Bumps the model's version counter and returns the model row with it, in one statement that
@@ -176,7 +181,9 @@ export function createRegistryRepository(database: Database) {
     async findAliasTarget(modelId: number, alias: string): Promise<VersionRow | undefined> {
       return toVersionRow(await hot.aliasTargetVersion(modelId, alias));
     },
-    async versionDetails(versionId: number): Promise<{ tags: Record<string, string>; params: Record<string, ParamValue>; metrics: Record<string, number>; aliases: string[] }> {
+    async versionDetails(
+      versionId: number,
+    ): Promise<{ tags: Record<string, string>; params: Record<string, ParamValue>; metrics: Record<string, number>; aliases: string[] }> {
       const row = await hot.versionDetails(versionId);
       return { tags: parseJson(row.tags), params: parseJson(row.params), metrics: parseJson(row.metrics), aliases: parseJson(row.aliases) };
     },

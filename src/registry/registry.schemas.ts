@@ -8,19 +8,13 @@ const FiniteNumber = Type.Number(); // ajv rejects NaN/±Infinity for type numbe
 /** A plain string enum (not a union of literals) so a bad value gets one clear error. */
 export const FeatureType = Type.Unsafe<'numeric' | 'categorical'>({ type: 'string', enum: ['numeric', 'categorical'] });
 
-export const Feature = Type.Object(
-  { name: Type.String({ minLength: 1, maxLength: 256 }), type: FeatureType },
-  { additionalProperties: false },
-);
+export const Feature = Type.Object({ name: Type.String({ minLength: 1, maxLength: 256 }), type: FeatureType }, { additionalProperties: false });
 
 /** Params keep their JSON scalar type: 0.1 stays a number, true a boolean, "adam" a string. */
 const ParamValue = Type.Union([Type.String({ maxLength: 4096 }), Type.Number(), Type.Boolean()]);
 
 // ---- models
-export const CreateModelBody = Type.Object(
-  { name: Name, description: Type.Optional(Description), tags: Type.Optional(Tags) },
-  { additionalProperties: false },
-);
+export const CreateModelBody = Type.Object({ name: Name, description: Type.Optional(Description), tags: Type.Optional(Tags) }, { additionalProperties: false });
 export type CreateModelBody = Static<typeof CreateModelBody>;
 
 /** The editable fields of a model or a version: description (null clears it) and tags (replaced whole). */
@@ -60,10 +54,12 @@ export const CreateVersionBody = Type.Object(
     gitCommit: Type.Optional(Type.String({ pattern: '^[0-9a-fA-F]{7,64}$' })),
     description: Type.Optional(Description),
     tags: Type.Optional(Tags),
-    params: Type.Optional(Type.Record(Type.String({ minLength: 1, maxLength: 256 }), ParamValue, {
-      maxProperties: 1000,
-      description: 'hyperparameters; each value is a JSON string, number or boolean and is returned with the same type',
-    })),
+    params: Type.Optional(
+      Type.Record(Type.String({ minLength: 1, maxLength: 256 }), ParamValue, {
+        maxProperties: 1000,
+        description: 'hyperparameters; each value is a JSON string, number or boolean and is returned with the same type',
+      }),
+    ),
     metrics: Type.Optional(Type.Record(Type.String({ minLength: 1, maxLength: 256 }), FiniteNumber, { maxProperties: 1000 })),
     parentVersion: Type.Optional(Type.Integer({ minimum: 1 })),
   },
@@ -100,10 +96,7 @@ export const MetricPoint = Type.Object(
   },
   { additionalProperties: false },
 );
-export const LogMetricsBody = Type.Object(
-  { metrics: Type.Array(MetricPoint, { minItems: 1, maxItems: 10_000 }) },
-  { additionalProperties: false },
-);
+export const LogMetricsBody = Type.Object({ metrics: Type.Array(MetricPoint, { minItems: 1, maxItems: 10_000 }) }, { additionalProperties: false });
 export type LogMetricsBody = Static<typeof LogMetricsBody>;
 export const Metric = Type.Object({ key: Type.String(), value: Type.Number(), step: Type.Integer(), timestamp: Timestamp });
 export const ListMetricsQuery = Type.Object({ ...PageQuery, key: Type.Optional(Type.String({ maxLength: 256 })) }, { additionalProperties: false });

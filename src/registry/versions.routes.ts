@@ -9,41 +9,104 @@ const IdempotencyHeaders = Type.Object({ 'idempotency-key': Type.Optional(Type.S
 
 export function versionsRoutes(versions: VersionsService): FastifyPluginAsyncTypebox {
   return async (app) => {
-    app.post('/models/:name/versions', {
-      config: { scope: 'models:write' },
-      schema: {
-        operationId: 'createVersion', tags,
-        summary: 'Register the next version (numbered by the server). Send Idempotency-Key to make retries safe: a replay answers 200 with the original version.',
-        params: ModelParams, headers: IdempotencyHeaders, body: CreateVersionBody, response: responses({ 200: Version, 201: Version }),
+    app.post(
+      '/models/:name/versions',
+      {
+        config: { scope: 'models:write' },
+        schema: {
+          operationId: 'createVersion',
+          tags,
+          summary:
+            'Register the next version (numbered by the server). Send Idempotency-Key to make retries safe: a replay answers 200 with the original version.',
+          params: ModelParams,
+          headers: IdempotencyHeaders,
+          body: CreateVersionBody,
+          response: responses({ 200: Version, 201: Version }),
+        },
       },
-    }, async (req, reply) => {
-      const { version, replayed } = await versions.create(req.params.name, req.body, req.actor, req.headers['idempotency-key']);
-      return reply.status(replayed ? 200 : 201).send(version);
-    });
+      async (req, reply) => {
+        const { version, replayed } = await versions.create(req.params.name, req.body, req.actor, req.headers['idempotency-key']);
+        return reply.status(replayed ? 200 : 201).send(version);
+      },
+    );
 
-    app.get('/models/:name/versions', {
-      config: { scope: 'read' },
-      schema: { operationId: 'listVersions', tags, summary: 'List versions, newest first', params: ModelParams, querystring: Type.Object(PageQuery, { additionalProperties: false }), response: responses({ 200: Page(Version) }) },
-    }, async (req) => versions.list(req.params.name, req.query));
+    app.get(
+      '/models/:name/versions',
+      {
+        config: { scope: 'read' },
+        schema: {
+          operationId: 'listVersions',
+          tags,
+          summary: 'List versions, newest first',
+          params: ModelParams,
+          querystring: Type.Object(PageQuery, { additionalProperties: false }),
+          response: responses({ 200: Page(Version) }),
+        },
+      },
+      async (req) => versions.list(req.params.name, req.query),
+    );
 
-    app.get('/models/:name/versions/:version', {
-      config: { scope: 'read' },
-      schema: { operationId: 'getVersion', tags, summary: 'Get a version: features, params, latest metrics, aliases', params: VersionParams, response: responses({ 200: Version }) },
-    }, async (req) => versions.get(req.params.name, req.params.version));
+    app.get(
+      '/models/:name/versions/:version',
+      {
+        config: { scope: 'read' },
+        schema: {
+          operationId: 'getVersion',
+          tags,
+          summary: 'Get a version: features, params, latest metrics, aliases',
+          params: VersionParams,
+          response: responses({ 200: Version }),
+        },
+      },
+      async (req) => versions.get(req.params.name, req.params.version),
+    );
 
-    app.patch('/models/:name/versions/:version', {
-      config: { scope: 'models:write' },
-      schema: { operationId: 'updateVersion', tags, summary: 'Update description and/or replace tags of a version', params: VersionParams, body: PatchBody, response: responses({ 200: Version }) },
-    }, async (req) => versions.update(req.params.name, req.params.version, req.body, req.actor));
+    app.patch(
+      '/models/:name/versions/:version',
+      {
+        config: { scope: 'models:write' },
+        schema: {
+          operationId: 'updateVersion',
+          tags,
+          summary: 'Update description and/or replace tags of a version',
+          params: VersionParams,
+          body: PatchBody,
+          response: responses({ 200: Version }),
+        },
+      },
+      async (req) => versions.update(req.params.name, req.params.version, req.body, req.actor),
+    );
 
-    app.post('/models/:name/versions/:version/metrics', {
-      config: { scope: 'models:write' },
-      schema: { operationId: 'logMetrics', tags, summary: 'Append metric points (a series per key, ordered by step)', params: VersionParams, body: LogMetricsBody, response: responses({ 201: Type.Object({ accepted: Type.Integer() }) }) },
-    }, async (req, reply) => reply.status(201).send(await versions.logMetrics(req.params.name, req.params.version, req.body)));
+    app.post(
+      '/models/:name/versions/:version/metrics',
+      {
+        config: { scope: 'models:write' },
+        schema: {
+          operationId: 'logMetrics',
+          tags,
+          summary: 'Append metric points (a series per key, ordered by step)',
+          params: VersionParams,
+          body: LogMetricsBody,
+          response: responses({ 201: Type.Object({ accepted: Type.Integer() }) }),
+        },
+      },
+      async (req, reply) => reply.status(201).send(await versions.logMetrics(req.params.name, req.params.version, req.body)),
+    );
 
-    app.get('/models/:name/versions/:version/metrics', {
-      config: { scope: 'read' },
-      schema: { operationId: 'listMetrics', tags, summary: 'List metric points of a version in logging order; key= filters one series', params: VersionParams, querystring: ListMetricsQuery, response: responses({ 200: Page(Metric) }) },
-    }, async (req) => versions.listMetrics(req.params.name, req.params.version, req.query));
+    app.get(
+      '/models/:name/versions/:version/metrics',
+      {
+        config: { scope: 'read' },
+        schema: {
+          operationId: 'listMetrics',
+          tags,
+          summary: 'List metric points of a version in logging order; key= filters one series',
+          params: VersionParams,
+          querystring: ListMetricsQuery,
+          response: responses({ 200: Page(Metric) }),
+        },
+      },
+      async (req) => versions.listMetrics(req.params.name, req.params.version, req.query),
+    );
   };
 }

@@ -10,8 +10,18 @@ import type { RegistryViews } from './views.js';
 /** Stable JSON (sorted keys) so a retried body hashes the same whatever its key order. */
 function canonicalHash(value: unknown): string {
   const canon = (v: unknown): unknown =>
-    Array.isArray(v) ? v.map(canon) : v && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, canon((v as Record<string, unknown>)[k])])) : v;
-  return createHash('sha256').update(JSON.stringify(canon(value))).digest('hex');
+    Array.isArray(v)
+      ? v.map(canon)
+      : v && typeof v === 'object'
+        ? Object.fromEntries(
+            Object.keys(v)
+              .sort()
+              .map((k) => [k, canon((v as Record<string, unknown>)[k])]),
+          )
+        : v;
+  return createHash('sha256')
+    .update(JSON.stringify(canon(value)))
+    .digest('hex');
 }
 
 /** Thrown inside the registration transaction to roll back its number bump when the key was seen before. */
@@ -56,7 +66,9 @@ export function createVersionsService(deps: { repo: RegistryRepository; views: R
             if (prior) throw new Replay(prior.requestHash, prior.resourceId);
           }
           if (input.parentVersion !== undefined && !(await repo.findVersion(model.id, input.parentVersion))) {
-            throw new AppError('PARENT_VERSION_NOT_FOUND', `parentVersion ${input.parentVersion} does not exist`, [{ path: 'parentVersion', message: 'does not exist' }]);
+            throw new AppError('PARENT_VERSION_NOT_FOUND', `parentVersion ${input.parentVersion} does not exist`, [
+              { path: 'parentVersion', message: 'does not exist' },
+            ]);
           }
           const row = await repo.insertVersion({
             modelId: model.id,
@@ -120,7 +132,15 @@ export function createVersionsService(deps: { repo: RegistryRepository; views: R
       await repo.transaction(async () => {
         const model = await views.requireModel(name);
         const row = await views.requireVersion(model, version);
-        await repo.insertMetrics(body.metrics.map((m) => ({ versionId: row.id, key: m.key, value: m.value, step: m.step ?? 0, timestamp: m.timestamp ? new Date(m.timestamp).toISOString() : at })));
+        await repo.insertMetrics(
+          body.metrics.map((m) => ({
+            versionId: row.id,
+            key: m.key,
+            value: m.value,
+            step: m.step ?? 0,
+            timestamp: m.timestamp ? new Date(m.timestamp).toISOString() : at,
+          })),
+        );
       });
       return { accepted: body.metrics.length };
     },

@@ -44,11 +44,20 @@ export const datasetPrefix = (model: string, jobId: number) => `datasets/${model
  */
 export async function exportTrainingData(
   deps: { repo: RetrainJobsRepository; monitoring: MonitoringRepository; store: ArtifactStore },
-  job: { id: number; modelId: number; model: string; baseVersionId: number | null; baseVersion: number | null; features: FeatureSpec[]; upToReportId: number | null },
+  job: {
+    id: number;
+    modelId: number;
+    model: string;
+    baseVersionId: number | null;
+    baseVersion: number | null;
+    features: FeatureSpec[];
+    upToReportId: number | null;
+  },
   localDir: string,
 ): Promise<{ manifest: DatasetManifest; uris: string[] }> {
   await mkdir(localDir, { recursive: true });
-  const reports = job.baseVersionId === null ? [] : await deps.repo.driftedReports(job.modelId, job.baseVersionId, job.upToReportId ?? undefined, MAX_EXPORT_WINDOWS);
+  const reports =
+    job.baseVersionId === null ? [] : await deps.repo.driftedReports(job.modelId, job.baseVersionId, job.upToReportId ?? undefined, MAX_EXPORT_WINDOWS);
   const header = ['window', 'sample_id', ...job.features.map((f) => f.name), 'prediction', 'label'];
   const lines = [header.map(csvCell).join(',')];
   let rows = 0;
@@ -71,7 +80,8 @@ export async function exportTrainingData(
   }
   const files: { path: string; body: Buffer; rows: number | null }[] = [{ path: 'samples.csv', body: Buffer.from(`${lines.join('\n')}\n`), rows }];
   const reference = job.baseVersionId === null ? undefined : await deps.monitoring.referenceProfile(job.baseVersionId);
-  if (reference) files.push({ path: 'reference-summary.json', body: Buffer.from(JSON.stringify(reference.summary, null, 2)), rows: Number(reference.rowCount) });
+  if (reference)
+    files.push({ path: 'reference-summary.json', body: Buffer.from(JSON.stringify(reference.summary, null, 2)), rows: Number(reference.rowCount) });
   const manifest: DatasetManifest = {
     job: job.id,
     model: job.model,

@@ -39,11 +39,25 @@ export function createRetraining(deps: RetrainingDeps) {
   const views = createRegistryViews(registry);
   const monitoring = createMonitoringRepository(deps.database);
   const monitorConfig = (modelId: number) => monitoring.monitorConfig(modelId);
-  const common = { repo, registry, views, events: deps.events, store: deps.store, monitorConfig, ...(deps.now ? { now: deps.now } : {}), ...(deps.log ? { log: deps.log } : {}) };
+  const common = {
+    repo,
+    registry,
+    views,
+    events: deps.events,
+    store: deps.store,
+    monitorConfig,
+    ...(deps.now ? { now: deps.now } : {}),
+    ...(deps.log ? { log: deps.log } : {}),
+  };
   const jobs = createRetrainJobsService({ ...common, queue: deps.queue });
   const runner = createRetrainRunner({
-    ...common, monitoring, versions: deps.versions, aliases: deps.aliases, workDir: deps.workDir,
-    ...(deps.publicBaseUrl ? { publicBaseUrl: deps.publicBaseUrl } : {}), ...(deps.pollMs ? { pollMs: deps.pollMs } : {}),
+    ...common,
+    monitoring,
+    versions: deps.versions,
+    aliases: deps.aliases,
+    workDir: deps.workDir,
+    ...(deps.publicBaseUrl ? { publicBaseUrl: deps.publicBaseUrl } : {}),
+    ...(deps.pollMs ? { pollMs: deps.pollMs } : {}),
   });
   return { jobs, runner, repo };
 }

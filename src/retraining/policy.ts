@@ -46,9 +46,7 @@ export interface LastJob {
   createdAt: string;
 }
 
-export type PolicyDecision =
-  | { action: 'retrain'; reason: string; triggerReportId: number; matched: RetrainTrigger[] }
-  | { action: 'skip'; reason: string };
+export type PolicyDecision = { action: 'retrain'; reason: string; triggerReportId: number; matched: RetrainTrigger[] } | { action: 'skip'; reason: string };
 
 export const DEFAULT_COOLDOWN = 'PT6H';
 export const DEFAULT_CONSECUTIVE_WINDOWS = 1;

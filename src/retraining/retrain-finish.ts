@@ -44,7 +44,10 @@ export async function describeObject(store: ArtifactStore, key: string): Promise
  * versions.retrain_job_id means a rerun finds the version instead of adding a second one.
  * Returns undefined when the job is no longer running (cancelled meanwhile).
  */
-export async function registerVersion(deps: FinishDeps, input: { jobId: number; model: ModelRow; base: VersionRow | undefined; outputs: StagedOutput[]; metrics: Record<string, number> }): Promise<VersionRow | undefined> {
+export async function registerVersion(
+  deps: FinishDeps,
+  input: { jobId: number; model: ModelRow; base: VersionRow | undefined; outputs: StagedOutput[]; metrics: Record<string, number> },
+): Promise<VersionRow | undefined> {
   const { repo, registry, versions, views, events } = deps;
   return repo.transaction(async () => {
     await views.lockModel(input.model.name);
@@ -67,9 +70,22 @@ export async function registerVersion(deps: FinishDeps, input: { jobId: number; 
     await repo.setLineage(row.id, input.jobId, job.triggerReportId);
     const at = deps.now().toISOString();
     for (const o of input.outputs) {
-      await registry.upsertArtifact({ versionId: row.id, path: o.path, storageKey: o.storageKey, size: o.size, sha256: o.sha256, contentType: o.contentType, createdAt: at });
+      await registry.upsertArtifact({
+        versionId: row.id,
+        path: o.path,
+        storageKey: o.storageKey,
+        size: o.size,
+        sha256: o.sha256,
+        contentType: o.contentType,
+        createdAt: at,
+      });
     }
-    await events.record({ type: 'retrain.version_registered', model: input.model, data: { job: input.jobId, version: row.version, artifacts: input.outputs.map((o) => o.path), metrics: input.metrics }, actor: undefined });
+    await events.record({
+      type: 'retrain.version_registered',
+      model: input.model,
+      data: { job: input.jobId, version: row.version, artifacts: input.outputs.map((o) => o.path), metrics: input.metrics },
+      actor: undefined,
+    });
     await repo.update(input.jobId, { resultVersion: row.version });
     return row;
   });
@@ -80,7 +96,10 @@ export async function registerVersion(deps: FinishDeps, input: { jobId: number; 
  * becomes `succeeded` together, so a crash between them cannot promote twice or leave a
  * promoted job "running". Idempotent: a job already finished is left alone.
  */
-export async function promoteAndSucceed(deps: FinishDeps, input: { job: RetrainJobRow; model: ModelRow; version: VersionRow; promote: PromoteConfig | undefined; logTail: string | null }): Promise<void> {
+export async function promoteAndSucceed(
+  deps: FinishDeps,
+  input: { job: RetrainJobRow; model: ModelRow; version: VersionRow; promote: PromoteConfig | undefined; logTail: string | null },
+): Promise<void> {
   const { repo, registry, aliases, events } = deps;
   await repo.transaction(async () => {
     const job = await repo.lock(input.job.id);
@@ -88,10 +107,27 @@ export async function promoteAndSucceed(deps: FinishDeps, input: { job: RetrainJ
     const promotion = input.promote ? await decide(input.promote) : undefined;
     if (promotion) {
       await aliases.set(input.model.name, promotion.alias, input.version.version, undefined);
-      await events.record({ type: 'retrain.promotion', model: input.model, data: { job: job.id, version: input.version.version, ...promotion }, actor: undefined });
+      await events.record({
+        type: 'retrain.promotion',
+        model: input.model,
+        data: { job: job.id, version: input.version.version, ...promotion },
+        actor: undefined,
+      });
     }
-    await repo.update(job.id, { status: 'succeeded', activeModelId: null, finishedAt: deps.now().toISOString(), resultVersion: input.version.version, runner: null, ...(input.logTail !== null ? { logTail: input.logTail } : {}) });
-    await events.record({ type: 'retrain.succeeded', model: input.model, data: { job: job.id, version: input.version.version, promotedTo: promotion?.alias ?? null }, actor: undefined });
+    await repo.update(job.id, {
+      status: 'succeeded',
+      activeModelId: null,
+      finishedAt: deps.now().toISOString(),
+      resultVersion: input.version.version,
+      runner: null,
+      ...(input.logTail !== null ? { logTail: input.logTail } : {}),
+    });
+    await events.record({
+      type: 'retrain.succeeded',
+      model: input.model,
+      data: { job: job.id, version: input.version.version, promotedTo: promotion?.alias ?? null },
+      actor: undefined,
+    });
   });
 
   async function decide(promote: PromoteConfig) {

@@ -79,7 +79,13 @@ export function createRetrainJobsRepository(database: Database) {
     },
     async lineageRows(modelId: number, upTo: number) {
       return db()
-        .select({ version: versions.version, parentVersion: versions.parentVersion, driftReportId: versions.driftReportId, retrainJobId: versions.retrainJobId, createdAt: versions.createdAt })
+        .select({
+          version: versions.version,
+          parentVersion: versions.parentVersion,
+          driftReportId: versions.driftReportId,
+          retrainJobId: versions.retrainJobId,
+          createdAt: versions.createdAt,
+        })
         .from(versions)
         .where(and(eq(versions.modelId, modelId), lte(versions.version, upTo)));
     },
@@ -91,7 +97,12 @@ export function createRetrainJobsRepository(database: Database) {
     // --- drift reports (the monitoring tables, read-only here)
     /** The model's latest finished reports, newest first: what the policy decides on. */
     async latestDoneReports(modelId: number, limit: number) {
-      return db().select().from(driftReports).where(and(eq(driftReports.modelId, modelId), eq(driftReports.status, 'done'))).orderBy(desc(driftReports.id)).limit(limit);
+      return db()
+        .select()
+        .from(driftReports)
+        .where(and(eq(driftReports.modelId, modelId), eq(driftReports.status, 'done')))
+        .orderBy(desc(driftReports.id))
+        .limit(limit);
     },
     /** Drifted windows of the base version up to the triggering report (included even when only performance degraded). */
     async driftedReports(modelId: number, versionId: number, upToId: number | undefined, limit: number) {

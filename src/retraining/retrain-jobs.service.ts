@@ -51,9 +51,22 @@ export function createRetrainJobsService(deps: RetrainJobsDeps) {
     const name = modelName ?? (await repo.modelName(job.modelId)) ?? '';
     const base = job.baseVersionId === null ? null : ((await repo.versionNumbers([job.baseVersionId])).get(job.baseVersionId) ?? null);
     return {
-      id: job.id, model: name, baseVersion: base, trigger: job.trigger as 'drift' | 'manual', triggerReportId: job.triggerReportId, requestedBy: job.requestedBy,
-      status: job.status as RetrainJobView['status'], attempts: job.attempts, executor: publicExecutor(job.executor), datasetUri: job.datasetUri,
-      resultVersion: job.resultVersion, logTail: job.logTail, error: job.error, createdAt: job.createdAt, startedAt: job.startedAt, finishedAt: job.finishedAt,
+      id: job.id,
+      model: name,
+      baseVersion: base,
+      trigger: job.trigger as 'drift' | 'manual',
+      triggerReportId: job.triggerReportId,
+      requestedBy: job.requestedBy,
+      status: job.status as RetrainJobView['status'],
+      attempts: job.attempts,
+      executor: publicExecutor(job.executor),
+      datasetUri: job.datasetUri,
+      resultVersion: job.resultVersion,
+      logTail: job.logTail,
+      error: job.error,
+      createdAt: job.createdAt,
+      startedAt: job.startedAt,
+      finishedAt: job.finishedAt,
     };
   }
 
@@ -62,9 +75,21 @@ export function createRetrainJobsService(deps: RetrainJobsDeps) {
     await deps.queue.enqueue('retrain.run', { retrainJobId: jobId }).catch((e: unknown) => log(`retrain job ${jobId}: enqueue failed, left for the sweep`, e));
   }
 
-  async function insertJob(model: ModelRow, row: { trigger: 'drift' | 'manual'; triggerReportId: number | null; requestedBy: string | null; baseVersionId: number | null; executor: ExecutorConfig }, actor: Actor | undefined): Promise<RetrainJobRow> {
+  async function insertJob(
+    model: ModelRow,
+    row: { trigger: 'drift' | 'manual'; triggerReportId: number | null; requestedBy: string | null; baseVersionId: number | null; executor: ExecutorConfig },
+    actor: Actor | undefined,
+  ): Promise<RetrainJobRow> {
     try {
-      const job = await repo.insert({ modelId: model.id, activeModelId: model.id, status: 'queued', attempts: 0, createdAt: now().toISOString(), ...row, executor: row.executor as Record<string, unknown> });
+      const job = await repo.insert({
+        modelId: model.id,
+        activeModelId: model.id,
+        status: 'queued',
+        attempts: 0,
+        createdAt: now().toISOString(),
+        ...row,
+        executor: row.executor as Record<string, unknown>,
+      });
       await events.record({ type: 'retrain.queued', model, data: { job: job.id, trigger: row.trigger, reportId: row.triggerReportId }, actor });
       return job;
     } catch (error) {
@@ -86,9 +111,14 @@ export function createRetrainJobsService(deps: RetrainJobsDeps) {
       const job = await repo.transaction(async () => {
         const model = await views.lockModel(name);
         const executor = body.executor ?? retrainConfigOf(await deps.monitorConfig(model.id))?.executor;
-        if (!executor) throw new AppError('RETRAIN_NOT_CONFIGURED', `set retrain.executor in the monitor of "${name}" (PUT /models/${name}/monitor) or send one`);
+        if (!executor)
+          throw new AppError('RETRAIN_NOT_CONFIGURED', `set retrain.executor in the monitor of "${name}" (PUT /models/${name}/monitor) or send one`);
         const base = body.baseVersion !== undefined ? await views.requireVersion(model, body.baseVersion) : await registry.latestVersion(model.id);
-        return insertJob(model, { trigger: 'manual', triggerReportId: null, requestedBy: actor?.name ?? actor?.keyId ?? null, baseVersionId: base?.id ?? null, executor }, actor);
+        return insertJob(
+          model,
+          { trigger: 'manual', triggerReportId: null, requestedBy: actor?.name ?? actor?.keyId ?? null, baseVersionId: base?.id ?? null, executor },
+          actor,
+        );
       });
       await enqueue(job.id);
       return view(job, name);
@@ -109,13 +139,22 @@ export function createRetrainJobsService(deps: RetrainJobsDeps) {
         if (!config) return { action: 'skip' as const, reason: 'no retrain policy' };
         const verdicts = given ?? (await repo.latestDoneReports(model.id, config.consecutiveWindows)).map(verdictOf);
         const last = await repo.latestForModel(model.id);
-        const decision = decideRetrain({ config, verdicts, lastJob: last && { id: last.id, status: last.status as RetrainStatus, createdAt: last.createdAt }, now: now() });
+        const decision = decideRetrain({
+          config,
+          verdicts,
+          lastJob: last && { id: last.id, status: last.status as RetrainStatus, createdAt: last.createdAt },
+          now: now(),
+        });
         if (decision.action === 'skip') {
           await events.record({ type: 'retrain.skipped', model, data: { reason: decision.reason, reportId: verdicts[0]?.reportId ?? null }, actor: undefined });
           return decision;
         }
         const base = await registry.latestVersion(model.id);
-        const job = await insertJob(model, { trigger: 'drift', triggerReportId: decision.triggerReportId, requestedBy: null, baseVersionId: base?.id ?? null, executor: config.executor }, undefined);
+        const job = await insertJob(
+          model,
+          { trigger: 'drift', triggerReportId: decision.triggerReportId, requestedBy: null, baseVersionId: base?.id ?? null, executor: config.executor },
+          undefined,
+        );
         return { ...decision, jobId: job.id };
       });
       if (result.action === 'retrain' && 'jobId' in result && result.jobId) await enqueue(result.jobId);
@@ -129,7 +168,12 @@ export function createRetrainJobsService(deps: RetrainJobsDeps) {
     async list(query: ListRetrainJobsQuery) {
       const model = query.model === undefined ? undefined : await views.requireModel(query.model);
       const before = decodeCursor<number>(query.cursor, 'number');
-      const rows = await repo.list({ ...(model ? { modelId: model.id } : {}), ...(query.status ? { status: query.status } : {}), ...(before !== undefined ? { beforeId: before } : {}), limit: query.limit + 1 });
+      const rows = await repo.list({
+        ...(model ? { modelId: model.id } : {}),
+        ...(query.status ? { status: query.status } : {}),
+        ...(before !== undefined ? { beforeId: before } : {}),
+        limit: query.limit + 1,
+      });
       const page = toPage(rows, query.limit, (r) => r.job.id);
       return { items: await Promise.all(page.items.map((r) => view(r.job, r.model))), nextCursor: page.nextCursor };
     },
@@ -158,7 +202,8 @@ export function createRetrainJobsService(deps: RetrainJobsDeps) {
     async uploadOutput(id: number, rawPath: string, body: Readable, contentType: string) {
       const path = validateArtifactPath(rawPath);
       const job = await requireJob(id);
-      if (job.status !== 'running' || job.executor.type !== 'webhook') throw new AppError('RETRAIN_JOB_NOT_EXTERNAL', `retrain job ${id} is ${job.status} and not waiting for a pipeline`);
+      if (job.status !== 'running' || job.executor.type !== 'webhook')
+        throw new AppError('RETRAIN_JOB_NOT_EXTERNAL', `retrain job ${id} is ${job.status} and not waiting for a pipeline`);
       const stored = await store.put(outputKey(id, path), body, { contentType });
       return { path, ...stored };
     },
@@ -168,7 +213,8 @@ export function createRetrainJobsService(deps: RetrainJobsDeps) {
       const job = await repo.transaction(async () => {
         const job = await repo.lock(id);
         if (!job) throw new AppError('RETRAIN_JOB_NOT_FOUND', `retrain job ${id} does not exist`);
-        if (job.status !== 'running' || job.executor.type !== 'webhook') throw new AppError('RETRAIN_JOB_NOT_EXTERNAL', `retrain job ${id} is ${job.status} and not waiting for a pipeline`);
+        if (job.status !== 'running' || job.executor.type !== 'webhook')
+          throw new AppError('RETRAIN_JOB_NOT_EXTERNAL', `retrain job ${id} is ${job.status} and not waiting for a pipeline`);
         await repo.update(id, { completion: { ...body, by: actor?.name ?? null } as Record<string, unknown> });
         return (await repo.find(id))!;
       });
@@ -192,7 +238,13 @@ export function createRetrainJobsService(deps: RetrainJobsDeps) {
         version,
         chain: chain.map((l) => {
           const job = l.retrainJobId ? jobs.get(l.retrainJobId) : undefined;
-          return { version: l.version, parentVersion: l.parentVersion, driftReportId: l.driftReportId, createdAt: l.createdAt, retrainJob: job ? { id: job.id, trigger: job.trigger, status: job.status, createdAt: job.createdAt } : null };
+          return {
+            version: l.version,
+            parentVersion: l.parentVersion,
+            driftReportId: l.driftReportId,
+            createdAt: l.createdAt,
+            retrainJob: job ? { id: job.id, trigger: job.trigger, status: job.status, createdAt: job.createdAt } : null,
+          };
         }),
       };
     },

@@ -28,17 +28,25 @@ export interface RunnerDeps extends Omit<FinishDeps, 'now'> {
   log?: (message: string, error?: unknown) => void;
 }
 
-const contentTypeOf = (path: string) => (path.endsWith('.json') ? 'application/json' : path.endsWith('.csv') ? 'text/csv' : path.endsWith('.log') || path.endsWith('.txt') ? 'text/plain' : 'application/octet-stream');
+const contentTypeOf = (path: string) =>
+  path.endsWith('.json')
+    ? 'application/json'
+    : path.endsWith('.csv')
+      ? 'text/csv'
+      : path.endsWith('.log') || path.endsWith('.txt')
+        ? 'text/plain'
+        : 'application/octet-stream';
 /** Resolves after `ms` or when `signal` aborts, and leaves no listener behind (it is called in polling loops). */
-const sleep = (ms: number, signal?: AbortSignal) => new Promise<void>((resolve) => {
-  const done = () => {
-    clearTimeout(timer);
-    signal?.removeEventListener('abort', done);
-    resolve();
-  };
-  const timer = setTimeout(done, ms);
-  signal?.addEventListener('abort', done, { once: true });
-});
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
 
 /**
  * The `retrain.run` processor's body. Each step re-reads the job, so a rerun (a retry, or a worker
@@ -68,7 +76,8 @@ export function createRetrainRunner(deps: RunnerDeps) {
         return undefined;
       }
       await repo.update(jobId, { status: 'running', attempts: job.attempts + 1, startedAt: job.startedAt ?? now().toISOString(), runner: null });
-      if (job.status === 'queued') await events.record({ type: 'retrain.started', model, data: { job: jobId, trigger: job.trigger, reportId: job.triggerReportId }, actor: undefined });
+      if (job.status === 'queued')
+        await events.record({ type: 'retrain.started', model, data: { job: jobId, trigger: job.trigger, reportId: job.triggerReportId }, actor: undefined });
       return { job: (await repo.find(jobId))!, model };
     });
   }
@@ -77,7 +86,14 @@ export function createRetrainRunner(deps: RunnerDeps) {
     await repo.transaction(async () => {
       const current = await repo.lock(job.id);
       if (!current || current.status !== 'running') return;
-      await repo.update(job.id, { status: cancelled ? 'cancelled' : 'failed', activeModelId: null, finishedAt: now().toISOString(), error: reason, runner: null, ...(logTail !== null ? { logTail } : {}) });
+      await repo.update(job.id, {
+        status: cancelled ? 'cancelled' : 'failed',
+        activeModelId: null,
+        finishedAt: now().toISOString(),
+        error: reason,
+        runner: null,
+        ...(logTail !== null ? { logTail } : {}),
+      });
       const model = { id: job.modelId, name: (await repo.modelName(job.modelId)) ?? '' };
       await events.record({ type: cancelled ? 'retrain.cancelled' : 'retrain.failed', model, data: { job: job.id, reason }, actor: undefined });
     });
@@ -97,7 +113,12 @@ export function createRetrainRunner(deps: RunnerDeps) {
     return createWebhookExecutor(config, { publicBaseUrl: deps.publicBaseUrl ?? 'http://localhost:8080/api/v1', awaitCompletion });
   }
 
-  async function stageOutputs(job: RetrainJobRow, config: ExecutorConfig, outputDir: string, logFile: string): Promise<{ outputs: StagedOutput[]; metrics: Record<string, number> }> {
+  async function stageOutputs(
+    job: RetrainJobRow,
+    config: ExecutorConfig,
+    outputDir: string,
+    logFile: string,
+  ): Promise<{ outputs: StagedOutput[]; metrics: Record<string, number> }> {
     const outputs: StagedOutput[] = [];
     if (config.type === 'command') {
       const files = await listFiles(outputDir);
@@ -105,7 +126,12 @@ export function createRetrainRunner(deps: RunnerDeps) {
       if (!files.includes('train.log')) entries.push({ path: 'train.log', file: logFile });
       for (const e of entries) {
         const key = outputKey(job.id, e.path);
-        outputs.push({ path: e.path, storageKey: key, contentType: contentTypeOf(e.path), ...(await store.put(key, createReadStream(e.file), { contentType: contentTypeOf(e.path) })) });
+        outputs.push({
+          path: e.path,
+          storageKey: key,
+          contentType: contentTypeOf(e.path),
+          ...(await store.put(key, createReadStream(e.file), { contentType: contentTypeOf(e.path) })),
+        });
       }
       const metricsFile = files.includes('metrics.json') ? JSON.parse(await readFile(join(outputDir, 'metrics.json'), 'utf8')) : {};
       return { outputs, metrics: numericEntries(metricsFile) };
@@ -134,7 +160,19 @@ export function createRetrainRunner(deps: RunnerDeps) {
           const datasetDir = join(dir, 'dataset');
           const outputDir = join(dir, 'output');
           await mkdir(outputDir, { recursive: true });
-          const exported = await exportTrainingData(deps, { id: jobId, modelId: model.id, model: model.name, baseVersionId: job.baseVersionId, baseVersion: base?.version ?? null, features: base?.features ?? [], upToReportId: job.triggerReportId }, datasetDir);
+          const exported = await exportTrainingData(
+            deps,
+            {
+              id: jobId,
+              modelId: model.id,
+              model: model.name,
+              baseVersionId: job.baseVersionId,
+              baseVersion: base?.version ?? null,
+              features: base?.features ?? [],
+              upToReportId: job.triggerReportId,
+            },
+            datasetDir,
+          );
           await repo.update(jobId, { datasetUri: exported.uris.find((u) => u.endsWith('manifest.json')) ?? null });
           void (async () => {
             while (!watcher.signal.aborted) {
@@ -145,12 +183,21 @@ export function createRetrainRunner(deps: RunnerDeps) {
           const config = job.executor as ExecutorConfig;
           const logFile = join(dir, 'train.log');
           const outcome = await executorFor(config, logFile).run({
-            jobId, model: model.name, baseVersion: base?.version ?? null, datasetDir, datasetUris: exported.uris, outputDir, signal: watcher.signal,
+            jobId,
+            model: model.name,
+            baseVersion: base?.version ?? null,
+            datasetDir,
+            datasetUris: exported.uris,
+            outputDir,
+            signal: watcher.signal,
             onStarted: (runner) => repo.update(jobId, { runner }),
           });
           logTail = outcome.logTail;
           if (!outcome.ok) {
-            if (outcome.logFile) await store.put(`${exported.uris[0]!.replace(/[^/]*$/, '')}train.log`, createReadStream(outcome.logFile)).catch((e: unknown) => log(`retrain job ${jobId}: could not keep the log`, e));
+            if (outcome.logFile)
+              await store
+                .put(`${exported.uris[0]!.replace(/[^/]*$/, '')}train.log`, createReadStream(outcome.logFile))
+                .catch((e: unknown) => log(`retrain job ${jobId}: could not keep the log`, e));
             // A cancel on this host kills the group directly: the trainer then just looks killed.
             const cancelled = outcome.cancelled || Boolean((await repo.find(jobId))?.cancelRequestedAt);
             return await fail(job, cancelled ? 'cancelled' : outcome.reason, cancelled, outcome.logTail);
@@ -165,7 +212,9 @@ export function createRetrainRunner(deps: RunnerDeps) {
         // Infrastructure trouble (store, database): leave the job running for the queue's retry,
         // unless this was the last attempt.
         if (run.attempt < run.maxAttempts) throw error;
-        await fail(job, `giving up after ${run.attempt} attempt(s): ${(error as Error).message}`, false, null).catch((e: unknown) => log(`retrain job ${jobId}: could not record the failure`, e));
+        await fail(job, `giving up after ${run.attempt} attempt(s): ${(error as Error).message}`, false, null).catch((e: unknown) =>
+          log(`retrain job ${jobId}: could not record the failure`, e),
+        );
         throw error;
       } finally {
         watcher.abort();
@@ -178,5 +227,7 @@ export type RetrainRunner = ReturnType<typeof createRetrainRunner>;
 
 function numericEntries(value: unknown): Record<string, number> {
   if (!value || typeof value !== 'object' || Array.isArray(value)) return {};
-  return Object.fromEntries(Object.entries(value as Record<string, unknown>).filter((e): e is [string, number] => typeof e[1] === 'number' && Number.isFinite(e[1])));
+  return Object.fromEntries(
+    Object.entries(value as Record<string, unknown>).filter((e): e is [string, number] => typeof e[1] === 'number' && Number.isFinite(e[1])),
+  );
 }

@@ -3,7 +3,10 @@ import { Nullable, Timestamp } from '../http/schemas.js';
 
 /** A union of literals (not Type.Unsafe) so TypeCompiler and Value.Default understand it too. */
 const StringEnum = <T extends string>(values: readonly T[], options: Record<string, unknown> = {}) =>
-  Type.Union(values.map((v) => Type.Literal(v)), options) as unknown as TLiteralUnion<T>;
+  Type.Union(
+    values.map((v) => Type.Literal(v)),
+    options,
+  ) as unknown as TLiteralUnion<T>;
 type TLiteralUnion<T extends string> = ReturnType<typeof Type.Unsafe<T>>;
 
 export const RETRAIN_TRIGGERS = ['datasetDrift', 'criticalFeature', 'performanceDegraded'] as const;
@@ -119,7 +122,15 @@ export const CompleteBody = Type.Object(
     status: StringEnum(['succeeded', 'failed'] as const, { default: 'succeeded' }),
     metrics: Type.Optional(Type.Record(Type.String({ minLength: 1, maxLength: 256 }), Type.Number(), { maxProperties: 1000 })),
     /** Artifacts the pipeline wrote to the store through the artifacts API of the staging area. */
-    artifacts: Type.Optional(Type.Array(Type.Object({ path: Type.String({ minLength: 1, maxLength: 1024 }), uri: Type.Optional(Type.String({ maxLength: 4096 })) }, { additionalProperties: false }), { maxItems: 10_000 })),
+    artifacts: Type.Optional(
+      Type.Array(
+        Type.Object(
+          { path: Type.String({ minLength: 1, maxLength: 1024 }), uri: Type.Optional(Type.String({ maxLength: 4096 })) },
+          { additionalProperties: false },
+        ),
+        { maxItems: 10_000 },
+      ),
+    ),
     error: Type.Optional(Type.String({ maxLength: 8192 })),
   },
   { additionalProperties: false },

@@ -10,52 +10,122 @@ const tags = ['retraining'];
 /** Thin routes over the retrain jobs service. Register under /api/v1. */
 export function retrainingRoutes(jobs: RetrainJobsService): FastifyPluginAsyncTypebox {
   return async (app) => {
-    app.post('/models/:name/retrain', {
-      // admin: the body may carry an executor, i.e. a command the worker will run.
-      config: { scope: 'admin' },
-      schema: { operationId: 'requestRetrain', tags, summary: 'Queue a manual retrain of the model (409 RETRAIN_ACTIVE while one is queued or running)', params: ModelParams, body: Type.Optional(ManualRetrainBody), response: responses({ 202: RetrainJobView }) },
-    }, async (req, reply) => reply.status(202).send(await jobs.requestManual(req.params.name, req.body ?? {}, req.actor)));
+    app.post(
+      '/models/:name/retrain',
+      {
+        // admin: the body may carry an executor, i.e. a command the worker will run.
+        config: { scope: 'admin' },
+        schema: {
+          operationId: 'requestRetrain',
+          tags,
+          summary: 'Queue a manual retrain of the model (409 RETRAIN_ACTIVE while one is queued or running)',
+          params: ModelParams,
+          body: Type.Optional(ManualRetrainBody),
+          response: responses({ 202: RetrainJobView }),
+        },
+      },
+      async (req, reply) => reply.status(202).send(await jobs.requestManual(req.params.name, req.body ?? {}, req.actor)),
+    );
 
-    app.get('/retrain-jobs', {
-      config: { scope: 'read' },
-      schema: { operationId: 'listRetrainJobs', tags, summary: 'Retrain jobs, newest first', querystring: ListRetrainJobsQuery, response: responses({ 200: Page(RetrainJobView) }) },
-    }, async (req) => jobs.list(req.query));
+    app.get(
+      '/retrain-jobs',
+      {
+        config: { scope: 'read' },
+        schema: {
+          operationId: 'listRetrainJobs',
+          tags,
+          summary: 'Retrain jobs, newest first',
+          querystring: ListRetrainJobsQuery,
+          response: responses({ 200: Page(RetrainJobView) }),
+        },
+      },
+      async (req) => jobs.list(req.query),
+    );
 
-    app.get('/retrain-jobs/:id', {
-      config: { scope: 'read' },
-      schema: { operationId: 'getRetrainJob', tags, summary: 'One retrain job: status, trigger, timings, log tail, the version it produced', params: RetrainJobParams, response: responses({ 200: RetrainJobView }) },
-    }, async (req) => jobs.get(req.params.id));
+    app.get(
+      '/retrain-jobs/:id',
+      {
+        config: { scope: 'read' },
+        schema: {
+          operationId: 'getRetrainJob',
+          tags,
+          summary: 'One retrain job: status, trigger, timings, log tail, the version it produced',
+          params: RetrainJobParams,
+          response: responses({ 200: RetrainJobView }),
+        },
+      },
+      async (req) => jobs.get(req.params.id),
+    );
 
-    app.post('/retrain-jobs/:id/cancel', {
-      config: { scope: 'models:write' },
-      schema: { operationId: 'cancelRetrainJob', tags, summary: 'Cancel: a queued job at once; a running one is stopped (its trainer process group killed)', params: RetrainJobParams, response: responses({ 202: RetrainJobView }) },
-    }, async (req, reply) => reply.status(202).send(await jobs.cancel(req.params.id, req.actor)));
+    app.post(
+      '/retrain-jobs/:id/cancel',
+      {
+        config: { scope: 'models:write' },
+        schema: {
+          operationId: 'cancelRetrainJob',
+          tags,
+          summary: 'Cancel: a queued job at once; a running one is stopped (its trainer process group killed)',
+          params: RetrainJobParams,
+          response: responses({ 202: RetrainJobView }),
+        },
+      },
+      async (req, reply) => reply.status(202).send(await jobs.cancel(req.params.id, req.actor)),
+    );
 
-    app.post('/retrain-jobs/:id/complete', {
-      config: { scope: 'models:write' },
-      schema: { operationId: 'completeRetrainJob', tags, summary: 'Callback of an external pipeline (webhook executor): outputs uploaded first, then metrics and status here', params: RetrainJobParams, body: CompleteBody, response: responses({ 202: RetrainJobView }) },
-    }, async (req, reply) => reply.status(202).send(await jobs.complete(req.params.id, req.body, req.actor)));
+    app.post(
+      '/retrain-jobs/:id/complete',
+      {
+        config: { scope: 'models:write' },
+        schema: {
+          operationId: 'completeRetrainJob',
+          tags,
+          summary: 'Callback of an external pipeline (webhook executor): outputs uploaded first, then metrics and status here',
+          params: RetrainJobParams,
+          body: CompleteBody,
+          response: responses({ 202: RetrainJobView }),
+        },
+      },
+      async (req, reply) => reply.status(202).send(await jobs.complete(req.params.id, req.body, req.actor)),
+    );
 
-    app.get('/models/:name/versions/:version/lineage', {
-      config: { scope: 'read' },
-      schema: { operationId: 'getLineage', tags, summary: 'The chain back to the first version, each link with its drift report and retrain job', params: VersionParams, response: responses({ 200: Lineage }) },
-    }, async (req) => jobs.lineage(req.params.name, req.params.version));
+    app.get(
+      '/models/:name/versions/:version/lineage',
+      {
+        config: { scope: 'read' },
+        schema: {
+          operationId: 'getLineage',
+          tags,
+          summary: 'The chain back to the first version, each link with its drift report and retrain job',
+          params: VersionParams,
+          response: responses({ 200: Lineage }),
+        },
+      },
+      async (req) => jobs.lineage(req.params.name, req.params.version),
+    );
 
     // Raw bytes, streamed: its own scope so the pass-through parser does not affect the JSON routes.
     await app.register((async (raw) => {
       raw.removeAllContentTypeParsers();
       raw.addContentTypeParser('*', (_req, payload, done) => done(null, payload));
-      raw.put('/retrain-jobs/:id/outputs/*', {
-        config: { scope: 'models:write', rawBody: true, accepts: ['application/octet-stream', '*/*'] },
-        schema: {
-          operationId: 'uploadRetrainOutput', tags, summary: 'An external pipeline uploads an output file of a running job (becomes an artifact of the new version)',
-          params: Type.Object({ id: Type.Integer({ minimum: 1 }), '*': Type.String() }),
-          response: responses({ 201: Type.Object({ path: Type.String(), size: Type.Integer(), sha256: Type.String() }) }),
+      raw.put(
+        '/retrain-jobs/:id/outputs/*',
+        {
+          config: { scope: 'models:write', rawBody: true, accepts: ['application/octet-stream', '*/*'] },
+          schema: {
+            operationId: 'uploadRetrainOutput',
+            tags,
+            summary: 'An external pipeline uploads an output file of a running job (becomes an artifact of the new version)',
+            params: Type.Object({ id: Type.Integer({ minimum: 1 }), '*': Type.String() }),
+            response: responses({ 201: Type.Object({ path: Type.String(), size: Type.Integer(), sha256: Type.String() }) }),
+          },
         },
-      }, async (req, reply) => {
-        const body = (req.body ?? req.raw) as Readable;
-        return reply.status(201).send(await jobs.uploadOutput(req.params.id, req.params['*'], body, req.headers['content-type'] ?? 'application/octet-stream'));
-      });
+        async (req, reply) => {
+          const body = (req.body ?? req.raw) as Readable;
+          return reply
+            .status(201)
+            .send(await jobs.uploadOutput(req.params.id, req.params['*'], body, req.headers['content-type'] ?? 'application/octet-stream'));
+        },
+      );
     }) as FastifyPluginAsyncTypebox);
   };
 }

@@ -14,9 +14,10 @@ interface StoredReport {
  * report's per-feature verdicts and options.critical), and the performance verdict.
  */
 export function verdictOf(row: StoredReport): ReportVerdict {
-  const result = (typeof row.result === 'string' ? JSON.parse(row.result) : row.result) as
-    | { report?: { options?: { critical?: string[] }; features?: { name: string; drifted: boolean }[] }; performance?: { degraded?: boolean } | null }
-    | null;
+  const result = (typeof row.result === 'string' ? JSON.parse(row.result) : row.result) as {
+    report?: { options?: { critical?: string[] }; features?: { name: string; drifted: boolean }[] };
+    performance?: { degraded?: boolean } | null;
+  } | null;
   const critical = new Set(result?.report?.options?.critical ?? []);
   return {
     reportId: row.id,

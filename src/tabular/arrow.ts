@@ -12,7 +12,15 @@ import type { ColumnKind, TabularReadOptions, TabularTable } from './types.js';
 export function arrowFieldKind(field: Field): ColumnKind {
   const t = field.type;
   if (DataType.isDictionary(t)) return 'categorical';
-  if (DataType.isInt(t) || DataType.isFloat(t) || DataType.isDecimal(t) || DataType.isDate(t) || DataType.isTimestamp(t) || DataType.isTime(t) || DataType.isDuration(t)) {
+  if (
+    DataType.isInt(t) ||
+    DataType.isFloat(t) ||
+    DataType.isDecimal(t) ||
+    DataType.isDate(t) ||
+    DataType.isTimestamp(t) ||
+    DataType.isTime(t) ||
+    DataType.isDuration(t)
+  ) {
     return 'numeric';
   }
   return 'categorical';
@@ -69,7 +77,12 @@ export async function readArrow(source: TabularSource, options: TabularReadOptio
     for await (const batch of reader as AsyncIterable<RecordBatch>) {
       schema.fields.forEach((field, i) => {
         const vector = batch.getChildAt(i)!;
-        const builder = createColumnBuilder(kinds.get(field.name)!, batch.numRows, { name: field.name, source: name, na, nonNumeric: options.nonNumeric ?? 'error' });
+        const builder = createColumnBuilder(kinds.get(field.name)!, batch.numRows, {
+          name: field.name,
+          source: name,
+          na,
+          nonNumeric: options.nonNumeric ?? 'error',
+        });
         builder.write(0, cells(vector));
         parts.get(field.name)!.push({ builder, rows: batch.numRows });
       });

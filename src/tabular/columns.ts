@@ -68,7 +68,16 @@ export function createColumnBuilder(kind: ColumnKind, rows: number, ctx: Builder
     return {
       kind,
       write(rowStart, values) {
-        if (values instanceof Float64Array || values instanceof Float32Array || values instanceof Int32Array || values instanceof Int16Array || values instanceof Int8Array || values instanceof Uint8Array || values instanceof Uint16Array || values instanceof Uint32Array) {
+        if (
+          values instanceof Float64Array ||
+          values instanceof Float32Array ||
+          values instanceof Int32Array ||
+          values instanceof Int16Array ||
+          values instanceof Int8Array ||
+          values instanceof Uint8Array ||
+          values instanceof Uint16Array ||
+          values instanceof Uint32Array
+        ) {
           out.set(values, rowStart);
           // Typed arrays of floats may still hold NaN/±Infinity; infinities are missing here too.
           if (values instanceof Float64Array || values instanceof Float32Array) {

@@ -33,114 +33,114 @@ const QUOTE = 34;
  * the loop and is written back at the end.
  */
 export function scanPlainRows(buf: Buffer, start: number, limit: number, s: ScanState): number {
-    const len = buf.length;
-    const width = s.numeric.length;
-    const last = width - 1;
-    let pos = start;
-    let row = s.rows;
-    let line = s.line;
-    let cols = s.numeric;
-    let cats = s.categorical;
-    const interners = s.interners;
-    rowLoop: while (row < limit && pos < len) {
-      const rowStart = pos;
-      if (buf[pos] === LF || buf[pos] === CR) break;
-      for (let j = 0; j < width; j++) {
-        const fieldStart = pos;
-        const col = cols[j];
-        let c = 0;
-        if (col) {
-          let negative = false;
-          let mantissa = 0;
-          let digits = 0;
-          let exponent = 0;
-          if (buf[pos] === 45) {
-            negative = true;
-            pos++;
-          }
-          // At most 15 digits keep the mantissa exact (< 10¹⁵ < 2⁵³); longer ones take the slow path.
+  const len = buf.length;
+  const width = s.numeric.length;
+  const last = width - 1;
+  let pos = start;
+  let row = s.rows;
+  let line = s.line;
+  let cols = s.numeric;
+  let cats = s.categorical;
+  const interners = s.interners;
+  rowLoop: while (row < limit && pos < len) {
+    const rowStart = pos;
+    if (buf[pos] === LF || buf[pos] === CR) break;
+    for (let j = 0; j < width; j++) {
+      const fieldStart = pos;
+      const col = cols[j];
+      let c = 0;
+      if (col) {
+        let negative = false;
+        let mantissa = 0;
+        let digits = 0;
+        let exponent = 0;
+        if (buf[pos] === 45) {
+          negative = true;
+          pos++;
+        }
+        // At most 15 digits keep the mantissa exact (< 10¹⁵ < 2⁵³); longer ones take the slow path.
+        for (; pos < len; pos++) {
+          const d = buf[pos]! - 48;
+          if (d < 0 || d > 9) break;
+          mantissa = mantissa * 10 + d;
+          digits++;
+        }
+        if (pos < len && buf[pos] === 46) {
+          const fraction = ++pos;
           for (; pos < len; pos++) {
             const d = buf[pos]! - 48;
             if (d < 0 || d > 9) break;
             mantissa = mantissa * 10 + d;
-            digits++;
           }
-          if (pos < len && buf[pos] === 46) {
-            const fraction = ++pos;
-            for (; pos < len; pos++) {
-              const d = buf[pos]! - 48;
-              if (d < 0 || d > 9) break;
-              mantissa = mantissa * 10 + d;
+          digits += pos - fraction;
+          exponent = fraction - pos;
+        }
+        if (pos >= len) {
+          pos = rowStart;
+          break rowLoop;
+        }
+        c = buf[pos]!;
+        if ((c === COMMA || c === LF || c === CR) && digits > 0 && digits <= 15) {
+          const v = exponent < 0 ? mantissa / POW10[-exponent]! : mantissa;
+          col[row] = negative ? -v : v;
+        } else {
+          while (pos < len && (c = buf[pos]!) !== COMMA && c !== LF && c !== CR) {
+            if (c === QUOTE) {
+              pos = rowStart;
+              break rowLoop;
             }
-            digits += pos - fraction;
-            exponent = fraction - pos;
+            pos++;
           }
           if (pos >= len) {
             pos = rowStart;
             break rowLoop;
           }
-          c = buf[pos]!;
-          if ((c === COMMA || c === LF || c === CR) && digits > 0 && digits <= 15) {
-            const v = exponent < 0 ? mantissa / POW10[-exponent]! : mantissa;
-            col[row] = negative ? -v : v;
-          } else {
-            while (pos < len && (c = buf[pos]!) !== COMMA && c !== LF && c !== CR) {
-              if (c === QUOTE) {
-                pos = rowStart;
-                break rowLoop;
-              }
-              pos++;
-            }
-            if (pos >= len) {
-              pos = rowStart;
-              break rowLoop;
-            }
-            if (buf[fieldStart] === QUOTE) {
-              pos = rowStart;
-              break rowLoop;
-            }
-            let v = parseDecimalBytes(buf, fieldStart, pos);
-            if (v !== v) v = s.nonNumber.handle(j, buf.toString('utf8', fieldStart, pos), row, line);
-            else if (v === Infinity || v === -Infinity) v = NaN;
-            col[row] = v;
-          }
-        } else {
-          // Hashed while scanned, so the interner does not read the bytes a second time.
-          let hash = FNV_OFFSET;
-          while (pos < len && (c = buf[pos]!) !== COMMA && c !== LF && c !== CR) {
-            hash = Math.imul(hash ^ c, FNV_PRIME);
-            pos++;
-          }
-          if (pos >= len || buf[fieldStart] === QUOTE) {
+          if (buf[fieldStart] === QUOTE) {
             pos = rowStart;
             break rowLoop;
           }
-          cats[j]![row] = interners[j]!.internHashed(buf, fieldStart, pos, hash);
+          let v = parseDecimalBytes(buf, fieldStart, pos);
+          if (v !== v) v = s.nonNumber.handle(j, buf.toString('utf8', fieldStart, pos), row, line);
+          else if (v === Infinity || v === -Infinity) v = NaN;
+          col[row] = v;
         }
-        // The field must end the way its position says: a comma before the last, a line end after it.
-        if ((j < last) !== (c === COMMA)) {
+      } else {
+        // Hashed while scanned, so the interner does not read the bytes a second time.
+        let hash = FNV_OFFSET;
+        while (pos < len && (c = buf[pos]!) !== COMMA && c !== LF && c !== CR) {
+          hash = Math.imul(hash ^ c, FNV_PRIME);
+          pos++;
+        }
+        if (pos >= len || buf[fieldStart] === QUOTE) {
           pos = rowStart;
           break rowLoop;
         }
-        pos++;
+        cats[j]![row] = interners[j]!.internHashed(buf, fieldStart, pos, hash);
       }
-      if (buf[pos - 1] === CR) {
-        if (pos >= len) {
-          pos = rowStart;
-          break;
-        }
-        if (buf[pos] === LF) pos++;
+      // The field must end the way its position says: a comma before the last, a line end after it.
+      if (j < last !== (c === COMMA)) {
+        pos = rowStart;
+        break rowLoop;
       }
-      row++;
-      line++;
-      if (row === s.capacity) {
-        s.rows = row;
-        s.grow();
-        cols = s.numeric;
-        cats = s.categorical;
-      }
+      pos++;
     }
-    s.rows = row;
-    s.line = line;
-    return pos;
+    if (buf[pos - 1] === CR) {
+      if (pos >= len) {
+        pos = rowStart;
+        break;
+      }
+      if (buf[pos] === LF) pos++;
+    }
+    row++;
+    line++;
+    if (row === s.capacity) {
+      s.rows = row;
+      s.grow();
+      cols = s.numeric;
+      cats = s.categorical;
+    }
+  }
+  s.rows = row;
+  s.line = line;
+  return pos;
 }

@@ -64,7 +64,11 @@ export async function readFlatColumns(
           const daph = v2 ? header.data_page_header_v2! : header.data_page_header!;
           const decoded = v2
             ? readDataPageV2(compressed, header, decoder as never)
-            : readDataPage(decompressPage(compressed, Number(header.uncompressed_page_size), meta.codec, options.compressors), header.data_page_header!, decoder as never);
+            : readDataPage(
+                decompressPage(compressed, Number(header.uncompressed_page_size), meta.codec, options.compressors),
+                header.data_page_header!,
+                decoder as never,
+              );
           const values = convertWithDictionary(decoded.dataPage, dictionary, daph.encoding, decoder as never);
           const levels = decoded.definitionLevels;
           const count = daph.num_values;

@@ -84,7 +84,9 @@ export async function readParquet(source: TabularSource, options: TabularReadOpt
   }
   const sinks = new Map<string, FlatColumnSink>();
   for (const [col, builder] of builders) {
-    sinks.set(col, { write: (rowStart, count, values, present, maxLevel) => builder.scatter(rowStart, count, values as ArrayLike<unknown>, present, maxLevel) });
+    sinks.set(col, {
+      write: (rowStart, count, values, present, maxLevel) => builder.scatter(rowStart, count, values as ArrayLike<unknown>, present, maxLevel),
+    });
   }
   try {
     await readFlatColumns(file, metadata, sinks, { compressors, parsers, onRowGroup: (done) => options.onProgress?.({ rows: done, bytes: 0 }) });

@@ -19,7 +19,13 @@ describe('mlcycle against a server: data', () => {
     await f.modelWithVersion('ref');
     const csv = f.writeSamplesCsv('ref.csv', 3000, 1);
     // The extra columns are samples-only: reference data carries the features.
-    writeFileSync(f.file('ref-features.csv'), readFileSync(csv, 'utf8').split('\n').map((l) => l.split(',').slice(0, 2).join(',')).join('\n'));
+    writeFileSync(
+      f.file('ref-features.csv'),
+      readFileSync(csv, 'utf8')
+        .split('\n')
+        .map((l) => l.split(',').slice(0, 2).join(','))
+        .join('\n'),
+    );
     const first = await f.cli('reference', 'push', 'ref', '1', f.file('ref-features.csv'), '--batch-rows', '1000');
     expect(first.stdout, first.stderr).toMatch(/sent 3000 rows; the profile now holds 3000 rows in 3 chunk/);
     const appended = f.json<{ rows: number }>(await f.cli('reference', 'push', 'ref', '1', f.file('ref-features.csv'), '--json'));
@@ -40,7 +46,16 @@ describe('mlcycle against a server: data', () => {
     const again = f.json<{ accepted: number }>(await f.cli(...args));
     expect(again.accepted).toBe(23_456); // the server replays each batch's first answer…
     expect(f.storedSamples('serve')).toBe(23_456); // …and stores nothing new
-    const labels = await f.api('/models/serve/labels', { method: 'POST', body: JSON.stringify({ items: [{ id: 'r2-0', label: 1 }, { id: 'r2-23455', label: 0 }, { id: 'nope', label: 1 }] }) });
+    const labels = await f.api('/models/serve/labels', {
+      method: 'POST',
+      body: JSON.stringify({
+        items: [
+          { id: 'r2-0', label: 1 },
+          { id: 'r2-23455', label: 0 },
+          { id: 'nope', label: 1 },
+        ],
+      }),
+    });
     expect(await labels.json()).toEqual({ accepted: 3, unmatched: ['nope'] });
   });
 
@@ -51,7 +66,23 @@ describe('mlcycle against a server: data', () => {
     try {
       proxy.add({ match: (req) => req.method === 'POST' && req.url!.includes('/models/lossy/samples'), times: 1, fault: 'drop-response' });
       const via = createCliRunner({ MLCYCLE_URL: proxy.base, MLCYCLE_TOKEN: f.token });
-      const res = f.json<{ batches: number; accepted: number }>(await via('samples', 'push', 'lossy', csv, '--version', '1', '--batch-rows', '1000', '--id-column', 'request_id', '--prediction-column', 'score', '--json'));
+      const res = f.json<{ batches: number; accepted: number }>(
+        await via(
+          'samples',
+          'push',
+          'lossy',
+          csv,
+          '--version',
+          '1',
+          '--batch-rows',
+          '1000',
+          '--id-column',
+          'request_id',
+          '--prediction-column',
+          'score',
+          '--json',
+        ),
+      );
       expect(res).toMatchObject({ batches: 3, accepted: 2500 });
       const posts = proxy.seen.filter((s) => s.method === 'POST');
       expect(posts.map((p) => p.fault ?? 'ok')).toEqual(['drop-response', 'ok', 'ok', 'ok']);
@@ -65,12 +96,17 @@ describe('mlcycle against a server: data', () => {
   it('samples push reads Parquet too, and refuses a file with an undeclared column before sending anything', async () => {
     await f.modelWithVersion('pq');
     const n = 1500;
-    writeFileSync(f.file('s.parquet'), new Uint8Array(parquetWriteBuffer({
-      columnData: [
-        { name: 'age', data: Array.from({ length: n }, (_, i) => 20 + (i % 50)), type: 'INT32' },
-        { name: 'plan', data: Array.from({ length: n }, (_, i) => ['basic', 'pro'][i % 2]!), type: 'STRING' },
-      ],
-    })));
+    writeFileSync(
+      f.file('s.parquet'),
+      new Uint8Array(
+        parquetWriteBuffer({
+          columnData: [
+            { name: 'age', data: Array.from({ length: n }, (_, i) => 20 + (i % 50)), type: 'INT32' },
+            { name: 'plan', data: Array.from({ length: n }, (_, i) => ['basic', 'pro'][i % 2]!), type: 'STRING' },
+          ],
+        }),
+      ),
+    );
     const res = f.json<{ accepted: number }>(await f.cli('samples', 'push', 'pq', f.file('s.parquet'), '--version', '1', '--json'));
     expect(res.accepted).toBe(n);
     f.writeSamplesCsv('extra.csv', 10, 3);
@@ -84,25 +120,41 @@ describe('mlcycle against a server: data', () => {
 describe('mlcycle against a server: drift reports and retraining', () => {
   it('drift reports, show and timeline list what the worker computed', async () => {
     await f.modelWithVersion('drifty');
-    writeFileSync(f.file('drift-ref.csv'), readFileSync(f.writeSamplesCsv('d.csv', 2000, 4), 'utf8').split('\n').map((l) => l.split(',').slice(0, 2).join(',')).join('\n'));
+    writeFileSync(
+      f.file('drift-ref.csv'),
+      readFileSync(f.writeSamplesCsv('d.csv', 2000, 4), 'utf8')
+        .split('\n')
+        .map((l) => l.split(',').slice(0, 2).join(','))
+        .join('\n'),
+    );
     await f.cli('reference', 'push', 'drifty', '1', f.file('drift-ref.csv'));
     expect((await f.api('/models/drifty/monitor', { method: 'PUT', body: JSON.stringify({ window: { size: 1000 } }) })).status).toBe(200);
     const shifted = f.writeSamplesCsv('shifted.csv', 2000, 5, 25);
-    expect((await f.cli('samples', 'push', 'drifty', shifted, '--version', '1', '--id-column', 'request_id', '--prediction-column', 'score')).stdout).toMatch(/2 drift window\(s\) completed/);
+    expect((await f.cli('samples', 'push', 'drifty', shifted, '--version', '1', '--id-column', 'request_id', '--prediction-column', 'score')).stdout).toMatch(
+      /2 drift window\(s\) completed/,
+    );
     // The in-process queue computes the reports shortly after the batch is stored.
     let reports: { id: number; status: string; datasetDrift: boolean }[] = [];
     for (let i = 0; i < 100 && !(reports.length === 2 && reports.every((r) => r.status === 'done')); i++) {
       reports = f.json(await f.cli('drift', 'reports', 'drifty', '--json'));
       if (reports.some((r) => r.status !== 'done')) await new Promise((r) => setTimeout(r, 200));
     }
-    expect(reports.map((r) => [r.status, r.datasetDrift])).toEqual([['done', true], ['done', true]]);
+    expect(reports.map((r) => [r.status, r.datasetDrift])).toEqual([
+      ['done', true],
+      ['done', true],
+    ]);
     expect((await f.cli('drift', 'reports', 'drifty')).stdout).toMatch(/samples 1000–2000\s+done\s+1000\s+YES\s+0\.500\s+age/);
     const shown = await f.cli('drift', 'show', String(reports[0]!.id));
     expect(shown.stdout).toMatch(/dataset drift\s+YES/);
     expect(shown.stdout).toMatch(/age\s+numeric\s+YES/);
-    const timeline = f.json<{ points: { features: { name: string; drifted: boolean }[] }[] }>(await f.cli('drift', 'timeline', 'drifty', '--feature', 'age', '--json'));
+    const timeline = f.json<{ points: { features: { name: string; drifted: boolean }[] }[] }>(
+      await f.cli('drift', 'timeline', 'drifty', '--feature', 'age', '--json'),
+    );
     expect(timeline.points).toHaveLength(2);
-    expect(timeline.points.flatMap((p) => p.features.map((f) => [f.name, f.drifted]))).toEqual([['age', true], ['age', true]]);
+    expect(timeline.points.flatMap((p) => p.features.map((f) => [f.name, f.drifted]))).toEqual([
+      ['age', true],
+      ['age', true],
+    ]);
     // The offline command still works beside its server subcommands.
     expect((await f.cli('drift', '-r', f.file('drift-ref.csv'), '-c', f.file('drift-ref.csv'), '--json')).code).toBe(0);
   });
@@ -118,4 +170,3 @@ describe('mlcycle against a server: drift reports and retraining', () => {
     expect(status.stderr).toMatch(/[A-Z_]+_NOT_FOUND \(404\)/);
   });
 });
-

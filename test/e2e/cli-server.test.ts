@@ -31,11 +31,27 @@ describe('mlcycle against a server: registry', () => {
   it('versions register from flags and a JSON file; a repeated idempotency key returns the first version', async () => {
     await f.cli('models', 'create', 'reg');
     writeFileSync(f.file('version.json'), JSON.stringify({ features: [{ name: 'age', type: 'numeric' }], params: { depth: 6 }, metrics: { auc: 0.5 } }));
-    const args = ['versions', 'register', 'reg', '-f', f.file('version.json'), '--feature', 'plan:categorical', '--metric', 'auc=0.93', '--idempotency-key', 'train-run-7', '--json'];
+    const args = [
+      'versions',
+      'register',
+      'reg',
+      '-f',
+      f.file('version.json'),
+      '--feature',
+      'plan:categorical',
+      '--metric',
+      'auc=0.93',
+      '--idempotency-key',
+      'train-run-7',
+      '--json',
+    ];
     const first = f.json<{ version: number; features: unknown[]; metrics: Record<string, number>; params: Record<string, string> }>(await f.cli(...args));
     expect(first.version).toBe(1);
     // Flags add to the file and win over it.
-    expect(first.features).toEqual([{ name: 'age', type: 'numeric' }, { name: 'plan', type: 'categorical' }]);
+    expect(first.features).toEqual([
+      { name: 'age', type: 'numeric' },
+      { name: 'plan', type: 'categorical' },
+    ]);
     expect(first.metrics).toEqual({ auc: 0.93 });
     expect(first.params).toEqual({ depth: 6 }); // JSON scalars are kept as sent
     const again = await f.cli(...args.slice(0, -1));
@@ -62,11 +78,17 @@ describe('mlcycle against a server: artifacts', () => {
     for (let i = 0; i < bytes.length; i += 4096) bytes[i] = (i / 4096) & 0xff;
     writeFileSync(f.file('weights.bin'), bytes);
     const sha = createHash('sha256').update(bytes).digest('hex');
-    const pushed = f.json<{ path: string; size: number; sha256: string }>(await f.cli('artifacts', 'push', 'art', '1', f.file('weights.bin'), 'model/weights.bin', '--json'));
+    const pushed = f.json<{ path: string; size: number; sha256: string }>(
+      await f.cli('artifacts', 'push', 'art', '1', f.file('weights.bin'), 'model/weights.bin', '--json'),
+    );
     expect(pushed).toMatchObject({ path: 'model/weights.bin', size: bytes.length, sha256: sha });
     const pulled = await f.cli('artifacts', 'pull', 'art', '1', 'model/weights.bin', '-o', f.file('pulled.bin'));
     expect(pulled.stdout).toMatch(/sha256 verified/);
-    expect(createHash('sha256').update(readFileSync(f.file('pulled.bin'))).digest('hex')).toBe(sha);
+    expect(
+      createHash('sha256')
+        .update(readFileSync(f.file('pulled.bin')))
+        .digest('hex'),
+    ).toBe(sha);
     expect((await f.cli('artifacts', 'list', 'art', '1')).stdout).toContain(sha);
   });
 
@@ -76,7 +98,11 @@ describe('mlcycle against a server: artifacts', () => {
     const big = f.file('big.bin');
     writeFileSync(big, '');
     truncateSync(big, 300 * 1024 * 1024);
-    const measured = createCliRunner({ MLCYCLE_URL: f.base, MLCYCLE_TOKEN: f.token, NODE_OPTIONS: `--require ${join(process.cwd(), 'test/helpers/report-max-rss.cjs')}` });
+    const measured = createCliRunner({
+      MLCYCLE_URL: f.base,
+      MLCYCLE_TOKEN: f.token,
+      NODE_OPTIONS: `--require ${join(process.cwd(), 'test/helpers/report-max-rss.cjs')}`,
+    });
     const peak = (r: CliResult) => {
       expect(r.code, r.stderr).toBe(0);
       return Number(/max-rss-kb=(\d+)/.exec(r.stderr)![1]) * 1024;
@@ -127,7 +153,15 @@ describe('mlcycle against a server: failures', () => {
   });
 
   it('--url and --token flags win over the environment', async () => {
-    const res = await createCliRunner({ MLCYCLE_URL: 'http://127.0.0.1:1', MLCYCLE_TOKEN: 'wrong' })('models', 'list', '--json', '--url', f.base, '--token', f.token);
+    const res = await createCliRunner({ MLCYCLE_URL: 'http://127.0.0.1:1', MLCYCLE_TOKEN: 'wrong' })(
+      'models',
+      'list',
+      '--json',
+      '--url',
+      f.base,
+      '--token',
+      f.token,
+    );
     expect(res.code, res.stderr).toBe(0);
     expect(Array.isArray(JSON.parse(res.stdout))).toBe(true);
   });

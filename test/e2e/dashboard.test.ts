@@ -24,7 +24,10 @@ const CHROMIUM = '/usr/bin/chromium';
 type PageGlobals = { document: { querySelector(selector: string): { dataset: Record<string, string | undefined> } | null }; location: { hash: string } };
 const readyWith = ([selector, key, value]: [string, string, string]) => {
   const g = globalThis as unknown as PageGlobals;
-  return g.document.querySelector('main')?.dataset.state === 'ready' && (selector === 'location.hash' ? g.location.hash.includes(value) : g.document.querySelector(selector)?.dataset[key] === value);
+  return (
+    g.document.querySelector('main')?.dataset.state === 'ready' &&
+    (selector === 'location.hash' ? g.location.hash.includes(value) : g.document.querySelector(selector)?.dataset[key] === value)
+  );
 };
 const SHOTS = join(process.cwd(), '.tmp', 'test');
 const features = [
@@ -41,8 +44,16 @@ function rows(seed: number, n: number, shift: number) {
   }));
 }
 
-interface ReportFeature { name: string; psi: number; drifted: boolean; histogram: { reference: number[]; current: number[] } }
-interface TimelinePoint { reportId: number; features: { name: string; psi: number; pValue: number }[] }
+interface ReportFeature {
+  name: string;
+  psi: number;
+  drifted: boolean;
+  histogram: { reference: number[]; current: number[] };
+}
+interface TimelinePoint {
+  reportId: number;
+  features: { name: string; psi: number; pValue: number }[];
+}
 
 describe('dashboard (/ui) in Chromium', () => {
   let t: TestApp;
@@ -88,7 +99,16 @@ describe('dashboard (/ui) in Chromium', () => {
       executablePath: CHROMIUM,
       headless: true,
       viewport: { width: 1280, height: 1000 },
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     page = context.pages()[0] ?? (await context.newPage());
     page.setDefaultTimeout(15_000);
@@ -192,14 +212,22 @@ describe('dashboard (/ui) in Chromium', () => {
     expect(red).toBeGreaterThanOrEqual(1);
 
     // The feature shown by default is the first drifted one of the latest report: age.
-    const line = await page.$eval('#timeline', (el) => ({ ...el.dataset, paths: el.querySelectorAll('svg path').length, text: el.querySelector('svg')!.textContent }));
+    const line = await page.$eval('#timeline', (el) => ({
+      ...el.dataset,
+      paths: el.querySelectorAll('svg path').length,
+      text: el.querySelector('svg')!.textContent,
+    }));
     expect(line.feature).toBe('age');
     expect(JSON.parse(line.psi!)).toEqual(points.map((p) => p.features.find((f) => f.name === 'age')!.psi));
     expect(JSON.parse(line.pValue!)).toEqual(points.map((p) => p.features.find((f) => f.name === 'age')!.pValue));
     expect(line.text).toContain('p-value');
     expect(line.paths).toBeGreaterThanOrEqual(2);
 
-    const hist = await page.$eval('#histogram', (el) => ({ ...el.dataset, refBars: el.querySelectorAll('svg path[fill="#4575b4"]').length, curBars: el.querySelectorAll('svg path[fill="#f46d43"]').length }));
+    const hist = await page.$eval('#histogram', (el) => ({
+      ...el.dataset,
+      refBars: el.querySelectorAll('svg path[fill="#4575b4"]').length,
+      curBars: el.querySelectorAll('svg path[fill="#f46d43"]').length,
+    }));
     expect(JSON.parse(hist.reference!)).toEqual(age.histogram.reference);
     expect(JSON.parse(hist.current!)).toEqual(age.histogram.current);
     // One bar per bin and series (plus the legend's swatch), drawn in the series' colour.

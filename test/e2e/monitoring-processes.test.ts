@@ -53,7 +53,13 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       const dataDir = join(process.cwd(), '.tmp', 'test', `e2e-mon-${randomUUID()}`);
       mkdirSync(dataDir, { recursive: true });
       const postgres = dialect === 'postgres' ? await scratchPostgres() : undefined;
-      const env = { DATA_DIR: dataDir, ADMIN_TOKEN: TOKEN, LOG_LEVEL: 'warn', OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0', ...(postgres ? { DATABASE_URL: postgres.url } : {}) };
+      const env = {
+        DATA_DIR: dataDir,
+        ADMIN_TOKEN: TOKEN,
+        LOG_LEVEL: 'warn',
+        OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0',
+        ...(postgres ? { DATABASE_URL: postgres.url } : {}),
+      };
       try {
         const a = await startServerProcess(env);
         children.push(a.child);
@@ -70,7 +76,10 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
         const batch = (i: number) => ({ version: 1, rows: rows.slice(0, 100).map((r) => ({ ...r, x: r.x + (i % 3) })) });
         const responses = await Promise.all(Array.from({ length: 20 }, (_, i) => post(i % 2 ? a.base : b.base, '/models/shared/samples', batch(i))));
         expect(responses.map((r) => r.status)).toEqual(Array(20).fill(202));
-        const completed = (await Promise.all(responses.map((r) => r.json() as Promise<{ windowsCompleted: number }>))).reduce((n, r) => n + r.windowsCompleted, 0);
+        const completed = (await Promise.all(responses.map((r) => r.json() as Promise<{ windowsCompleted: number }>))).reduce(
+          (n, r) => n + r.windowsCompleted,
+          0,
+        );
         expect(completed).toBe(20);
 
         const query = postgres

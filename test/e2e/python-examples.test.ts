@@ -20,13 +20,19 @@ let base: string;
 
 function python(script: string, args: string[], url: string): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile('python3', [join('examples', 'python', script), ...args], { env: { ...process.env, MLCYCLE_URL: url, MLCYCLE_TOKEN: TOKEN, PYTHONDONTWRITEBYTECODE: '1' } }, (error, stdout, stderr) => {
-      resolve({ code: error ? Number((error as { code?: number }).code ?? -1) : 0, stdout, stderr });
-    });
+    execFile(
+      'python3',
+      [join('examples', 'python', script), ...args],
+      { env: { ...process.env, MLCYCLE_URL: url, MLCYCLE_TOKEN: TOKEN, PYTHONDONTWRITEBYTECODE: '1' } },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? Number((error as { code?: number }).code ?? -1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 const lastJson = <T>(stdout: string): T => JSON.parse(stdout.trim().split('\n').at(-1)!) as T;
-const api = async <T>(path: string): Promise<T> => (await fetch(`${base}/api/v1${path}`, { headers: { authorization: `Bearer ${TOKEN}` } })).json() as Promise<T>;
+const api = async <T>(path: string): Promise<T> =>
+  (await fetch(`${base}/api/v1${path}`, { headers: { authorization: `Bearer ${TOKEN}` } })).json() as Promise<T>;
 function count(sql: string, model: string): number {
   const db = new BetterSqlite3(join(dir, 'data', 'mlcycle.db'), { readonly: true });
   try {
@@ -57,14 +63,18 @@ describe('examples/python with python3', () => {
     // The data is learnable: a broken trainer (or swapped labels) would sit near 0.5.
     expect(summary.metrics.accuracy).toBeGreaterThan(0.7);
 
-    const version = await api<{ metrics: Record<string, number>; params: Record<string, string>; aliases: string[]; features: { name: string }[] }>('/models/churn/versions/1');
+    const version = await api<{ metrics: Record<string, number>; params: Record<string, string>; aliases: string[]; features: { name: string }[] }>(
+      '/models/churn/versions/1',
+    );
     expect(version.metrics.accuracy).toBe(summary.metrics.accuracy);
     expect(version.params.algorithm).toBe('logistic-regression');
     expect(version.aliases).toEqual(['production']);
     expect(version.features.map((f) => f.name)).toEqual(['age', 'monthly_spend', 'plan']);
     const weights = readFileSync(join(dir, 'model.json'));
     const artifacts = await api<{ items: { path: string; sha256: string; size: number }[] }>('/models/churn/versions/1/artifacts');
-    expect(artifacts.items).toEqual([expect.objectContaining({ path: 'model.json', size: weights.length, sha256: createHash('sha256').update(weights).digest('hex') })]);
+    expect(artifacts.items).toEqual([
+      expect.objectContaining({ path: 'model.json', size: weights.length, sha256: createHash('sha256').update(weights).digest('hex') }),
+    ]);
     expect((await api<{ rows: number }>('/models/churn/versions/1/reference')).rows).toBe(3200);
 
     // The first samples call is stored by the server but its answer never arrives.
@@ -92,8 +102,11 @@ describe('examples/python with python3', () => {
 
   it('the client raises the server’s problem detail: a bad token is UNAUTHENTICATED', async () => {
     const res = await new Promise<{ code: number; stderr: string }>((resolve) => {
-      execFile('python3', ['train.py', '--model', 'x', '--out', dir], { cwd: join('examples', 'python'), env: { ...process.env, MLCYCLE_URL: base, MLCYCLE_TOKEN: 'wrong', PYTHONDONTWRITEBYTECODE: '1' } }, (error, _stdout, stderr) =>
-        resolve({ code: error ? Number((error as { code?: number }).code) : 0, stderr }),
+      execFile(
+        'python3',
+        ['train.py', '--model', 'x', '--out', dir],
+        { cwd: join('examples', 'python'), env: { ...process.env, MLCYCLE_URL: base, MLCYCLE_TOKEN: 'wrong', PYTHONDONTWRITEBYTECODE: '1' } },
+        (error, _stdout, stderr) => resolve({ code: error ? Number((error as { code?: number }).code) : 0, stderr }),
       );
     });
     expect(res.code).toBe(1);

@@ -26,7 +26,10 @@ const scratch = () => {
 
 describe('server process', () => {
   it('refuses to start on bad configuration, naming the variable', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], { env: { ...process.env, PORT: 'nope', DATA_DIR: scratch() }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+      env: { ...process.env, PORT: 'nope', DATA_DIR: scratch() },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let err = '';
     child.stderr!.on('data', (d) => (err += d));
     expect(await exited(child)).toBe(78);
@@ -37,7 +40,10 @@ describe('server process', () => {
     const file = join(scratch(), 'not-a-dir');
     writeFileSync(file, 'x');
     for (const dataDir of [file, join(file, 'below')]) {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], { env: { ...process.env, DATA_DIR: dataDir }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+        env: { ...process.env, DATA_DIR: dataDir },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let err = '';
       child.stderr!.on('data', (d) => (err += d));
       expect(await exited(child), err).toBe(78);
@@ -52,12 +58,25 @@ describe('server process', () => {
     const { child, base, output } = await startServer({ DATA_DIR: dataDir, ADMIN_TOKEN: TOKEN });
     const auth = { authorization: `Bearer ${TOKEN}` };
     await fetch(`${base}/api/v1/models`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'm' }) });
-    await fetch(`${base}/api/v1/models/m/versions`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ features: [{ name: 'a', type: 'numeric' }] }) });
+    await fetch(`${base}/api/v1/models/m/versions`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ features: [{ name: 'a', type: 'numeric' }] }),
+    });
 
     // A slow upload: the first chunk goes out, SIGTERM arrives, the rest follows after.
     let push!: (chunk: Uint8Array | null) => void;
-    const body = new ReadableStream<Uint8Array>({ start(controller) { push = (c) => (c ? controller.enqueue(c) : controller.close()); } });
-    const upload = fetch(`${base}/api/v1/models/m/versions/1/artifacts/slow.bin`, { method: 'PUT', headers: { ...auth, 'content-type': 'application/octet-stream' }, body, duplex: 'half' } as RequestInit);
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        push = (c) => (c ? controller.enqueue(c) : controller.close());
+      },
+    });
+    const upload = fetch(`${base}/api/v1/models/m/versions/1/artifacts/slow.bin`, {
+      method: 'PUT',
+      headers: { ...auth, 'content-type': 'application/octet-stream' },
+      body,
+      duplex: 'half',
+    } as RequestInit);
     push(new Uint8Array(1000).fill(1));
     await new Promise((r) => setTimeout(r, 300));
     const exit = exited(child);
@@ -81,7 +100,11 @@ describe('server process', () => {
     await fetch(`${a.base}/api/v1/models`, { method: 'POST', headers, body: JSON.stringify({ name: 'shared' }) });
     const results = await Promise.all(
       Array.from({ length: 40 }, (_, i) =>
-        fetch(`${(i % 2 ? a : b).base}/api/v1/models/shared/versions`, { method: 'POST', headers, body: JSON.stringify({ features: [{ name: 'x', type: 'numeric' }] }) }).then((r) => r.json() as Promise<{ version: number }>),
+        fetch(`${(i % 2 ? a : b).base}/api/v1/models/shared/versions`, {
+          method: 'POST',
+          headers,
+          body: JSON.stringify({ features: [{ name: 'x', type: 'numeric' }] }),
+        }).then((r) => r.json() as Promise<{ version: number }>),
       ),
     );
     expect(results.map((r) => r.version).sort((x, y) => x - y)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));

@@ -36,7 +36,7 @@ function descendants(pid: number): number[] {
     .map((line) => line.trim().split(/\s+/).map(Number) as [number, number]);
   const found: number[] = [];
   const walk = (parent: number) => {
-    for (const [child, ppid] of table) if (ppid === parent) (found.push(child), walk(child));
+    for (const [child, ppid] of table) if (ppid === parent) found.push(child), walk(child);
   };
   walk(pid);
   return found;
@@ -58,11 +58,24 @@ async function drainsOnSigterm(command: [string, ...string[]]): Promise<void> {
   children.push(child);
   const auth = { authorization: `Bearer ${TOKEN}` };
   await fetch(`${base}/api/v1/models`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'm' }) });
-  await fetch(`${base}/api/v1/models/m/versions`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ features: [{ name: 'a', type: 'numeric' }] }) });
+  await fetch(`${base}/api/v1/models/m/versions`, {
+    method: 'POST',
+    headers: { ...auth, 'content-type': 'application/json' },
+    body: JSON.stringify({ features: [{ name: 'a', type: 'numeric' }] }),
+  });
 
   let push!: (chunk: Uint8Array | null) => void;
-  const body = new ReadableStream<Uint8Array>({ start(controller) { push = (c) => (c ? controller.enqueue(c) : controller.close()); } });
-  const upload = fetch(`${base}/api/v1/models/m/versions/1/artifacts/slow.bin`, { method: 'PUT', headers: { ...auth, 'content-type': 'application/octet-stream' }, body, duplex: 'half' } as RequestInit);
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      push = (c) => (c ? controller.enqueue(c) : controller.close());
+    },
+  });
+  const upload = fetch(`${base}/api/v1/models/m/versions/1/artifacts/slow.bin`, {
+    method: 'PUT',
+    headers: { ...auth, 'content-type': 'application/octet-stream' },
+    body,
+    duplex: 'half',
+  } as RequestInit);
   push(new Uint8Array(1000).fill(1));
   await new Promise((r) => setTimeout(r, 300));
 

@@ -48,7 +48,15 @@ describe('worker metrics (scaled mode)', () => {
     t = await createTestApp({ queue: 'bullmq', consume: false, env: { REDIS_URL: redis.url, REDIS_PREFIX: prefix } });
     const port = await freePort();
     worker = spawn(process.execPath, ['--import', 'tsx', 'workers/index.ts'], {
-      env: { ...process.env, DATA_DIR: t.dir, ...(t.databaseUrl ? { DATABASE_URL: t.databaseUrl } : {}), REDIS_URL: redis.url, REDIS_PREFIX: prefix, WORKER_METRICS_PORT: String(port), HOST: '127.0.0.1' },
+      env: {
+        ...process.env,
+        DATA_DIR: t.dir,
+        ...(t.databaseUrl ? { DATABASE_URL: t.databaseUrl } : {}),
+        REDIS_URL: redis.url,
+        REDIS_PREFIX: prefix,
+        WORKER_METRICS_PORT: String(port),
+        HOST: '127.0.0.1',
+      },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     worker.stderr!.on('data', (d) => (stderr += d));
@@ -72,10 +80,14 @@ describe('worker metrics (scaled mode)', () => {
     await call('PUT', '/models/m/monitor', { window: { size: 100 }, minSamples: 30 });
     await call('POST', '/models/m/samples', { rows: rows(2, 100, 3) });
 
-    const after = await until(async () => {
-      const s = await scrapeWorker();
-      return s && (valueOf(s, 'mlcycle_drift_job_duration_seconds_count', { outcome: 'ok' }) ?? 0) >= 1 ? s : undefined;
-    }, 60_000, 'the drift job in the worker');
+    const after = await until(
+      async () => {
+        const s = await scrapeWorker();
+        return s && (valueOf(s, 'mlcycle_drift_job_duration_seconds_count', { outcome: 'ok' }) ?? 0) >= 1 ? s : undefined;
+      },
+      60_000,
+      'the drift job in the worker',
+    );
     expect(valueOf(after, 'mlcycle_drift_job_duration_seconds_count', { outcome: 'ok' })).toBe(1);
     expect(valueOf(after, 'mlcycle_drift_job_duration_seconds_sum', { outcome: 'ok' })).toBeGreaterThan(0);
 

@@ -22,7 +22,11 @@ describe('admin key rotation', () => {
     const first = await startServerProcess(env);
     servers.push(first);
     const headers = (token: string) => ({ authorization: `Bearer ${token}`, 'content-type': 'application/json' });
-    const created = await fetch(`${first.base}/api/v1/api-keys`, { method: 'POST', headers: headers(TOKEN), body: JSON.stringify({ name: 'ops-admin', scopes: ['admin'] }) });
+    const created = await fetch(`${first.base}/api/v1/api-keys`, {
+      method: 'POST',
+      headers: headers(TOKEN),
+      body: JSON.stringify({ name: 'ops-admin', scopes: ['admin'] }),
+    });
     expect(created.status).toBe(201);
     const second = (await created.json()) as { token: string };
     const keys = (await (await fetch(`${first.base}/api/v1/api-keys`, { headers: headers(TOKEN) })).json()) as { items: { id: string; name: string }[] };
@@ -30,7 +34,9 @@ describe('admin key rotation', () => {
     // Defect 9: the listing shows key ids, never a piece of the token.
     expect(JSON.stringify(keys)).not.toContain(TOKEN.slice(0, 8));
     expect(keys.items.every((k) => !('tokenPrefix' in k))).toBe(true);
-    expect((await fetch(`${first.base}/api/v1/api-keys/${bootstrap.id}`, { method: 'DELETE', headers: { authorization: `Bearer ${second.token}` } })).status).toBe(204);
+    expect(
+      (await fetch(`${first.base}/api/v1/api-keys/${bootstrap.id}`, { method: 'DELETE', headers: { authorization: `Bearer ${second.token}` } })).status,
+    ).toBe(204);
     first.child.kill('SIGTERM');
     await new Promise((r) => first.child.once('exit', r));
 

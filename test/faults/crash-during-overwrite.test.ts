@@ -16,7 +16,9 @@ afterEach(() => {
 
 function files(dir: string): string[] {
   if (!existsSync(dir)) return [];
-  return readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => relative(dir, join(e.parentPath, e.name)));
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => relative(dir, join(e.parentPath, e.name)));
 }
 
 async function until<T>(what: string, fn: () => T | Promise<T>, ms = 5_000): Promise<T> {
@@ -44,7 +46,11 @@ describe('kill -9 during an artifact overwrite', () => {
     servers.push(first);
     const json = { ...auth, 'content-type': 'application/json' };
     await fetch(`${first.base}/api/v1/models`, { method: 'POST', headers: json, body: JSON.stringify({ name: 'm' }) });
-    await fetch(`${first.base}/api/v1/models/m/versions`, { method: 'POST', headers: json, body: JSON.stringify({ features: [{ name: 'a', type: 'numeric' }] }) });
+    await fetch(`${first.base}/api/v1/models/m/versions`, {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({ features: [{ name: 'a', type: 'numeric' }] }),
+    });
     const url = (base: string, path: string) => `${base}/api/v1/models/m/versions/1/artifacts/${path}`;
     const a = Buffer.from('A'.repeat(10_000));
     const put = await fetch(url(first.base, 'w.bin'), { method: 'PUT', headers: { ...auth, 'content-type': 'application/octet-stream' }, body: a });

@@ -27,7 +27,8 @@ async function setUp(t: TestApp, windowSize: number) {
   await t.call({ method: 'PUT', url: '/api/v1/models/m/monitor', payload: { window: { size: windowSize } } });
 }
 
-const reportRows = (t: TestApp) => query<{ window_key: string; status: string }>(t.container.database, 'select window_key, status from drift_reports order by id');
+const reportRows = (t: TestApp) =>
+  query<{ window_key: string; status: string }>(t.container.database, 'select window_key, status from drift_reports order by id');
 
 async function until<T>(probe: () => Promise<T | undefined>, ms: number, what: string): Promise<T> {
   const deadline = Date.now() + ms;
@@ -60,10 +61,14 @@ describe('drift pipeline faults', () => {
       // The sweep every process runs periodically; called directly here to keep the test short.
       expect((await t.container.maintenance.sweepOnce()).enqueued).toBe(3);
       await t.container.maintenance.sweepOnce(); // a second sweep (another process) changes nothing
-      const rows = await until(async () => {
-        const r = await reportRows(t);
-        return r.every((x) => x.status === 'done') ? r : undefined;
-      }, 20_000, 'three finished reports');
+      const rows = await until(
+        async () => {
+          const r = await reportRows(t);
+          return r.every((x) => x.status === 'done') ? r : undefined;
+        },
+        20_000,
+        'three finished reports',
+      );
       expect(rows).toHaveLength(3);
       expect(new Set(rows.map((r) => r.window_key)).size).toBe(3);
       expect(await count(t.container.database, "select count(*) as n from events where type = 'drift.detected'")).toBe(3);
@@ -98,7 +103,11 @@ describe('drift pipeline faults', () => {
       const first = startWorker();
       // Five windows of 20 000 samples, two batches of 10 000 (the row limit) each; windows 1 and 3 drift.
       for (let i = 0; i < 10; i++) {
-        const res = await t.call({ method: 'POST', url: '/api/v1/models/m/samples', payload: { columns: columns(20 + i, 10_000, Math.floor(i / 2) % 2 ? 3 : 0) } });
+        const res = await t.call({
+          method: 'POST',
+          url: '/api/v1/models/m/samples',
+          payload: { columns: columns(20 + i, 10_000, Math.floor(i / 2) % 2 ? 3 : 0) },
+        });
         expect(res.statusCode, res.body).toBe(202);
       }
       // Kill it as soon as it has finished one window: the next one is then in flight.
@@ -111,10 +120,14 @@ describe('drift pipeline faults', () => {
       expect((await t.container.queue.depths()).drift.active).toBe(1);
 
       startWorker();
-      const rows = await until(async () => {
-        const r = await reportRows(t);
-        return r.length === 5 && r.every((x) => x.status === 'done') ? r : undefined;
-      }, 60_000, 'five finished reports');
+      const rows = await until(
+        async () => {
+          const r = await reportRows(t);
+          return r.length === 5 && r.every((x) => x.status === 'done') ? r : undefined;
+        },
+        60_000,
+        'five finished reports',
+      );
       expect(new Set(rows.map((r) => r.window_key)).size).toBe(5);
       const drifted = await count(t.container.database, 'select count(*) as n from drift_reports where drifted = true');
       expect(await count(t.container.database, "select count(*) as n from events where type = 'drift.detected'")).toBe(drifted);

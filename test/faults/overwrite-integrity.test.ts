@@ -16,10 +16,13 @@ const url = (path: string) => `/api/v1/models/m/versions/1/artifacts/${path}`;
 
 const adapters: [string, () => Promise<{ store?: ArtifactStore; stop: () => Promise<void> }>][] = [
   ['fs', async () => ({ stop: async () => undefined })],
-  ['s3', async () => {
-    const s3 = await startS3rver();
-    return { store: s3StoreFor(s3), stop: () => s3.close() };
-  }],
+  [
+    's3',
+    async () => {
+      const s3 = await startS3rver();
+      return { store: s3StoreFor(s3), stop: () => s3.close() };
+    },
+  ],
 ];
 
 /**
@@ -50,7 +53,7 @@ describe.each(adapters)('artifact overwrite integrity on the %s store', (_kind, 
     expect((await t.call({ method: 'PUT', url: url('w.bin'), payload: a })).statusCode).toBe(201);
 
     // A second connection (another process, in the fault run) holds the write lock past the busy timeout.
-    const other = new Database(t.container.config.database.kind === "sqlite" ? t.container.config.database.path : "");
+    const other = new Database(t.container.config.database.kind === 'sqlite' ? t.container.config.database.path : '');
     other.exec('BEGIN IMMEDIATE');
     let failed;
     try {
@@ -94,8 +97,12 @@ describe.each(adapters)('artifact overwrite integrity on the %s store', (_kind, 
     const young = `${ARTIFACT_KEY_PREFIX}999/1/in-flight`;
     await store.put(young, Readable.from([Buffer.from('still uploading')]));
     const sweeper = createArtifactSweeper({
-      store, prefix: ARTIFACT_KEY_PREFIX, referencedKeys: () => t.container.artifacts.referencedStorageKeys(),
-      graceMs: 1_000, intervalMs: 60_000, log: silent,
+      store,
+      prefix: ARTIFACT_KEY_PREFIX,
+      referencedKeys: () => t.container.artifacts.referencedStorageKeys(),
+      graceMs: 1_000,
+      intervalMs: 60_000,
+      log: silent,
     });
     const result = await sweeper.sweep();
     expect(result.orphans).toBe(1);

@@ -48,10 +48,14 @@ describe('retrain faults', () => {
 
   it('a worker SIGKILLed mid-job leaves an orphaned trainer; the retry kills its process group and yields exactly one version', async () => {
     writeFileSync(join(t.dir, 'first-run'), '');
-    await seedDriftedModel(t, 'crashy', { monitor: { retrain: { enabled: true, executor: { type: 'command', command: ['python3', '-c', trainer(t.dir)] }, promote: { metric: 'accuracy' } } } });
+    await seedDriftedModel(t, 'crashy', {
+      monitor: { retrain: { enabled: true, executor: { type: 'command', command: ['python3', '-c', trainer(t.dir)] }, promote: { metric: 'accuracy' } } },
+    });
     const jobId = (await t.call({ method: 'POST', url: '/api/v1/models/crashy/retrain', payload: {} })).json().id;
 
-    const worker = spawn(process.execPath, ['--import', 'tsx', 'test/faults/fixtures/retrain-worker.ts', t.dir, String(jobId)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const worker = spawn(process.execPath, ['--import', 'tsx', 'test/faults/fixtures/retrain-worker.ts', t.dir, String(jobId)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     worker.stdout.on('data', (c) => (output += c));
     worker.stderr.on('data', (c) => (output += c));
@@ -59,10 +63,14 @@ describe('retrain faults', () => {
     let exited = false;
     worker.once('exit', () => (exited = true));
     // Generous: under a full parallel test run, tsx needs a while to load the worker.
-    await waitFor('the trainer to start', async () => {
-      if (exited) throw new Error(`the worker exited early: ${output}`);
-      return existsSync(pidsFile) && Boolean((await t.retraining.repo.find(jobId))?.runner);
-    }, 90_000);
+    await waitFor(
+      'the trainer to start',
+      async () => {
+        if (exited) throw new Error(`the worker exited early: ${output}`);
+        return existsSync(pidsFile) && Boolean((await t.retraining.repo.find(jobId))?.runner);
+      },
+      90_000,
+    );
     const [trainerPid, grandchildPid] = readFileSync(pidsFile, 'utf8').split(' ').map(Number) as [number, number];
     worker.kill('SIGKILL');
     if (!exited) await new Promise((r) => worker.once('exit', r));
@@ -81,16 +89,25 @@ describe('retrain faults', () => {
   }, 150_000);
 
   it('a job cancelled while its worker was dead is not trained again by the retry', async () => {
-    await seedDriftedModel(t, 'deadcancel', { monitor: { retrain: { enabled: true, executor: { type: 'command', command: ['python3', '-c', 'raise SystemExit("must not run")'] } } } });
+    await seedDriftedModel(t, 'deadcancel', {
+      monitor: { retrain: { enabled: true, executor: { type: 'command', command: ['python3', '-c', 'raise SystemExit("must not run")'] } } },
+    });
     const jobId = (await t.call({ method: 'POST', url: '/api/v1/models/deadcancel/retrain', payload: {} })).json().id;
     await t.retraining.repo.update(jobId, { status: 'running', attempts: 1, runner: 'another-host/4242' });
     expect((await t.call({ method: 'POST', url: `/api/v1/retrain-jobs/${jobId}/cancel` })).json()).toMatchObject({ status: 'running' });
     await t.retraining.runner.runRetrainJob(jobId, { attempt: 2, maxAttempts: 2 });
-    expect((await t.call({ method: 'GET', url: `/api/v1/retrain-jobs/${jobId}` })).json()).toMatchObject({ status: 'cancelled', error: 'cancelled', logTail: null });
+    expect((await t.call({ method: 'GET', url: `/api/v1/retrain-jobs/${jobId}` })).json()).toMatchObject({
+      status: 'cancelled',
+      error: 'cancelled',
+      logTail: null,
+    });
   });
 
   it('a crash after the version was registered: the rerun finds it, adds none, and finishes (promotion included)', async () => {
-    const { modelId } = await seedDriftedModel(t, 'halfway', { v1Accuracy: 0.1, monitor: { retrain: { enabled: true, executor: { type: 'command', command: ['false'] }, promote: { metric: 'accuracy' } } } });
+    const { modelId } = await seedDriftedModel(t, 'halfway', {
+      v1Accuracy: 0.1,
+      monitor: { retrain: { enabled: true, executor: { type: 'command', command: ['false'] }, promote: { metric: 'accuracy' } } },
+    });
     const jobId = (await t.call({ method: 'POST', url: '/api/v1/models/halfway/retrain', payload: {} })).json().id;
     // What a run did before dying: claimed the job and committed the version (its artifacts were uploaded first).
     await t.retraining.repo.update(jobId, { status: 'running', attempts: 1 });
@@ -100,7 +117,13 @@ describe('retrain faults', () => {
     const put = await t.container.store.put(`artifacts/retrain-${jobId}/model.json`, (await import('node:stream')).Readable.from([Buffer.from('{}')]));
     const finish = { repo: t.retraining.repo, registry, views, versions: t.versions, aliases: t.aliases, events: t.events, now: () => new Date() };
     const base = await registry.findVersion(modelId, 1);
-    const v = await registerVersion(finish, { jobId, model, base, outputs: [{ path: 'model.json', storageKey: `artifacts/retrain-${jobId}/model.json`, contentType: 'application/json', ...put }], metrics: { accuracy: 0.8 } });
+    const v = await registerVersion(finish, {
+      jobId,
+      model,
+      base,
+      outputs: [{ path: 'model.json', storageKey: `artifacts/retrain-${jobId}/model.json`, contentType: 'application/json', ...put }],
+      metrics: { accuracy: 0.8 },
+    });
     expect(v?.version).toBe(2);
     // Registering again (a racing rerun) returns the same version.
     expect((await registerVersion(finish, { jobId, model, base, outputs: [], metrics: {} }))?.id).toBe(v!.id);
@@ -109,7 +132,9 @@ describe('retrain faults', () => {
     await t.retraining.runner.runRetrainJob(jobId, { attempt: 2, maxAttempts: 2 });
     expect((await t.call({ method: 'GET', url: `/api/v1/retrain-jobs/${jobId}` })).json()).toMatchObject({ status: 'succeeded', resultVersion: 2 });
     expect((await t.call({ method: 'GET', url: '/api/v1/models/halfway' })).json()).toMatchObject({ latestVersion: 2, aliases: { production: 2 } });
-    expect((await t.call({ method: 'GET', url: '/api/v1/models/halfway/versions/2/artifacts' })).json().items.map((a: { path: string }) => a.path)).toEqual(['model.json']);
+    expect((await t.call({ method: 'GET', url: '/api/v1/models/halfway/versions/2/artifacts' })).json().items.map((a: { path: string }) => a.path)).toEqual([
+      'model.json',
+    ]);
     expect(await count(t.container.database, `select count(*) as n from versions where model_id = ${modelId}`)).toBe(2);
   });
 });

@@ -29,7 +29,9 @@ describe('retrain: the artifact store unavailable while uploading outputs', () =
   afterAll(async () => t?.close());
 
   it('the attempt fails and is retried; no version exists in between; the retry registers exactly one, with all its artifacts', async () => {
-    const { modelId } = await seedDriftedModel(t, 'outage', { monitor: { retrain: { enabled: true, executor: { type: 'command', command: ['python3', LOGREG] } } } });
+    const { modelId } = await seedDriftedModel(t, 'outage', {
+      monitor: { retrain: { enabled: true, executor: { type: 'command', command: ['python3', LOGREG] } } },
+    });
     const jobId = (await t.call({ method: 'POST', url: '/api/v1/models/outage/retrain', payload: {} })).json().id;
     store.down = true;
     await expect(t.retraining.runner.runRetrainJob(jobId, { attempt: 1, maxAttempts: 2 })).rejects.toThrow(/store down/);
@@ -39,7 +41,11 @@ describe('retrain: the artifact store unavailable while uploading outputs', () =
 
     store.down = false;
     await t.retraining.runner.runRetrainJob(jobId, { attempt: 2, maxAttempts: 2 });
-    expect((await t.call({ method: 'GET', url: `/api/v1/retrain-jobs/${jobId}` })).json()).toMatchObject({ status: 'succeeded', attempts: 2, resultVersion: 2 });
+    expect((await t.call({ method: 'GET', url: `/api/v1/retrain-jobs/${jobId}` })).json()).toMatchObject({
+      status: 'succeeded',
+      attempts: 2,
+      resultVersion: 2,
+    });
     const artifacts = (await t.call({ method: 'GET', url: '/api/v1/models/outage/versions/2/artifacts' })).json().items;
     expect(artifacts.map((a: { path: string }) => a.path)).toEqual(['metrics.json', 'model.json', 'train.log']);
     for (const a of artifacts) expect((await t.call({ method: 'GET', url: `/api/v1/models/outage/versions/2/artifacts/${a.path}` })).statusCode).toBe(200);
@@ -51,7 +57,10 @@ describe('retrain: the artifact store unavailable while uploading outputs', () =
     store.down = true;
     await expect(t.retraining.runner.runRetrainJob(jobId, { attempt: 2, maxAttempts: 2 })).rejects.toThrow();
     store.down = false;
-    expect((await t.call({ method: 'GET', url: `/api/v1/retrain-jobs/${jobId}` })).json()).toMatchObject({ status: 'failed', error: expect.stringMatching(/^giving up after 2 attempt\(s\): .*store down/) });
+    expect((await t.call({ method: 'GET', url: `/api/v1/retrain-jobs/${jobId}` })).json()).toMatchObject({
+      status: 'failed',
+      error: expect.stringMatching(/^giving up after 2 attempt\(s\): .*store down/),
+    });
     expect((await t.call({ method: 'POST', url: '/api/v1/models/outage2/retrain', payload: {} })).statusCode).toBe(202);
   });
 });

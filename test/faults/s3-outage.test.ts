@@ -20,8 +20,14 @@ describe('S3 store frozen or stopped', () => {
   beforeAll(async () => {
     s3 = await startS3rverProcess();
     const store = createArtifactStore({
-      kind: 's3', endpoint: s3.endpoint, bucket: s3.bucket, region: s3.region, accessKeyId: s3.accessKeyId,
-      secretAccessKey: s3.secretAccessKey, forcePathStyle: true, requestTimeoutMs: TIMEOUT_MS,
+      kind: 's3',
+      endpoint: s3.endpoint,
+      bucket: s3.bucket,
+      region: s3.region,
+      accessKeyId: s3.accessKeyId,
+      secretAccessKey: s3.secretAccessKey,
+      forcePathStyle: true,
+      requestTimeoutMs: TIMEOUT_MS,
     });
     t = await createTestApp({ store });
     await t.app.listen({ port: 0, host: '127.0.0.1' });
@@ -69,8 +75,10 @@ describe('S3 store frozen or stopped', () => {
     s3.freeze();
     try {
       const abandoned = fetch(`${base}${url('abandoned.bin')}`, {
-        method: 'PUT', headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/octet-stream' },
-        body: '0123456789', signal: AbortSignal.timeout(300),
+        method: 'PUT',
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/octet-stream' },
+        body: '0123456789',
+        signal: AbortSignal.timeout(300),
       });
       await expect(abandoned).rejects.toThrow();
       await sleep(100);

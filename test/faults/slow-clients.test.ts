@@ -21,7 +21,13 @@ describe('slow and abusive clients', () => {
   let port: number;
   beforeAll(async () => {
     t = await createTestApp({
-      env: { HTTP_IDLE_TIMEOUT_MS: '1000', HTTP_HEADERS_TIMEOUT_MS: '1000', HTTP_MAX_CONNECTIONS: '8', AUTH_FAILURE_LIMIT: '5', OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0' },
+      env: {
+        HTTP_IDLE_TIMEOUT_MS: '1000',
+        HTTP_HEADERS_TIMEOUT_MS: '1000',
+        HTTP_MAX_CONNECTIONS: '8',
+        AUTH_FAILURE_LIMIT: '5',
+        OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0',
+      },
     });
     await t.app.listen({ port: 0, host: '127.0.0.1' });
     port = (t.app.server.address() as AddressInfo).port;
@@ -78,7 +84,8 @@ describe('slow and abusive clients', () => {
   it('failed authentication is rate-limited per client: 429 + Retry-After, even for a right token, other clients unaffected', async () => {
     const attacker = '203.0.113.7';
     const statuses: number[] = [];
-    for (let i = 0; i < 7; i++) statuses.push((await t.call({ method: 'GET', url: '/api/v1/models', token: `wrong-token-${i}`, remoteAddress: attacker })).statusCode);
+    for (let i = 0; i < 7; i++)
+      statuses.push((await t.call({ method: 'GET', url: '/api/v1/models', token: `wrong-token-${i}`, remoteAddress: attacker })).statusCode);
     expect(statuses).toEqual([401, 401, 401, 401, 401, 429, 429]);
     const limited = await t.call({ method: 'GET', url: '/api/v1/models', remoteAddress: attacker });
     expect(limited.statusCode).toBe(429);
@@ -86,7 +93,10 @@ describe('slow and abusive clients', () => {
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
     expect((await t.call({ method: 'GET', url: '/api/v1/models', remoteAddress: '198.51.100.1' })).statusCode).toBe(200);
     // X-Forwarded-For is not trusted by default: it cannot be used to dodge the limit.
-    expect((await t.call({ method: 'GET', url: '/api/v1/models', token: 'wrong', remoteAddress: attacker, headers: { 'x-forwarded-for': '192.0.2.99' } })).statusCode).toBe(429);
+    expect(
+      (await t.call({ method: 'GET', url: '/api/v1/models', token: 'wrong', remoteAddress: attacker, headers: { 'x-forwarded-for': '192.0.2.99' } }))
+        .statusCode,
+    ).toBe(429);
   });
 });
 

@@ -54,7 +54,7 @@ describe('hardening details', () => {
   });
 
   it('the database file and its WAL are owner-only (0600)', async () => {
-    const db = t.container.config.database.kind === "sqlite" ? t.container.config.database.path : "";
+    const db = t.container.config.database.kind === 'sqlite' ? t.container.config.database.path : '';
     expect(statSync(db).mode & 0o777).toBe(0o600);
     expect(statSync(`${db}-wal`).mode & 0o777).toBe(0o600);
   });

@@ -29,7 +29,9 @@ export interface TestApp {
  * A real app on a real database — a SQLite file in a fresh folder, or a fresh PostgreSQL database
  * when TEST_DIALECT=postgres — and the fs artifact store unless one is given.
  */
-export async function createTestApp(options: { store?: ArtifactStore; env?: Record<string, string>; logger?: object; queue?: 'inline' | 'bullmq'; consume?: boolean } = {}): Promise<TestApp> {
+export async function createTestApp(
+  options: { store?: ArtifactStore; env?: Record<string, string>; logger?: object; queue?: 'inline' | 'bullmq'; consume?: boolean } = {},
+): Promise<TestApp> {
   const dir = join(process.cwd(), '.tmp', 'test', randomUUID());
   mkdirSync(dir, { recursive: true });
   const scratch = await createScratchDatabase();
@@ -39,7 +41,11 @@ export async function createTestApp(options: { store?: ArtifactStore; env?: Reco
   // BullMQ on the local Redis under a private prefix, so parallel test files never share jobs.
   const queue =
     options.queue === 'bullmq'
-      ? createBullmqQueue({ url: options.env?.REDIS_URL ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', prefix: options.env?.REDIS_PREFIX ?? `t${randomUUID().slice(0, 8)}`, worker: { lockDuration: 5_000, stalledInterval: 2_000 } })
+      ? createBullmqQueue({
+          url: options.env?.REDIS_URL ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+          prefix: options.env?.REDIS_PREFIX ?? `t${randomUUID().slice(0, 8)}`,
+          worker: { lockDuration: 5_000, stalledInterval: 2_000 },
+        })
       : undefined;
   const container = await createContainer(config, { ...(options.store ? { store: options.store } : {}), ...(queue ? { queue } : {}) });
   // The same processors the server and the worker register: jobs run in this process.

@@ -50,7 +50,9 @@ export function createCliServerFixture(name: string) {
     storedSamples(model: string): number {
       const db = new BetterSqlite3(join(dir, 'data', 'mlcycle.db'), { readonly: true });
       try {
-        const row = db.prepare('select coalesce(sum(b.row_count), 0) as n from sample_batches b join models m on m.id = b.model_id where m.name = ?').get(model) as { n: number };
+        const row = db
+          .prepare('select coalesce(sum(b.row_count), 0) as n from sample_batches b join models m on m.id = b.model_id where m.name = ?')
+          .get(model) as { n: number };
         return row.n;
       } finally {
         db.close();
@@ -65,7 +67,8 @@ export function createCliServerFixture(name: string) {
     writeSamplesCsv(f: string, n: number, seed: number, shift = 0): string {
       const rng = createRng(seed);
       const lines = ['age,plan,request_id,score'];
-      for (let i = 0; i < n; i++) lines.push(`${rng.normal(40 + shift, 10).toFixed(3)},${['basic', 'pro', 'team'][rng.int(3)]},r${seed}-${i},${rng.uniform().toFixed(4)}`);
+      for (let i = 0; i < n; i++)
+        lines.push(`${rng.normal(40 + shift, 10).toFixed(3)},${['basic', 'pro', 'team'][rng.int(3)]},r${seed}-${i},${rng.uniform().toFixed(4)}`);
       writeFileSync(file(f), `${lines.join('\n')}\n`);
       return file(f);
     },

@@ -17,9 +17,14 @@ export function createCliRunner(env: Record<string, string> = {}) {
   delete base.MLCYCLE_TOKEN;
   return (...args: string[]): Promise<CliResult> =>
     new Promise((resolve) => {
-      execFile(process.execPath, ['bin/mlcycle.js', ...args], { cwd: process.cwd(), env: { ...base, ...env }, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
-        const code = error ? (typeof (error as { code?: unknown }).code === 'number' ? (error as { code: number }).code : -1) : 0;
-        resolve({ code, stdout, stderr });
-      });
+      execFile(
+        process.execPath,
+        ['bin/mlcycle.js', ...args],
+        { cwd: process.cwd(), env: { ...base, ...env }, maxBuffer: 64 * 1024 * 1024 },
+        (error, stdout, stderr) => {
+          const code = error ? (typeof (error as { code?: unknown }).code === 'number' ? (error as { code: number }).code : -1) : 0;
+          resolve({ code, stdout, stderr });
+        },
+      );
     });
 }

@@ -3,8 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { freePort } from './server-process.js';
 
-const HOW_TO_GET_ONE =
-  'install redis-server (Debian: apt-get install redis-server) or point REDIS_URL at a running Redis';
+const HOW_TO_GET_ONE = 'install redis-server (Debian: apt-get install redis-server) or point REDIS_URL at a running Redis';
 
 function redisServerBinary(): string {
   const found = spawnSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' }).stdout.trim();

@@ -33,7 +33,9 @@ export async function createRetrainTestApp(options: { store?: ArtifactStore; pol
   const recorder = createInlineQueue();
   const queue: JobQueue = options.queue ?? {
     ...recorder,
-    enqueue: async <N extends JobName>(name: N, payload: JobPayload<N>) => (enqueued.push({ name, payload }), { jobId: `${name}-${JSON.stringify(payload)}`, deduplicated: false }),
+    enqueue: async <N extends JobName>(name: N, payload: JobPayload<N>) => (
+      enqueued.push({ name, payload }), { jobId: `${name}-${JSON.stringify(payload)}`, deduplicated: false }
+    ),
   };
   const container: Container = await createContainer(config, {
     queue,
@@ -49,7 +51,18 @@ export async function createRetrainTestApp(options: { store?: ArtifactStore; pol
   const monitoring = createMonitoringRepository(container.database);
   const { retraining, webhooks, events, versions, aliases } = container;
   return {
-    app, container, retraining, webhooks, events, versions, aliases, enqueued, call, dir, monitoring, databaseUrl: scratch.url,
+    app,
+    container,
+    retraining,
+    webhooks,
+    events,
+    versions,
+    aliases,
+    enqueued,
+    call,
+    dir,
+    monitoring,
+    databaseUrl: scratch.url,
     async close() {
       await app.close();
       await container.close();
@@ -70,16 +83,35 @@ export function rng(seed: number) {
  * production), the given monitor config, and one drifted count window [0, n) of labelled samples
  * with its completed drift report. Returns ids.
  */
-export async function seedDriftedModel(t: RetrainTestApp, name: string, opts: { v1Accuracy?: number; monitor: Record<string, unknown>; n?: number; windows?: number }) {
+export async function seedDriftedModel(
+  t: RetrainTestApp,
+  name: string,
+  opts: { v1Accuracy?: number; monitor: Record<string, unknown>; n?: number; windows?: number },
+) {
   const n = opts.n ?? 300;
   const created = await t.call({ method: 'POST', url: '/api/v1/models', payload: { name } });
   if (created.statusCode !== 201) throw new Error(created.body);
-  const v1 = await t.call({ method: 'POST', url: `/api/v1/models/${name}/versions`, payload: { features: [{ name: 'x1', type: 'numeric' }, { name: 'x2', type: 'numeric' }, { name: 'color', type: 'categorical' }], metrics: { accuracy: opts.v1Accuracy ?? 0.5 } } });
+  const v1 = await t.call({
+    method: 'POST',
+    url: `/api/v1/models/${name}/versions`,
+    payload: {
+      features: [
+        { name: 'x1', type: 'numeric' },
+        { name: 'x2', type: 'numeric' },
+        { name: 'color', type: 'categorical' },
+      ],
+      metrics: { accuracy: opts.v1Accuracy ?? 0.5 },
+    },
+  });
   if (v1.statusCode !== 201) throw new Error(v1.body);
   await t.call({ method: 'PUT', url: `/api/v1/models/${name}/aliases/production`, payload: { version: 1 } });
   const { models, versions } = t.container.database.tables;
   const [model] = await t.container.database.db().select().from(models).where(eq(models.name, name));
-  const [version] = await t.container.database.db().select().from(versions).where(and(eq(versions.modelId, model!.id), eq(versions.version, 1)));
+  const [version] = await t.container.database
+    .db()
+    .select()
+    .from(versions)
+    .where(and(eq(versions.modelId, model!.id), eq(versions.version, 1)));
   if (!model || !version) throw new Error('seed: model or version missing');
   const reportIds: number[] = [];
   const r = rng(7);
@@ -87,8 +119,11 @@ export async function seedDriftedModel(t: RetrainTestApp, name: string, opts: { 
   await t.container.database.transaction(async () => {
     await t.monitoring.putMonitorConfig(model.id, opts.monitor, at);
     for (let w = 0; w < (opts.windows ?? 1); w++) {
-      const x1 = new Float64Array(n), x2 = new Float64Array(n);
-      const color: string[] = [], ids: string[] = [], labels: number[] = [];
+      const x1 = new Float64Array(n),
+        x2 = new Float64Array(n);
+      const color: string[] = [],
+        ids: string[] = [],
+        labels: number[] = [];
       for (let i = 0; i < n; i++) {
         x1[i] = r() * 2 - 1 + 0.5; // shifted: the drift
         x2[i] = r() * 2 - 1;
@@ -98,11 +133,43 @@ export async function seedDriftedModel(t: RetrainTestApp, name: string, opts: { 
         labels.push(2 * x1[i]! - x2[i]! + (color[i] === 'red' ? 1 : 0) > 0.8 ? 1 : 0);
       }
       const withBatch = labels.map((l, i) => (i % 2 === 0 ? l : null));
-      const payload = encodeBatch({ rowCount: n, columns: new Map([['x1', { kind: 'numeric', values: x1 }], ['x2', { kind: 'numeric', values: x2 }], ['color', { kind: 'categorical', values: color }]]), ids, labels: withBatch });
-      const batchId = await t.monitoring.insertBatch({ modelId: model.id, versionId: version.id, batchKey: `b${w}`, requestHash: `h${w}`, seqStart: w * n, rowCount: n, observedAt: at, receivedAt: at, payload });
+      const payload = encodeBatch({
+        rowCount: n,
+        columns: new Map([
+          ['x1', { kind: 'numeric', values: x1 }],
+          ['x2', { kind: 'numeric', values: x2 }],
+          ['color', { kind: 'categorical', values: color }],
+        ]),
+        ids,
+        labels: withBatch,
+      });
+      const batchId = await t.monitoring.insertBatch({
+        modelId: model.id,
+        versionId: version.id,
+        batchKey: `b${w}`,
+        requestHash: `h${w}`,
+        seqStart: w * n,
+        rowCount: n,
+        observedAt: at,
+        receivedAt: at,
+        payload,
+      });
       await t.monitoring.insertSampleIds(model.id, batchId, ids);
-      await t.monitoring.upsertLabels(model.id, ids.flatMap((id, i) => (i % 2 === 1 ? [{ id, label: labels[i]! }] : [])), at);
-      const reportId = (await t.monitoring.insertPendingReport({ modelId: model.id, versionId: version.id, windowKey: `n${n}:${w}`, kind: 'count', seqFrom: w * n, seqTo: (w + 1) * n, status: 'pending', createdAt: at }))!;
+      await t.monitoring.upsertLabels(
+        model.id,
+        ids.flatMap((id, i) => (i % 2 === 1 ? [{ id, label: labels[i]! }] : [])),
+        at,
+      );
+      const reportId = (await t.monitoring.insertPendingReport({
+        modelId: model.id,
+        versionId: version.id,
+        windowKey: `n${n}:${w}`,
+        kind: 'count',
+        seqFrom: w * n,
+        seqTo: (w + 1) * n,
+        status: 'pending',
+        createdAt: at,
+      }))!;
       await t.monitoring.updateReport(reportId, { status: 'done', drifted: true, driftShare: 0.67, sampleCount: n, completedAt: at });
       reportIds.push(reportId);
     }
@@ -110,4 +177,10 @@ export async function seedDriftedModel(t: RetrainTestApp, name: string, opts: { 
   return { modelId: model.id, versionId: version.id, reportIds };
 }
 
-export const drifted = (reportId: number) => ({ reportId, datasetDrift: true, criticalDrifted: false, performanceDegraded: false, completedAt: new Date().toISOString() });
+export const drifted = (reportId: number) => ({
+  reportId,
+  datasetDrift: true,
+  criticalDrifted: false,
+  performanceDegraded: false,
+  completedAt: new Date().toISOString(),
+});

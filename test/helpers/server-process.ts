@@ -23,7 +23,10 @@ export interface ServerProcess {
  * access log must not grow in memory) and passes stderr through. `command` runs something else
  * instead: `npm start`, or the compiled build.
  */
-export async function startServerProcess(env: Record<string, string>, options: { capture?: boolean; command?: [string, ...string[]] } = {}): Promise<ServerProcess> {
+export async function startServerProcess(
+  env: Record<string, string>,
+  options: { capture?: boolean; command?: [string, ...string[]] } = {},
+): Promise<ServerProcess> {
   const capture = options.capture ?? true;
   const port = await freePort();
   let output = '';
@@ -39,7 +42,13 @@ export async function startServerProcess(env: Record<string, string>, options: {
   const base = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 300; i++) {
     if (child.exitCode !== null) throw new Error(`server exited: ${output}`);
-    if (await fetch(`${base}/healthz`).then((r) => r.ok, () => false)) return { child, base, output: () => output };
+    if (
+      await fetch(`${base}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return { child, base, output: () => output };
     await new Promise((r) => setTimeout(r, 100));
   }
   child.kill('SIGKILL');

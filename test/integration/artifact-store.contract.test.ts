@@ -3,12 +3,7 @@ import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  ArtifactNotFoundError,
-  InvalidArtifactKeyError,
-  createArtifactStore,
-  type ArtifactStore,
-} from '../../src/artifacts/index.js';
+import { ArtifactNotFoundError, InvalidArtifactKeyError, createArtifactStore, type ArtifactStore } from '../../src/artifacts/index.js';
 import { s3StoreFor, startS3rver, type S3rverHandle } from '../helpers/s3rver.js';
 
 const MiB = 1024 * 1024;
@@ -196,13 +191,9 @@ describe('fs adapter', () => {
 
   it('never writes outside its root and reserves the temp directory', async () => {
     const store = createArtifactStore({ kind: 'fs', root });
-    await expect(store.put('../outside.txt', Readable.from([Buffer.from('x')]))).rejects.toBeInstanceOf(
-      InvalidArtifactKeyError,
-    );
+    await expect(store.put('../outside.txt', Readable.from([Buffer.from('x')]))).rejects.toBeInstanceOf(InvalidArtifactKeyError);
     expect(existsSync(join(scratch, 'outside.txt'))).toBe(false);
-    await expect(store.put('.tmp/x', Readable.from([Buffer.from('x')]))).rejects.toBeInstanceOf(
-      InvalidArtifactKeyError,
-    );
+    await expect(store.put('.tmp/x', Readable.from([Buffer.from('x')]))).rejects.toBeInstanceOf(InvalidArtifactKeyError);
   });
 
   it('leaves no temp files behind after failed uploads', async () => {
@@ -215,9 +206,7 @@ describe('fs adapter', () => {
     const file = join(root, 'models', 'not-a-dir');
     const store = createArtifactStore({ kind: 'fs', root });
     await store.put('models/not-a-dir', Readable.from([Buffer.from('x')]));
-    await expect(createArtifactStore({ kind: 'fs', root: join(file, 'sub') }).ping()).rejects.toThrow(
-      /not readable and writable/,
-    );
+    await expect(createArtifactStore({ kind: 'fs', root: join(file, 'sub') }).ping()).rejects.toThrow(/not readable and writable/);
   });
 });
 

@@ -10,10 +10,13 @@ const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 /** The same API round trip on both artifact adapters: fs (embedded) and S3 (s3rver on a free port). */
 const adapters: [string, () => Promise<{ store?: ArtifactStore; stop: () => Promise<void> }>][] = [
   ['fs', async () => ({ stop: async () => undefined })],
-  ['s3', async () => {
-    const s3: S3rverHandle = await startS3rver();
-    return { store: s3StoreFor(s3), stop: () => s3.close() };
-  }],
+  [
+    's3',
+    async () => {
+      const s3: S3rverHandle = await startS3rver();
+      return { store: s3StoreFor(s3), stop: () => s3.close() };
+    },
+  ],
 ];
 
 describe.each(adapters)('artifacts through the API on the %s store', (_kind, setup) => {
@@ -33,7 +36,12 @@ describe.each(adapters)('artifacts through the API on the %s store', (_kind, set
 
   it('uploads, lists and downloads with size and sha256 checked', async () => {
     const bytes = randomBytes(3 * 1024 * 1024 + 17);
-    const put = await t.call({ method: 'PUT', url: '/api/v1/models/img/versions/1/artifacts/model/weights.bin', payload: bytes, headers: { 'content-type': 'application/octet-stream' } });
+    const put = await t.call({
+      method: 'PUT',
+      url: '/api/v1/models/img/versions/1/artifacts/model/weights.bin',
+      payload: bytes,
+      headers: { 'content-type': 'application/octet-stream' },
+    });
     expect(put.statusCode).toBe(201);
     expect(put.json()).toMatchObject({ path: 'model/weights.bin', size: bytes.length, sha256: sha256(bytes) });
 
@@ -43,9 +51,17 @@ describe.each(adapters)('artifacts through the API on the %s store', (_kind, set
     expect(Number(get.headers['content-length'])).toBe(bytes.length);
     expect(sha256(get.rawPayload)).toBe(sha256(bytes));
 
-    await t.call({ method: 'PUT', url: '/api/v1/models/img/versions/1/artifacts/README.md', payload: '# model card', headers: { 'content-type': 'text/markdown' } });
+    await t.call({
+      method: 'PUT',
+      url: '/api/v1/models/img/versions/1/artifacts/README.md',
+      payload: '# model card',
+      headers: { 'content-type': 'text/markdown' },
+    });
     const list = (await t.call({ method: 'GET', url: '/api/v1/models/img/versions/1/artifacts' })).json();
-    expect(list.items.map((a: { path: string; size: number }) => [a.path, a.size])).toEqual([['README.md', 12], ['model/weights.bin', bytes.length]]);
+    expect(list.items.map((a: { path: string; size: number }) => [a.path, a.size])).toEqual([
+      ['README.md', 12],
+      ['model/weights.bin', bytes.length],
+    ]);
     const card = await t.call({ method: 'GET', url: '/api/v1/models/img/versions/1/artifacts/README.md' });
     expect(card.headers['content-type']).toBe('application/octet-stream');
     expect(card.headers['x-artifact-content-type']).toBe('text/markdown');
@@ -60,7 +76,10 @@ describe.each(adapters)('artifacts through the API on the %s store', (_kind, set
       ['report.html', 'text/html', '<script>alert(document.cookie)</script>'],
       ['dir/café.svg', 'image/svg+xml', '<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>'],
     ] as const) {
-      expect((await t.call({ method: 'PUT', url: `/api/v1/models/img/versions/1/artifacts/${encodeURI(path)}`, payload: body, headers: { 'content-type': type } })).statusCode).toBe(201);
+      expect(
+        (await t.call({ method: 'PUT', url: `/api/v1/models/img/versions/1/artifacts/${encodeURI(path)}`, payload: body, headers: { 'content-type': type } }))
+          .statusCode,
+      ).toBe(201);
       const get = await t.call({ method: 'GET', url: `/api/v1/models/img/versions/1/artifacts/${encodeURI(path)}` });
       expect(get.statusCode).toBe(200);
       expect(get.headers['content-type']).toBe('application/octet-stream');

@@ -3,7 +3,19 @@ import { count } from '../helpers/db.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 
 let t: TestApp;
-const TABLES = ['models', 'model_tags', 'versions', 'version_tags', 'version_params', 'version_metrics', 'aliases', 'artifacts', 'events', 'api_keys', 'idempotency_keys'];
+const TABLES = [
+  'models',
+  'model_tags',
+  'versions',
+  'version_tags',
+  'version_params',
+  'version_metrics',
+  'aliases',
+  'artifacts',
+  'events',
+  'api_keys',
+  'idempotency_keys',
+];
 
 /** Row counts of every table: a rejected request must leave all of them unchanged. */
 async function snapshot(): Promise<Record<string, number>> {
@@ -36,15 +48,81 @@ const cases: Case[] = [
   ['malformed JSON', raw('POST', '/api/v1/models', '{"name":'), 400, 'MALFORMED_BODY'],
   ['JSON that is not an object', raw('POST', '/api/v1/models', '[1,2]'), 400, 'VALIDATION_FAILED'],
   ['version of an unknown model', { method: 'POST', url: '/api/v1/models/nope/versions', payload: ok }, 404, 'MODEL_NOT_FOUND'],
-  ['bad feature type', { method: 'POST', url: '/api/v1/models/m/versions', payload: { features: [{ name: 'a', type: 'numeric' }, { name: 'b', type: 'numeric' }, { name: 'c', type: 'text' }] } }, 400, 'VALIDATION_FAILED', 'features[2].type'],
+  [
+    'bad feature type',
+    {
+      method: 'POST',
+      url: '/api/v1/models/m/versions',
+      payload: {
+        features: [
+          { name: 'a', type: 'numeric' },
+          { name: 'b', type: 'numeric' },
+          { name: 'c', type: 'text' },
+        ],
+      },
+    },
+    400,
+    'VALIDATION_FAILED',
+    'features[2].type',
+  ],
   ['no features', { method: 'POST', url: '/api/v1/models/m/versions', payload: { features: [] } }, 400, 'VALIDATION_FAILED', 'features'],
-  ['duplicate feature names', { method: 'POST', url: '/api/v1/models/m/versions', payload: { features: [{ name: 'a', type: 'numeric' }, { name: 'a', type: 'categorical' }] } }, 400, 'VALIDATION_FAILED', 'features[1].name'],
-  ['metric NaN as a string', { method: 'POST', url: '/api/v1/models/m/versions', payload: { ...ok, metrics: { auc: 'NaN' } } }, 400, 'VALIDATION_FAILED', 'metrics.auc'],
-  ['metric 1e999 as a string', { method: 'POST', url: '/api/v1/models/m/versions', payload: { ...ok, metrics: { auc: '1e999' } } }, 400, 'VALIDATION_FAILED', 'metrics.auc'],
-  ['metric 1e999 as a JSON number (Infinity)', raw('POST', '/api/v1/models/m/versions', '{"features":[{"name":"a","type":"numeric"}],"metrics":{"auc":1e999}}'), 400, 'VALIDATION_FAILED', 'metrics.auc'],
-  ['metric point not finite', raw('POST', '/api/v1/models/m/versions/1/metrics', '{"metrics":[{"key":"loss","value":-1e999}]}'), 400, 'VALIDATION_FAILED', 'metrics[0].value'],
-  ['metrics of an unknown version', { method: 'POST', url: '/api/v1/models/m/versions/9/metrics', payload: { metrics: [{ key: 'x', value: 1 }] } }, 404, 'VERSION_NOT_FOUND'],
-  ['parent version that does not exist', { method: 'POST', url: '/api/v1/models/m/versions', payload: { ...ok, parentVersion: 7 } }, 409, 'PARENT_VERSION_NOT_FOUND', 'parentVersion'],
+  [
+    'duplicate feature names',
+    {
+      method: 'POST',
+      url: '/api/v1/models/m/versions',
+      payload: {
+        features: [
+          { name: 'a', type: 'numeric' },
+          { name: 'a', type: 'categorical' },
+        ],
+      },
+    },
+    400,
+    'VALIDATION_FAILED',
+    'features[1].name',
+  ],
+  [
+    'metric NaN as a string',
+    { method: 'POST', url: '/api/v1/models/m/versions', payload: { ...ok, metrics: { auc: 'NaN' } } },
+    400,
+    'VALIDATION_FAILED',
+    'metrics.auc',
+  ],
+  [
+    'metric 1e999 as a string',
+    { method: 'POST', url: '/api/v1/models/m/versions', payload: { ...ok, metrics: { auc: '1e999' } } },
+    400,
+    'VALIDATION_FAILED',
+    'metrics.auc',
+  ],
+  [
+    'metric 1e999 as a JSON number (Infinity)',
+    raw('POST', '/api/v1/models/m/versions', '{"features":[{"name":"a","type":"numeric"}],"metrics":{"auc":1e999}}'),
+    400,
+    'VALIDATION_FAILED',
+    'metrics.auc',
+  ],
+  [
+    'metric point not finite',
+    raw('POST', '/api/v1/models/m/versions/1/metrics', '{"metrics":[{"key":"loss","value":-1e999}]}'),
+    400,
+    'VALIDATION_FAILED',
+    'metrics[0].value',
+  ],
+  [
+    'metrics of an unknown version',
+    { method: 'POST', url: '/api/v1/models/m/versions/9/metrics', payload: { metrics: [{ key: 'x', value: 1 }] } },
+    404,
+    'VERSION_NOT_FOUND',
+  ],
+  [
+    'parent version that does not exist',
+    { method: 'POST', url: '/api/v1/models/m/versions', payload: { ...ok, parentVersion: 7 } },
+    409,
+    'PARENT_VERSION_NOT_FOUND',
+    'parentVersion',
+  ],
   ['version 0 in the path', { method: 'GET', url: '/api/v1/models/m/versions/0' }, 400, 'VALIDATION_FAILED', 'params.version'],
   ['alias to a version that does not exist', { method: 'PUT', url: '/api/v1/models/m/aliases/production', payload: { version: 5 } }, 404, 'VERSION_NOT_FOUND'],
   ['alias with a bad name', { method: 'PUT', url: '/api/v1/models/m/aliases/-prod', payload: { version: 1 } }, 400, 'VALIDATION_FAILED', 'params.alias'],
@@ -55,8 +133,20 @@ const cases: Case[] = [
   ['limit over 500', { method: 'GET', url: '/api/v1/models?limit=501' }, 400, 'VALIDATION_FAILED', 'querystring.limit'],
   ['unknown route', { method: 'GET', url: '/api/v1/nothing-here' }, 404, 'ROUTE_NOT_FOUND'],
   ['artifact path with ..', { method: 'PUT', url: '/api/v1/models/m/versions/1/artifacts/a/%2E%2E%2Fb', payload: 'x' }, 400, 'INVALID_ARTIFACT_PATH', 'path'],
-  ['artifact path with encoded ../', { method: 'PUT', url: '/api/v1/models/m/versions/1/artifacts/..%2Fescape', payload: 'x' }, 400, 'INVALID_ARTIFACT_PATH', 'path'],
-  ['artifact path with a leading /', { method: 'PUT', url: '/api/v1/models/m/versions/1/artifacts//etc/passwd', payload: 'x' }, 400, 'INVALID_ARTIFACT_PATH', 'path'],
+  [
+    'artifact path with encoded ../',
+    { method: 'PUT', url: '/api/v1/models/m/versions/1/artifacts/..%2Fescape', payload: 'x' },
+    400,
+    'INVALID_ARTIFACT_PATH',
+    'path',
+  ],
+  [
+    'artifact path with a leading /',
+    { method: 'PUT', url: '/api/v1/models/m/versions/1/artifacts//etc/passwd', payload: 'x' },
+    400,
+    'INVALID_ARTIFACT_PATH',
+    'path',
+  ],
   ['artifact path with a backslash', { method: 'PUT', url: '/api/v1/models/m/versions/1/artifacts/a%5Cb', payload: 'x' }, 400, 'INVALID_ARTIFACT_PATH', 'path'],
   ['artifact path with NUL', { method: 'PUT', url: '/api/v1/models/m/versions/1/artifacts/a%00b', payload: 'x' }, 400, 'INVALID_ARTIFACT_PATH', 'path'],
   ['artifact of an unknown version', { method: 'PUT', url: '/api/v1/models/m/versions/3/artifacts/a.bin', payload: 'x' }, 404, 'VERSION_NOT_FOUND'],
@@ -79,9 +169,16 @@ describe('bad input gets a clear 4xx problem and changes nothing', () => {
   });
 
   it('lists every bad field at once', async () => {
-    const res = await t.call({ method: 'POST', url: '/api/v1/models/m/versions', payload: { features: [{ name: 'a', type: 'x' }], metrics: { auc: 'high' }, gitCommit: 'zz', extra: true } });
+    const res = await t.call({
+      method: 'POST',
+      url: '/api/v1/models/m/versions',
+      payload: { features: [{ name: 'a', type: 'x' }], metrics: { auc: 'high' }, gitCommit: 'zz', extra: true },
+    });
     expect(res.statusCode).toBe(400);
-    const paths = res.json().errors.map((e: { path: string }) => e.path).sort();
+    const paths = res
+      .json()
+      .errors.map((e: { path: string }) => e.path)
+      .sort();
     expect(paths).toEqual(['extra', 'features[0].type', 'gitCommit', 'metrics.auc']);
   });
 
@@ -96,7 +193,20 @@ describe('bad input gets a clear 4xx problem and changes nothing', () => {
 
   it('never leaks internals in a 5xx', async () => {
     const broken = await createTestApp({
-      store: { kind: 'fs', put: async () => { throw new Error('ECONNRESET secret-bucket at /internal/path'); }, get: async () => { throw new Error('x'); }, exists: async () => false, delete: async () => undefined, ping: async () => undefined, list: async function* () {}, sweepIncomplete: async () => 0 },
+      store: {
+        kind: 'fs',
+        put: async () => {
+          throw new Error('ECONNRESET secret-bucket at /internal/path');
+        },
+        get: async () => {
+          throw new Error('x');
+        },
+        exists: async () => false,
+        delete: async () => undefined,
+        ping: async () => undefined,
+        list: async function* () {},
+        sweepIncomplete: async () => 0,
+      },
     });
     try {
       await broken.call({ method: 'POST', url: '/api/v1/models', payload: { name: 'm' } });

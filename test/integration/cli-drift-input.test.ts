@@ -22,7 +22,17 @@ const run = async (...args: string[]): Promise<{ code: number; stdout: string; s
 const dir = join(process.cwd(), '.tmp', `cli-drift-input-${process.pid}`);
 const file = (name: string): string => join(dir, name);
 const VEGA = join(process.cwd(), 'node_modules', 'vega-datasets', 'data');
-type Feature = { name: string; type: string; status: string; drifted: boolean; psi: number | null; referenceSize: number; currentSize: number; missing: { currentRate: number; referenceRate: number }; histogram: { edges?: unknown[] } };
+type Feature = {
+  name: string;
+  type: string;
+  status: string;
+  drifted: boolean;
+  psi: number | null;
+  referenceSize: number;
+  currentSize: number;
+  missing: { currentRate: number; referenceRate: number };
+  histogram: { edges?: unknown[] };
+};
 const features = (stdout: string): Record<string, Feature> => Object.fromEntries(JSON.parse(stdout).features.map((f: Feature) => [f.name, f]));
 
 const NA_SPELLINGS = ['nan', 'NaN', 'NA', 'null', 'inf', '-inf', 'None', '#N/A', 'N/A', 'NULL', '-nan', ''];

@@ -40,7 +40,11 @@ beforeAll(() => {
   writeCsv('ref.csv', header, make(3000, false));
   writeCsv('same.csv', header, make(800, false));
   writeCsv('cur.csv', header, make(800, true));
-  writeCsv('extra.csv', [...header, 'extra'], make(10, false).map((r) => [...r, 1]));
+  writeCsv(
+    'extra.csv',
+    [...header, 'extra'],
+    make(10, false).map((r) => [...r, 1]),
+  );
   // "level" is numeric in the reference only: it must be categorical on both sides, the
   // reference re-counted from its text ("1.0" stays distinct from "1").
   writeFileSync(file('levels-ref.csv'), 'level,x\n1,1\n1.0,2\n2,3\n2,4\n,5\n');

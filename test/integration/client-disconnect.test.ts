@@ -21,7 +21,12 @@ beforeAll(async () => {
   base = `http://127.0.0.1:${(t.app.server.address() as { port: number }).port}/api/v1/models/m/versions/1/artifacts`;
   await t.call({ method: 'POST', url: '/api/v1/models', payload: { name: 'm' } });
   await t.call({ method: 'POST', url: '/api/v1/models/m/versions', payload: { features: [{ name: 'a', type: 'numeric' }] } });
-  const put = await t.call({ method: 'PUT', url: '/api/v1/models/m/versions/1/artifacts/big.bin', payload: Buffer.alloc(32 * 1024 * 1024, 7), headers: { 'content-type': 'application/octet-stream' } });
+  const put = await t.call({
+    method: 'PUT',
+    url: '/api/v1/models/m/versions/1/artifacts/big.bin',
+    payload: Buffer.alloc(32 * 1024 * 1024, 7),
+    headers: { 'content-type': 'application/octet-stream' },
+  });
   expect(put.statusCode).toBe(201);
 });
 afterAll(async () => t.close());
@@ -42,7 +47,10 @@ function expectOneDebugLine(method: string, url: string) {
   const gone = logged.filter((l) => String(l.msg).includes('disconnected'));
   expect(gone).toHaveLength(1);
   expect(gone[0]).toMatchObject({ level: 20 });
-  expect(logged.filter((l) => (l.level as number) >= 30), JSON.stringify(logged)).toEqual([]);
+  expect(
+    logged.filter((l) => (l.level as number) >= 30),
+    JSON.stringify(logged),
+  ).toEqual([]);
   expect(lines.some((l) => l.msg === 'stream closed prematurely')).toBe(false);
 }
 

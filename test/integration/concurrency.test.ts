@@ -11,12 +11,18 @@ beforeAll(async () => {
 afterAll(async () => t.close());
 
 const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
-  fetch(`${base}/api/v1${path}`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  fetch(`${base}/api/v1${path}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
 
 describe('concurrent registration over real HTTP', () => {
   it('50 concurrent registrations get versions 1…50: no gap, no duplicate', async () => {
     expect((await post('/models', { name: 'race' })).status).toBe(201);
-    const responses = await Promise.all(Array.from({ length: 50 }, (_, i) => post('/models/race/versions', { features: [{ name: 'x', type: 'numeric' }], runId: `run-${i}` })));
+    const responses = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => post('/models/race/versions', { features: [{ name: 'x', type: 'numeric' }], runId: `run-${i}` })),
+    );
     expect(responses.map((r) => r.status)).toEqual(Array(50).fill(201));
     const numbers = (await Promise.all(responses.map((r) => r.json() as Promise<{ version: number }>))).map((v) => v.version).sort((a, b) => a - b);
     expect(numbers).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));

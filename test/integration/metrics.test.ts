@@ -15,7 +15,10 @@ const features = [
 ];
 function rows(seed: number, n: number, shift: number) {
   const rng = createRng(seed);
-  return Array.from({ length: n }, () => ({ age: Math.round(rng.normal(40 + shift, 10) * 10) / 10, plan: shift > 0 ? 'team' : ['free', 'pro', 'team'][rng.int(3)]! }));
+  return Array.from({ length: n }, () => ({
+    age: Math.round(rng.normal(40 + shift, 10) * 10) / 10,
+    plan: shift > 0 ? 'team' : ['free', 'pro', 'team'][rng.int(3)]!,
+  }));
 }
 
 describe('GET /metrics', () => {
@@ -54,9 +57,23 @@ describe('GET /metrics', () => {
     expect(ref.statusCode, ref.body).toBe(200);
     const ok = await t.call({ method: 'POST', url: '/api/v1/models/churn/samples', payload: { rows: rows(2, 200, 8) } });
     expect(ok.statusCode, ok.body).toBe(202);
-    const bad = await t.call({ method: 'POST', url: '/api/v1/models/churn/samples', payload: { rows: [{ age: 'old', plan: 'pro' }, { age: 3, plan: 'pro' }] } });
+    const bad = await t.call({
+      method: 'POST',
+      url: '/api/v1/models/churn/samples',
+      payload: {
+        rows: [
+          { age: 'old', plan: 'pro' },
+          { age: 3, plan: 'pro' },
+        ],
+      },
+    });
     expect(bad.statusCode).toBe(400);
-    const garbage = await t.call({ method: 'POST', url: '/api/v1/models/churn/samples', headers: { 'content-type': 'application/json' }, payload: '{not json' });
+    const garbage = await t.call({
+      method: 'POST',
+      url: '/api/v1/models/churn/samples',
+      headers: { 'content-type': 'application/json' },
+      payload: '{not json',
+    });
     expect(garbage.statusCode).toBe(400);
     // An unauthenticated post is not a data rejection.
     expect((await t.call({ method: 'POST', url: '/api/v1/models/churn/samples', token: null, payload: { rows: [] } })).statusCode).toBe(401);
@@ -80,22 +97,32 @@ describe('GET /metrics', () => {
     for (let i = 0; i < 3; i++) expect((await t.call({ method: 'GET', url: '/api/v1/models/churn' })).statusCode).toBe(200);
     expect((await t.call({ method: 'GET', url: '/api/v1/models/nope' })).statusCode).toBe(404);
     const after = await scrape();
-    const count = (s: typeof after, status: string) => valueOf(s, 'mlcycle_http_request_duration_seconds_count', { method: 'GET', route: '/api/v1/models/:name', status_class: status }) ?? 0;
+    const count = (s: typeof after, status: string) =>
+      valueOf(s, 'mlcycle_http_request_duration_seconds_count', { method: 'GET', route: '/api/v1/models/:name', status_class: status }) ?? 0;
     expect(count(after, '2xx') - count(before, '2xx')).toBe(3);
     expect(count(after, '4xx') - count(before, '4xx')).toBe(1);
     const routes = new Set(after.filter((s) => s.name.startsWith('mlcycle_http_request_duration_seconds')).map((s) => s.labels.route));
     expect([...routes].some((r) => r?.includes('churn') || r?.includes('nope'))).toBe(false);
     // Buckets are cumulative and end in +Inf equal to the count.
-    const inf = valueOf(after, 'mlcycle_http_request_duration_seconds_bucket', { method: 'GET', route: '/api/v1/models/:name', status_class: '2xx', le: '+Inf' });
+    const inf = valueOf(after, 'mlcycle_http_request_duration_seconds_bucket', {
+      method: 'GET',
+      route: '/api/v1/models/:name',
+      status_class: '2xx',
+      le: '+Inf',
+    });
     expect(inf).toBe(count(after, '2xx'));
   });
 
-  it('shows queue depths and the latest report\'s drift scores per model and feature', async () => {
+  it("shows queue depths and the latest report's drift scores per model and feature", async () => {
     const samples = await scrape();
     expect(valueOf(samples, 'mlcycle_queue_jobs', { queue: 'drift', state: 'waiting' })).toBe(0);
     const { items } = (await t.call({ method: 'GET', url: '/api/v1/models/churn/drift-reports' })).json<{ items: { id: number; status: string }[] }>();
     expect(items[0]?.status).toBe('done');
-    const report = (await t.call({ method: 'GET', url: `/api/v1/drift-reports/${items[0]!.id}` })).json<{ datasetDrift: boolean; driftShare: number; features: { name: string; psi: number }[] }>();
+    const report = (await t.call({ method: 'GET', url: `/api/v1/drift-reports/${items[0]!.id}` })).json<{
+      datasetDrift: boolean;
+      driftShare: number;
+      features: { name: string; psi: number }[];
+    }>();
     expect(report.datasetDrift).toBe(true);
     for (const f of report.features) expect(valueOf(samples, 'mlcycle_drift_psi', { model: 'churn', feature: f.name })).toBeCloseTo(f.psi, 12);
     expect(valueOf(samples, 'mlcycle_drift_detected', { model: 'churn' })).toBe(1);

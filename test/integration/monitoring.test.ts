@@ -59,7 +59,12 @@ for (const mode of ['inline', 'bullmq'] as const) {
       expect(a.statusCode, a.body).toBe(200);
       const b = await t.call({ method: 'POST', url: '/api/v1/models/churn/versions/1/reference', payload: { columns: columnsOf(chunks[1]!) } });
       expect(b.statusCode, b.body).toBe(200);
-      const c = await t.call({ method: 'POST', url: '/api/v1/models/churn/versions/1/reference', headers: { 'content-type': 'text/csv' }, payload: csvOf(chunks[2]!) });
+      const c = await t.call({
+        method: 'POST',
+        url: '/api/v1/models/churn/versions/1/reference',
+        headers: { 'content-type': 'text/csv' },
+        payload: csvOf(chunks[2]!),
+      });
       expect(c.statusCode, c.body).toBe(200);
       const summary = (await t.call({ method: 'GET', url: '/api/v1/models/churn/versions/1/reference' })).json();
       expect(summary).toMatchObject({ rows: 3000, chunks: 3, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
@@ -110,7 +115,11 @@ for (const mode of ['inline', 'bullmq'] as const) {
       expect(a.statusCode).toBe(202);
       expect(b.json()).toEqual({ ...a.json(), windowsCompleted: 0 });
       expect(await count(t.container.database, 'select count(*) as n from sample_batches')).toBe(before + 1);
-      const reused = await t.call({ method: 'POST', url: '/api/v1/models/churn/samples', payload: { rows: current.slice(10, 20), batchId: 'serving-batch-77' } });
+      const reused = await t.call({
+        method: 'POST',
+        url: '/api/v1/models/churn/samples',
+        payload: { rows: current.slice(10, 20), batchId: 'serving-batch-77' },
+      });
       expect(reused.statusCode).toBe(409);
       expect(reused.json().code).toBe('BATCH_ID_REUSED');
     });
@@ -126,7 +135,10 @@ for (const mode of ['inline', 'bullmq'] as const) {
       const paths = res.json().errors.map((e: { path: string }) => e.path);
       expect(paths).toEqual(expect.arrayContaining(['rows[17].age', 'rows[3].bogus']));
       // 1e999 is valid JSON text that parses to Infinity: sent as raw text, it must be refused.
-      const text = JSON.stringify({ columns: { ...columnsOf(current.slice(0, 20)), age: [...current.slice(0, 17).map((r) => r.age), 0, 1, 2] } }).replace(/"age":\[((?:[^,\]]+,){17})0/, '"age":[$11e999');
+      const text = JSON.stringify({ columns: { ...columnsOf(current.slice(0, 20)), age: [...current.slice(0, 17).map((r) => r.age), 0, 1, 2] } }).replace(
+        /"age":\[((?:[^,\]]+,){17})0/,
+        '"age":[$11e999',
+      );
       const cols = await t.call({ method: 'POST', url: '/api/v1/models/churn/samples', headers: { 'content-type': 'application/json' }, payload: text });
       expect(cols.statusCode).toBe(400);
       expect(cols.json().errors.map((e: { path: string }) => e.path)).toContain('columns.age[17]');
@@ -139,7 +151,16 @@ for (const mode of ['inline', 'bullmq'] as const) {
       const res = await t.call({ method: 'POST', url: '/api/v1/models/orphan/samples', payload: { rows: current.slice(0, 2) } });
       expect(res.statusCode).toBe(409);
       expect(res.json()).toMatchObject({ code: 'NO_TARGET_VERSION', detail: expect.stringContaining('aliases/production') });
-      expect((await t.call({ method: 'POST', url: '/api/v1/models/orphan/samples?version=1', headers: { 'content-type': 'text/csv' }, payload: csvOf(current.slice(0, 2)) })).statusCode).toBe(202);
+      expect(
+        (
+          await t.call({
+            method: 'POST',
+            url: '/api/v1/models/orphan/samples?version=1',
+            headers: { 'content-type': 'text/csv' },
+            payload: csvOf(current.slice(0, 2)),
+          })
+        ).statusCode,
+      ).toBe(202);
     });
 
     it('joins delayed labels by id and reports performance against the registered metric', async () => {
@@ -154,13 +175,24 @@ for (const mode of ['inline', 'bullmq'] as const) {
       const labelsPosted = await t.call({
         method: 'POST',
         url: '/api/v1/models/perf/labels',
-        payload: { items: [...ids.map((id, i) => ({ id, label: i < 40 ? (predictions[i] === 'yes' ? 'no' : 'yes') : predictions[i]! })), { id: 'never-seen', label: 'yes' }] },
+        payload: {
+          items: [
+            ...ids.map((id, i) => ({ id, label: i < 40 ? (predictions[i] === 'yes' ? 'no' : 'yes') : predictions[i]! })),
+            { id: 'never-seen', label: 'yes' },
+          ],
+        },
       });
       expect(labelsPosted.json()).toEqual({ accepted: 101, unmatched: ids.concat('never-seen') });
       await t.call({ method: 'POST', url: '/api/v1/models/perf/samples', payload: { version: 1, rows, ids, predictions } });
       const [summary] = await waitForReports(t, 'perf', 1);
       const report = (await t.call({ method: 'GET', url: `/api/v1/drift-reports/${summary!.id}` })).json();
-      expect(report.performance).toMatchObject({ task: 'classification', labeled: 100, metrics: { accuracy: 0.6 }, baseline: { accuracy: 0.95 }, degraded: true });
+      expect(report.performance).toMatchObject({
+        task: 'classification',
+        labeled: 100,
+        metrics: { accuracy: 0.6 },
+        baseline: { accuracy: 0.95 },
+        degraded: true,
+      });
       // Nothing drifted in the features (the window is reference data), but performance did.
       expect(report.datasetDrift).toBe(false);
     });
@@ -171,7 +203,11 @@ for (const mode of ['inline', 'bullmq'] as const) {
       await t.call({ method: 'PUT', url: '/api/v1/models/hourly/aliases/production', payload: { version: 1 } });
       await t.call({ method: 'POST', url: '/api/v1/models/hourly/versions/1/reference', payload: { rows: reference } });
       await t.call({ method: 'PUT', url: '/api/v1/models/hourly/monitor', payload: { window: { every: 'PT1H' } } });
-      for (const [at, rows] of [['2026-01-01T10:15:00Z', current.slice(0, 50)], ['2026-01-01T10:45:00Z', current.slice(50, 100)], ['2026-01-01T12:05:00Z', current.slice(100, 140)]] as const) {
+      for (const [at, rows] of [
+        ['2026-01-01T10:15:00Z', current.slice(0, 50)],
+        ['2026-01-01T10:45:00Z', current.slice(50, 100)],
+        ['2026-01-01T12:05:00Z', current.slice(100, 140)],
+      ] as const) {
         const res = await t.call({ method: 'POST', url: '/api/v1/models/hourly/samples', payload: { rows, timestamp: at } });
         expect(res.json().windowsCompleted).toBe(0); // time windows close by the clock, not by count
       }
@@ -189,7 +225,11 @@ for (const mode of ['inline', 'bullmq'] as const) {
     });
 
     it('computes a report over a time range on demand', async () => {
-      const res = await t.call({ method: 'POST', url: '/api/v1/models/churn/drift-reports', payload: { from: '2000-01-01T00:00:00Z', to: '2100-01-01T00:00:00Z' } });
+      const res = await t.call({
+        method: 'POST',
+        url: '/api/v1/models/churn/drift-reports',
+        payload: { from: '2000-01-01T00:00:00Z', to: '2100-01-01T00:00:00Z' },
+      });
       expect(res.statusCode, res.body).toBe(202);
       const id = res.json().id;
       for (let i = 0; i < 200; i++) {

@@ -67,7 +67,8 @@ describe('openapi/openapi.json', () => {
   it('leaves open routes open and guards the API with bearer auth', () => {
     for (const { path, method, op } of operations) {
       // The API and /metrics (drift scores are business data: the `metrics` scope) need a key.
-      if (path.startsWith('/api/') || path === '/metrics') expect(op.security, `${method} ${path}`).toBeUndefined(); // the global bearer requirement
+      if (path.startsWith('/api/') || path === '/metrics')
+        expect(op.security, `${method} ${path}`).toBeUndefined(); // the global bearer requirement
       else expect(op.security, `${method} ${path}`).toEqual([]);
     }
   });
@@ -97,12 +98,15 @@ describe('openapi/openapi.json', () => {
     const calls = readFileSync(join(process.cwd(), 'test', 'openapi-client', 'calls.ts'), 'utf8');
     writeFileSync(join(dir, 'calls.ts'), calls);
     writeFileSync(join(dir, 'schema.d.ts'), astToString(await openapiTS(text)));
-    writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({
-      extends: '../../../tsconfig.json',
-      compilerOptions: { noEmit: true, rootDir: '.', lib: ['ES2023', 'DOM'], types: [] },
-      include: ['calls.ts', 'schema.d.ts'],
-      exclude: [],
-    }));
+    writeFileSync(
+      join(dir, 'tsconfig.json'),
+      JSON.stringify({
+        extends: '../../../tsconfig.json',
+        compilerOptions: { noEmit: true, rootDir: '.', lib: ['ES2023', 'DOM'], types: [] },
+        include: ['calls.ts', 'schema.d.ts'],
+        exclude: [],
+      }),
+    );
     for (const { path, method } of operations) expect(calls, `no call of ${method} ${path} in calls.ts`).toContain(`client.${method.toUpperCase()}('${path}'`);
     const tsc = join(process.cwd(), 'node_modules', 'typescript', 'bin', 'tsc');
     const result = await promisify(execFile)(process.execPath, [tsc, '-p', join(dir, 'tsconfig.json')]).then(

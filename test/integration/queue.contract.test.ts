@@ -1,7 +1,13 @@
 import { Queue } from 'bullmq';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  JobPayloadError, QueueClosedError, createBullmqQueue, createInlineQueue, type JobQueue, type JobRun, type RetryOverrides,
+  JobPayloadError,
+  QueueClosedError,
+  createBullmqQueue,
+  createInlineQueue,
+  type JobQueue,
+  type JobRun,
+  type RetryOverrides,
 } from '../../src/queue/index.js';
 import { deletePrefix, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
 
@@ -132,7 +138,10 @@ describe.each(adapters)('JobQueue contract: %s', (_kind, factory) => {
     await waitFor(() => attempts.length === 3);
     expect(attempts).toEqual([1, 2, 3]);
     expect(times[1]! - times[0]!).toBeGreaterThanOrEqual(45); // fixed 50 ms backoff
-    expect(failures.map((f) => [f.job.attempt, f.willRetry])).toEqual([[1, true], [2, true]]);
+    expect(failures.map((f) => [f.job.attempt, f.willRetry])).toEqual([
+      [1, true],
+      [2, true],
+    ]);
     await sleep(200);
     expect(attempts).toHaveLength(3);
     expect((await queue.depths()).drift).toEqual({ waiting: 0, active: 0, delayed: 0, failed: 0 });

@@ -35,7 +35,16 @@ describe('names of 101 to 128 characters work on every route', () => {
     expect((await t.call({ method: 'GET', url: `${base}/versions/1/metrics` })).statusCode).toBe(200);
     expect((await t.call({ method: 'PUT', url: `${base}/aliases/${alias}`, payload: { version: 1 } })).statusCode).toBe(200);
     expect((await t.call({ method: 'GET', url: `${base}/aliases/${alias}` })).json()).toMatchObject({ version: 1, aliases: [alias] });
-    expect((await t.call({ method: 'PUT', url: `${base}/versions/1/artifacts/model.bin`, payload: Buffer.from('bytes'), headers: { 'content-type': 'application/octet-stream' } })).statusCode).toBe(201);
+    expect(
+      (
+        await t.call({
+          method: 'PUT',
+          url: `${base}/versions/1/artifacts/model.bin`,
+          payload: Buffer.from('bytes'),
+          headers: { 'content-type': 'application/octet-stream' },
+        })
+      ).statusCode,
+    ).toBe(201);
     expect((await t.call({ method: 'GET', url: `${base}/versions/1/artifacts/model.bin` })).body).toBe('bytes');
     expect((await t.call({ method: 'GET', url: `${base}/versions/1/artifacts` })).statusCode).toBe(200);
     expect((await t.call({ method: 'GET', url: `${base}/events` })).json().items.length).toBeGreaterThan(2);
@@ -52,7 +61,11 @@ describe('names of 101 to 128 characters work on every route', () => {
 
   it("Fastify's own errors are problem+json with catalogue codes", async () => {
     expectProblem(await t.call({ method: 'GET', url: '/api/v1/no-such-thing' }), 404, 'ROUTE_NOT_FOUND');
-    expectProblem(await t.call({ method: 'POST', url: '/api/v1/models', payload: 'a=b', headers: { 'content-type': 'application/x-www-form-urlencoded' } }), 415, 'UNSUPPORTED_MEDIA_TYPE');
+    expectProblem(
+      await t.call({ method: 'POST', url: '/api/v1/models', payload: 'a=b', headers: { 'content-type': 'application/x-www-form-urlencoded' } }),
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+    );
     expectProblem(await t.call({ method: 'POST', url: '/api/v1/models', payload: '', headers: { 'content-type': 'application/json' } }), 400, 'MALFORMED_BODY');
     expectProblem(await t.call({ method: 'GET', url: '/api/v1/models/%E0%A4%A' }), 400, 'MALFORMED_URL');
   });
@@ -60,23 +73,43 @@ describe('names of 101 to 128 characters work on every route', () => {
 
 describe('content-type, validation and auth messages', () => {
   it('415 names the content type to send, for no type and for text/plain alike', async () => {
-    const form = expectProblem(await t.call({ method: 'POST', url: '/api/v1/models', payload: 'name=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } }), 415, 'UNSUPPORTED_MEDIA_TYPE');
+    const form = expectProblem(
+      await t.call({ method: 'POST', url: '/api/v1/models', payload: 'name=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } }),
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+    );
     expect(form.detail).toContain('application/json');
-    const text = expectProblem(await t.call({ method: 'POST', url: '/api/v1/models', payload: '{"name":"x"}', headers: { 'content-type': 'text/plain' } }), 415, 'UNSUPPORTED_MEDIA_TYPE');
+    const text = expectProblem(
+      await t.call({ method: 'POST', url: '/api/v1/models', payload: '{"name":"x"}', headers: { 'content-type': 'text/plain' } }),
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+    );
     expect(text.detail).toContain('text/plain');
     expect(text.detail).toContain('send Content-Type: application/json');
   });
 
   it('malformed JSON says what is wrong and where', async () => {
-    const truncated = expectProblem(await t.call({ method: 'POST', url: '/api/v1/models', payload: '{"name":', headers: { 'content-type': 'application/json' } }), 400, 'MALFORMED_BODY');
+    const truncated = expectProblem(
+      await t.call({ method: 'POST', url: '/api/v1/models', payload: '{"name":', headers: { 'content-type': 'application/json' } }),
+      400,
+      'MALFORMED_BODY',
+    );
     expect(truncated.detail).toMatch(/position 8/);
-    const stray = expectProblem(await t.call({ method: 'POST', url: '/api/v1/models', payload: '{"name": x}', headers: { 'content-type': 'application/json' } }), 400, 'MALFORMED_BODY');
+    const stray = expectProblem(
+      await t.call({ method: 'POST', url: '/api/v1/models', payload: '{"name": x}', headers: { 'content-type': 'application/json' } }),
+      400,
+      'MALFORMED_BODY',
+    );
     expect(stray.detail).toMatch(/position \d+/);
   });
 
   it('enum errors list the allowed values; patterns are explained, not shown raw', async () => {
     await t.call({ method: 'POST', url: '/api/v1/models', payload: { name: 'msg' } });
-    const badEnum = expectProblem(await t.call({ method: 'POST', url: '/api/v1/models/msg/versions', payload: { features: [{ name: 'a', type: 'text' }] } }), 400, 'VALIDATION_FAILED');
+    const badEnum = expectProblem(
+      await t.call({ method: 'POST', url: '/api/v1/models/msg/versions', payload: { features: [{ name: 'a', type: 'text' }] } }),
+      400,
+      'VALIDATION_FAILED',
+    );
     expect(badEnum.errors).toEqual([{ path: 'features[0].type', message: 'must be one of: "numeric", "categorical"' }]);
     const badName = expectProblem(await t.call({ method: 'POST', url: '/api/v1/models', payload: { name: '-x' } }), 400, 'VALIDATION_FAILED');
     expect(badName.errors?.[0]?.message).toContain('letters, digits');
@@ -88,7 +121,11 @@ describe('content-type, validation and auth messages', () => {
       const res = await t.call({ method: 'GET', url: '/api/v1/models', token: null, headers: { authorization: `${scheme} ${ADMIN_TOKEN}` } });
       expect(res.statusCode, scheme).toBe(200);
     }
-    expectProblem(await t.call({ method: 'GET', url: '/api/v1/models', token: null, headers: { authorization: `Basic ${ADMIN_TOKEN}` } }), 401, 'UNAUTHENTICATED');
+    expectProblem(
+      await t.call({ method: 'GET', url: '/api/v1/models', token: null, headers: { authorization: `Basic ${ADMIN_TOKEN}` } }),
+      401,
+      'UNAUTHENTICATED',
+    );
   });
 
   it('an unknown event type is a 400 listing the known ones, not an empty page', async () => {
@@ -113,7 +150,11 @@ describe('params keep their JSON types', () => {
 
   it('other JSON values are refused, naming the param', async () => {
     for (const value of [{ a: 1 }, [1], null]) {
-      const res = expectProblem(await t.call({ method: 'POST', url: '/api/v1/models/params/versions', payload: { features, params: { bad: value } } }), 400, 'VALIDATION_FAILED');
+      const res = expectProblem(
+        await t.call({ method: 'POST', url: '/api/v1/models/params/versions', payload: { features, params: { bad: value } } }),
+        400,
+        'VALIDATION_FAILED',
+      );
       expect(res.errors?.map((e) => e.path)).toContain('params.bad');
     }
   });

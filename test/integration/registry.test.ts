@@ -8,11 +8,18 @@ beforeAll(async () => {
 });
 afterAll(async () => t.close());
 
-const features = [{ name: 'age', type: 'numeric' }, { name: 'plan', type: 'categorical' }];
+const features = [
+  { name: 'age', type: 'numeric' },
+  { name: 'plan', type: 'categorical' },
+];
 
 describe('models', () => {
   it('creates, reads, patches, searches and deletes', async () => {
-    const created = await t.call({ method: 'POST', url: '/api/v1/models', payload: { name: 'churn', description: 'Churn classifier', tags: { team: 'growth', tier: '1' } } });
+    const created = await t.call({
+      method: 'POST',
+      url: '/api/v1/models',
+      payload: { name: 'churn', description: 'Churn classifier', tags: { team: 'growth', tier: '1' } },
+    });
     expect(created.statusCode).toBe(201);
     expect(created.json()).toMatchObject({ name: 'churn', tags: { team: 'growth', tier: '1' }, latestVersion: null });
 
@@ -84,28 +91,60 @@ describe('versions, metrics, aliases, events', () => {
   it('numbers versions, stores params/metrics, moves aliases with an audit trail', async () => {
     await t.call({ method: 'POST', url: '/api/v1/models', payload: { name: 'ranker' } });
     const v1 = await t.call({
-      method: 'POST', url: '/api/v1/models/ranker/versions',
-      payload: { features, runId: 'run-1', gitCommit: 'abc1234', params: { lr: 0.1, depth: 6, balanced: true }, metrics: { auc: 0.81 }, tags: { stage: 'exp' } },
+      method: 'POST',
+      url: '/api/v1/models/ranker/versions',
+      payload: {
+        features,
+        runId: 'run-1',
+        gitCommit: 'abc1234',
+        params: { lr: 0.1, depth: 6, balanced: true },
+        metrics: { auc: 0.81 },
+        tags: { stage: 'exp' },
+      },
     });
     expect(v1.statusCode).toBe(201);
-    expect(v1.json()).toMatchObject({ model: 'ranker', version: 1, params: { lr: 0.1, depth: 6, balanced: true }, metrics: { auc: 0.81 }, createdBy: 'bootstrap-admin' });
+    expect(v1.json()).toMatchObject({
+      model: 'ranker',
+      version: 1,
+      params: { lr: 0.1, depth: 6, balanced: true },
+      metrics: { auc: 0.81 },
+      createdBy: 'bootstrap-admin',
+    });
     const v2 = await t.call({ method: 'POST', url: '/api/v1/models/ranker/versions', payload: { features, parentVersion: 1 } });
     expect(v2.json()).toMatchObject({ version: 2, parentVersion: 1 });
 
     const metrics = await t.call({
-      method: 'POST', url: '/api/v1/models/ranker/versions/2/metrics',
-      payload: { metrics: [{ key: 'loss', value: 0.9, step: 1 }, { key: 'loss', value: 0.5, step: 2 }, { key: 'auc', value: 0.84, timestamp: '2026-01-01T00:00:00Z' }] },
+      method: 'POST',
+      url: '/api/v1/models/ranker/versions/2/metrics',
+      payload: {
+        metrics: [
+          { key: 'loss', value: 0.9, step: 1 },
+          { key: 'loss', value: 0.5, step: 2 },
+          { key: 'auc', value: 0.84, timestamp: '2026-01-01T00:00:00Z' },
+        ],
+      },
     });
     expect(metrics.statusCode).toBe(201);
     const series = (await t.call({ method: 'GET', url: '/api/v1/models/ranker/versions/2/metrics?key=loss' })).json();
-    expect(series.items.map((p: { step: number; value: number }) => [p.step, p.value])).toEqual([[1, 0.9], [2, 0.5]]);
+    expect(series.items.map((p: { step: number; value: number }) => [p.step, p.value])).toEqual([
+      [1, 0.9],
+      [2, 0.5],
+    ]);
     expect((await t.call({ method: 'GET', url: '/api/v1/models/ranker/versions/2' })).json().metrics).toEqual({ loss: 0.5, auc: 0.84 });
 
     const listed = (await t.call({ method: 'GET', url: '/api/v1/models/ranker/versions' })).json();
     expect(listed.items.map((v: { version: number }) => v.version)).toEqual([2, 1]);
 
-    expect((await t.call({ method: 'PUT', url: '/api/v1/models/ranker/aliases/production', payload: { version: 1 } })).json()).toEqual({ alias: 'production', version: 1, previousVersion: null });
-    expect((await t.call({ method: 'PUT', url: '/api/v1/models/ranker/aliases/production', payload: { version: 2 } })).json()).toEqual({ alias: 'production', version: 2, previousVersion: 1 });
+    expect((await t.call({ method: 'PUT', url: '/api/v1/models/ranker/aliases/production', payload: { version: 1 } })).json()).toEqual({
+      alias: 'production',
+      version: 1,
+      previousVersion: null,
+    });
+    expect((await t.call({ method: 'PUT', url: '/api/v1/models/ranker/aliases/production', payload: { version: 2 } })).json()).toEqual({
+      alias: 'production',
+      version: 2,
+      previousVersion: 1,
+    });
     const prod = await t.call({ method: 'GET', url: '/api/v1/models/ranker/aliases/production' });
     expect(prod.json()).toMatchObject({ version: 2, aliases: ['production'] });
     expect((await t.call({ method: 'GET', url: '/api/v1/models/ranker/aliases/latest' })).json().version).toBe(2);
@@ -122,7 +161,14 @@ describe('versions, metrics, aliases, events', () => {
     expect((await t.call({ method: 'GET', url: '/api/v1/models/ranker/aliases/production' })).statusCode).toBe(404);
 
     const events = (await t.call({ method: 'GET', url: '/api/v1/models/ranker/events' })).json();
-    expect(events.items.map((e: { type: string }) => e.type)).toEqual(['alias.deleted', 'alias.moved', 'alias.moved', 'version.created', 'version.created', 'model.created']);
+    expect(events.items.map((e: { type: string }) => e.type)).toEqual([
+      'alias.deleted',
+      'alias.moved',
+      'alias.moved',
+      'version.created',
+      'version.created',
+      'model.created',
+    ]);
     const moved = events.items[1];
     expect(moved).toMatchObject({ data: { alias: 'production', from: 1, to: 2 }, actor: { name: 'bootstrap-admin' } });
     expect(Date.parse(moved.createdAt)).not.toBeNaN();
@@ -162,7 +208,9 @@ describe('alias lookup cache', () => {
     try {
       await other.exec("update aliases set version_id = (select id from versions where version = 2 and model_id = aliases.model_id) where alias = 'prod'");
       expect((await get()).version).toBe(2);
-      await other.exec("insert into version_tags (version_id, key, value) select id, 'from', 'elsewhere' from versions where version = 2 and model_id = (select id from models where name = 'cached')");
+      await other.exec(
+        "insert into version_tags (version_id, key, value) select id, 'from', 'elsewhere' from versions where version = 2 and model_id = (select id from models where name = 'cached')",
+      );
       expect((await get()).tags).toEqual({ from: 'elsewhere' });
     } finally {
       await other.close();
@@ -173,7 +221,10 @@ describe('alias lookup cache', () => {
 describe('operations', () => {
   it('serves health, readiness, OpenAPI and Swagger UI', async () => {
     expect((await t.call({ method: 'GET', url: '/healthz', token: null })).json()).toEqual({ status: 'ok' });
-    expect((await t.call({ method: 'GET', url: '/readyz', token: null })).json()).toMatchObject({ status: 'ok', checks: { database: { status: 'ok' }, artifactStore: { status: 'ok' } } });
+    expect((await t.call({ method: 'GET', url: '/readyz', token: null })).json()).toMatchObject({
+      status: 'ok',
+      checks: { database: { status: 'ok' }, artifactStore: { status: 'ok' } },
+    });
     const doc = (await t.call({ method: 'GET', url: '/openapi.json', token: null })).json();
     expect(doc.paths['/api/v1/models/{name}/versions'].post.operationId).toBe('createVersion');
     expect((await t.call({ method: 'GET', url: '/docs/', token: null })).statusCode).toBe(200);
@@ -181,7 +232,20 @@ describe('operations', () => {
 
   it('answers 503 from /readyz naming the failed dependency', async () => {
     const broken = await createTestApp({
-      store: { kind: 'fs', put: async () => ({ size: 0, sha256: '' }), get: async () => { throw new Error('x'); }, exists: async () => false, delete: async () => undefined, ping: async () => { throw new Error('disk gone'); }, list: async function* () {}, sweepIncomplete: async () => 0 },
+      store: {
+        kind: 'fs',
+        put: async () => ({ size: 0, sha256: '' }),
+        get: async () => {
+          throw new Error('x');
+        },
+        exists: async () => false,
+        delete: async () => undefined,
+        ping: async () => {
+          throw new Error('disk gone');
+        },
+        list: async function* () {},
+        sweepIncomplete: async () => 0,
+      },
     });
     try {
       const res = await broken.call({ method: 'GET', url: '/readyz', token: null });

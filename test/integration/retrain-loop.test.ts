@@ -66,11 +66,15 @@ describe('drift → retrain → new version → promotion, through the API', () 
     expect(posted.json()).toMatchObject({ accepted: 400, windowsCompleted: 1 });
 
     let job: { id: number; status: string; resultVersion?: number | null; triggerReportId: number | null } | undefined;
-    await settle(t, async () => {
-      const list = (await t.call({ method: 'GET', url: '/api/v1/retrain-jobs?model=loop' })).json();
-      job = list.items[0];
-      return job !== undefined && ['succeeded', 'failed', 'cancelled'].includes(job.status);
-    }, 'the retrain job');
+    await settle(
+      t,
+      async () => {
+        const list = (await t.call({ method: 'GET', url: '/api/v1/retrain-jobs?model=loop' })).json();
+        job = list.items[0];
+        return job !== undefined && ['succeeded', 'failed', 'cancelled'].includes(job.status);
+      },
+      'the retrain job',
+    );
     const whole = (await t.call({ method: 'GET', url: `/api/v1/retrain-jobs/${job!.id}` })).json();
     expect(whole.status, JSON.stringify(whole)).toBe('succeeded');
     const [report] = (await t.call({ method: 'GET', url: '/api/v1/models/loop/drift-reports' })).json().items;
@@ -93,7 +97,13 @@ describe('drift → retrain → new version → promotion, through the API', () 
   it('a second drift inside the cooldown starts nothing, and says why in the audit log', async () => {
     const drifted = rows(3, 400, -2.5);
     await t.call({ method: 'POST', url: '/api/v1/models/loop/samples', payload: { version: 1, rows: drifted.rows, labels: drifted.labels } });
-    await settle(t, async () => (await t.call({ method: 'GET', url: '/api/v1/models/loop/drift-reports' })).json().items.filter((r: { status: string }) => r.status === 'done').length === 2, 'the second report');
+    await settle(
+      t,
+      async () =>
+        (await t.call({ method: 'GET', url: '/api/v1/models/loop/drift-reports' })).json().items.filter((r: { status: string }) => r.status === 'done')
+          .length === 2,
+      'the second report',
+    );
     expect((await t.call({ method: 'GET', url: '/api/v1/retrain-jobs?model=loop' })).json().items).toHaveLength(1);
     const skipped = (await t.call({ method: 'GET', url: '/api/v1/models/loop/events?type=retrain.skipped' })).json().items;
     expect(skipped[0].data.reason).toMatch(/cooldown until/);

@@ -5,7 +5,10 @@ import { registerJsonBodyParser } from '../../src/http/json-body.js';
 import { registerProblemHandlers } from '../../src/http/problem.js';
 import { ingestBody, registerSampleBodyParsers } from '../../src/monitoring/ingest.js';
 
-const features = [{ name: 'age', type: 'numeric' as const }, { name: 'city', type: 'categorical' as const }];
+const features = [
+  { name: 'age', type: 'numeric' as const },
+  { name: 'city', type: 'categorical' as const },
+];
 
 /** A bare app shaped like the real one: problem+json errors, the app's JSON parser, a samples scope. */
 const app = Fastify();
@@ -27,13 +30,23 @@ describe('sample body parsers in a Fastify scope', () => {
     expect(json.statusCode).toBe(202);
     expect(json.json()).toEqual({ accepted: 2, age: [1, null] }); // NaN serialises as null
     const arrow = tableToIPC(new Table({ age: vectorFromArray([5, 6], new Float64()) }), 'stream');
-    const res = await app.inject({ method: 'POST', url: '/samples', headers: { 'content-type': 'application/vnd.apache.arrow.stream' }, payload: Buffer.from(arrow) });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/samples',
+      headers: { 'content-type': 'application/vnd.apache.arrow.stream' },
+      payload: Buffer.from(arrow),
+    });
     expect(res.statusCode).toBe(202);
     expect(res.json()).toEqual({ accepted: 2, age: [5, 6] });
   });
 
   it('answer problem+json with field paths, 413 over the byte limit, and leave other routes parsing JSON as before', async () => {
-    const bad = await app.inject({ method: 'POST', url: '/samples', headers: { 'content-type': 'application/json' }, payload: '{"rows":[{"age":"1"},{"age":1e999}]}' });
+    const bad = await app.inject({
+      method: 'POST',
+      url: '/samples',
+      headers: { 'content-type': 'application/json' },
+      payload: '{"rows":[{"age":"1"},{"age":1e999}]}',
+    });
     expect(bad.statusCode).toBe(400);
     expect(bad.headers['content-type']).toMatch(/application\/problem\+json/);
     expect(bad.json().errors.map((e: { path: string }) => e.path)).toEqual(['rows[0].age', 'rows[1].age']);

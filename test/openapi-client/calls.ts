@@ -65,7 +65,11 @@ export async function calls(): Promise<void> {
   await client.POST('/api/v1/models/{name}/versions/{version}/reference', { params: { path: version }, ...raw, headers: { 'content-type': 'text/csv' } });
   await client.GET('/api/v1/models/{name}/versions/{version}/reference', { params: { path: version } });
   await client.DELETE('/api/v1/models/{name}/versions/{version}/reference', { params: { path: version } });
-  const accepted = await client.POST('/api/v1/models/{name}/samples', { params: { path: name, query: { alias: 'production' } }, ...raw, headers: { 'content-type': 'application/vnd.apache.arrow.stream' } });
+  const accepted = await client.POST('/api/v1/models/{name}/samples', {
+    params: { path: name, query: { alias: 'production' } },
+    ...raw,
+    headers: { 'content-type': 'application/vnd.apache.arrow.stream' },
+  });
   const windows: number | undefined = accepted.data?.windowsCompleted;
   await client.POST('/api/v1/models/{name}/labels', { params: { path: name }, body: { items: [{ id: 'r1', label: 'yes' }] } });
   await client.PUT('/api/v1/models/{name}/monitor', { params: { path: name }, body: { window: { size: 1000 }, minSamples: 30 } });

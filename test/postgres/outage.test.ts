@@ -95,7 +95,12 @@ describe('start-up against PostgreSQL', () => {
   it('waits for a database that comes up after it (retry with backoff)', async () => {
     const scratch = await createScratchDatabase();
     const port = await freePort();
-    const server = startServerProcess({ DATA_DIR: scratchDir(), DATABASE_URL: viaPort(scratch.url, port), DATABASE_CONNECT_TIMEOUT_MS: '20000', ADMIN_TOKEN: 'late-admin-token-0123456789' });
+    const server = startServerProcess({
+      DATA_DIR: scratchDir(),
+      DATABASE_URL: viaPort(scratch.url, port),
+      DATABASE_CONNECT_TIMEOUT_MS: '20000',
+      ADMIN_TOKEN: 'late-admin-token-0123456789',
+    });
     await new Promise((r) => setTimeout(r, 1500));
     const proxy = await startTcpProxy(pgTarget(), port);
     const started = await server;

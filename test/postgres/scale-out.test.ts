@@ -36,7 +36,11 @@ afterAll(async () => {
 });
 
 const register = (base: string, model: string, i: number) =>
-  fetch(`${base}/api/v1/models/${model}/versions`, { method: 'POST', headers, body: JSON.stringify({ features: [{ name: 'x', type: 'numeric' }], runId: `run-${i}` }) });
+  fetch(`${base}/api/v1/models/${model}/versions`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ features: [{ name: 'x', type: 'numeric' }], runId: `run-${i}` }),
+  });
 
 async function dbRows<T>(text: string, params: unknown[] = []): Promise<T[]> {
   const client = new pg.Client({ connectionString: scratch.url });
@@ -73,14 +77,19 @@ describe('four API processes on one PostgreSQL database', () => {
     // What a server restart does to every open session: terminate all of this database's backends.
     await dbRows('select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()');
     const responses = await storm.catch((e) => {
-      throw new Error(`${e}\n${servers.map((s) => s.output().slice(-3000)).join("\n----\n")}`);
+      throw new Error(`${e}\n${servers.map((s) => s.output().slice(-3000)).join('\n----\n')}`);
     });
     const statuses = responses.map((r) => r.status);
     // Every request either registered a version or failed cleanly as unavailable: never a 500.
-    expect(statuses.every((s) => s === 201 || s === 503), statuses.join(',')).toBe(true);
+    expect(
+      statuses.every((s) => s === 201 || s === 503),
+      statuses.join(','),
+    ).toBe(true);
     const created = (await Promise.all(responses.filter((r) => r.status === 201).map((r) => r.json() as Promise<{ version: number }>))).map((v) => v.version);
 
-    const versions = (await dbRows<{ version: number }>("select v.version from versions v join models m on m.id = v.model_id where m.name = 'crash' order by 1")).map((r) => r.version);
+    const versions = (
+      await dbRows<{ version: number }>("select v.version from versions v join models m on m.id = v.model_id where m.name = 'crash' order by 1")
+    ).map((r) => r.version);
     const { last } = await firstRow<{ last: number }>("select last_version as last from models where name = 'crash'");
     const { n } = await firstRow<{ n: string }>("select count(*) as n from events where type = 'version.created' and model_name = 'crash'");
     // No gap (a rolled-back registration also rolled back its number), no version without its event.

@@ -11,25 +11,66 @@ describe('config', () => {
   });
 
   it('switches to S3 when a bucket is configured', () => {
-    const config = loadConfig({ S3_BUCKET: 'models', S3_ENDPOINT: 'http://127.0.0.1:9000', S3_ACCESS_KEY_ID: 'a', S3_SECRET_ACCESS_KEY: 'b', S3_FORCE_PATH_STYLE: 'false' });
-    expect(config.artifacts).toEqual({ kind: 's3', bucket: 'models', endpoint: 'http://127.0.0.1:9000', region: 'us-east-1', accessKeyId: 'a', secretAccessKey: 'b', forcePathStyle: false, requestTimeoutMs: 30_000 });
+    const config = loadConfig({
+      S3_BUCKET: 'models',
+      S3_ENDPOINT: 'http://127.0.0.1:9000',
+      S3_ACCESS_KEY_ID: 'a',
+      S3_SECRET_ACCESS_KEY: 'b',
+      S3_FORCE_PATH_STYLE: 'false',
+    });
+    expect(config.artifacts).toEqual({
+      kind: 's3',
+      bucket: 'models',
+      endpoint: 'http://127.0.0.1:9000',
+      region: 'us-east-1',
+      accessKeyId: 'a',
+      secretAccessKey: 'b',
+      forcePathStyle: false,
+      requestTimeoutMs: 30_000,
+    });
     expect(loadConfig({ S3_BUCKET: 'models', S3_REQUEST_TIMEOUT_MS: '1500' }).artifacts).toMatchObject({ requestTimeoutMs: 1500 });
   });
 
   it('names every bad variable at once', () => {
     let error: unknown;
     try {
-      loadConfig({ PORT: 'eighty', LOG_LEVEL: 'loud', ARTIFACT_STORE: 's3', S3_ACCESS_KEY_ID: 'only-one', ADMIN_TOKEN: 'short', BODY_LIMIT_BYTES: '-1', REDIS_URL: 'http://x', HTTP_MAX_CONNECTIONS: '0', ARTIFACT_SWEEP_GRACE_MS: 'soon' });
+      loadConfig({
+        PORT: 'eighty',
+        LOG_LEVEL: 'loud',
+        ARTIFACT_STORE: 's3',
+        S3_ACCESS_KEY_ID: 'only-one',
+        ADMIN_TOKEN: 'short',
+        BODY_LIMIT_BYTES: '-1',
+        REDIS_URL: 'http://x',
+        HTTP_MAX_CONNECTIONS: '0',
+        ARTIFACT_SWEEP_GRACE_MS: 'soon',
+      });
     } catch (e) {
       error = e;
     }
     expect(error).toBeInstanceOf(ConfigError);
     const message = (error as ConfigError).message;
-    for (const name of ['PORT', 'LOG_LEVEL', 'S3_BUCKET', 'S3_ACCESS_KEY_ID', 'ADMIN_TOKEN', 'BODY_LIMIT_BYTES', 'REDIS_URL', 'HTTP_MAX_CONNECTIONS', 'ARTIFACT_SWEEP_GRACE_MS']) expect(message).toContain(name);
+    for (const name of [
+      'PORT',
+      'LOG_LEVEL',
+      'S3_BUCKET',
+      'S3_ACCESS_KEY_ID',
+      'ADMIN_TOKEN',
+      'BODY_LIMIT_BYTES',
+      'REDIS_URL',
+      'HTTP_MAX_CONNECTIONS',
+      'ARTIFACT_SWEEP_GRACE_MS',
+    ])
+      expect(message).toContain(name);
   });
 
   it('selects PostgreSQL from DATABASE_URL, with its pool and timeouts', () => {
-    const config = loadConfig({ DATABASE_URL: 'postgresql://u:p@db:5432/mlcycle', DATABASE_POOL_SIZE: '25', DATABASE_STATEMENT_TIMEOUT_MS: '5000', DATABASE_CONNECT_TIMEOUT_MS: '0' });
+    const config = loadConfig({
+      DATABASE_URL: 'postgresql://u:p@db:5432/mlcycle',
+      DATABASE_POOL_SIZE: '25',
+      DATABASE_STATEMENT_TIMEOUT_MS: '5000',
+      DATABASE_CONNECT_TIMEOUT_MS: '0',
+    });
     expect(config.database).toEqual({ kind: 'postgres', url: 'postgresql://u:p@db:5432/mlcycle', poolSize: 25, statementTimeoutMs: 5000, connectTimeoutMs: 0 });
   });
 

@@ -27,7 +27,10 @@ describe('docker-compose.yml', () => {
     const known = new Set<string>(ENV_VARS);
     for (const [name, service] of ours) {
       const keys = Object.keys(service.environment ?? {});
-      expect(keys.filter((k) => !known.has(k)), `unknown variables in ${name}`).toEqual([]);
+      expect(
+        keys.filter((k) => !known.has(k)),
+        `unknown variables in ${name}`,
+      ).toEqual([]);
       expect(keys).toEqual(expect.arrayContaining(['DATABASE_URL', 'REDIS_URL', 'S3_BUCKET', 'S3_ENDPOINT', 'ADMIN_TOKEN']));
     }
   });
@@ -35,7 +38,10 @@ describe('docker-compose.yml', () => {
   it('is valid for `docker compose config` where the Compose client exists', () => {
     const probe = spawnSync('docker', ['compose', 'version'], { encoding: 'utf8' });
     if (probe.status !== 0) return; // no Compose client here: the structural checks above stand in
-    const run = spawnSync('docker', ['compose', '-f', 'docker-compose.yml', 'config', '--quiet'], { encoding: 'utf8', env: { ...process.env, ADMIN_TOKEN: 'compose-check-token-0123456789' } });
+    const run = spawnSync('docker', ['compose', '-f', 'docker-compose.yml', 'config', '--quiet'], {
+      encoding: 'utf8',
+      env: { ...process.env, ADMIN_TOKEN: 'compose-check-token-0123456789' },
+    });
     expect(run.status, run.stderr).toBe(0);
   });
 });

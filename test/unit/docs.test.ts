@@ -4,7 +4,12 @@ import { describe, expect, it } from 'vitest';
 
 /** Issue 8 item 7: a clone carries its own documentation; nothing points outside the repository. */
 const ROOT = resolve('.');
-const DOCS = ['README.md', ...readdirSync('docs').filter((f) => f.endsWith('.md')).map((f) => join('docs', f))];
+const DOCS = [
+  'README.md',
+  ...readdirSync('docs')
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => join('docs', f)),
+];
 
 describe('documentation', () => {
   it('links only to files inside the repository, and they exist', () => {

@@ -17,7 +17,12 @@ export async function listFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
   return entries
     .filter((e) => e.isFile())
-    .map((e) => join(e.parentPath, e.name).slice(dir.length + 1).split('\\').join('/'))
+    .map((e) =>
+      join(e.parentPath, e.name)
+        .slice(dir.length + 1)
+        .split('\\')
+        .join('/'),
+    )
     .sort();
 }
 
@@ -75,7 +80,8 @@ export function createCommandExecutor(config: CommandExecutor, options: { logFil
       if (exit.error) return { ok: false, reason: `could not start ${file}: ${exit.error.message}`, cancelled: false, ...base };
       if (why) return { ok: false, ...why, ...base };
       if (exit.code !== 0) return { ok: false, reason: exit.signal ? `killed by ${exit.signal}` : `exited with code ${exit.code}`, cancelled: false, ...base };
-      if ((await listFiles(ctx.outputDir)).length === 0) return { ok: false, reason: 'the trainer wrote nothing to MLCYCLE_OUTPUT_DIR', cancelled: false, ...base };
+      if ((await listFiles(ctx.outputDir)).length === 0)
+        return { ok: false, reason: 'the trainer wrote nothing to MLCYCLE_OUTPUT_DIR', cancelled: false, ...base };
       return { ok: true, ...base };
     },
   };

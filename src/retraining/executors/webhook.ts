@@ -44,12 +44,23 @@ export function createWebhookExecutor(config: WebhookExecutor, deps: WebhookExec
       const timeout = AbortSignal.timeout(config.timeoutSeconds * 1000);
       const both = AbortSignal.any([timeout, ctx.signal]);
       try {
-        const res = await doFetch(config.url, { method: 'POST', headers: signedHeaders(config.secret, `retrain-${ctx.jobId}-${randomUUID()}`, body), body, signal: both, redirect: 'error' });
+        const res = await doFetch(config.url, {
+          method: 'POST',
+          headers: signedHeaders(config.secret, `retrain-${ctx.jobId}-${randomUUID()}`, body),
+          body,
+          signal: both,
+          redirect: 'error',
+        });
         await res.body?.cancel();
         if (!res.ok) return { ok: false, reason: `the pipeline answered HTTP ${res.status}`, cancelled: false, logTail: '' };
       } catch (error) {
         if (ctx.signal.aborted) return { ok: false, reason: 'cancelled', cancelled: true, logTail: '' };
-        return { ok: false, reason: timeout.aborted ? `timed out after ${config.timeoutSeconds}s` : `could not reach the pipeline: ${(error as Error).message}`, cancelled: false, logTail: '' };
+        return {
+          ok: false,
+          reason: timeout.aborted ? `timed out after ${config.timeoutSeconds}s` : `could not reach the pipeline: ${(error as Error).message}`,
+          cancelled: false,
+          logTail: '',
+        };
       }
       await ctx.onStarted?.(`webhook/${ctx.jobId}`);
       const completion = await deps.awaitCompletion(ctx.jobId, both);
@@ -57,7 +68,13 @@ export function createWebhookExecutor(config: WebhookExecutor, deps: WebhookExec
         if (ctx.signal.aborted) return { ok: false, reason: 'cancelled', cancelled: true, logTail: '' };
         return { ok: false, reason: `timed out after ${config.timeoutSeconds}s waiting for the pipeline's completion`, cancelled: false, logTail: '' };
       }
-      if (completion.status === 'failed') return { ok: false, reason: `the pipeline reported failure${completion.error ? `: ${completion.error}` : ''}`, cancelled: false, logTail: completion.error ?? '' };
+      if (completion.status === 'failed')
+        return {
+          ok: false,
+          reason: `the pipeline reported failure${completion.error ? `: ${completion.error}` : ''}`,
+          cancelled: false,
+          logTail: completion.error ?? '',
+        };
       return { ok: true, logTail: '' };
     },
   };

@@ -16,7 +16,9 @@ describe('retrain: drift → job → export → trainer → v2 with lineage → 
   });
   afterAll(async () => t?.close());
 
-  const monitor = (extra: Record<string, unknown> = {}) => ({ retrain: { enabled: true, on: ['datasetDrift'], executor: { type: 'command', command: ['python3', LOGREG] }, promote: { metric: 'accuracy' }, ...extra } });
+  const monitor = (extra: Record<string, unknown> = {}) => ({
+    retrain: { enabled: true, on: ['datasetDrift'], executor: { type: 'command', command: ['python3', LOGREG] }, promote: { metric: 'accuracy' }, ...extra },
+  });
 
   it('a drifted report queues exactly one job; the run registers v2 with artifacts, metrics, lineage, and promotes it when better', async () => {
     const { modelId, reportIds } = await seedDriftedModel(t, 'churn', { v1Accuracy: 0.5, monitor: monitor() });
@@ -29,7 +31,16 @@ describe('retrain: drift → job → export → trainer → v2 with lineage → 
 
     await t.retraining.runner.runRetrainJob(jobId);
     const job = (await t.call({ method: 'GET', url: `/api/v1/retrain-jobs/${jobId}` })).json();
-    expect(job, JSON.stringify(job)).toMatchObject({ status: 'succeeded', model: 'churn', baseVersion: 1, trigger: 'drift', triggerReportId: reportIds[0], attempts: 1, resultVersion: 2, error: null });
+    expect(job, JSON.stringify(job)).toMatchObject({
+      status: 'succeeded',
+      model: 'churn',
+      baseVersion: 1,
+      trigger: 'drift',
+      triggerReportId: reportIds[0],
+      attempts: 1,
+      resultVersion: 2,
+      error: null,
+    });
     expect(job.logTail).toMatch(/logreg: \d+ train/);
     expect(job.datasetUri).toBe(`datasets/churn/${jobId}/manifest.json`);
 
@@ -53,12 +64,31 @@ describe('retrain: drift → job → export → trainer → v2 with lineage → 
 
     const lineage = (await t.call({ method: 'GET', url: '/api/v1/models/churn/versions/2/lineage' })).json();
     expect(lineage.chain).toEqual([
-      { version: 2, parentVersion: 1, driftReportId: reportIds[0], retrainJob: { id: jobId, trigger: 'drift', status: 'succeeded', createdAt: job.createdAt }, createdAt: expect.any(String) },
+      {
+        version: 2,
+        parentVersion: 1,
+        driftReportId: reportIds[0],
+        retrainJob: { id: jobId, trigger: 'drift', status: 'succeeded', createdAt: job.createdAt },
+        createdAt: expect.any(String),
+      },
       { version: 1, parentVersion: null, driftReportId: null, retrainJob: null, createdAt: expect.any(String) },
     ]);
 
-    const events = (await t.call({ method: 'GET', url: '/api/v1/models/churn/events?limit=50' })).json().items.map((e: { type: string }) => e.type).reverse();
-    expect(events).toEqual(expect.arrayContaining(['retrain.queued', 'retrain.skipped', 'retrain.started', 'retrain.version_registered', 'alias.moved', 'retrain.promotion', 'retrain.succeeded']));
+    const events = (await t.call({ method: 'GET', url: '/api/v1/models/churn/events?limit=50' }))
+      .json()
+      .items.map((e: { type: string }) => e.type)
+      .reverse();
+    expect(events).toEqual(
+      expect.arrayContaining([
+        'retrain.queued',
+        'retrain.skipped',
+        'retrain.started',
+        'retrain.version_registered',
+        'alias.moved',
+        'retrain.promotion',
+        'retrain.succeeded',
+      ]),
+    );
     const promotion = (await t.call({ method: 'GET', url: '/api/v1/models/churn/events?type=retrain.promotion' })).json().items[0];
     expect(promotion.data).toMatchObject({ alias: 'production', promoted: true, version: 2 });
 
@@ -85,10 +115,17 @@ describe('retrain: drift → job → export → trainer → v2 with lineage → 
   });
 
   it('a failing trainer fails the job with the reason and its log tail; no version appears; the model may retrain again', async () => {
-    await seedDriftedModel(t, 'broken', { monitor: { retrain: { enabled: true, executor: { type: 'command', command: ['python3', '-c', 'import sys; print("bad data"); sys.exit(2)'] } } } });
+    await seedDriftedModel(t, 'broken', {
+      monitor: { retrain: { enabled: true, executor: { type: 'command', command: ['python3', '-c', 'import sys; print("bad data"); sys.exit(2)'] } } },
+    });
     const id = (await t.call({ method: 'POST', url: '/api/v1/models/broken/retrain', payload: {} })).json().id;
     await t.retraining.runner.runRetrainJob(id);
-    expect((await t.call({ method: 'GET', url: `/api/v1/retrain-jobs/${id}` })).json()).toMatchObject({ status: 'failed', error: 'exited with code 2', logTail: 'bad data\n', resultVersion: null });
+    expect((await t.call({ method: 'GET', url: `/api/v1/retrain-jobs/${id}` })).json()).toMatchObject({
+      status: 'failed',
+      error: 'exited with code 2',
+      logTail: 'bad data\n',
+      resultVersion: null,
+    });
     expect((await t.call({ method: 'GET', url: '/api/v1/models/broken' })).json().latestVersion).toBe(1);
     expect((await t.call({ method: 'POST', url: '/api/v1/models/broken/retrain', payload: {} })).statusCode).toBe(202);
   });

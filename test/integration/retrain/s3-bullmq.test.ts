@@ -59,9 +59,21 @@ describe('retrain on S3 + BullMQ', () => {
   };
 
   it('drift → BullMQ job → trainer → v2 with artifacts in the bucket, promoted; a second drift in the cooldown starts nothing; webhooks signed', async () => {
-    const hook = (await t.call({ method: 'POST', url: '/api/v1/webhooks', payload: { url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/`, events: ['retrain.started', 'retrain.succeeded', 'model_version.created', 'alias.moved'] } })).json();
+    const hook = (
+      await t.call({
+        method: 'POST',
+        url: '/api/v1/webhooks',
+        payload: {
+          url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/`,
+          events: ['retrain.started', 'retrain.succeeded', 'model_version.created', 'alias.moved'],
+        },
+      })
+    ).json();
     secret = hook.secret;
-    const { modelId, reportIds } = await seedDriftedModel(t, 'scaled', { v1Accuracy: 0.5, monitor: { retrain: { enabled: true, executor: { type: 'command', command: ['python3', LOGREG] }, promote: { metric: 'accuracy' } } } });
+    const { modelId, reportIds } = await seedDriftedModel(t, 'scaled', {
+      v1Accuracy: 0.5,
+      monitor: { retrain: { enabled: true, executor: { type: 'command', command: ['python3', LOGREG] }, promote: { metric: 'accuracy' } } },
+    });
     const decision = await t.retraining.jobs.onReportCompleted(modelId, [drifted(reportIds[0]!)]);
     const jobId = (decision as { jobId: number }).jobId;
     await waitFor('the job to succeed', async () => (await t.retraining.repo.find(jobId))?.status === 'succeeded');
@@ -71,14 +83,24 @@ describe('retrain on S3 + BullMQ', () => {
     // The objects are in the bucket: the export under datasets/, and every artifact row's object.
     const keys: string[] = [];
     for await (const o of t.container.store.list('')) keys.push(o.key);
-    expect(keys).toEqual(expect.arrayContaining([`datasets/scaled/${jobId}/samples.csv`, `datasets/scaled/${jobId}/manifest.json`, `artifacts/retrain-${jobId}/model.json`, `artifacts/retrain-${jobId}/metrics.json`, `artifacts/retrain-${jobId}/train.log`]));
+    expect(keys).toEqual(
+      expect.arrayContaining([
+        `datasets/scaled/${jobId}/samples.csv`,
+        `datasets/scaled/${jobId}/manifest.json`,
+        `artifacts/retrain-${jobId}/model.json`,
+        `artifacts/retrain-${jobId}/metrics.json`,
+        `artifacts/retrain-${jobId}/train.log`,
+      ]),
+    );
     const download = await t.call({ method: 'GET', url: '/api/v1/models/scaled/versions/2/artifacts/metrics.json' });
     expect(download.json().accuracy).toBeGreaterThan(0.7);
 
     const second = await t.retraining.jobs.onReportCompleted(modelId, [drifted(reportIds[0]!)]);
     expect(second.reason).toMatch(/^cooldown until /);
 
-    await waitFor('the webhook deliveries', async () => ['retrain.started', 'retrain.succeeded', 'alias.moved'].every((type) => received.some((r) => r.type === type)));
+    await waitFor('the webhook deliveries', async () =>
+      ['retrain.started', 'retrain.succeeded', 'alias.moved'].every((type) => received.some((r) => r.type === type)),
+    );
     expect(received.every((r) => r.verified)).toBe(true);
   });
 });

@@ -30,18 +30,34 @@ describe('retrain trigger under load, and the webhook (external pipeline) execut
         // The "CI job": train elsewhere, upload the outputs, report back.
         void (async () => {
           const id = payload.data.jobId;
-          await t.call({ method: 'PUT', url: `/api/v1/retrain-jobs/${id}/outputs/model/weights.bin`, payload: Buffer.from([1, 2, 3]), headers: { 'content-type': 'application/octet-stream' } });
-          await t.call({ method: 'POST', url: `/api/v1/retrain-jobs/${id}/complete`, payload: { status: 'succeeded', metrics: { accuracy: 0.93 }, artifacts: [{ path: 'model/weights.bin' }] } });
+          await t.call({
+            method: 'PUT',
+            url: `/api/v1/retrain-jobs/${id}/outputs/model/weights.bin`,
+            payload: Buffer.from([1, 2, 3]),
+            headers: { 'content-type': 'application/octet-stream' },
+          });
+          await t.call({
+            method: 'POST',
+            url: `/api/v1/retrain-jobs/${id}/complete`,
+            payload: { status: 'succeeded', metrics: { accuracy: 0.93 }, artifacts: [{ path: 'model/weights.bin' }] },
+          });
         })();
       });
     });
     await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/train`;
-    await seedDriftedModel(t, 'external', { v1Accuracy: 0.9, monitor: { retrain: { enabled: true, executor: { type: 'webhook', url, secret, timeoutSeconds: 30 }, promote: { metric: 'accuracy', minImprovement: 0.05 } } } });
+    await seedDriftedModel(t, 'external', {
+      v1Accuracy: 0.9,
+      monitor: {
+        retrain: { enabled: true, executor: { type: 'webhook', url, secret, timeoutSeconds: 30 }, promote: { metric: 'accuracy', minImprovement: 0.05 } },
+      },
+    });
     const job = (await t.call({ method: 'POST', url: '/api/v1/models/external/retrain', payload: {} })).json();
     expect(job.executor).toMatchObject({ type: 'webhook', secret: '***' }); // never echoed
     // Completion before the job runs is refused: nobody is waiting for it.
-    expect((await t.call({ method: 'POST', url: `/api/v1/retrain-jobs/${job.id}/complete`, payload: { status: 'succeeded' } })).json().code).toBe('RETRAIN_JOB_NOT_EXTERNAL');
+    expect((await t.call({ method: 'POST', url: `/api/v1/retrain-jobs/${job.id}/complete`, payload: { status: 'succeeded' } })).json().code).toBe(
+      'RETRAIN_JOB_NOT_EXTERNAL',
+    );
     await t.retraining.runner.runRetrainJob(job.id);
 
     expect(seen).toHaveLength(1);
@@ -76,7 +92,9 @@ describe('retrain trigger under load, and the webhook (external pipeline) execut
   });
 
   it('1 000 drifted reports for one model, concurrently, within the cooldown: exactly one retrain job', async () => {
-    const { modelId, reportIds } = await seedDriftedModel(t, 'flood', { monitor: { retrain: { enabled: true, executor: { type: 'command', command: ['true'] } } } });
+    const { modelId, reportIds } = await seedDriftedModel(t, 'flood', {
+      monitor: { retrain: { enabled: true, executor: { type: 'command', command: ['true'] } } },
+    });
     t.enqueued.length = 0;
     // 20 rounds of 50 racing calls: as many as a fleet of drift workers would run at once (more
     // would only queue on the PostgreSQL pool).

@@ -5,7 +5,11 @@ import { verifySignature } from '../../../src/events/webhook-signing.js';
 import { DeliveryFailed } from '../../../src/events/webhooks.service.js';
 import { createRetrainTestApp, drifted, LOGREG, seedDriftedModel, type RetrainTestApp } from '../../helpers/retraining.js';
 
-interface Received { headers: IncomingHttpHeaders; body: string; verified: boolean }
+interface Received {
+  headers: IncomingHttpHeaders;
+  body: string;
+  verified: boolean;
+}
 
 /** A real HTTP receiver that verifies every signature with the secret it was given, and can be told to fail. */
 async function startReceiver() {
@@ -24,7 +28,12 @@ async function startReceiver() {
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`, received, state, close: () => new Promise<void>((r) => server.close(() => r())) };
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`,
+    received,
+    state,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
 }
 
 /** Runs the queued webhook.deliver jobs the way the processor would (retries included). */
@@ -65,7 +74,11 @@ describe('webhooks: signed deliveries from an outbox', () => {
   });
 
   it('delivers model_version.created, alias.moved and retrain.* signed; retries a failing receiver; logs and redelivers', async () => {
-    const created = await t.call({ method: 'POST', url: '/api/v1/webhooks', payload: { url: receiver.url, events: ['model_version.created', 'alias.moved', 'retrain.started', 'retrain.succeeded', 'retrain.failed'] } });
+    const created = await t.call({
+      method: 'POST',
+      url: '/api/v1/webhooks',
+      payload: { url: receiver.url, events: ['model_version.created', 'alias.moved', 'retrain.started', 'retrain.succeeded', 'retrain.failed'] },
+    });
     expect(created.statusCode).toBe(201);
     const hook = created.json();
     expect(hook.secret).toMatch(/^whsec_/);
@@ -74,7 +87,9 @@ describe('webhooks: signed deliveries from an outbox', () => {
     expect(listed.items[0]).not.toHaveProperty('secret');
 
     receiver.state.failNext = 1; // the first attempt of the first delivery gets a 503
-    const { modelId, reportIds } = await seedDriftedModel(t, 'hooked', { monitor: { retrain: { enabled: true, executor: { type: 'command', command: ['python3', LOGREG] }, promote: { metric: 'accuracy' } } } });
+    const { modelId, reportIds } = await seedDriftedModel(t, 'hooked', {
+      monitor: { retrain: { enabled: true, executor: { type: 'command', command: ['python3', LOGREG] }, promote: { metric: 'accuracy' } } },
+    });
     await drain(t);
     const decision = await t.retraining.jobs.onReportCompleted(modelId, [drifted(reportIds[0]!)]);
     await t.retraining.runner.runRetrainJob((decision as { jobId: number }).jobId);
@@ -112,7 +127,9 @@ describe('webhooks: signed deliveries from an outbox', () => {
   });
 
   it('a delivery whose receiver stays down is failed after the last attempt, with the error logged', async () => {
-    const hook = (await t.call({ method: 'POST', url: '/api/v1/webhooks', payload: { url: 'http://127.0.0.1:9/nothing-listens', events: ['alias.moved'] } })).json();
+    const hook = (
+      await t.call({ method: 'POST', url: '/api/v1/webhooks', payload: { url: 'http://127.0.0.1:9/nothing-listens', events: ['alias.moved'] } })
+    ).json();
     await t.call({ method: 'PUT', url: '/api/v1/models/hooked/aliases/canary', payload: { version: 1 } });
     await drain(t);
     const [d] = (await t.call({ method: 'GET', url: `/api/v1/webhooks/${hook.id}/deliveries` })).json().items;

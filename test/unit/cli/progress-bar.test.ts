@@ -35,7 +35,11 @@ describe('createProgressBar', () => {
   });
 
   it('stays silent when stderr is not a terminal, below the threshold, or with --quiet', () => {
-    for (const [isTTY, total, quiet] of [[false, 1e9, false], [true, 10, false], [true, 1e9, true]] as const) {
+    for (const [isTTY, total, quiet] of [
+      [false, 1e9, false],
+      [true, 10, false],
+      [true, 1e9, true],
+    ] as const) {
       const err = fakeStderr(isTTY);
       const bar = createProgressBar({ label: 'x', total, unit: 'bytes', threshold: 100, quiet, stream: err.stream });
       bar.add(total);

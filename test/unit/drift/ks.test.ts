@@ -19,10 +19,13 @@ interface KsCase {
   pvalue: number;
   method: 'exact' | 'asymp';
 }
-interface KstwoCase { n: number; x: number; sf: number }
+interface KstwoCase {
+  n: number;
+  x: number;
+  sf: number;
+}
 
-const fixture = <T>(file: string): T =>
-  JSON.parse(readFileSync(new URL(`../../fixtures/drift/${file}`, import.meta.url), 'utf8')) as T;
+const fixture = <T>(file: string): T => JSON.parse(readFileSync(new URL(`../../fixtures/drift/${file}`, import.meta.url), 'utf8')) as T;
 
 /** mulberry32 → u = k / 2^32; identical to the Python generator in gen_ks.py. */
 function mulberry32(seed: number): () => number {
@@ -143,7 +146,10 @@ describe('ksTwoSampleSorted edge cases', () => {
     expect(() => ksTwoSampleSorted(Float64Array.of(1), new Float64Array(0))).toThrow(RangeError);
   });
   it('gives D = 0, p = 1 for identical constant columns in both regimes', () => {
-    for (const [n, m] of [[5, 7], [20000, 300]] as const) {
+    for (const [n, m] of [
+      [5, 7],
+      [20000, 300],
+    ] as const) {
       const r = ksTwoSampleSorted(new Float64Array(n).fill(4.5), new Float64Array(m).fill(4.5));
       expect(r.statistic).toBe(0);
       expect(r.pValue).toBe(1);
@@ -151,13 +157,10 @@ describe('ksTwoSampleSorted edge cases', () => {
   });
 });
 
-const sampleArb = fc.array(
-  fc.oneof(
-    fc.integer({ min: -3, max: 3 }),
-    fc.double({ min: -1e3, max: 1e3, noNaN: true, noDefaultInfinity: true }),
-  ),
-  { minLength: 1, maxLength: 60 },
-);
+const sampleArb = fc.array(fc.oneof(fc.integer({ min: -3, max: 3 }), fc.double({ min: -1e3, max: 1e3, noNaN: true, noDefaultInfinity: true })), {
+  minLength: 1,
+  maxLength: 60,
+});
 const sorted = (xs: number[]): Float64Array => Float64Array.from(xs).sort();
 
 describe('ksTwoSampleSorted properties', () => {
@@ -172,7 +175,10 @@ describe('ksTwoSampleSorted properties', () => {
 
   it('D exact with a large tied reference and a small current sample', () => {
     const big = fc.array(fc.integer({ min: 0, max: 8 }), { minLength: 500, maxLength: 3000 });
-    const small = fc.array(fc.integer({ min: -1, max: 9 }).map((v) => v / 1), { minLength: 1, maxLength: 30 });
+    const small = fc.array(
+      fc.integer({ min: -1, max: 9 }).map((v) => v / 1),
+      { minLength: 1, maxLength: 30 },
+    );
     fc.assert(
       fc.property(big, small, (a, b) => {
         expect(ksStatisticSorted(sorted(a), sorted(b))).toBe(naiveStatistic(sorted(a), sorted(b)));
@@ -200,7 +206,10 @@ describe('ksTwoSampleSorted properties', () => {
   });
 
   it('p falls as a location shift grows (both regimes)', () => {
-    for (const [n, m] of [[400, 300], [30000, 2000]] as const) {
+    for (const [n, m] of [
+      [400, 300],
+      [30000, 2000],
+    ] as const) {
       const normal = normalSource(1234 + n);
       const a = Float64Array.from({ length: n }, normal).sort();
       // the current sample is a stride through the reference, so D starts near 0 and can only grow
@@ -230,7 +239,12 @@ describe('p-value as a function of D', () => {
         prev = p;
       }
     }
-    for (const [n1, n2] of [[200, 300], [333, 2000], [1_000_000, 10_000], [12_000, 9]] as const) {
+    for (const [n1, n2] of [
+      [200, 300],
+      [333, 2000],
+      [1_000_000, 10_000],
+      [12_000, 9],
+    ] as const) {
       let prev = 1;
       for (let i = 0; i <= 100; i++) {
         const p = ksTwoSamplePValue(i / 100, n1, n2).pValue;

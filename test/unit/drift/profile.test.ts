@@ -33,10 +33,7 @@ function expectSameProfile(a: DatasetProfile, b: DatasetProfile): void {
 
 describe('building profiles', () => {
   it('counts missing cells: null, undefined, NaN, "", ±Infinity and non-numbers in numeric columns', () => {
-    const p = buildProfile(
-      { x: [1, null, undefined, NaN, '', Infinity, -Infinity, '2.5', 'abc', -0, 3] },
-      { x: 'numeric' },
-    );
+    const p = buildProfile({ x: [1, null, undefined, NaN, '', Infinity, -Infinity, '2.5', 'abc', -0, 3] }, { x: 'numeric' });
     const x = p.features.get('x') as NumericFeatureProfile;
     expect(x.count).toBe(11);
     expect(x.missing).toBe(7);
@@ -67,7 +64,14 @@ describe('building profiles', () => {
     expect(c.kind).toBe('categorical');
     if (c.kind !== 'categorical') return;
     expect(c.missing).toBe(2);
-    expect(c.counts).toEqual(new Map([['a', 2], ['b', 1], ['1', 1], ['true', 1]]));
+    expect(c.counts).toEqual(
+      new Map([
+        ['a', 2],
+        ['b', 1],
+        ['1', 1],
+        ['true', 1],
+      ]),
+    );
   });
 
   it('infers types the way the CLI rule says', () => {
@@ -125,8 +129,22 @@ describe('serialising profiles', () => {
 
   it('round-trips every bit, including −0, subnormals, extremes and ties', () => {
     const values = [
-      -Number.MAX_VALUE, -1e300, -2, -1e-310, -Number.MIN_VALUE, -0, -0, 0, Number.MIN_VALUE, 1e-310, 1, 1, 1, Math.PI,
-      Number.MAX_VALUE, ...Array.from(rng.normals(5000)),
+      -Number.MAX_VALUE,
+      -1e300,
+      -2,
+      -1e-310,
+      -Number.MIN_VALUE,
+      -0,
+      -0,
+      0,
+      Number.MIN_VALUE,
+      1e-310,
+      1,
+      1,
+      1,
+      Math.PI,
+      Number.MAX_VALUE,
+      ...Array.from(rng.normals(5000)),
     ];
     const p = buildProfile({ x: values, c: values.map((v) => (v > 0 ? 'pos' : 'neg')), m: values.map(() => null) }, { c: 'categorical', m: 'numeric' });
     const json = JSON.stringify(serializeProfile(p));

@@ -39,8 +39,13 @@ describe('PSI properties', () => {
 
   it('is ≥ 0 on arbitrary proportion vectors', () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true })), { minLength: 1, maxLength: 20 }), (pairs) =>
-        psiFromProportions(pairs.map((p) => p[0]), pairs.map((p) => p[1])) >= 0,
+      fc.property(
+        fc.array(fc.tuple(fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true })), { minLength: 1, maxLength: 20 }),
+        (pairs) =>
+          psiFromProportions(
+            pairs.map((p) => p[0]),
+            pairs.map((p) => p[1]),
+          ) >= 0,
       ),
     );
   });
@@ -64,7 +69,10 @@ describe('other statistics stay in range', () => {
       fc.property(fc.array(fc.tuple(fc.nat(1000), fc.nat(1000)), { minLength: 1, maxLength: 30 }), (cols) => {
         const used = cols.filter(([a, b]) => a + b > 0);
         if (used.length === 0 || used.every(([a]) => a === 0) || used.every(([, b]) => b === 0)) return true;
-        const r = chi2FromCounts(used.map((c) => c[0]), used.map((c) => c[1]));
+        const r = chi2FromCounts(
+          used.map((c) => c[0]),
+          used.map((c) => c[1]),
+        );
         return r.pValue >= 0 && r.pValue <= 1 && r.statistic >= 0 && Number.isFinite(r.statistic);
       }),
     );
@@ -111,13 +119,17 @@ describe('computeDrift', () => {
 
   it('never yields NaN or Infinity, whatever the data (incl. all-missing and constant columns)', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 60 }).chain((r) => table(r)), fc.integer({ min: 0, max: 60 }).chain((r) => table(r)), (ref, cur) => {
-        const report = computeDrift(buildProfile(ref, types), cur, { methods: ['psi', 'ks', 'chi2', 'jensenShannon', 'wasserstein'] });
-        assertFinite(report);
-        for (const f of report.features) {
-          if (f.status === 'insufficient_data') expect(f.reasons.filter((r) => r !== 'missing')).toEqual([]);
-        }
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 60 }).chain((r) => table(r)),
+        fc.integer({ min: 0, max: 60 }).chain((r) => table(r)),
+        (ref, cur) => {
+          const report = computeDrift(buildProfile(ref, types), cur, { methods: ['psi', 'ks', 'chi2', 'jensenShannon', 'wasserstein'] });
+          assertFinite(report);
+          for (const f of report.features) {
+            if (f.status === 'insufficient_data') expect(f.reasons.filter((r) => r !== 'missing')).toEqual([]);
+          }
+        },
+      ),
       { numRuns: 200 },
     );
   });

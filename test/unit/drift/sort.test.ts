@@ -39,8 +39,22 @@ describe('sortFloat64', () => {
 
   it('handles −0 and +0, subnormals, extremes and ±Infinity', () => {
     const specials = [
-      -0, 0, Number.MIN_VALUE, -Number.MIN_VALUE, 2.2250738585072014e-308, -2.2250738585072014e-308, 1e-310, -1e-310,
-      Number.MAX_VALUE, -Number.MAX_VALUE, Infinity, -Infinity, 1, -1, 0.5, -0.5,
+      -0,
+      0,
+      Number.MIN_VALUE,
+      -Number.MIN_VALUE,
+      2.2250738585072014e-308,
+      -2.2250738585072014e-308,
+      1e-310,
+      -1e-310,
+      Number.MAX_VALUE,
+      -Number.MAX_VALUE,
+      Infinity,
+      -Infinity,
+      1,
+      -1,
+      0.5,
+      -0.5,
     ];
     const big = new Float64Array(5000);
     for (let i = 0; i < big.length; i++) big[i] = specials[rng.int(specials.length)]! * (rng.uniform() < 0.5 ? 1 : 3);

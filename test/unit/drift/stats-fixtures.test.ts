@@ -83,8 +83,16 @@ describe('χ² homogeneity vs scipy.stats.chi2_contingency', () => {
   }
 
   it('drops categories absent from both rows instead of failing like scipy', () => {
-    const ref = new Map([['a', 120], ['b', 80], ['ghost', 0]]);
-    const cur = new Map([['a', 50], ['b', 70], ['ghost', 0]]);
+    const ref = new Map([
+      ['a', 120],
+      ['b', 80],
+      ['ghost', 0],
+    ]);
+    const cur = new Map([
+      ['a', 50],
+      ['b', 70],
+      ['ghost', 0],
+    ]);
     const res = chi2Homogeneity(ref, cur);
     const expected = fx.chi2.find((c: { name: string }) => c.name === 'dof1_yates');
     expect(res.categories).toEqual(['a', 'b']);

@@ -8,12 +8,10 @@ const double = fc.oneof(fc.double(), fc.constant(Number.NaN), fc.constant(-0));
 const text = fc.oneof(fc.string(), fc.string({ unit: 'grapheme' }), fc.constantFrom('', 'é', '😀', 'a\u0000b'));
 
 const batchArb: fc.Arbitrary<SampleBatch> = fc.integer({ min: 0, max: 40 }).chain((rowCount) => {
-  const numeric = fc.array(double, { minLength: rowCount, maxLength: rowCount }).map(
-    (v): FeatureColumn => ({ kind: 'numeric', values: Float64Array.from(v) }),
-  );
-  const categorical = fc.array(fc.option(fc.constantFrom('a', 'b', 'c', 'ü', ''), { nil: null }), { minLength: rowCount, maxLength: rowCount }).map(
-    (v): FeatureColumn => ({ kind: 'categorical', values: v }),
-  );
+  const numeric = fc.array(double, { minLength: rowCount, maxLength: rowCount }).map((v): FeatureColumn => ({ kind: 'numeric', values: Float64Array.from(v) }));
+  const categorical = fc
+    .array(fc.option(fc.constantFrom('a', 'b', 'c', 'ü', ''), { nil: null }), { minLength: rowCount, maxLength: rowCount })
+    .map((v): FeatureColumn => ({ kind: 'categorical', values: v }));
   const outcome = fc.oneof(
     fc.array(fc.option(fc.double({ noNaN: true }), { nil: null }), { minLength: rowCount, maxLength: rowCount }),
     fc.array(fc.option(text, { nil: null }), { minLength: rowCount, maxLength: rowCount }),
@@ -94,7 +92,9 @@ describe('batch codec', () => {
     const newer = Buffer.from(buf);
     newer.writeUInt16LE(2, 4);
     expect(() => decodeBatch(newer)).toThrow(/format version 2 is not supported/);
-    expect(() => encodeBatch({ rowCount: 2, columns: new Map([['x', { kind: 'numeric', values: Float64Array.of(1) }]]) })).toThrow(/feature "x" has 1 values for 2 rows/);
+    expect(() => encodeBatch({ rowCount: 2, columns: new Map([['x', { kind: 'numeric', values: Float64Array.of(1) }]]) })).toThrow(
+      /feature "x" has 1 values for 2 rows/,
+    );
     expect(() => encodeBatch({ rowCount: 2, columns: new Map(), labels: [1, 'a'] as never })).toThrow(/labels must be all numbers or all strings/);
   });
 });

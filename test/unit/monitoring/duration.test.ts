@@ -39,8 +39,10 @@ describe('ISO-8601 durations', () => {
     expect(formatIsoDuration(86_400_000)).toBe('P1D');
     expect(formatIsoDuration(129_600_000)).toBe('P1DT12H');
     expect(formatIsoDuration(1_500)).toBe('PT1.5S');
-    fc.assert(fc.property(fc.integer({ min: 1, max: 10 * 365 * 86_400_000 }), (ms) => {
-      expect(parseIsoDuration(formatIsoDuration(ms))).toBe(ms);
-    }));
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 10 * 365 * 86_400_000 }), (ms) => {
+        expect(parseIsoDuration(formatIsoDuration(ms))).toBe(ms);
+      }),
+    );
   });
 });

@@ -46,7 +46,13 @@ describe('JSON sample bodies', () => {
     expect(Array.from(batch.columns.get('age')!.values as Float64Array)).toEqual([31, Number.NaN, Number.NaN]);
     expect(Array.from(batch.columns.get('income')!.values as Float64Array)).toEqual([Number.NaN, 5.5, Number.NaN]);
     expect(batch.columns.get('city')!.values).toEqual(['Oslo', '3', null]);
-    expect(batch).toMatchObject({ ids: ['a', null, 'c'], predictions: [0.1, 0.9, null], labels: ['yes', null, 'no'], batchId: 'b-1', timestamp: Date.UTC(2026, 0, 31, 12) });
+    expect(batch).toMatchObject({
+      ids: ['a', null, 'c'],
+      predictions: [0.1, 0.9, null],
+      labels: ['yes', null, 'no'],
+      batchId: 'b-1',
+      timestamp: Date.UTC(2026, 0, 31, 12),
+    });
   });
 
   it('gives the same batch for the rows and the columns form of any data', () => {
@@ -89,7 +95,18 @@ describe('JSON sample bodies', () => {
   it('names bad values in the columns form and misaligned arrays', () => {
     const age = Array.from({ length: 20 }, (_, i) => i);
     (age as unknown[])[17] = 'x';
-    const error = failure(() => ingestJson({ columns: { age, weight: age }, ids: Array(20).fill('i').map((v, i) => (i === 3 ? 7 : v)), predictions: [1] }, opts));
+    const error = failure(() =>
+      ingestJson(
+        {
+          columns: { age, weight: age },
+          ids: Array(20)
+            .fill('i')
+            .map((v, i) => (i === 3 ? 7 : v)),
+          predictions: [1],
+        },
+        opts,
+      ),
+    );
     expect(error.errors).toEqual([
       { path: 'columns.age[17]', message: 'must be a number or null, got a string ("x"); send numbers unquoted' },
       { path: 'columns.weight', message: 'is not a declared feature of this version' },

@@ -1,7 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  completedCountWindows, countBatchSlices, countWindowInterval, countWindowOf, resolveWindow, timeWindowInterval, timeWindowOf, timeWindowsClosed,
+  completedCountWindows,
+  countBatchSlices,
+  countWindowInterval,
+  countWindowOf,
+  resolveWindow,
+  timeWindowInterval,
+  timeWindowOf,
+  timeWindowsClosed,
 } from '../../../src/monitoring/window.js';
 
 describe('count windows', () => {

@@ -1,8 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  JOBS, JOB_NAMES, JobPayloadError, QUEUE_NAMES, backoffDelayMs, jobIdFor, validatePayload,
-} from '../../../src/queue/jobs.js';
+import { JOBS, JOB_NAMES, JobPayloadError, QUEUE_NAMES, backoffDelayMs, jobIdFor, validatePayload } from '../../../src/queue/jobs.js';
 
 const entityId = fc.oneof(fc.integer({ min: 1 }), fc.stringMatching(/^[A-Za-z0-9_-]{1,64}$/));
 

@@ -7,7 +7,7 @@ import { createCommandExecutor } from '../../../src/retraining/executors/command
 /** A separable synthetic set: label = 1 when 2·x1 − x2 + (color = red) > 0.3, with 5% label noise. */
 function syntheticCsv(n: number, seed = 1): string {
   let s = seed;
-  const rand = () => ((s = (s * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648);
+  const rand = () => (s = (s * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648;
   const lines = ['window,sample_id,x1,x2,color,prediction,label'];
   for (let i = 0; i < n; i++) {
     const x1 = rand() * 2 - 1;
@@ -26,8 +26,17 @@ describe('examples/trainers/logreg.py through the command executor', () => {
     const datasetDir = mkdtempSync(join(root, 'ds-'));
     const outputDir = mkdtempSync(join(root, 'out-'));
     writeFileSync(join(datasetDir, 'samples.csv'), syntheticCsv(400));
-    const result = await createCommandExecutor({ type: 'command', command: ['python3', resolve('examples/trainers/logreg.py')], timeoutSeconds: 60, env: { LOGREG_EPOCHS: '150' } }, { logFile: join(root, 'train.log') }).run({
-      jobId: 1, model: 'm', baseVersion: 1, datasetDir, datasetUris: [], outputDir, signal: new AbortController().signal,
+    const result = await createCommandExecutor(
+      { type: 'command', command: ['python3', resolve('examples/trainers/logreg.py')], timeoutSeconds: 60, env: { LOGREG_EPOCHS: '150' } },
+      { logFile: join(root, 'train.log') },
+    ).run({
+      jobId: 1,
+      model: 'm',
+      baseVersion: 1,
+      datasetDir,
+      datasetUris: [],
+      outputDir,
+      signal: new AbortController().signal,
     });
     expect(result, result.logTail).toMatchObject({ ok: true });
     const metrics = JSON.parse(readFileSync(join(outputDir, 'metrics.json'), 'utf8'));

@@ -7,7 +7,12 @@ import { RetrainConfig } from '../../../src/retraining/retrain.schemas.js';
 
 const NOW = new Date('2026-11-30T12:00:00.000Z');
 const verdict = (reportId: number, drift: Partial<ReportVerdict> = {}): ReportVerdict => ({
-  reportId, datasetDrift: false, criticalDrifted: false, performanceDegraded: false, completedAt: '2026-11-30T11:00:00.000Z', ...drift,
+  reportId,
+  datasetDrift: false,
+  criticalDrifted: false,
+  performanceDegraded: false,
+  completedAt: '2026-11-30T11:00:00.000Z',
+  ...drift,
 });
 const drifted = (id: number) => verdict(id, { datasetDrift: true });
 const base: PolicyConfig = { enabled: true, on: ['datasetDrift'] };
@@ -22,7 +27,10 @@ describe('retrain policy', () => {
   it('says why it skips: disabled, no reports, no trigger', () => {
     expect(decideRetrain({ config: { ...base, enabled: false }, verdicts: [drifted(1)], now: NOW })).toEqual({ action: 'skip', reason: 'disabled' });
     expect(decideRetrain({ config: base, verdicts: [], now: NOW })).toEqual({ action: 'skip', reason: 'no drift reports' });
-    expect(decideRetrain({ config: base, verdicts: [verdict(2, { performanceDegraded: true, criticalDrifted: true }), drifted(1)], now: NOW })).toEqual({ action: 'skip', reason: 'no trigger matched' });
+    expect(decideRetrain({ config: base, verdicts: [verdict(2, { performanceDegraded: true, criticalDrifted: true }), drifted(1)], now: NOW })).toEqual({
+      action: 'skip',
+      reason: 'no trigger matched',
+    });
   });
 
   it('counts consecutive matching windows from the newest back to the first miss', () => {
@@ -38,9 +46,15 @@ describe('retrain policy', () => {
     const perf = verdict(9, { performanceDegraded: true });
     expect(decideRetrain({ config: { enabled: true, on: ['criticalFeature'] }, verdicts: [crit], now: NOW }).action).toBe('retrain');
     expect(decideRetrain({ config: { enabled: true, on: ['datasetDrift'] }, verdicts: [crit], now: NOW }).action).toBe('skip');
-    expect(decideRetrain({ config: { enabled: true, on: ['performanceDegraded', 'datasetDrift'] }, verdicts: [perf], now: NOW })).toMatchObject({ action: 'retrain', matched: ['performanceDegraded'] });
+    expect(decideRetrain({ config: { enabled: true, on: ['performanceDegraded', 'datasetDrift'] }, verdicts: [perf], now: NOW })).toMatchObject({
+      action: 'retrain',
+      matched: ['performanceDegraded'],
+    });
     // Different triggers in a row still make a run.
-    expect(decideRetrain({ config: { enabled: true, on: ['performanceDegraded', 'datasetDrift'], consecutiveWindows: 2 }, verdicts: [perf, drifted(8)], now: NOW }).action).toBe('retrain');
+    expect(
+      decideRetrain({ config: { enabled: true, on: ['performanceDegraded', 'datasetDrift'], consecutiveWindows: 2 }, verdicts: [perf, drifted(8)], now: NOW })
+        .action,
+    ).toBe('retrain');
   });
 
   it('never starts a second job while one is queued or running, whatever the cooldown', () => {
@@ -56,7 +70,9 @@ describe('retrain policy', () => {
     }
     // Exactly at the end of the cooldown a retrain may start.
     expect(decideRetrain({ config: base, verdicts: [drifted(1)], lastJob: job('succeeded', '2026-11-30T06:00:00.000Z'), now: NOW }).action).toBe('retrain');
-    expect(decideRetrain({ config: { ...base, cooldown: 'PT30M' }, verdicts: [drifted(1)], lastJob: job('failed', '2026-11-30T11:29:59.999Z'), now: NOW }).action).toBe('retrain');
+    expect(
+      decideRetrain({ config: { ...base, cooldown: 'PT30M' }, verdicts: [drifted(1)], lastJob: job('failed', '2026-11-30T11:29:59.999Z'), now: NOW }).action,
+    ).toBe('retrain');
   });
 
   it('property: retrain ⇒ enabled, the newest N all match, no active job, cooldown over; and the trigger is the newest report', () => {
@@ -67,14 +83,26 @@ describe('retrain policy', () => {
         fc.subarray(['datasetDrift', 'criticalFeature', 'performanceDegraded'] as const, { minLength: 1 }),
         fc.integer({ min: 1, max: 5 }),
         fc.array(arbVerdict, { maxLength: 8 }),
-        fc.option(fc.record({ status: fc.constantFrom('queued', 'running', 'succeeded', 'failed', 'cancelled' as const), agoMs: fc.integer({ min: 0, max: 12 * 3_600_000 }) }), { nil: undefined }),
+        fc.option(
+          fc.record({
+            status: fc.constantFrom('queued', 'running', 'succeeded', 'failed', 'cancelled' as const),
+            agoMs: fc.integer({ min: 0, max: 12 * 3_600_000 }),
+          }),
+          { nil: undefined },
+        ),
         (enabled, on, n, vs, last) => {
           const verdicts = vs.map((v, i) => ({ ...v, reportId: 100 - i, completedAt: NOW.toISOString() }));
           const lastJob = last && { id: 1, status: last.status, createdAt: new Date(NOW.getTime() - last.agoMs).toISOString() };
           const d = decideRetrain({ config: { enabled, on, consecutiveWindows: n }, verdicts, lastJob, now: NOW });
-          const fires = (v: ReportVerdict) => (on.includes('datasetDrift') && v.datasetDrift) || (on.includes('criticalFeature') && v.criticalDrifted) || (on.includes('performanceDegraded') && v.performanceDegraded);
+          const fires = (v: ReportVerdict) =>
+            (on.includes('datasetDrift') && v.datasetDrift) ||
+            (on.includes('criticalFeature') && v.criticalDrifted) ||
+            (on.includes('performanceDegraded') && v.performanceDegraded);
           const shouldRetrain =
-            enabled && verdicts.length >= n && verdicts.slice(0, n).every(fires) && (!lastJob || (!['queued', 'running'].includes(lastJob.status) && last!.agoMs >= 6 * 3_600_000));
+            enabled &&
+            verdicts.length >= n &&
+            verdicts.slice(0, n).every(fires) &&
+            (!lastJob || (!['queued', 'running'].includes(lastJob.status) && last!.agoMs >= 6 * 3_600_000));
           expect(d.action).toBe(shouldRetrain ? 'retrain' : 'skip');
           if (d.action === 'retrain') expect(d.triggerReportId).toBe(verdicts[0]!.reportId);
           expect(d.reason.length).toBeGreaterThan(0);
@@ -95,11 +123,24 @@ describe('RetrainConfig schema', () => {
   it('fills the defaults and accepts both executors', () => {
     const value = Value.Default(RetrainConfig, { executor: { type: 'command', command: ['python3', 'train.py'] }, promote: { metric: 'accuracy' } });
     expect(check.Check(value)).toBe(true);
-    expect(value).toMatchObject({ enabled: true, on: ['datasetDrift'], consecutiveWindows: 1, cooldown: 'PT6H', executor: { timeoutSeconds: 3600 }, promote: { alias: 'production', mode: 'max', minImprovement: 0 } });
+    expect(value).toMatchObject({
+      enabled: true,
+      on: ['datasetDrift'],
+      consecutiveWindows: 1,
+      cooldown: 'PT6H',
+      executor: { timeoutSeconds: 3600 },
+      promote: { alias: 'production', mode: 'max', minImprovement: 0 },
+    });
     expect(check.Check(Value.Default(RetrainConfig, { executor: { type: 'webhook', url: 'https://ci.example/hook', secret: 'x'.repeat(32) } }))).toBe(true);
   });
   it('refuses shell strings, non-http URLs, unknown triggers and modes', () => {
-    const ok = { enabled: true, on: ['datasetDrift'], consecutiveWindows: 1, cooldown: 'PT6H', executor: { type: 'command', command: ['x'], timeoutSeconds: 1 } };
+    const ok = {
+      enabled: true,
+      on: ['datasetDrift'],
+      consecutiveWindows: 1,
+      cooldown: 'PT6H',
+      executor: { type: 'command', command: ['x'], timeoutSeconds: 1 },
+    };
     expect(check.Check(ok)).toBe(true);
     expect(check.Check({ ...ok, executor: { type: 'command', command: 'python3 train.py', timeoutSeconds: 1 } })).toBe(false);
     expect(check.Check({ ...ok, executor: { type: 'webhook', url: 'file:///etc/passwd', secret: 'x'.repeat(32), timeoutSeconds: 1 } })).toBe(false);
@@ -111,7 +152,12 @@ describe('RetrainConfig schema', () => {
 describe('retrainConfigOf (the stored monitor config → a usable policy)', () => {
   it('fills defaults, and ignores a missing, malformed or unparseable-cooldown policy rather than acting on it', async () => {
     const { retrainConfigOf } = await import('../../../src/retraining/retrain-config.js');
-    expect(retrainConfigOf({ retrain: { executor: { type: 'command', command: ['x'] } } })).toMatchObject({ enabled: true, cooldown: 'PT6H', consecutiveWindows: 1, on: ['datasetDrift'] });
+    expect(retrainConfigOf({ retrain: { executor: { type: 'command', command: ['x'] } } })).toMatchObject({
+      enabled: true,
+      cooldown: 'PT6H',
+      consecutiveWindows: 1,
+      on: ['datasetDrift'],
+    });
     expect(retrainConfigOf(undefined)).toBeUndefined();
     expect(retrainConfigOf({ window: { size: 10 } })).toBeUndefined();
     expect(retrainConfigOf({ retrain: { executor: { type: 'command', command: 'x' } } })).toBeUndefined();

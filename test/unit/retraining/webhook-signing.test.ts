@@ -3,7 +3,9 @@ import { generateWebhookSecret, signature, signedHeaders, verifySignature } from
 
 describe('Standard Webhooks signing', () => {
   it("matches the specification's reference vector (interoperable with the standardwebhooks libraries)", () => {
-    expect(signature('whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', 'msg_p5jXN8AQM9LWM0D4loKWxJek', 1614265330, '{"test": 2432232314}')).toBe('v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=');
+    expect(signature('whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', 'msg_p5jXN8AQM9LWM0D4loKWxJek', 1614265330, '{"test": 2432232314}')).toBe(
+      'v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=',
+    );
   });
   it('verifies its own headers; refuses another secret, an altered body, a stale timestamp', () => {
     const secret = generateWebhookSecret();

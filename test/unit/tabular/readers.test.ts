@@ -8,11 +8,27 @@ import { parseDecimalBytes } from '../../../src/tabular/number.js';
 import { readTable, readCsv, TabularParseError, DEFAULT_NA_VALUES, type TabularTable } from '../../../src/tabular/index.js';
 
 const values = (t: TabularTable, name: string) => Array.from(t.columns.get(name)!.values as ArrayLike<unknown>);
-const chunked = (bytes: Uint8Array, size: number) => Readable.from(Array.from({ length: Math.ceil(bytes.length / size) }, (_, i) => Buffer.from(bytes.subarray(i * size, (i + 1) * size))));
+const chunked = (bytes: Uint8Array, size: number) =>
+  Readable.from(Array.from({ length: Math.ceil(bytes.length / size) }, (_, i) => Buffer.from(bytes.subarray(i * size, (i + 1) * size))));
 
 describe('parseDecimalBytes', () => {
   it('equals Number() on decimals, fast path and fallback alike, and rejects what must not be numeric', () => {
-    const cases = ['0', '-0', '1.5', '-2.5e3', '.5', '5.', '+7', ' 12 ', '0.1', '123456789012345', '0.12345678901234568', '1e-300', '9007199254740993', '3.14159265358979323846'];
+    const cases = [
+      '0',
+      '-0',
+      '1.5',
+      '-2.5e3',
+      '.5',
+      '5.',
+      '+7',
+      ' 12 ',
+      '0.1',
+      '123456789012345',
+      '0.12345678901234568',
+      '1e-300',
+      '9007199254740993',
+      '3.14159265358979323846',
+    ];
     for (const c of cases) expect(Object.is(parseDecimalBytes(Buffer.from(c), 0, c.length), Number(c))).toBe(true);
     for (const c of ['', ' ', 'nan', '0x1f', 'Infinity', '1e', '1.2.3', '--1', 'e5', '.']) expect(parseDecimalBytes(Buffer.from(c), 0, c.length)).toBeNaN();
     expect(parseDecimalBytes(Buffer.from('1e999'), 0, 5)).toBe(Infinity);

@@ -39,7 +39,9 @@ let spec;
  * without ever requesting a 404 — which the browser would log as an error.
  */
 export async function hasRoute(pattern) {
-  spec ??= fetch('/openapi.json').then((r) => (r.ok ? r.json() : { paths: {} })).catch(() => ({ paths: {} }));
+  spec ??= fetch('/openapi.json')
+    .then((r) => (r.ok ? r.json() : { paths: {} }))
+    .catch(() => ({ paths: {} }));
   const paths = (await spec).paths ?? {};
   return Object.prototype.hasOwnProperty.call(paths, `/api/v1${pattern}`);
 }

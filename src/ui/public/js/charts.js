@@ -27,7 +27,11 @@ export function heatmap(el, points, features, { psiThreshold = 0.2, onSelect } =
       if (f && typeof f.psi === 'number') cells.push([x, y, Number(f.psi.toFixed(4)), f.drifted ? 1 : 0, Math.min(f.psi, cap)]);
     });
   });
-  Object.assign(el.dataset, { features: String(features.length), windows: String(windows.length), cells: JSON.stringify(cells.map(([x, y, psi, d]) => ({ window: points[x].reportId, feature: features[y], psi, drifted: d === 1 }))) });
+  Object.assign(el.dataset, {
+    features: String(features.length),
+    windows: String(windows.length),
+    cells: JSON.stringify(cells.map(([x, y, psi, d]) => ({ window: points[x].reportId, feature: features[y], psi, drifted: d === 1 }))),
+  });
   // Room for every feature row (CSSOM, which the CSP allows); past 30 windows the labels would
   // overlap, so the cells go unlabelled and a slider shows the newest 30 first.
   el.style.height = `${Math.max(380, features.length * 28 + 110)}px`;
@@ -40,8 +44,27 @@ export function heatmap(el, points, features, { psiThreshold = 0.2, onSelect } =
     grid: { left: 120, right: 110, top: 16, bottom: many ? 64 : 48 },
     xAxis: { type: 'category', data: windows, name: 'window (report)', nameLocation: 'middle', nameGap: 28, splitArea: { show: true } },
     yAxis: { type: 'category', data: features, splitArea: { show: true } },
-    visualMap: { min: 0, max: cap, dimension: 4, calculable: false, orient: 'vertical', right: 10, top: 'middle', itemHeight: 200, inRange: { color: PSI_COLOURS }, text: [`PSI ≥ ${cap}`, '0'] },
-    series: [{ name: 'PSI', type: 'heatmap', data: cells, label: { show: !many, formatter: (p) => p.value[2].toFixed(2) }, itemStyle: { borderColor: '#fff', borderWidth: 1 } }],
+    visualMap: {
+      min: 0,
+      max: cap,
+      dimension: 4,
+      calculable: false,
+      orient: 'vertical',
+      right: 10,
+      top: 'middle',
+      itemHeight: 200,
+      inRange: { color: PSI_COLOURS },
+      text: [`PSI ≥ ${cap}`, '0'],
+    },
+    series: [
+      {
+        name: 'PSI',
+        type: 'heatmap',
+        data: cells,
+        label: { show: !many, formatter: (p) => p.value[2].toFixed(2) },
+        itemStyle: { borderColor: '#fff', borderWidth: 1 },
+      },
+    ],
   });
   if (onSelect) c.on('click', (p) => onSelect({ reportId: points[p.value[0]].reportId, feature: features[p.value[1]] }));
   return c;
@@ -65,8 +88,22 @@ export function timeline(el, points, feature, { psiThreshold = 0.2, alpha = 0.05
       { type: 'value', name: 'p-value', min: 0, max: 1, position: 'right' },
     ],
     series: [
-      { name: 'PSI', type: 'line', data: psi, symbolSize: 7, markLine: { silent: true, symbol: 'none', data: [{ yAxis: psiThreshold, name: 'PSI threshold' }], label: { formatter: `PSI ${psiThreshold}` } } },
-      { name: 'p-value', type: 'line', yAxisIndex: 1, data: pValue, symbolSize: 7, lineStyle: { type: 'dashed' }, markLine: { silent: true, symbol: 'none', data: [{ yAxis: alpha }], label: { formatter: `α ${alpha}` } } },
+      {
+        name: 'PSI',
+        type: 'line',
+        data: psi,
+        symbolSize: 7,
+        markLine: { silent: true, symbol: 'none', data: [{ yAxis: psiThreshold, name: 'PSI threshold' }], label: { formatter: `PSI ${psiThreshold}` } },
+      },
+      {
+        name: 'p-value',
+        type: 'line',
+        yAxisIndex: 1,
+        data: pValue,
+        symbolSize: 7,
+        lineStyle: { type: 'dashed' },
+        markLine: { silent: true, symbol: 'none', data: [{ yAxis: alpha }], label: { formatter: `α ${alpha}` } },
+      },
     ],
   });
   return c;

@@ -19,12 +19,40 @@ export function h(tag, attrs = {}, ...children) {
 }
 
 export function table(headers, rows) {
-  return h('table', {}, h('thead', {}, h('tr', {}, headers.map((x) => h('th', {}, x)))), h('tbody', {}, rows.map((cells) => h('tr', {}, cells.map((c) => h('td', {}, c))))));
+  return h(
+    'table',
+    {},
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        headers.map((x) => h('th', {}, x)),
+      ),
+    ),
+    h(
+      'tbody',
+      {},
+      rows.map((cells) =>
+        h(
+          'tr',
+          {},
+          cells.map((c) => h('td', {}, c)),
+        ),
+      ),
+    ),
+  );
 }
 
 export const fmt = {
   time: (iso) => (iso ? new Date(iso).toISOString().replace('T', ' ').slice(0, 19) : '—'),
-  num: (x, digits = 4) => (typeof x === 'number' && Number.isFinite(x) ? (Math.abs(x) >= 1e4 || (x !== 0 && Math.abs(x) < 1e-3) ? x.toExponential(2) : String(Number(x.toFixed(digits)))) : '—'),
+  num: (x, digits = 4) =>
+    typeof x === 'number' && Number.isFinite(x)
+      ? Math.abs(x) >= 1e4 || (x !== 0 && Math.abs(x) < 1e-3)
+        ? x.toExponential(2)
+        : String(Number(x.toFixed(digits)))
+      : '—',
 };
 
 export function badge(state) {

@@ -22,8 +22,20 @@ const main = document.getElementById('main');
 
 function keyForm(message) {
   const input = h('input', { type: 'password', id: 'api-key', name: 'api-key', autocomplete: 'off', placeholder: 'API key', required: true, size: 40 });
-  const status = h('p', { className: message ? 'error' : 'hint' }, message ?? 'The key is kept in this browser tab only (sessionStorage) and sent as a Bearer token.');
-  const form = h('form', { id: 'key-form', className: 'key-form' }, h('h1', {}, 'Sign in with an API key'), h('label', { for: 'api-key' }, 'API key '), input, h('button', { type: 'submit' }, 'Open dashboard'), status);
+  const status = h(
+    'p',
+    { className: message ? 'error' : 'hint' },
+    message ?? 'The key is kept in this browser tab only (sessionStorage) and sent as a Bearer token.',
+  );
+  const form = h(
+    'form',
+    { id: 'key-form', className: 'key-form' },
+    h('h1', {}, 'Sign in with an API key'),
+    h('label', { for: 'api-key' }, 'API key '),
+    input,
+    h('button', { type: 'submit' }, 'Open dashboard'),
+    status,
+  );
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     session.set(input.value.trim());
@@ -43,7 +55,18 @@ function sessionBar() {
   const slot = document.getElementById('session');
   slot.replaceChildren(
     session.key()
-      ? h('button', { type: 'button', id: 'sign-out', onclick: () => { session.clear(); render(); } }, 'Forget key')
+      ? h(
+          'button',
+          {
+            type: 'button',
+            id: 'sign-out',
+            onclick: () => {
+              session.clear();
+              render();
+            },
+          },
+          'Forget key',
+        )
       : '',
   );
 }

@@ -31,16 +31,32 @@ export async function driftPage(name, query) {
   const heat = h('div', { id: 'heatmap', className: 'chart chart-tall' });
   const line = h('div', { id: 'timeline', className: 'chart' });
   const hist = h('div', { id: 'histogram', className: 'chart' });
-  const featurePicker = h('select', { id: 'feature-picker', onchange: (e) => go({ feature: e.target.value }) }, features.map((f) => h('option', { value: f, selected: f === chosen }, f)));
+  const featurePicker = h(
+    'select',
+    { id: 'feature-picker', onchange: (e) => go({ feature: e.target.value }) },
+    features.map((f) => h('option', { value: f, selected: f === chosen }, f)),
+  );
   const reportPicker = h(
     'select',
     { id: 'report-picker', onchange: (e) => go({ report: e.target.value }) },
-    done.map((r) => h('option', { value: String(r.id), selected: r.id === reportId }, `#${r.id} · v${r.version} · ${fmt.time(r.window.to ?? r.completedAt)}${r.datasetDrift ? ' · drifted' : ''}`)),
+    done.map((r) =>
+      h(
+        'option',
+        { value: String(r.id), selected: r.id === reportId },
+        `#${r.id} · v${r.version} · ${fmt.time(r.window.to ?? r.completedAt)}${r.datasetDrift ? ' · drifted' : ''}`,
+      ),
+    ),
   );
   const feature = report.features.find((f) => f.name === chosen);
 
   page.append(
-    h('p', {}, `${points.length} windows, ${features.length} features. Latest report `, badge(done[0].datasetDrift ? 'drifted' : 'stable'), ` (${Math.round((done[0].driftShare ?? 0) * 100)}% of features drifted). Click a cell to inspect it.`),
+    h(
+      'p',
+      {},
+      `${points.length} windows, ${features.length} features. Latest report `,
+      badge(done[0].datasetDrift ? 'drifted' : 'stable'),
+      ` (${Math.round((done[0].driftShare ?? 0) * 100)}% of features drifted). Click a cell to inspect it.`,
+    ),
     h('h2', {}, 'PSI by feature and window'),
     heat,
     h('div', { className: 'pickers' }, h('label', {}, 'Feature ', featurePicker), h('label', {}, 'Report ', reportPicker)),
@@ -62,6 +78,14 @@ export async function driftPage(name, query) {
 function reportTable(report) {
   return table(
     ['Feature', 'Status', 'PSI', 'KS D', 'KS p', 'χ² p', 'Drifted'],
-    report.features.map((f) => [f.name, f.status ?? '—', fmt.num(f.psi), fmt.num(f.ks?.statistic), fmt.num(f.ks?.pValue), fmt.num(f.chi2?.pValue), f.drifted ? badge('drifted') : 'no']),
+    report.features.map((f) => [
+      f.name,
+      f.status ?? '—',
+      fmt.num(f.psi),
+      fmt.num(f.ks?.statistic),
+      fmt.num(f.ks?.pValue),
+      fmt.num(f.chi2?.pValue),
+      f.drifted ? badge('drifted') : 'no',
+    ]),
   );
 }

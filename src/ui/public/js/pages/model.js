@@ -2,7 +2,10 @@ import { api, enc, hasRoute } from '../api.js';
 import { badge, errorBox, fmt, h, table, unavailable } from '../dom.js';
 import { retrainJobsTable } from './retrain.js';
 
-const metricsText = (metrics) => Object.entries(metrics ?? {}).map(([k, v]) => `${k}=${fmt.num(v)}`).join(', ') || '—';
+const metricsText = (metrics) =>
+  Object.entries(metrics ?? {})
+    .map(([k, v]) => `${k}=${fmt.num(v)}`)
+    .join(', ') || '—';
 
 export async function modelPage(name) {
   const [model, versions] = await Promise.all([api(`/models/${enc(name)}`), api(`/models/${enc(name)}/versions?limit=500`)]);
@@ -23,7 +26,11 @@ export async function modelPage(name) {
     h('h1', {}, model.name, ' ', h('a', { href: `#/models/${enc(name)}/drift`, className: 'small' }, 'drift →')),
     model.description ? h('p', {}, model.description) : '',
     h('h2', {}, 'Aliases'),
-    h('ul', { id: 'aliases' }, Object.entries(model.aliases).map(([alias, v]) => h('li', {}, badge(alias), ` → v${v}`))),
+    h(
+      'ul',
+      { id: 'aliases' },
+      Object.entries(model.aliases).map(([alias, v]) => h('li', {}, badge(alias), ` → v${v}`)),
+    ),
     h('h2', {}, 'Versions'),
     h('div', { id: 'versions' }, table(['Version', 'Parent', 'Aliases', 'Metrics', 'Features', 'Run', 'Created'], rows)),
     h('h2', {}, 'Lineage', latest ? ` of v${latest}` : ''),
@@ -42,7 +49,11 @@ async function lineage(name, version, versions) {
     try {
       const data = await api(`/models/${enc(name)}/versions/${version}/lineage`);
       const chain = Array.isArray(data) ? data : (data.chain ?? data.items ?? data.versions ?? []);
-      return h('ol', { className: 'lineage', dataset: { source: 'api' } }, chain.map((node) => h('li', {}, lineageNode(name, node))));
+      return h(
+        'ol',
+        { className: 'lineage', dataset: { source: 'api' } },
+        chain.map((node) => h('li', {}, lineageNode(name, node))),
+      );
     } catch (error) {
       return errorBox(error);
     }
@@ -53,7 +64,11 @@ async function lineage(name, version, versions) {
   return h(
     'div',
     {},
-    h('ol', { className: 'lineage', dataset: { source: 'versions' } }, chain.map((v) => h('li', {}, `v${v.version}`, v.parentVersion === null ? ' (root)' : ` ← parent v${v.parentVersion}`))),
+    h(
+      'ol',
+      { className: 'lineage', dataset: { source: 'versions' } },
+      chain.map((v) => h('li', {}, `v${v.version}`, v.parentVersion === null ? ' (root)' : ` ← parent v${v.parentVersion}`)),
+    ),
     unavailable('The lineage route (drift reports and retrain jobs between versions)'),
   );
 }
@@ -63,7 +78,8 @@ function lineageNode(name, node) {
   const parts = [h('strong', {}, `v${version}`)];
   if (node.parentVersion !== undefined && node.parentVersion !== null) parts.push(` ← v${node.parentVersion}`);
   const reportId = node.driftReportId ?? node.driftReport?.id;
-  if (reportId !== undefined && reportId !== null) parts.push(' · ', h('a', { href: `#/models/${enc(name)}/drift?report=${reportId}` }, `drift report #${reportId}`));
+  if (reportId !== undefined && reportId !== null)
+    parts.push(' · ', h('a', { href: `#/models/${enc(name)}/drift?report=${reportId}` }, `drift report #${reportId}`));
   const jobId = node.retrainJobId ?? node.retrainJob?.id;
   if (jobId !== undefined && jobId !== null) parts.push(' · ', h('a', { href: `#/retrain/${enc(String(jobId))}` }, `retrain job ${jobId}`));
   return parts;

@@ -22,8 +22,15 @@ export async function modelsPage() {
       const tr = [
         h('a', { href: `#/models/${enc(m.name)}`, className: 'model-link' }, m.name),
         m.latestVersion === null ? '—' : `v${m.latestVersion}`,
-        Object.entries(m.aliases).map(([alias, v]) => `${alias} → v${v}`).join(', ') || '—',
-        h('span', { className: 'drift-status', dataset: { model: m.name, state } }, badge(state), report?.status === 'done' ? ` ${Math.round((report.driftShare ?? 0) * 100)}% of features` : ''),
+        Object.entries(m.aliases)
+          .map(([alias, v]) => `${alias} → v${v}`)
+          .join(', ') || '—',
+        h(
+          'span',
+          { className: 'drift-status', dataset: { model: m.name, state } },
+          badge(state),
+          report?.status === 'done' ? ` ${Math.round((report.driftShare ?? 0) * 100)}% of features` : '',
+        ),
         report ? fmt.time(report.completedAt ?? report.createdAt) : '—',
         report ? h('a', { href: `#/models/${enc(m.name)}/drift` }, 'drift →') : '',
       ];

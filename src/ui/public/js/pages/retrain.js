@@ -42,7 +42,11 @@ function jobQuery(query) {
 
 function filterForm(query) {
   const model = h('input', { name: 'model', placeholder: 'model', value: query.get('model') ?? '' });
-  const status = h('select', { name: 'status' }, STATUSES.map((s) => h('option', { value: s, selected: s === (query.get('status') ?? '') }, s || 'any status')));
+  const status = h(
+    'select',
+    { name: 'status' },
+    STATUSES.map((s) => h('option', { value: s, selected: s === (query.get('status') ?? '') }, s || 'any status')),
+  );
   const form = h('form', { className: 'filters' }, model, status, h('button', { type: 'submit' }, 'Filter'));
   form.addEventListener('submit', (event) => {
     event.preventDefault();
@@ -77,7 +81,11 @@ async function jobDetail(id) {
   return h(
     'div',
     {},
-    h('dl', { className: 'facts' }, facts.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)])),
+    h(
+      'dl',
+      { className: 'facts' },
+      facts.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]),
+    ),
     h('h2', {}, 'Log (tail)'),
     h('pre', { id: 'log-tail' }, Array.isArray(tail) ? tail.join('\n') : String(tail || '(empty)')),
   );
