@@ -141,7 +141,7 @@ export function createWebhooksService(deps: WebhooksDeps) {
      */
     async deliver(deliveryId: number, run: { attempt: number; maxAttempts: number } = { attempt: 1, maxAttempts: 1 }): Promise<void> {
       const d = await repo.findDelivery(deliveryId);
-      if (!d || d.status !== 'pending') return;
+      if (d?.status !== 'pending') return;
       const hook = await repo.findWebhook(d.webhookId);
       if (!hook || hook.disabledAt) return repo.updateDelivery(d.id, { status: 'failed', lastError: 'webhook deleted' });
       const body = JSON.stringify(d.payload);

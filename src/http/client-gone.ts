@@ -9,7 +9,7 @@ export function clientGone(request: FastifyRequest, reply: FastifyReply): boolea
  * A client disconnecting is routine (a cancelled download, a killed training script), not a
  * server fault: one debug line carrying the request id, instead of an info or error line.
  */
-export function logClientGone(request: FastifyRequest, reply: FastifyReply): void {
+export function logClientGone(request: FastifyRequest, _reply: FastifyReply): void {
   request.log.debug(
     { method: request.method, url: request.url }, // the reqId comes with request.log
     'client disconnected before the response was complete',

@@ -64,7 +64,7 @@ export function createDriftReportsService(deps: {
     await repo.transaction(async () => {
       // Re-check under the write lock: a rerun (stalled job, sweeper) must not write twice.
       const current = await repo.findReport(row.id);
-      if (!current || current.status !== 'pending') return;
+      if (current?.status !== 'pending') return;
       await repo.updateReport(row.id, { ...patch, attempts: current.attempts + 1, completedAt: now().toISOString() });
       await onDone?.();
     });

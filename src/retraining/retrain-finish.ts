@@ -52,7 +52,7 @@ export async function registerVersion(
   return repo.transaction(async () => {
     await views.lockModel(input.model.name);
     const job = await repo.lock(input.jobId);
-    if (!job || job.status !== 'running') return undefined;
+    if (job?.status !== 'running') return undefined;
     const existing = await repo.versionOfJob(input.jobId);
     if (existing) return existing;
     const created = await versions.create(
@@ -103,7 +103,7 @@ export async function promoteAndSucceed(
   const { repo, registry, aliases, events } = deps;
   await repo.transaction(async () => {
     const job = await repo.lock(input.job.id);
-    if (!job || job.status !== 'running') return;
+    if (job?.status !== 'running') return;
     const promotion = input.promote ? await decide(input.promote) : undefined;
     if (promotion) {
       await aliases.set(input.model.name, promotion.alias, input.version.version, undefined);

@@ -85,7 +85,7 @@ export function createRetrainRunner(deps: RunnerDeps) {
   async function fail(job: RetrainJobRow, reason: string, cancelled: boolean, logTail: string | null): Promise<void> {
     await repo.transaction(async () => {
       const current = await repo.lock(job.id);
-      if (!current || current.status !== 'running') return;
+      if (current?.status !== 'running') return;
       await repo.update(job.id, {
         status: cancelled ? 'cancelled' : 'failed',
         activeModelId: null,

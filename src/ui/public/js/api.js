@@ -43,5 +43,5 @@ export async function hasRoute(pattern) {
     .then((r) => (r.ok ? r.json() : { paths: {} }))
     .catch(() => ({ paths: {} }));
   const paths = (await spec).paths ?? {};
-  return Object.prototype.hasOwnProperty.call(paths, `/api/v1${pattern}`);
+  return Object.hasOwn(paths, `/api/v1${pattern}`);
 }
