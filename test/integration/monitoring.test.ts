@@ -185,7 +185,16 @@ for (const mode of ['inline', 'bullmq'] as const) {
       expect(labelsPosted.json()).toEqual({ accepted: 101, unmatched: ids.concat('never-seen') });
       await t.call({ method: 'POST', url: '/api/v1/models/perf/samples', payload: { version: 1, rows, ids, predictions } });
       // The ids are indexed now: labels for them match, an unknown id is listed.
-      const later = await t.call({ method: 'POST', url: '/api/v1/models/perf/labels', payload: { items: [{ id: 's-0', label: 'yes' }, { id: 'ghost', label: 'yes' }] } });
+      const later = await t.call({
+        method: 'POST',
+        url: '/api/v1/models/perf/labels',
+        payload: {
+          items: [
+            { id: 's-0', label: 'yes' },
+            { id: 'ghost', label: 'yes' },
+          ],
+        },
+      });
       expect(later.json()).toEqual({ accepted: 2, unmatched: ['ghost'] });
       const [summary] = await waitForReports(t, 'perf', 1);
       const report = (await t.call({ method: 'GET', url: `/api/v1/drift-reports/${summary!.id}` })).json();
