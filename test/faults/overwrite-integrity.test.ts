@@ -91,7 +91,8 @@ describe.each(adapters)('artifact overwrite integrity on the %s store', (_kind, 
     expect((await t.call({ method: 'PUT', url: url('kept.bin'), payload: 'kept' })).statusCode).toBe(201);
     const orphan = `${ARTIFACT_KEY_PREFIX}999/1/orphan`;
     await store.put(orphan, Readable.from([Buffer.from('left by a crash')]));
-    // S3 timestamps have one-second resolution: let the orphan age past a 1 s grace period.
+    // S3 timestamps have one-second resolution (an object may look up to 1 s older than it is):
+    // the orphan ages ≥ 2.1 s, the young object looks ≤ ~1 s old, and the grace period sits between.
     await new Promise((r) => setTimeout(r, 2_100));
     // An upload whose row is not committed yet: written just now, so within the grace period.
     const young = `${ARTIFACT_KEY_PREFIX}999/1/in-flight`;
@@ -100,7 +101,7 @@ describe.each(adapters)('artifact overwrite integrity on the %s store', (_kind, 
       store,
       prefix: ARTIFACT_KEY_PREFIX,
       referencedKeys: () => t.container.artifacts.referencedStorageKeys(),
-      graceMs: 1_000,
+      graceMs: 1_600,
       intervalMs: 60_000,
       log: silent,
     });
