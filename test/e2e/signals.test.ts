@@ -97,6 +97,10 @@ async function drainsOnSigterm(command: [string, ...string[]]): Promise<void> {
 }
 
 describe('SIGTERM drains the server', () => {
+  it('sent to the server process itself (node --import tsx src/server.ts)', async () => {
+    await drainsOnSigterm([process.execPath, '--import', 'tsx', 'src/server.ts']);
+  });
+
   it('sent to `npm start`', async () => {
     await drainsOnSigterm(['npm', 'start']);
   });
