@@ -13,8 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import pg from 'pg';
-import { databaseUrl } from '../test/helpers/db.js';
+import { createPostgresDatabase } from '../test/helpers/db.js';
 import { startServerProcess } from '../test/helpers/server-process.js';
 
 const { values } = parseArgs({
@@ -47,18 +46,6 @@ function startServer(env: Record<string, string> = {}) {
   return startServerProcess({ DATA_DIR: dataDir, ADMIN_TOKEN: TOKEN, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn', ...env }, { capture: false });
 }
 
-async function scratchPostgres(): Promise<{ url: string; drop(): Promise<void> }> {
-  const base = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-  const name = `mlc_bench_${Date.now()}`;
-  const admin = async (text: string) => {
-    const c = new pg.Client({ connectionString: base });
-    await c.connect();
-    await c.query(text).finally(() => c.end());
-  };
-  await admin(`create database ${name}`);
-  return { url: databaseUrl(name, base), drop: () => admin(`drop database if exists ${name} with (force)`) };
-}
-
 async function measure(title: string, opts: autocannon.Options, seconds: number): Promise<{ rps: number; p99: number }> {
   const result = await autocannon({ duration: seconds, connections, ...opts });
   const bad = result.non2xx + result.errors;
@@ -87,7 +74,7 @@ async function interleaved(targets: [string, autocannon.Options][], rounds: numb
 }
 
 const dataDir = mkdtempSync(join(tmpdir(), 'mlcycle-bench-'));
-const postgres = await scratchPostgres();
+const postgres = await createPostgresDatabase('mlc_bench');
 const hello = await start('bench/hello-server.ts', {});
 const sqliteServer = await startServer();
 const pgServer = await startServer({ DATA_DIR: join(dataDir, 'pg'), DATABASE_URL: postgres.url });

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
-import { databaseUrl, TEST_DATABASE_URL } from '../helpers/db.js';
+import { createPostgresDatabase } from '../helpers/db.js';
 import { startServerProcess } from '../helpers/server-process.js';
 
 /**
@@ -24,25 +24,17 @@ afterEach(() => {
   for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
 });
 
+/** A fresh PostgreSQL database and a query function on it. */
 async function scratchPostgres() {
-  const name = `mlc_e2e_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
-  const admin = async (text: string) => {
-    const c = new pg.Client({ connectionString: TEST_DATABASE_URL });
-    await c.connect();
-    await c.query(text).finally(() => c.end());
-  };
-  await admin(`create database ${name}`);
-  const url = databaseUrl(name);
-  const client = new pg.Client({ connectionString: url });
+  const database = await createPostgresDatabase('mlc_e2e');
+  const client = new pg.Client({ connectionString: database.url });
+  await client.connect();
   return {
-    url,
-    query: async <T>(text: string): Promise<T[]> => {
-      if (!(client as unknown as { _connected?: boolean })._connected) await client.connect();
-      return (await client.query(text)).rows as T[];
-    },
+    url: database.url,
+    query: async <T>(text: string): Promise<T[]> => (await client.query(text)).rows as T[],
     drop: async () => {
       await client.end().catch(() => undefined);
-      await admin(`drop database if exists ${name} with (force)`);
+      await database.drop();
     },
   };
 }

@@ -9,40 +9,45 @@ export const TEST_DIALECT: 'sqlite' | 'postgres' = process.env.TEST_DIALECT === 
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 /** The URL of another database on the same server. */
-export function databaseUrl(name: string, base = TEST_DATABASE_URL): string {
+function databaseUrl(name: string, base = TEST_DATABASE_URL): string {
   const url = new URL(base);
   url.pathname = `/${name}`;
   return url.toString();
+}
+
+/** Runs one statement on the server's admin database (create and drop databases there). */
+async function admin(text: string): Promise<void> {
+  const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
+  await client.connect();
+  try {
+    await client.query(text);
+  } finally {
+    await client.end();
+  }
+}
+
+export interface ScratchDatabase {
+  /** What a test app's config needs to use it (empty on SQLite). */
+  env: Record<string, string>;
+  url: string;
+  drop(): Promise<void>;
+}
+
+/** A fresh PostgreSQL database on the local server (TEST_DATABASE_URL), whatever TEST_DIALECT says. */
+export async function createPostgresDatabase(prefix = 'mlc_test'): Promise<ScratchDatabase> {
+  const name = `${prefix}_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
+  await admin(`create database ${name}`);
+  const url = databaseUrl(name);
+  return { env: { DATABASE_URL: url }, url, drop: () => admin(`drop database if exists ${name} with (force)`) };
 }
 
 /**
  * A fresh PostgreSQL database on the local server for one test app; `drop` removes it. On SQLite
  * there is nothing to make: each test app gets its own file in its own folder.
  */
-export async function createScratchDatabase(): Promise<{ env: Record<string, string>; url: string; drop(): Promise<void> }> {
+export async function createScratchDatabase(): Promise<ScratchDatabase> {
   if (TEST_DIALECT === 'sqlite') return { env: {}, url: '', drop: async () => undefined };
-  const name = `mlc_test_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
-  const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
-  await admin.connect();
-  try {
-    await admin.query(`create database ${name}`);
-  } finally {
-    await admin.end();
-  }
-  const url = databaseUrl(name);
-  return {
-    env: { DATABASE_URL: url },
-    url,
-    async drop() {
-      const c = new pg.Client({ connectionString: TEST_DATABASE_URL });
-      await c.connect();
-      try {
-        await c.query(`drop database if exists ${name} with (force)`);
-      } finally {
-        await c.end();
-      }
-    },
-  };
+  return createPostgresDatabase();
 }
 
 /** Raw rows of a plain SQL statement on whichever dialect runs (SQL the two share). */
