@@ -5,9 +5,9 @@ import { AppError } from '../http/errors.js';
 import { decodeCursor, toPage } from '../http/pagination.js';
 import type { RegistryRepository } from '../registry/registry.repository.js';
 import type { RegistryViews } from '../registry/views.js';
-import { resolveMonitor } from './monitor-config.js';
+import { monitorSettings } from './monitor-config.js';
 import type { DriftReportRow, MonitoringRepository } from './monitoring.repository.js';
-import type { DriftRangeBody, DriftReportView, ListReportsQuery, MonitorConfig, TimelineQuery } from './monitoring.schemas.js';
+import type { DriftRangeBody, DriftReportView, ListReportsQuery, TimelineQuery } from './monitoring.schemas.js';
 import { computePerformance, type PerformanceResult } from './performance.js';
 import type { ReferenceService } from './reference.service.js';
 import type { SamplesService } from './samples.service.js';
@@ -87,7 +87,7 @@ export function createDriftReportsService(deps: {
       const version = await registry.findVersionById(row.versionId);
       const model = version ? await registry.findModelById(version.modelId) : undefined;
       if (!version || !model) return; // deleted meanwhile: the cascade removed the report too
-      const settings = resolveMonitor((await repo.monitorConfig(row.modelId)) as MonitorConfig | undefined);
+      const settings = await monitorSettings(repo, row.modelId);
       const reference = await references.profileFor(version.id);
       if (!reference) {
         await finish(row, {

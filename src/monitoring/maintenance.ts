@@ -1,8 +1,7 @@
 import type { JobQueue } from '../queue/index.js';
 import type { RegistryRepository } from '../registry/registry.repository.js';
-import { resolveMonitor } from './monitor-config.js';
+import { monitorSettings } from './monitor-config.js';
 import type { MonitoringRepository } from './monitoring.repository.js';
-import type { MonitorConfig } from './monitoring.schemas.js';
 import type { SamplesService } from './samples.service.js';
 import { timeWindowInterval, timeWindowOf } from './window.js';
 
@@ -40,7 +39,7 @@ export function createMaintenance(deps: {
   async function scheduleTimeWindows(): Promise<void> {
     const t = now().getTime();
     for (const modelId of await repo.monitoredModelIds()) {
-      const settings = resolveMonitor((await repo.monitorConfig(modelId)) as MonitorConfig | undefined);
+      const settings = await monitorSettings(repo, modelId);
       if (settings.window.kind !== 'time') continue;
       const lastEnded = timeWindowOf(settings.window, t - TIME_WINDOW_GRACE_MS) - 1;
       const since = (await repo.lastTimeWindowEnd(modelId)) ?? new Date(0).toISOString();
@@ -71,7 +70,7 @@ export function createMaintenance(deps: {
 
     /** Writes the pending report of time window k for the version(s) that received samples in it, and hands them on. */
     async closeTimeWindow(modelId: number, k: number): Promise<void> {
-      const settings = resolveMonitor((await repo.monitorConfig(modelId)) as MonitorConfig | undefined);
+      const settings = await monitorSettings(repo, modelId);
       if (settings.window.kind !== 'time') return;
       const interval = timeWindowInterval(settings.window, k);
       const from = new Date(interval.start).toISOString();

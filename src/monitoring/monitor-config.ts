@@ -1,6 +1,7 @@
 import type { DriftMethod, DriftOptions } from '../drift/index.js';
 import { invalidField } from '../http/errors.js';
 import { DurationError, parseIsoDuration } from './duration.js';
+import type { MonitoringRepository } from './monitoring.repository.js';
 import type { MonitorConfig } from './monitoring.schemas.js';
 import { DEFAULT_WINDOW, type WindowSpec, resolveWindow } from './window.js';
 
@@ -40,6 +41,11 @@ export function resolveMonitor(config: MonitorConfig | undefined): MonitorSettin
     },
     performance: { tolerance: c.performance?.tolerance ?? DEFAULT_PERFORMANCE_TOLERANCE },
   };
+}
+
+/** The settings of a model's stored monitor (the defaults when it has none). */
+export async function monitorSettings(repo: Pick<MonitoringRepository, 'monitorConfig'>, modelId: number): Promise<MonitorSettings> {
+  return resolveMonitor((await repo.monitorConfig(modelId)) as MonitorConfig | undefined);
 }
 
 /** Checks what the schema cannot: the duration parses, critical features exist on the latest version. */

@@ -7,9 +7,9 @@ import type { ModelRow, RegistryRepository, VersionRow } from '../registry/regis
 import type { RegistryViews } from '../registry/views.js';
 import { encodeBatch } from './batch-codec.js';
 import type { IngestedBatch } from './ingest.js';
-import { resolveMonitor } from './monitor-config.js';
+import { monitorSettings } from './monitor-config.js';
 import type { MonitoringRepository } from './monitoring.repository.js';
-import type { LabelsBody, MonitorConfig } from './monitoring.schemas.js';
+import type { LabelsBody } from './monitoring.schemas.js';
 import { completedCountWindows } from './window.js';
 
 export interface SampleTargetInput {
@@ -99,7 +99,7 @@ export function createSamplesService(deps: {
       const at = now().toISOString();
       const observedAt = batch.timestamp !== undefined ? new Date(batch.timestamp).toISOString() : at;
       const payload = encodeBatch(batch);
-      const settings = resolveMonitor((await repo.monitorConfig(model.id)) as MonitorConfig | undefined);
+      const settings = await monitorSettings(repo, model.id);
       let result: { answer: SamplesAccepted; reportIds: number[] } | undefined;
       try {
         result = await repo.transaction(async () => {
