@@ -131,6 +131,9 @@ export function createRetrainJobsService(deps: RetrainJobsDeps) {
      * results (the active-job unique index backs it); every decision goes to the audit log.
      */
     async onReportCompleted(modelId: number, given?: readonly ReportVerdict[]): Promise<PolicyDecision & { jobId?: number }> {
+      // Every stored report comes here. Most models have no retrain policy: answer them with one
+      // read, without taking the model's write lock (the check is repeated under the lock).
+      if (!retrainConfigOf(await deps.monitorConfig(modelId))) return { action: 'skip', reason: 'no retrain policy' };
       const result = await repo.transaction(async () => {
         const name = await repo.modelName(modelId);
         const model = name === undefined ? undefined : await views.lockModel(name);
