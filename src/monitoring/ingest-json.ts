@@ -30,15 +30,18 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
-/** JSON.parse, then ingestJson; a body that is not JSON answers 400 MALFORMED_BODY. */
-export function parseJsonBatch(text: string, options: IngestOptions): IngestedBatch {
-  let body: unknown;
+/** JSON.parse of a raw body; a body that is not JSON answers 400 MALFORMED_BODY. */
+export function parseJsonText(text: string): unknown {
   try {
-    body = JSON.parse(text);
+    return JSON.parse(text);
   } catch (error) {
     throw new AppError('MALFORMED_BODY', `the body could not be parsed as JSON: ${(error as Error).message}`);
   }
-  return ingestJson(body, options);
+}
+
+/** JSON.parse, then ingestJson. */
+export function parseJsonBatch(text: string, options: IngestOptions): IngestedBatch {
+  return ingestJson(parseJsonText(text), options);
 }
 
 /** Validates a parsed JSON body against the declared features and returns it as a columnar batch. */

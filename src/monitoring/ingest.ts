@@ -11,7 +11,7 @@ import type { IngestOptions, IngestedBatch } from './ingest-types.js';
  */
 
 export { ARROW_ID_COLUMN, ARROW_LABEL_COLUMN, ARROW_PREDICTION_COLUMN, ARROW_STREAM_TYPE, ingestArrow } from './ingest-arrow.js';
-export { ingestJson, parseJsonBatch } from './ingest-json.js';
+export { ingestJson, parseJsonBatch, parseJsonText } from './ingest-json.js';
 export { DEFAULT_MAX_ROWS, type IngestOptions, type IngestedBatch } from './ingest-types.js';
 export { MAX_FIELD_ERRORS } from './ingest-errors.js';
 export { registerSampleBodyParsers, type SampleBodyLimits } from './ingest-http.js';

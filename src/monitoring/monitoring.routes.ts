@@ -1,9 +1,9 @@
 import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
-import { AppError, invalidField } from '../http/errors.js';
+import { invalidField } from '../http/errors.js';
 import { ModelParams, Page, responses, VersionParams } from '../http/schemas.js';
-import { ARROW_STREAM_TYPE, ingestArrow, ingestJson, type IngestedBatch, type IngestOptions } from './ingest.js';
+import { ARROW_STREAM_TYPE, type IngestedBatch, type IngestOptions, ingestBody, parseJsonText, registerSampleBodyParsers } from './ingest.js';
 import { CSV_TYPE, ingestCsv } from './ingest-csv.js';
 import type { DriftReportsService } from './drift-reports.service.js';
 import type { IngestMeter } from '../metrics/ingest-meter.js';
@@ -43,14 +43,6 @@ export interface MonitoringRouteDeps {
 
 const mediaTypeOf = (req: FastifyRequest) => (req.headers['content-type'] ?? 'application/json').split(';', 1)[0]!.trim().toLowerCase();
 
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new AppError('MALFORMED_BODY', `the body could not be parsed as JSON: ${(error as Error).message}`);
-  }
-}
-
 /**
  * Sample and reference bodies arrive raw — JSON as text, CSV and Arrow as bytes — and are parsed
  * once, then validated against the target version's declared features while typed columns are
@@ -60,7 +52,7 @@ function parseJson(text: string): unknown {
 function openBody(req: FastifyRequest) {
   const mediaType = mediaTypeOf(req);
   const raw = req.body as string | Buffer;
-  const json = mediaType === ARROW_STREAM_TYPE || mediaType === CSV_TYPE ? undefined : parseJson(raw as string);
+  const json = mediaType === ARROW_STREAM_TYPE || mediaType === CSV_TYPE ? undefined : parseJsonText(raw as string);
   const fields = json && typeof json === 'object' && !Array.isArray(json) ? (json as Record<string, unknown>) : {};
   const query = req.query as { version?: number; alias?: string };
   const version = fields.version ?? query.version;
@@ -71,9 +63,9 @@ function openBody(req: FastifyRequest) {
     raw,
     target: { ...(version !== undefined ? { version: version as number } : {}), ...(alias !== undefined ? { alias: alias as string } : {}) },
     async batch(options: IngestOptions): Promise<IngestedBatch> {
-      if (mediaType === ARROW_STREAM_TYPE) return ingestArrow(raw as Buffer, options);
       if (mediaType === CSV_TYPE) return ingestCsv(raw as Buffer, options);
-      return ingestJson(json, { ...options, passThroughFields: ['version', 'alias'] });
+      // JSON arrives parsed already (its target was read from it), Arrow as bytes.
+      return ingestBody(mediaType, json ?? raw, { ...options, passThroughFields: ['version', 'alias'] });
     },
   };
 }
@@ -84,9 +76,7 @@ export function monitoringRoutes(deps: MonitoringRouteDeps): FastifyPluginAsyncT
     // Raw bodies only inside this plugin: the registry's routes keep the normal JSON parser.
     await app.register(async (scope) => {
       const ingest = scope.withTypeProvider<TypeBoxTypeProvider>();
-      ingest.removeContentTypeParser('application/json');
-      ingest.addContentTypeParser('application/json', { parseAs: 'string' }, (_r, body, done) => done(null, body));
-      ingest.addContentTypeParser([ARROW_STREAM_TYPE, CSV_TYPE], { parseAs: 'buffer' }, (_r, body, done) => done(null, body));
+      registerSampleBodyParsers(scope);
       meter?.register(scope, (req) => (req.routeOptions.url?.endsWith('/reference') ? 'reference' : 'samples'));
 
       ingest.post(
