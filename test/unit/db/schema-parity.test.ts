@@ -7,10 +7,18 @@ import * as sqliteSchema from '../../../src/db/schema.sqlite.js';
 /** Repositories are written once for both dialects: the two schemas must agree table by table, column by column. */
 type Shape = Record<string, { columns: Record<string, { notNull: boolean; primary: boolean }>; indexes: string[]; primaryKeys: string[][] }>;
 
-function pgShape(): Shape {
+/** What either dialect's getTableConfig tells about a table, reduced to what the two must share. */
+interface TableConfig {
+  name: string;
+  columns: { name: string; notNull: boolean; primary: boolean }[];
+  indexes: { config: { name?: string } }[];
+  primaryKeys: { columns: { name: string }[] }[];
+}
+
+function shapeOf(schema: Record<string, unknown>, config: (table: never) => TableConfig): Shape {
   return Object.fromEntries(
-    Object.values(pgSchema).map((table) => {
-      const c = pgTableConfig(table as PgTable);
+    Object.values(schema).map((table) => {
+      const c = config(table as never);
       return [
         c.name,
         {
@@ -23,21 +31,8 @@ function pgShape(): Shape {
   );
 }
 
-function sqliteShape(): Shape {
-  return Object.fromEntries(
-    Object.values(sqliteSchema).map((table) => {
-      const c = sqliteTableConfig(table as SQLiteTable);
-      return [
-        c.name,
-        {
-          columns: Object.fromEntries(c.columns.map((col) => [col.name, { notNull: col.notNull, primary: col.primary }])),
-          indexes: c.indexes.map((i) => i.config.name).sort(),
-          primaryKeys: c.primaryKeys.map((pk) => pk.columns.map((col) => col.name)),
-        },
-      ];
-    }),
-  );
-}
+const pgShape = () => shapeOf(pgSchema, (t: PgTable) => pgTableConfig(t));
+const sqliteShape = () => shapeOf(sqliteSchema, (t: SQLiteTable) => sqliteTableConfig(t));
 
 describe('SQLite and PostgreSQL schemas', () => {
   it('have the same tables, columns, nullability, keys and indexes', () => {
