@@ -8,7 +8,11 @@ import type { ReportStateRepository } from './report-state.repository.js';
  * one means monitoring has stopped (every later window of that version will fail the same way
  * until someone acts), so the dashboard says so instead of showing the last good verdict.
  */
-export function createMonitorStatusService(deps: { views: RegistryViews; registry: Pick<RegistryRepository, 'findVersionById'>; state: ReportStateRepository }) {
+export function createMonitorStatusService(deps: {
+  views: RegistryViews;
+  registry: Pick<RegistryRepository, 'findVersionById'>;
+  state: ReportStateRepository;
+}) {
   const { views, registry, state } = deps;
   return {
     async status(name: string): Promise<MonitorStatus> {

@@ -49,7 +49,7 @@ describe('createMetrics', () => {
     expect(after.map((s) => s.labels.model)).toEqual(['b']);
   });
 
-  it('exports each model\'s last successful report time in Unix seconds, read anew on every scrape', async () => {
+  it("exports each model's last successful report time in Unix seconds, read anew on every scrape", async () => {
     let times = [
       { model: 'a', at: '2026-01-02T03:04:05.250Z' },
       { model: 'quiet', at: '2025-12-31T00:00:00.000Z' },
