@@ -7,7 +7,14 @@ import type { RegistryRepository } from '../registry/registry.repository.js';
 import type { RegistryViews } from '../registry/views.js';
 import { monitorSettings } from './monitor-config.js';
 import type { DriftReportRow, MonitoringRepository } from './monitoring.repository.js';
-import type { DriftRangeBody, DriftReportView, FailureReason, ListReportsQuery, TimelineQuery } from './monitoring.schemas.js';
+import {
+  type DriftRangeBody,
+  type DriftReportView,
+  type FailureReason,
+  failureReasonOf,
+  type ListReportsQuery,
+  type TimelineQuery,
+} from './monitoring.schemas.js';
 import { computePerformance, type PerformanceResult } from './performance.js';
 import { nearestReference } from './reference-lineage.js';
 import type { ReferenceService } from './reference.service.js';
@@ -63,7 +70,7 @@ export function createDriftReportsService(deps: {
       ...(stored ? { performance: stored.performance } : {}),
       ...(whole && report ? { features: report.features as unknown as Record<string, unknown>[], options: report.options } : {}),
       error: row.error,
-      failureReason: (row.failureReason as FailureReason | null) ?? (row.status === 'failed' ? 'job_failed' : null),
+      failureReason: failureReasonOf(row),
       createdAt: row.createdAt,
       completedAt: row.completedAt,
     };

@@ -1,6 +1,6 @@
 import type { RegistryRepository } from '../registry/registry.repository.js';
 import type { RegistryViews } from '../registry/views.js';
-import type { FailureReason, MonitorStatus } from './monitoring.schemas.js';
+import { failureReasonOf, type MonitorStatus } from './monitoring.schemas.js';
 import type { ReportStateRepository } from './report-state.repository.js';
 
 /**
@@ -23,8 +23,7 @@ export function createMonitorStatusService(deps: {
       return {
         model: model.name,
         state: !newest ? 'idle' : failed ? 'stopped' : 'ok',
-        // Reports failed before reasons were recorded could only have failed in their job.
-        reason: failed ? ((newest.failureReason as FailureReason | null) ?? 'job_failed') : null,
+        reason: failureReasonOf(newest ?? { status: 'idle', failureReason: null, error: null }),
         message: failed ? newest.error : null,
         reportId: newest?.id ?? null,
         version: version?.version ?? null,

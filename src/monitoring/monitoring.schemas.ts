@@ -108,6 +108,15 @@ export type TimelineQuery = Static<typeof TimelineQuery>;
 /** Why a report failed: no reference on its version or any ancestor, or a job that gave up. */
 export const FAILURE_REASONS = ['no_reference', 'job_failed'] as const;
 export type FailureReason = (typeof FAILURE_REASONS)[number];
+/**
+ * A failed report's reason. Rows failed before the reason was stored carry only the message; the
+ * only failure then that was not the job giving up was the missing reference, which said so.
+ */
+export function failureReasonOf(row: { status: string; failureReason: string | null; error: string | null }): FailureReason | null {
+  if (row.status !== 'failed') return null;
+  if (row.failureReason !== null) return row.failureReason as FailureReason;
+  return row.error?.includes('has no reference data') ? 'no_reference' : 'job_failed';
+}
 const NullableFailureReason = Type.Unsafe<FailureReason | null>({ type: ['string', 'null'], enum: [...FAILURE_REASONS, null] });
 
 /** A report's summary (lists) or whole (GET /drift-reports/{id}, with per-feature results and histograms). */

@@ -317,4 +317,20 @@ describe('a drift job that gives up (inline queue, retries run without their bac
     expect((await t.call({ method: 'GET', url: '/api/v1/models/broken/events?type=drift.report_failed' })).json().items).toHaveLength(1);
     expect(valueOf(await scrape(), 'mlcycle_drift_reports_failed_total', { model: 'broken', reason: 'job_failed' })).toBe(1);
   });
+
+  it('reads the reason of reports failed before reasons were stored from their message', async () => {
+    await setUp(t, 'legacy', [{}], 50);
+    await post(t, '/models/legacy/samples', { version: 1, rows: makeRows(14, 50, 0) });
+    await finishedReports(t, 'legacy', 1);
+    const other = await otherConnection(t);
+    await other.exec('update drift_reports set failure_reason = null');
+    await other.close();
+    const reasons = async (model: string) => {
+      const [report] = await finishedReports(t, model, 1);
+      const status = (await t.call({ method: 'GET', url: `/api/v1/models/${model}/monitor/status` })).json();
+      return [report!.failureReason, status.reason];
+    };
+    expect(await reasons('legacy')).toEqual(['no_reference', 'no_reference']);
+    expect(await reasons('broken')).toEqual(['job_failed', 'job_failed']);
+  });
 });
