@@ -91,7 +91,7 @@ export function createDriftReportsService(deps: {
   /**
    * A report that cannot be computed ends failed, loudly: a `drift.report_failed` event in the
    * same transaction (webhooks subscribe to it), then the failed-reports counter. A monitor
-   * whose windows all fail has stopped, and nobody would notice from a pending-free report list.
+   * whose windows all fail has stopped: someone must hear of it without reading the report list.
    */
   async function fail(row: DriftReportRow, reason: FailureReason, message: string): Promise<boolean> {
     const version = await registry.findVersionById(row.versionId);
@@ -151,7 +151,7 @@ export function createDriftReportsService(deps: {
       }
       const registered = (await registry.versionDetails(version.id)).metrics;
       const performance = computePerformance(data.predictions, labels, registered, settings.performance.tolerance);
-      await finish(
+      const stored = await finish(
         row,
         {
           status: 'done',
@@ -184,7 +184,7 @@ export function createDriftReportsService(deps: {
         },
       );
       await deps.onReportDone?.(row.modelId);
-      return 'ok';
+      return stored ? 'ok' : 'skipped';
     },
 
     /** A job that gave up: the report says why instead of staying pending forever, and says it loudly. */
