@@ -129,6 +129,7 @@ export async function buildApp(container: Container, options: BuildAppOptions = 
           references: container.references,
           reports: container.reports,
           monitors: container.monitors,
+          monitorStatus: container.monitorStatus,
           meter: createIngestMeter(container.metrics.ingest),
           limits: {
             maxRows: container.config.monitoring.batchMaxRows,

@@ -15,8 +15,10 @@ import { metricsSources } from './metrics/sources.js';
 import { createDriftReportsService, type DriftReportsService } from './monitoring/drift-reports.service.js';
 import { createMaintenance } from './monitoring/maintenance.js';
 import { createMonitoringRepository } from './monitoring/monitoring.repository.js';
+import { createMonitorStatusService } from './monitoring/monitor-status.service.js';
 import { createMonitorsService } from './monitoring/monitors.service.js';
 import { createReferenceService } from './monitoring/reference.service.js';
+import { createReportStateRepository } from './monitoring/report-state.repository.js';
 import { createSamplesService } from './monitoring/samples.service.js';
 import { createJobQueue, type JobQueue } from './queue/index.js';
 import { createAliasesService } from './registry/aliases.service.js';
@@ -80,6 +82,9 @@ export async function createContainer(config: Config, overrides: ContainerOverri
   const aliases = createAliasesService({ repo, views, events, now });
   const versions = createVersionsService({ repo, views, events, now });
   const monitoringRepo = createMonitoringRepository(database);
+  const reportState = createReportStateRepository(database);
+  // Prometheus metrics of this process; shared state (queue depths, drift scores) is read at scrape time.
+  const metrics = createMetrics(metricsSources({ queue, repo: monitoringRepo, reportState }));
   const references = createReferenceService({ repo: monitoringRepo, views, store, now });
   const samples = createSamplesService({ repo: monitoringRepo, registry: repo, views, aliases, queue, log, now });
 
@@ -106,9 +111,8 @@ export async function createContainer(config: Config, overrides: ContainerOverri
     now,
     // After a report commits, the model's retrain policy decides (and audits) what to do.
     onReportDone: (modelId) => retraining.jobs.onReportCompleted(modelId),
+    onReportFailed: (labels) => metrics.driftReportsFailed.inc(labels),
   });
-  // Prometheus metrics of this process; shared state (queue depths, drift scores) is read at scrape time.
-  const metrics = createMetrics(metricsSources({ queue, repo: monitoringRepo }));
   metrics.setRetrainJobCounts(() => retraining.repo.countByStatus());
   const maintenance = createMaintenance({
     repo: monitoringRepo,
@@ -135,6 +139,7 @@ export async function createContainer(config: Config, overrides: ContainerOverri
     references,
     samples,
     monitors: createMonitorsService({ repo: monitoringRepo, registry: repo, views, events, now }),
+    monitorStatus: createMonitorStatusService({ views, registry: repo, state: reportState }),
     reports,
     maintenance,
     webhooks,

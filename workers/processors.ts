@@ -13,8 +13,8 @@ export function registerProcessors(container: Container): void {
       // Recorded in the process that runs the job (the API's in embedded mode, a worker's when scaled).
       const end = metrics.driftJobDuration.startTimer();
       try {
-        await reports.process(Number(job.payload.reportId));
-        end({ outcome: 'ok' });
+        // ok: a report stored · failed: the report stored as failed (no reference) · skipped: nothing was pending.
+        end({ outcome: await reports.process(Number(job.payload.reportId)) });
       } catch (error) {
         end({ outcome: 'error' });
         throw error;

@@ -306,6 +306,10 @@ export const driftReports = sqliteTable(
     driftShare: real('drift_share'),
     result: text('result', { mode: 'json' }).$type<Record<string, unknown>>(),
     error: text('error'),
+    /** The version whose reference profile the report was computed against: its own, or the nearest ancestor's. */
+    referenceVersion: integer('reference_version'),
+    /** Why a failed report failed: 'no_reference' or 'job_failed' (NULL unless status is failed). */
+    failureReason: text('failure_reason'),
     createdAt: text('created_at').notNull(),
     completedAt: text('completed_at'),
   },

@@ -14,6 +14,7 @@ export const EVENT_TYPES = [
   'api_key.created',
   'api_key.revoked',
   'drift.detected',
+  'drift.report_failed',
   'monitor.updated',
   'retrain.requested',
   'retrain.queued',

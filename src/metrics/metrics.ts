@@ -6,6 +6,8 @@ export interface MetricsSources {
   queueDepths: () => Promise<Record<string, QueueDepth>>;
   /** The newest finished drift report of up to `limit` models (most recently reported first). */
   latestReports: (limit: number) => Promise<LatestReport[]>;
+  /** Per model with a successful report: when its newest one finished (ISO). */
+  lastReportTimes: () => Promise<{ model: string; at: string }[]>;
 }
 
 export interface LatestReport {
@@ -72,6 +74,12 @@ export function createMetrics(sources: MetricsSources, limits: MetricsLimits = D
     buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
     registers: [registry],
   });
+  const driftReportsFailed = new Counter({
+    name: 'mlcycle_drift_reports_failed_total',
+    help: 'Drift reports that ended failed, by model and reason (no_reference: no reference on the version or any ancestor; job_failed: the job gave up)',
+    labelNames: ['model', 'reason'] as const,
+    registers: [registry],
+  });
   const retrainJobs = new Counter({
     name: 'mlcycle_retrain_jobs_total',
     help: 'Retrain job transitions into each status (queued, running, succeeded, failed, cancelled)',
@@ -110,6 +118,18 @@ export function createMetrics(sources: MetricsSources, limits: MetricsLimits = D
       for (const [queue, depth] of Object.entries(depths)) {
         for (const state of ['waiting', 'active', 'delayed', 'failed'] as const) this.set({ queue, state }, depth[state]);
       }
+    },
+  });
+
+  new Gauge({
+    name: 'mlcycle_monitor_last_report_timestamp_seconds',
+    help: 'Unix time the newest successful drift report of a model finished (alert on time() minus this to catch a monitor gone quiet)',
+    labelNames: ['model'] as const,
+    registers: [registry],
+    async collect() {
+      const times = await sources.lastReportTimes();
+      this.reset();
+      for (const { model, at } of times) this.set({ model }, Date.parse(at) / 1000);
     },
   });
 
@@ -170,6 +190,8 @@ export function createMetrics(sources: MetricsSources, limits: MetricsLimits = D
     httpDuration,
     ingest: { batchesIngested, rowsIngested, batchesRejected, rowsRejected },
     driftJobDuration,
+    /** Increment once per report that ends failed: `metrics.driftReportsFailed.inc({ model, reason: 'no_reference' })`. */
+    driftReportsFailed,
     /** Increment on every retrain job status change: `metrics.retrainJobs.inc({ status: 'running' })`. */
     retrainJobs,
     /** Increment per delivery attempt: `metrics.webhookDeliveries.inc({ outcome: 'success' })`. */

@@ -1,11 +1,13 @@
 import type { MonitoringRepository } from '../monitoring/monitoring.repository.js';
+import type { ReportStateRepository } from '../monitoring/report-state.repository.js';
 import type { JobQueue } from '../queue/job-queue.js';
 import type { LatestReport, MetricsSources } from './metrics.js';
 
 /** The scrape-time sources: the queue backend's own counts and the reports table. */
-export function metricsSources(deps: { queue: JobQueue; repo: MonitoringRepository }): MetricsSources {
+export function metricsSources(deps: { queue: JobQueue; repo: MonitoringRepository; reportState: ReportStateRepository }): MetricsSources {
   return {
     queueDepths: () => deps.queue.depths(),
+    lastReportTimes: () => deps.reportState.lastDoneAtByModel(),
     async latestReports(limit) {
       const rows = await deps.repo.latestFinishedReports(limit);
       return rows.map(

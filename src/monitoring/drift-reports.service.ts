@@ -7,8 +7,16 @@ import type { RegistryRepository } from '../registry/registry.repository.js';
 import type { RegistryViews } from '../registry/views.js';
 import { monitorSettings } from './monitor-config.js';
 import type { DriftReportRow, MonitoringRepository } from './monitoring.repository.js';
-import type { DriftRangeBody, DriftReportView, ListReportsQuery, TimelineQuery } from './monitoring.schemas.js';
+import {
+  type DriftRangeBody,
+  type DriftReportView,
+  type FailureReason,
+  failureReasonOf,
+  type ListReportsQuery,
+  type TimelineQuery,
+} from './monitoring.schemas.js';
 import { computePerformance, type PerformanceResult } from './performance.js';
+import { nearestReference } from './reference-lineage.js';
 import type { ReferenceService } from './reference.service.js';
 import type { SamplesService } from './samples.service.js';
 import { assembleWindow } from './window-data.js';
@@ -17,6 +25,9 @@ interface StoredResult {
   report: DriftReport;
   performance: PerformanceResult | null;
 }
+
+/** What a drift job did, for the job-duration metric: stored a report, stored a failed one, or found nothing to do. */
+export type ReportOutcome = 'ok' | 'failed' | 'skipped';
 
 export function createDriftReportsService(deps: {
   repo: MonitoringRepository;
@@ -28,6 +39,8 @@ export function createDriftReportsService(deps: {
   now?: () => Date;
   /** Called after a report is stored (outside its transaction): the retrain policy's turn. */
   onReportDone?: (modelId: number) => Promise<unknown>;
+  /** Called once per report that ends failed, after commit (the failed-reports counter). */
+  onReportFailed?: (labels: { model: string; reason: FailureReason }) => void;
 }) {
   const { repo, registry, views, references, events } = deps;
   const now = deps.now ?? (() => new Date());
@@ -51,23 +64,49 @@ export function createDriftReportsService(deps: {
       sampleCount: row.sampleCount,
       datasetDrift: row.drifted,
       driftShare: row.driftShare,
+      // Rows from before the fallback existed were always computed against their own version.
+      referenceVersion: row.referenceVersion ?? (row.status === 'done' ? version : null),
       ...(report ? { driftedFeatures: report.features.filter((f) => f.drifted).map((f) => f.name) } : {}),
       ...(stored ? { performance: stored.performance } : {}),
       ...(whole && report ? { features: report.features as unknown as Record<string, unknown>[], options: report.options } : {}),
       error: row.error,
+      failureReason: failureReasonOf(row),
       createdAt: row.createdAt,
       completedAt: row.completedAt,
     };
   }
 
-  async function finish(row: DriftReportRow, patch: Parameters<MonitoringRepository['updateReport']>[1], onDone?: () => Promise<void>): Promise<void> {
-    await repo.transaction(async () => {
+  /** Stores the outcome if the report is still pending; false when someone else already did. */
+  async function finish(row: DriftReportRow, patch: Parameters<MonitoringRepository['updateReport']>[1], onDone?: () => Promise<void>): Promise<boolean> {
+    return repo.transaction(async () => {
       // Re-check under the write lock: a rerun (stalled job, sweeper) must not write twice.
       const current = await repo.findReport(row.id);
-      if (current?.status !== 'pending') return;
+      if (current?.status !== 'pending') return false;
       await repo.updateReport(row.id, { ...patch, attempts: current.attempts + 1, completedAt: now().toISOString() });
       await onDone?.();
+      return true;
     });
+  }
+
+  /**
+   * A report that cannot be computed ends failed, loudly: a `drift.report_failed` event in the
+   * same transaction (webhooks subscribe to it), then the failed-reports counter. A monitor
+   * whose windows all fail has stopped: someone must hear of it without reading the report list.
+   */
+  async function fail(row: DriftReportRow, reason: FailureReason, message: string): Promise<boolean> {
+    const version = await registry.findVersionById(row.versionId);
+    const model = version ? await registry.findModelById(version.modelId) : undefined;
+    const stored = await finish(row, { status: 'failed', failureReason: reason, error: message }, async () => {
+      if (!model || !version) return;
+      await events.record({
+        type: 'drift.report_failed',
+        model,
+        data: { reportId: row.id, version: version.version, window: { kind: row.kind, key: row.windowKey }, reason, message },
+        actor: undefined,
+      });
+    });
+    if (stored && model) deps.onReportFailed?.({ model: model.name, reason });
+    return stored;
   }
 
   return {
@@ -75,26 +114,25 @@ export function createDriftReportsService(deps: {
      * The drift job: computes one pending report and stores it. Idempotent — a report that is not
      * pending any more is left alone — so a job rerun after a worker died half-way yields one report.
      */
-    async process(reportId: number): Promise<void> {
+    async process(reportId: number): Promise<ReportOutcome> {
       const row = await repo.findReport(reportId);
-      if (!row) return;
+      if (!row) return 'skipped';
       if (row.status !== 'pending') {
         // A rerun after a crash between storing the report and the policy's turn: give it its
         // turn (the policy is idempotent: one active retrain per model, decided under a lock).
         if (row.status === 'done') await deps.onReportDone?.(row.modelId);
-        return;
+        return 'skipped';
       }
       const version = await registry.findVersionById(row.versionId);
       const model = version ? await registry.findModelById(version.modelId) : undefined;
-      if (!version || !model) return; // deleted meanwhile: the cascade removed the report too
+      if (!version || !model) return 'skipped'; // deleted meanwhile: the cascade removed the report too
       const settings = await monitorSettings(repo, row.modelId);
-      const reference = await references.profileFor(version.id);
+      const reference = await nearestReference({ registry, references }, version);
       if (!reference) {
-        await finish(row, {
-          status: 'failed',
-          error: `version ${version.version} has no reference data: POST it to /api/v1/models/${model.name}/versions/${version.version}/reference`,
-        });
-        return;
+        const message =
+          `version ${version.version} has no reference data${version.parentVersion === null ? '' : ', nor has any ancestor'}: ` +
+          `POST it to /api/v1/models/${model.name}/versions/${version.version}/reference`;
+        return (await fail(row, 'no_reference', message)) ? 'failed' : 'skipped';
       }
       const batches =
         row.kind === 'count'
@@ -113,7 +151,7 @@ export function createDriftReportsService(deps: {
       }
       const registered = (await registry.versionDetails(version.id)).metrics;
       const performance = computePerformance(data.predictions, labels, registered, settings.performance.tolerance);
-      await finish(
+      const stored = await finish(
         row,
         {
           status: 'done',
@@ -123,6 +161,7 @@ export function createDriftReportsService(deps: {
           fromTime: row.fromTime ?? data.firstObservedAt,
           toTime: row.kind === 'count' ? (data.lastObservedAt ?? row.toTime) : row.toTime,
           result: { report, performance } as unknown as Record<string, unknown>,
+          referenceVersion: reference.version,
           error: null,
         },
         async () => {
@@ -133,6 +172,7 @@ export function createDriftReportsService(deps: {
               data: {
                 reportId: row.id,
                 version: version.version,
+                referenceVersion: reference.version,
                 driftShare: report.driftShare,
                 features: report.features.filter((f) => f.drifted).map((f) => f.name),
                 datasetDrift: report.datasetDrift,
@@ -144,12 +184,13 @@ export function createDriftReportsService(deps: {
         },
       );
       await deps.onReportDone?.(row.modelId);
+      return stored ? 'ok' : 'skipped';
     },
 
-    /** A job that gave up: the report says why instead of staying pending forever. */
+    /** A job that gave up: the report says why instead of staying pending forever, and says it loudly. */
     async markFailed(reportId: number, message: string): Promise<void> {
       const row = await repo.findReport(reportId);
-      if (row) await finish(row, { status: 'failed', error: message });
+      if (row) await fail(row, 'job_failed', message);
     },
 
     /** On demand, over any time range of one version (default: the one `production` points at). */
@@ -217,6 +258,7 @@ export function createDriftReportsService(deps: {
           return {
             reportId: r.id,
             version: numbers.get(r.versionId)!,
+            referenceVersion: r.referenceVersion ?? numbers.get(r.versionId)!,
             from: r.fromTime,
             to: r.toTime,
             datasetDrift: report.datasetDrift,

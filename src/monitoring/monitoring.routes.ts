@@ -14,6 +14,7 @@ import {
   LabelsBody,
   ListReportsQuery,
   MonitorConfig,
+  MonitorStatus,
   MonitorView,
   ReferenceSummary,
   ReportIdParams,
@@ -22,6 +23,7 @@ import {
   TimelinePoint,
   TimelineQuery,
 } from './monitoring.schemas.js';
+import type { MonitorStatusService } from './monitor-status.service.js';
 import type { MonitorsService } from './monitors.service.js';
 import type { ReferenceService } from './reference.service.js';
 import type { SamplesService } from './samples.service.js';
@@ -36,6 +38,7 @@ export interface MonitoringRouteDeps {
   references: ReferenceService;
   reports: DriftReportsService;
   monitors: MonitorsService;
+  monitorStatus: MonitorStatusService;
   limits: { maxRows: number; sampleBytes: number; referenceBytes: number };
   /** Counts accepted and refused batches for /metrics. */
   meter?: IngestMeter;
@@ -71,7 +74,7 @@ function openBody(req: FastifyRequest) {
 }
 
 export function monitoringRoutes(deps: MonitoringRouteDeps): FastifyPluginAsyncTypebox {
-  const { samples, references, reports, monitors, limits, meter } = deps;
+  const { samples, references, reports, monitors, monitorStatus, limits, meter } = deps;
   return async (app) => {
     // Raw bodies only inside this plugin: the registry's routes keep the normal JSON parser.
     await app.register(async (scope) => {
@@ -253,6 +256,21 @@ export function monitoringRoutes(deps: MonitoringRouteDeps): FastifyPluginAsyncT
         },
       },
       async (req) => reports.get(req.params.id),
+    );
+
+    app.get(
+      '/models/:name/monitor/status',
+      {
+        config: { scope: 'read' },
+        schema: {
+          operationId: 'getMonitorStatus',
+          tags,
+          summary: "Whether the model's windows still end in reports: ok, stopped (the newest finished report failed, with the reason) or idle",
+          params: ModelParams,
+          response: responses({ 200: MonitorStatus }),
+        },
+      },
+      async (req) => monitorStatus.status(req.params.name),
     );
 
     app.get(

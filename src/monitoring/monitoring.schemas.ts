@@ -105,6 +105,20 @@ export const TimelineQuery = Type.Object(
 );
 export type TimelineQuery = Static<typeof TimelineQuery>;
 
+/** Why a report failed: no reference on its version or any ancestor, or a job that gave up. */
+export const FAILURE_REASONS = ['no_reference', 'job_failed'] as const;
+export type FailureReason = (typeof FAILURE_REASONS)[number];
+/**
+ * A failed report's reason. Rows failed before the reason was stored carry only the message; the
+ * only failure then that was not the job giving up was the missing reference, which said so.
+ */
+export function failureReasonOf(row: { status: string; failureReason: string | null; error: string | null }): FailureReason | null {
+  if (row.status !== 'failed') return null;
+  if (row.failureReason !== null) return row.failureReason as FailureReason;
+  return row.error?.includes('has no reference data') ? 'no_reference' : 'job_failed';
+}
+const NullableFailureReason = Type.Unsafe<FailureReason | null>({ type: ['string', 'null'], enum: [...FAILURE_REASONS, null] });
+
 /** A report's summary (lists) or whole (GET /drift-reports/{id}, with per-feature results and histograms). */
 export const DriftReportView = Type.Object({
   id: Type.Integer(),
@@ -126,7 +140,10 @@ export const DriftReportView = Type.Object({
   performance: Type.Optional(Type.Unknown()),
   features: Type.Optional(Type.Array(Type.Record(Type.String(), Type.Unknown()))),
   options: Type.Optional(Type.Unknown()),
+  /** The version whose reference profile the window was compared with: its own, or the nearest ancestor's that has one. */
+  referenceVersion: Nullable(Type.Integer()),
   error: Nullable(Type.String()),
+  failureReason: NullableFailureReason,
   createdAt: Type.String(),
   completedAt: Nullable(Type.String()),
 });
@@ -135,6 +152,7 @@ export type DriftReportView = Static<typeof DriftReportView>;
 export const TimelinePoint = Type.Object({
   reportId: Type.Integer(),
   version: Type.Integer(),
+  referenceVersion: Type.Integer(),
   from: Nullable(Type.String()),
   to: Nullable(Type.String()),
   datasetDrift: Type.Boolean(),
@@ -150,3 +168,19 @@ export const TimelinePoint = Type.Object({
     }),
   ),
 });
+
+/** GET /models/{name}/monitor/status: whether the model's windows still end in reports. */
+export const MonitorStatus = Type.Object({
+  model: Type.String(),
+  /** ok: the newest finished report succeeded · stopped: it failed (see reason) · idle: no report finished yet. */
+  state: StringEnum(['ok', 'stopped', 'idle'] as const),
+  reason: NullableFailureReason,
+  /** The failed report's error: what to do about it. */
+  message: Nullable(Type.String()),
+  /** The newest finished report and its version. */
+  reportId: Nullable(Type.Integer()),
+  version: Nullable(Type.Integer()),
+  /** When the newest successful report finished. */
+  lastReportAt: Nullable(Type.String()),
+});
+export type MonitorStatus = Static<typeof MonitorStatus>;

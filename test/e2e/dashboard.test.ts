@@ -21,6 +21,7 @@ const CHROMIUM = '/usr/bin/chromium';
  * library). Predicates are functions, not strings: Playwright evals string predicates in the
  * page, which the dashboard's CSP (no unsafe-eval) rightly refuses.
  */
+type PageElement = { dataset: Record<string, string | undefined> };
 type PageGlobals = { document: { querySelector(selector: string): { dataset: Record<string, string | undefined> } | null }; location: { hash: string } };
 const readyWith = ([selector, key, value]: [string, string, string]) => {
   const g = globalThis as unknown as PageGlobals;
@@ -80,6 +81,11 @@ describe('dashboard (/ui) in Chromium', () => {
     await call('PUT', '/models/churn/aliases/production', { version: 1 });
     await call('PUT', '/models/churn/aliases/staging', { version: 2 });
     await call('POST', '/models', { name: 'fraud' });
+    // A model whose only version has no reference: its window's report fails, monitoring has stopped.
+    await call('POST', '/models', { name: 'orphan' });
+    await call('POST', '/models/orphan/versions', { features });
+    await call('PUT', '/models/orphan/monitor', { window: { size: 50 }, minSamples: 30 });
+    await call('POST', '/models/orphan/samples', { version: 1, rows: rows(5, 50, 0) });
     await call('POST', '/models/churn/versions/1/reference', { rows: rows(1, 2000, 0) });
     await call('PUT', '/models/churn/monitor', { window: { size: 200 }, minSamples: 30 });
     await call('POST', '/models/churn/samples', { rows: rows(2, 200, 0) });
@@ -171,6 +177,47 @@ describe('dashboard (/ui) in Chromium', () => {
     expect(await page.getAttribute('.drift-status[data-model="churn"]', 'data-state')).toBe('drifted');
     expect(await page.getAttribute('.drift-status[data-model="fraud"]', 'data-state')).toBe('no-reports');
     expect(await page.textContent('#models-page')).toContain('production → v1');
+  });
+
+  it('shows a model whose newest report failed as "monitoring stopped" with the reason, on the models page and its own page', async () => {
+    const status = (await t.call({ method: 'GET', url: '/api/v1/models/orphan/monitor/status' })).json();
+    expect(status).toMatchObject({ state: 'stopped', reason: 'no_reference' });
+    await open('#/models');
+    const cell = (model: string) =>
+      page.$eval(`.monitoring-status[data-model="${model}"]`, (el) => ({ ...(el as unknown as PageElement).dataset, text: el.textContent }));
+    expect(await cell('orphan')).toEqual({
+      model: 'orphan',
+      state: 'stopped',
+      reason: 'no_reference',
+      text: 'monitoring stopped no reference data on this version or any ancestor',
+    });
+    expect(await cell('churn')).toMatchObject({ state: 'ok', reason: '' });
+    expect((await cell('churn')).text).not.toContain('stopped');
+    expect(await cell('fraud')).toMatchObject({ state: 'idle' });
+    expect(await page.getAttribute('.drift-status[data-model="orphan"]', 'data-state')).toBe('failed');
+
+    await open('#/models/orphan');
+    const banner = await page.$eval('#monitoring', (el) => ({
+      ...(el as unknown as PageElement).dataset,
+      role: el.getAttribute('role'),
+      text: el.textContent,
+    }));
+    expect(banner).toMatchObject({ state: 'stopped', reason: 'no_reference', role: 'alert' });
+    expect(banner.text).toContain('Monitoring stopped: no reference data on this version or any ancestor (v1) · report #');
+    expect(banner.text).toContain(status.message); // the report's own words: how to fix it
+    expect(await page.getAttribute('#monitoring a', 'href')).toBe(`#/models/orphan/drift?report=${status.reportId}`);
+    mkdirSync(SHOTS, { recursive: true });
+    await page.screenshot({ path: join(SHOTS, 'dashboard-monitoring-stopped.png'), fullPage: true });
+    // The link leads to the drift page, which says what happened to that report.
+    await page.click('#monitoring a');
+    await page.waitForSelector('#report-notice');
+    await page.waitForSelector('main[data-state="ready"]', { state: 'attached' });
+    expect(await page.textContent('#report-notice')).toBe(`Report #${status.reportId} failed: ${status.message}`);
+    expect(await page.textContent('#no-reports')).toContain('No finished drift reports yet');
+
+    await open('#/models/churn');
+    expect(await page.getAttribute('#monitoring', 'data-state')).toBe('ok');
+    expect(await page.$$eval('.monitoring-stopped', (els) => els.length)).toBe(0);
   });
 
   it('shows a model with its versions, metrics, aliases and lineage, and says retraining is not available yet', async () => {

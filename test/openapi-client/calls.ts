@@ -74,13 +74,20 @@ export async function calls(): Promise<void> {
   await client.POST('/api/v1/models/{name}/labels', { params: { path: name }, body: { items: [{ id: 'r1', label: 'yes' }] } });
   await client.PUT('/api/v1/models/{name}/monitor', { params: { path: name }, body: { window: { size: 1000 }, minSamples: 30 } });
   await client.GET('/api/v1/models/{name}/monitor', { params: { path: name } });
+  const status = await client.GET('/api/v1/models/{name}/monitor/status', { params: { path: name } });
+  const state: 'ok' | 'stopped' | 'idle' | undefined = status.data?.state;
+  const reason: 'no_reference' | 'job_failed' | null | undefined = status.data?.reason;
   await client.POST('/api/v1/models/{name}/drift-reports', { params: { path: name }, body: { from: '2026-01-01T00:00:00Z', to: '2026-01-02T00:00:00Z' } });
   const reports = await client.GET('/api/v1/models/{name}/drift-reports', { params: { path: name, query: { drifted: true } } });
   const drifted: boolean | null | undefined = reports.data?.items[0]?.datasetDrift;
+  const referenceVersion: number | null | undefined = reports.data?.items[0]?.referenceVersion;
   await client.GET('/api/v1/drift-reports/{id}', { params: { path: { id: 1 } } });
   await client.GET('/api/v1/models/{name}/drift/timeline', { params: { path: name, query: { feature: 'age' } } });
   void windows;
   void drifted;
+  void state;
+  void reason;
+  void referenceVersion;
 
   // retraining and webhooks
   await client.POST('/api/v1/models/{name}/retrain', { params: { path: name }, body: {} });

@@ -15,6 +15,7 @@ describe('createMetrics', () => {
     const metrics = createMetrics(
       {
         queueDepths: async () => ({ drift: depth, maintenance: depth }),
+        lastReportTimes: async () => [],
         latestReports: async (limit) => {
           reads++;
           askedFor = limit;
@@ -37,10 +38,40 @@ describe('createMetrics', () => {
 
   it('drops the series of a model that left the latest reports on the next scrape', async () => {
     let models = ['a', 'b'];
-    const metrics = createMetrics({ queueDepths: async () => ({}), latestReports: async () => models.map((m) => report(m, [0.4])) });
+    const metrics = createMetrics({
+      queueDepths: async () => ({}),
+      lastReportTimes: async () => [],
+      latestReports: async () => models.map((m) => report(m, [0.4])),
+    });
     expect(parseExposition(await metrics.render()).samples.filter((s) => s.name === 'mlcycle_drift_detected')).toHaveLength(2);
     models = ['b'];
     const after = parseExposition(await metrics.render()).samples.filter((s) => s.name === 'mlcycle_drift_detected');
     expect(after.map((s) => s.labels.model)).toEqual(['b']);
+  });
+
+  it("exports each model's last successful report time in Unix seconds, read anew on every scrape", async () => {
+    let times = [
+      { model: 'a', at: '2026-01-02T03:04:05.250Z' },
+      { model: 'quiet', at: '2025-12-31T00:00:00.000Z' },
+    ];
+    const metrics = createMetrics({ queueDepths: async () => ({}), latestReports: async () => [], lastReportTimes: async () => times });
+    const first = parseExposition(await metrics.render());
+    expect(first.types.get('mlcycle_monitor_last_report_timestamp_seconds')).toBe('gauge');
+    expect(valueOf(first.samples, 'mlcycle_monitor_last_report_timestamp_seconds', { model: 'a' })).toBe(Date.UTC(2026, 0, 2, 3, 4, 5, 250) / 1000);
+    expect(valueOf(first.samples, 'mlcycle_monitor_last_report_timestamp_seconds', { model: 'quiet' })).toBe(Date.UTC(2025, 11, 31) / 1000);
+    times = [{ model: 'a', at: '2026-01-02T04:00:00.000Z' }];
+    const second = parseExposition(await metrics.render()).samples.filter((s) => s.name === 'mlcycle_monitor_last_report_timestamp_seconds');
+    expect(second).toEqual([{ name: 'mlcycle_monitor_last_report_timestamp_seconds', labels: { model: 'a' }, value: Date.UTC(2026, 0, 2, 4) / 1000 }]);
+  });
+
+  it('counts failed reports by model and reason', async () => {
+    const metrics = createMetrics({ queueDepths: async () => ({}), latestReports: async () => [], lastReportTimes: async () => [] });
+    metrics.driftReportsFailed.inc({ model: 'a', reason: 'no_reference' });
+    metrics.driftReportsFailed.inc({ model: 'a', reason: 'no_reference' });
+    metrics.driftReportsFailed.inc({ model: 'a', reason: 'job_failed' });
+    const { samples, types } = parseExposition(await metrics.render());
+    expect(types.get('mlcycle_drift_reports_failed_total')).toBe('counter');
+    expect(valueOf(samples, 'mlcycle_drift_reports_failed_total', { model: 'a', reason: 'no_reference' })).toBe(2);
+    expect(valueOf(samples, 'mlcycle_drift_reports_failed_total', { model: 'a', reason: 'job_failed' })).toBe(1);
   });
 });

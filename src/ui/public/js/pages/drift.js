@@ -11,12 +11,22 @@ export async function driftPage(name, query) {
   const [timelineData, reports] = await Promise.all([api(`/models/${enc(name)}/drift/timeline`), api(`/models/${enc(name)}/drift-reports?limit=200`)]);
   const points = timelineData.points;
   const done = reports.items.filter((r) => r.status === 'done');
-  const page = h('section', { id: 'drift-page', dataset: { model: name } }, h('h1', {}, `Drift · `, h('a', { href: `#/models/${enc(name)}` }, name)));
+  // A failed or pending report has nothing to plot: say what happened to it, then show the latest finished one.
+  const requested = reports.items.find((r) => r.id === Number(query.get('report')));
+  const notice =
+    requested && requested.status !== 'done'
+      ? h(
+          'p',
+          { id: 'report-notice', className: 'error', role: 'alert' },
+          `Report #${requested.id} ${requested.status}${requested.error ? `: ${requested.error}` : ''}`,
+        )
+      : '';
+  const page = h('section', { id: 'drift-page', dataset: { model: name } }, h('h1', {}, `Drift · `, h('a', { href: `#/models/${enc(name)}` }, name)), notice);
   if (done.length === 0 || points.length === 0) {
     page.append(h('p', { id: 'no-reports' }, 'No finished drift reports yet: post reference data and samples, then come back.'));
     return page;
   }
-  const reportId = Number(query.get('report')) || done[0].id;
+  const reportId = requested && requested.status !== 'done' ? done[0].id : Number(query.get('report')) || done[0].id;
   const report = await api(`/drift-reports/${reportId}`);
   // Features in the order the newest window lists them; the drifted ones of the chosen report first in the picker.
   const features = [...new Set(points.flatMap((p) => p.features.map((f) => f.name)))];

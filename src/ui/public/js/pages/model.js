@@ -1,5 +1,6 @@
 import { api, enc, hasRoute } from '../api.js';
 import { badge, errorBox, fmt, h, table, unavailable } from '../dom.js';
+import { monitorStatus, monitoringBanner } from './monitoring.js';
 import { retrainJobsTable } from './retrain.js';
 
 const metricsText = (metrics) =>
@@ -8,7 +9,7 @@ const metricsText = (metrics) =>
     .join(', ') || '—';
 
 export async function modelPage(name) {
-  const [model, versions] = await Promise.all([api(`/models/${enc(name)}`), api(`/models/${enc(name)}/versions?limit=500`)]);
+  const [model, versions, monitoring] = await Promise.all([api(`/models/${enc(name)}`), api(`/models/${enc(name)}/versions?limit=500`), monitorStatus(name)]);
   const list = versions.items;
   const rows = list.map((v) => [
     `v${v.version}`,
@@ -25,6 +26,7 @@ export async function modelPage(name) {
     { id: 'model-page', dataset: { model: name } },
     h('h1', {}, model.name, ' ', h('a', { href: `#/models/${enc(name)}/drift`, className: 'small' }, 'drift →')),
     model.description ? h('p', {}, model.description) : '',
+    monitoringBanner(monitoring),
     h('h2', {}, 'Aliases'),
     h(
       'ul',

@@ -1,5 +1,6 @@
 import { api, enc } from '../api.js';
 import { badge, fmt, h, table } from '../dom.js';
+import { monitorStatus, monitoringCell } from './monitoring.js';
 
 /** The newest finished report says whether a model drifts; pending ones are shown only when nothing finished yet. */
 export async function latestReport(name) {
@@ -17,7 +18,7 @@ export async function modelsPage() {
   const { items } = await api('/models?limit=500');
   const rows = await Promise.all(
     items.map(async (m) => {
-      const report = await latestReport(m.name);
+      const [report, monitoring] = await Promise.all([latestReport(m.name), monitorStatus(m.name)]);
       const state = driftState(report);
       const tr = [
         h('a', { href: `#/models/${enc(m.name)}`, className: 'model-link' }, m.name),
@@ -31,6 +32,7 @@ export async function modelsPage() {
           badge(state),
           report?.status === 'done' ? ` ${Math.round((report.driftShare ?? 0) * 100)}% of features` : '',
         ),
+        monitoringCell(monitoring),
         report ? fmt.time(report.completedAt ?? report.createdAt) : '—',
         report ? h('a', { href: `#/models/${enc(m.name)}/drift` }, 'drift →') : '',
       ];
@@ -41,6 +43,8 @@ export async function modelsPage() {
     'section',
     { id: 'models-page' },
     h('h1', {}, 'Models'),
-    items.length === 0 ? h('p', {}, 'No models registered yet.') : table(['Model', 'Latest', 'Aliases', 'Drift (latest report)', 'Reported', ''], rows),
+    items.length === 0
+      ? h('p', {}, 'No models registered yet.')
+      : table(['Model', 'Latest', 'Aliases', 'Drift (latest report)', 'Monitoring', 'Reported', ''], rows),
   );
 }
