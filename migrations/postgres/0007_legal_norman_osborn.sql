@@ -1,0 +1,2 @@
+ALTER TABLE "retrain_jobs" ADD COLUMN "lease_owner" text;--> statement-breakpoint
+ALTER TABLE "retrain_jobs" ADD COLUMN "lease_expires_at" text;
