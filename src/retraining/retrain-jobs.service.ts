@@ -12,7 +12,7 @@ import type { RegistryViews } from '../registry/views.js';
 import { killRunner } from './executors/process-group.js';
 import { holderGone } from './lease.js';
 import { decideRetrain, type PolicyDecision, type ReportVerdict } from './policy.js';
-import { retrainConfigOf } from './retrain-config.js';
+import { retrainConfigOf, withExecutorDefaults } from './retrain-config.js';
 import { verdictOf } from './verdicts.js';
 import type { RetrainJobRow, RetrainJobsRepository } from './retrain-jobs.repository.js';
 import type { CompleteBody, ExecutorConfig, Lineage, ListRetrainJobsQuery, ManualRetrainBody, RetrainJobView, RetrainStatus } from './retrain.schemas.js';
@@ -111,7 +111,7 @@ export function createRetrainJobsService(deps: RetrainJobsDeps) {
     async requestManual(name: string, body: ManualRetrainBody, actor: Actor | undefined): Promise<RetrainJobView> {
       const job = await repo.transaction(async () => {
         const model = await views.lockModel(name);
-        const executor = body.executor ?? retrainConfigOf(await deps.monitorConfig(model.id))?.executor;
+        const executor = body.executor ? withExecutorDefaults(body.executor) : retrainConfigOf(await deps.monitorConfig(model.id))?.executor;
         if (!executor)
           throw new AppError('RETRAIN_NOT_CONFIGURED', `set retrain.executor in the monitor of "${name}" (PUT /models/${name}/monitor) or send one`);
         const base = body.baseVersion !== undefined ? await views.requireVersion(model, body.baseVersion) : await registry.latestVersion(model.id);
