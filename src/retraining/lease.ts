@@ -90,7 +90,7 @@ export function createLeases(deps: {
     await events.record({
       type: 'retrain.lease_expired',
       model,
-      data: { job: job.id, attempt: job.attempts, holder: job.leaseOwner, trainer: job.runner, then: last ? 'failed' : 'rerun' },
+      data: { job: job.id, attempt: job.attempts, holder: job.leaseOwner, trainer: job.runner, outcome: last ? 'failed' : 'rerun' },
       actor: undefined,
     });
     if (!last) return 'rerun';

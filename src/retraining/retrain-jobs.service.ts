@@ -237,6 +237,9 @@ export function createRetrainJobsService(deps: RetrainJobsDeps) {
         if (!job) throw new AppError('RETRAIN_JOB_NOT_FOUND', `retrain job ${id} does not exist`);
         if (job.status !== 'running' || job.executor.type !== 'webhook')
           throw new AppError('RETRAIN_JOB_NOT_EXTERNAL', `retrain job ${id} is ${job.status} and not waiting for a pipeline`);
+        // Fencing: the pipeline of an attempt that was taken over must not complete its successor.
+        if (body.attempt !== undefined && body.attempt !== job.attempts)
+          throw new AppError('RETRAIN_ATTEMPT_STALE', `retrain job ${id} runs attempt ${job.attempts} now, not ${body.attempt}`);
         await repo.update(id, { completion: { ...body, by: actor?.name ?? null } as Record<string, unknown> });
         return (await repo.find(id))!;
       });

@@ -202,6 +202,7 @@ export function createRetrainRunner(deps: RunnerDeps) {
           const logFile = join(dir, 'train.log');
           const outcome = await executorFor(config, logFile).run({
             jobId,
+            attempt: job.attempts,
             model: model.name,
             baseVersion: base?.version ?? null,
             datasetDir,

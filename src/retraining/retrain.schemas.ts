@@ -127,6 +127,8 @@ export const RetrainJobParams = Type.Object({ id: Type.Integer({ minimum: 1 }) }
 export const CompleteBody = Type.Object(
   {
     status: StringEnum(['succeeded', 'failed'] as const, { default: 'succeeded' }),
+    /** The `attempt` of the request the pipeline answers: a completion for an attempt no longer the job's is refused (409). */
+    attempt: Type.Optional(Type.Integer({ minimum: 1, maximum: 2_147_483_647 })),
     metrics: Type.Optional(Type.Record(Type.String({ minLength: 1, maxLength: 256 }), Type.Number(), { maxProperties: 1000 })),
     /** Artifacts the pipeline wrote to the store through the artifacts API of the staging area. */
     artifacts: Type.Optional(

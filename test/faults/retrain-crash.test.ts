@@ -94,7 +94,13 @@ describe('retrain faults', () => {
     });
     const jobId = (await t.call({ method: 'POST', url: '/api/v1/models/deadcancel/retrain', payload: {} })).json().id;
     const past = new Date(Date.now() - 1000).toISOString();
-    await t.retraining.repo.update(jobId, { status: 'running', attempts: 1, runner: 'another-host/4242', leaseOwner: 'another-host/17/x', leaseExpiresAt: past });
+    await t.retraining.repo.update(jobId, {
+      status: 'running',
+      attempts: 1,
+      runner: 'another-host/4242',
+      leaseOwner: 'another-host/17/x',
+      leaseExpiresAt: past,
+    });
     expect((await t.call({ method: 'POST', url: `/api/v1/retrain-jobs/${jobId}/cancel` })).json()).toMatchObject({ status: 'cancelled', error: 'cancelled' });
     await t.retraining.runner.runRetrainJob(jobId, { attempt: 2, maxAttempts: 2 });
     expect((await t.call({ method: 'GET', url: `/api/v1/retrain-jobs/${jobId}` })).json()).toMatchObject({

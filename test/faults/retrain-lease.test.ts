@@ -175,7 +175,10 @@ describe('retrain job leases under worker kills and a wiped Redis', () => {
     expect(failed).toMatchObject({ error: 'lease expired after 1 attempt', attempts: 1, activeModelId: null });
     const [trainerPid, grandchildPid] = pids()[0]!;
     await until('the orphan to die', async () => !alive(trainerPid) && !alive(grandchildPid), 10_000);
-    expect((await t.call({ method: 'GET', url: `/api/v1/retrain-jobs/${jobId}` })).json()).toMatchObject({ status: 'failed', error: 'lease expired after 1 attempt' });
+    expect((await t.call({ method: 'GET', url: `/api/v1/retrain-jobs/${jobId}` })).json()).toMatchObject({
+      status: 'failed',
+      error: 'lease expired after 1 attempt',
+    });
     expect((await t.call({ method: 'POST', url: '/api/v1/models/leased/retrain', payload: {} })).statusCode).toBe(202);
   }, 300_000);
 });

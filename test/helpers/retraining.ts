@@ -30,7 +30,14 @@ export async function createRetrainTestApp(
   const scratch = await createScratchDatabase();
   // Load shedding off (as in the other fault tests): these tests run trainers and racing
   // transactions in-process on a shared machine, and a shed request is not what they test.
-  const config = loadConfig({ DATA_DIR: dir, ADMIN_TOKEN, OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0', PUBLIC_URL: 'http://mlcycle.test', ...scratch.env, ...options.env });
+  const config = loadConfig({
+    DATA_DIR: dir,
+    ADMIN_TOKEN,
+    OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0',
+    PUBLIC_URL: 'http://mlcycle.test',
+    ...scratch.env,
+    ...options.env,
+  });
   const enqueued: { name: JobName; payload: unknown }[] = [];
   const recorder = createInlineQueue();
   const queue: JobQueue = options.queue ?? {

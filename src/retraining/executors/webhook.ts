@@ -35,6 +35,7 @@ export function createWebhookExecutor(config: WebhookExecutor, deps: WebhookExec
         timestamp: new Date().toISOString(),
         data: {
           jobId: ctx.jobId,
+          ...(ctx.attempt !== undefined ? { attempt: ctx.attempt } : {}),
           model: ctx.model,
           baseVersion: ctx.baseVersion,
           datasets: ctx.datasetUris,

@@ -1,4 +1,6 @@
 import { spawnSync } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sweepRetrainOutbox } from '../../../src/retraining/processors.js';
@@ -41,7 +43,13 @@ describe('retrain job leases', () => {
   const job = async (id: number) => (await t.retraining.repo.find(id))!;
   /** What a worker elsewhere that claimed attempt `attempts` looks like in the database. */
   const heldElsewhere = (id: number, attempts: number, leaseExpiresAt: string | null) =>
-    t.retraining.repo.update(id, { status: 'running', attempts, runner: 'elsewhere/4242', leaseOwner: leaseExpiresAt ? 'elsewhere/17/abcd' : null, leaseExpiresAt });
+    t.retraining.repo.update(id, {
+      status: 'running',
+      attempts,
+      runner: 'elsewhere/4242',
+      leaseOwner: leaseExpiresAt ? 'elsewhere/17/abcd' : null,
+      leaseExpiresAt,
+    });
 
   it('cancel works in every state: queued, running with a live runner, held elsewhere, expired, never leased, finished', async () => {
     await seedDriftedModel(t, 'cancels', { monitor: { retrain: { enabled: true, executor: { type: 'command', command: ['sleep', '300'] } } } });
@@ -89,7 +97,9 @@ describe('retrain job leases', () => {
   });
 
   it('a running job renews its lease; a run whose attempt was taken over is fenced: trainer killed, nothing recorded, stale registrations refused', async () => {
-    const { modelId } = await seedDriftedModel(t, 'fenced', { monitor: { retrain: { enabled: true, executor: { type: 'command', command: ['sleep', '300'] } } } });
+    const { modelId } = await seedDriftedModel(t, 'fenced', {
+      monitor: { retrain: { enabled: true, executor: { type: 'command', command: ['sleep', '300'] } } },
+    });
     const id = (await retrain('fenced')).json().id;
     const running = t.retraining.runner.runRetrainJob(id);
     const first = await until('the trainer', async () => {
@@ -107,7 +117,14 @@ describe('retrain job leases', () => {
     expect(Date.now() - started).toBeLessThan(2_000); // within a few heartbeats
     expect(groupAlive(first.runner!)).toBe(false);
     // The stale run recorded nothing: no failure, no cancel, the new holder's lease untouched.
-    expect(await job(id)).toMatchObject({ status: 'running', attempts: 2, leaseOwner: 'elsewhere/17/abcd', runner: 'elsewhere/4242', error: null, finishedAt: null });
+    expect(await job(id)).toMatchObject({
+      status: 'running',
+      attempts: 2,
+      leaseOwner: 'elsewhere/17/abcd',
+      runner: 'elsewhere/4242',
+      error: null,
+      finishedAt: null,
+    });
     expect(await t.retraining.repo.renewLease(id, 1, future())).toBe(false);
 
     // A stale attempt's outputs and completion are refused; the current attempt's are not.
@@ -153,7 +170,7 @@ describe('retrain job leases', () => {
     const listed = (await t.call({ method: 'GET', url: '/api/v1/retrain-jobs?model=expiring&status=running' })).json();
     expect(listed.items).toEqual([]);
     const lease = (await t.call({ method: 'GET', url: '/api/v1/models/expiring/events?type=retrain.lease_expired' })).json().items;
-    expect(lease[0].data).toMatchObject({ job: id, attempt: 1, holder: 'elsewhere/17/abcd', trainer: 'elsewhere/4242', then: 'rerun' });
+    expect(lease[0].data).toMatchObject({ job: id, attempt: 1, holder: 'elsewhere/17/abcd', trainer: 'elsewhere/4242', outcome: 'rerun' });
 
     // Attempt 2 (the last, RETRAIN_MAX_ATTEMPTS=2) dies too.
     await heldElsewhere(id, 2, past());
@@ -164,5 +181,37 @@ describe('retrain job leases', () => {
       attempts: 2,
     });
     expect((await retrain('expiring')).statusCode).toBe(202);
+  });
+
+  it("an external pipeline's completion for an attempt that was taken over is refused", async () => {
+    const seen: { attempt?: number; jobId: number }[] = [];
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        seen.push(JSON.parse(body).data);
+        res.writeHead(202).end();
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/train`;
+      await seedDriftedModel(t, 'pipeline', { monitor: { retrain: { enabled: true, executor: { type: 'webhook', url, secret: 's'.repeat(32) } } } });
+      const id = (await retrain('pipeline')).json().id;
+      const running = t.retraining.runner.runRetrainJob(id);
+      await until('the pipeline request', async () => seen.length === 1);
+      expect(seen[0]).toMatchObject({ jobId: id, attempt: 1 });
+      await heldElsewhere(id, 2, future()); // taken over: attempt 2 posts its own request elsewhere
+      await running;
+      const complete = (attempt?: number) =>
+        t.call({ method: 'POST', url: `/api/v1/retrain-jobs/${id}/complete`, payload: { status: 'succeeded', ...(attempt ? { attempt } : {}) } });
+      const stale = await complete(1);
+      expect(stale.json()).toMatchObject({ status: 409, code: 'RETRAIN_ATTEMPT_STALE' });
+      expect((await job(id)).completion).toBeNull();
+      expect((await complete(2)).statusCode).toBe(202);
+      expect((await job(id)).completion).toMatchObject({ status: 'succeeded', attempt: 2 });
+    } finally {
+      server.close();
+    }
   });
 });
