@@ -172,7 +172,8 @@ export function createRetrainRunner(deps: RunnerDeps) {
       if (!claimed) return;
       const { job, model } = claimed;
       const base = job.baseVersionId === null ? undefined : await registry.findVersionById(job.baseVersionId);
-      const dir = join(deps.workDir, `retrain-${jobId}-${run.attempt}`);
+      // Per database attempt (a stalled-job redelivery keeps the queue's number): a run never shares its folders with a fenced one.
+      const dir = join(deps.workDir, `retrain-${jobId}-${job.attempts}`);
       const watcher = new AbortController();
       // Heartbeat and cancel watch from the claim on: the export can take a while too.
       const keeper = leases.keep(jobId, job.attempts, watcher, pollMs);
@@ -225,7 +226,7 @@ export function createRetrainRunner(deps: RunnerDeps) {
           }
           const { outputs, metrics } = await stageOutputs(job, config, outputDir, logFile);
           version = await registerVersion(finish, { jobId, attempt: job.attempts, model, base, outputs, metrics });
-          if (!version) return; // cancelled while registering
+          if (!version) return; // cancelled, or taken over, while registering
         }
         const promote = retrainConfigOf(await deps.monitorConfig(model.id))?.promote;
         await promoteAndSucceed(finish, { job, model, version, promote, logTail });
