@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createBullmqQueue } from '../../src/queue/index.js';
-import { count } from '../helpers/db.js';
+import { count, otherConnection } from '../helpers/db.js';
 import { startPrivateRedis, uniquePrefix, type PrivateRedis } from '../helpers/redis.js';
 import { createRetrainTestApp, seedDriftedModel, type RetrainTestApp } from '../helpers/retraining.js';
 
@@ -28,11 +28,11 @@ const alive = (pid: number) => {
     return false;
   }
 };
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, ms: number): Promise<T> {
+async function until<T>(what: string, probe: () => Promise<T | undefined | null | false>, ms: number): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
     const v = await probe();
-    if (v !== undefined && v !== false) return v;
+    if (v !== undefined && v !== null && v !== false) return v;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -181,4 +181,31 @@ describe('retrain job leases under worker kills and a wiped Redis', () => {
     });
     expect((await t.call({ method: 'POST', url: '/api/v1/models/leased/retrain', payload: {} })).statusCode).toBe(202);
   }, 300_000);
+
+  it('a run that cannot renew its lease (the database write-locked by another process) stops its trainer itself; the sweep then takes the job over', async () => {
+    const t = await createRetrainTestApp({
+      env: { RETRAIN_LEASE_MS: '1500', RETRAIN_HEARTBEAT_MS: '200', DATABASE_LOCK_TIMEOUT_MS: '200', DATABASE_STATEMENT_TIMEOUT_MS: '500' },
+    });
+    cleanups.push(() => t.close());
+    await seedDriftedModel(t, 'partitioned', { monitor: { retrain: { enabled: true, executor: { type: 'command', command: ['sleep', '300'] } } } });
+    const id: number = (await t.call({ method: 'POST', url: '/api/v1/models/partitioned/retrain', payload: {} })).json().id;
+    const running = t.retraining.runner.runRetrainJob(id);
+    const runner = await until('the trainer', async () => (await t.retraining.repo.find(id))?.runner, 10_000);
+    const group = -Number(runner.split('/')[1]);
+    const other = await otherConnection(t);
+    try {
+      await other.exec(t.databaseUrl ? 'BEGIN; LOCK TABLE retrain_jobs IN EXCLUSIVE MODE' : 'BEGIN IMMEDIATE');
+      const started = Date.now();
+      await running; // the trainer is killed once the lease could not be renewed for its duration
+      expect(Date.now() - started).toBeLessThan(5_000);
+      expect(() => process.kill(group, 0)).toThrow();
+    } finally {
+      await other.exec('ROLLBACK').catch(() => undefined);
+      await other.close();
+    }
+    // It recorded nothing (it no longer knows whether the job is its own); the sweep takes it over.
+    expect(await t.retraining.repo.find(id)).toMatchObject({ status: 'running', attempts: 1, error: null });
+    expect(await t.retraining.leases.reconcile()).toBe(1);
+    expect(await t.retraining.repo.find(id)).toMatchObject({ status: 'queued', attempts: 1, leaseOwner: null });
+  }, 60_000);
 });
