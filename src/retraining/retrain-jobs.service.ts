@@ -209,7 +209,7 @@ export function createRetrainJobsService(deps: RetrainJobsDeps) {
             leaseOwner: null,
             leaseExpiresAt: null,
           });
-          await events.record({ type: 'retrain.cancelled', model, data: { job: id, while: 'running', holder: 'gone (lease expired)' }, actor });
+          await events.record({ type: 'retrain.cancelled', model, data: { job: id, while: 'running', holder: 'gone' }, actor });
         } else if (job.status === 'running') {
           if (!job.cancelRequestedAt) await repo.update(id, { cancelRequestedAt: at });
           await events.record({ type: 'retrain.cancel_requested', model, data: { job: id }, actor });

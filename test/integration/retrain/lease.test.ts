@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
@@ -83,6 +83,20 @@ describe('retrain job leases', () => {
     await heldElsewhere(expired, 1, past());
     expect((await cancel(expired)).json()).toMatchObject({ status: 'cancelled', error: 'cancelled' });
     expect(await job(expired)).toMatchObject({ activeModelId: null, runner: null, leaseOwner: null });
+
+    // running, its worker on this host dead, its trainer still alive (an orphan) → cancelled at once, orphan killed
+    const orphaned = (await retrain('cancels')).json().id;
+    const orphan = spawn('sleep', ['300'], { detached: true, stdio: 'ignore' });
+    await t.retraining.repo.update(orphaned, {
+      status: 'running',
+      attempts: 1,
+      runner: `${hostname()}/${orphan.pid}`,
+      leaseOwner: `${hostname()}/${spawnSync('true').pid}/abcd`,
+      leaseExpiresAt: future(),
+    });
+    expect((await cancel(orphaned)).json()).toMatchObject({ status: 'cancelled' });
+    await new Promise((r) => (orphan.exitCode === null && orphan.signalCode === null ? orphan.once('exit', r) : r(null)));
+    expect(orphan.signalCode).toBe('SIGKILL');
 
     // running with no lease at all (claimed by a version without leases) → nobody runs it: cancelled
     const unleased = (await retrain('cancels')).json().id;
