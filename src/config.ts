@@ -39,6 +39,14 @@ export interface Config {
     /** A worker serves its own Prometheus /metrics on this port (0: off); see src/metrics/metrics-server.ts. */
     workerMetricsPort: number;
   };
+  /** Retrain job leases (see src/retraining/lease.ts). */
+  retraining: {
+    /** A running job's lease lasts this long past each heartbeat; an expired one is taken over. */
+    leaseMs: number;
+    heartbeatMs: number;
+    /** Runs a job may start before an expired lease fails it instead of rerunning it. */
+    maxLeaseAttempts: number;
+  };
   /** Slow and abusive clients (see src/http/limits.ts). */
   http: {
     idleTimeoutMs: number;
@@ -113,6 +121,9 @@ export const ENV_VARS = [
   'WORKER_STALLED_INTERVAL_MS',
   'REDIS_PREFIX',
   'WORKER_METRICS_PORT',
+  'RETRAIN_LEASE_MS',
+  'RETRAIN_HEARTBEAT_MS',
+  'RETRAIN_MAX_ATTEMPTS',
 ] as const;
 
 type Env = Partial<Record<string, string | undefined>>;
@@ -243,6 +254,11 @@ export function loadConfig(env: Env = process.env): Config {
       redisPrefix: read('REDIS_PREFIX') ?? 'mlcycle',
       workerMetricsPort: integer('WORKER_METRICS_PORT', 0, 0, 65_535),
     },
+    retraining: {
+      leaseMs: integer('RETRAIN_LEASE_MS', 60_000, 1_000, 86_400_000),
+      heartbeatMs: integer('RETRAIN_HEARTBEAT_MS', 10_000, 100, 3_600_000),
+      maxLeaseAttempts: integer('RETRAIN_MAX_ATTEMPTS', 3, 1, 100),
+    },
     http: {
       idleTimeoutMs: integer('HTTP_IDLE_TIMEOUT_MS', 30_000, 1_000, 3_600_000),
       headersTimeoutMs: integer('HTTP_HEADERS_TIMEOUT_MS', 10_000, 1_000, 600_000),
@@ -254,6 +270,9 @@ export function loadConfig(env: Env = process.env): Config {
       maxHeapUsedBytes: integer('OVERLOAD_MAX_HEAP_USED_BYTES', 0, 0, Number.MAX_SAFE_INTEGER),
     },
   };
+  // A lease renewed less than twice per duration expires under a live runner at the first slow write.
+  if (config.retraining.heartbeatMs * 2 > config.retraining.leaseMs)
+    problems.push(`RETRAIN_HEARTBEAT_MS: must be at most half of RETRAIN_LEASE_MS (${config.retraining.leaseMs}), got ${config.retraining.heartbeatMs}`);
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
 }

@@ -96,6 +96,7 @@ export async function createContainer(config: Config, overrides: ContainerOverri
     aliases,
     queue,
     workDir: join(config.dataDir, 'retrain'),
+    lease: { leaseMs: config.retraining.leaseMs, heartbeatMs: config.retraining.heartbeatMs, maxAttempts: config.retraining.maxLeaseAttempts },
     ...(config.publicUrl ? { publicBaseUrl: `${config.publicUrl}/api/v1` } : {}),
     ...(overrides.retrainPollMs ? { pollMs: overrides.retrainPollMs } : {}),
     ...(now ? { now } : {}),

@@ -38,6 +38,6 @@ export function registerProcessors(container: Container): void {
     if (job.name !== 'outbox.sweep') return;
     // Every outbox: drift windows, retrain jobs and webhook deliveries whose enqueue was lost.
     await maintenance.sweepOnce();
-    await sweepRetrainOutbox(retraining.jobs, webhooks);
+    await sweepRetrainOutbox(retraining.jobs, webhooks, retraining.leases);
   });
 }

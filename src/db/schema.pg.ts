@@ -326,6 +326,8 @@ export const retrainJobs = pgTable(
     resultVersion: integer('result_version'),
     datasetUri: text('dataset_uri'),
     completion: json('completion').$type<Record<string, unknown>>(),
+    leaseOwner: text('lease_owner'),
+    leaseExpiresAt: text('lease_expires_at'),
   },
   (t) => [
     uniqueIndex('retrain_jobs_active_unique').on(t.activeModelId),

@@ -355,6 +355,10 @@ export const retrainJobs = sqliteTable(
     datasetUri: text('dataset_uri'),
     /** What an external pipeline reported through POST /retrain-jobs/{id}/complete (webhook executor). */
     completion: text('completion', { mode: 'json' }).$type<Record<string, unknown>>(),
+    /** The run holding the job (`host/pid/instance`): a worker on that host can tell a dead holder at once. */
+    leaseOwner: text('lease_owner'),
+    /** Renewed by the running worker's heartbeat; once past, the next worker's reconcile takes the job over. */
+    leaseExpiresAt: text('lease_expires_at'),
   },
   (t) => [
     uniqueIndex('retrain_jobs_active_unique').on(t.activeModelId),

@@ -23,6 +23,7 @@ export const EVENT_TYPES = [
   'retrain.cancel_requested',
   'retrain.cancelled',
   'retrain.failed',
+  'retrain.lease_expired',
   'retrain.version_registered',
   'retrain.promotion',
   'retrain.succeeded',

@@ -37,6 +37,7 @@ export const ERRORS = {
   RETRAIN_JOB_FINISHED: { status: 409, title: 'The retrain job has already finished' },
   RETRAIN_NOT_CONFIGURED: { status: 409, title: 'No retrain executor is configured for this model' },
   RETRAIN_JOB_NOT_EXTERNAL: { status: 409, title: 'The retrain job is not waiting for an external pipeline' },
+  RETRAIN_ATTEMPT_STALE: { status: 409, title: 'The retrain job runs a later attempt now' },
   PAYLOAD_TOO_LARGE: { status: 413, title: 'Request body too large' },
   URI_TOO_LONG: { status: 414, title: 'A path segment is too long' },
   BATCH_TOO_LARGE: { status: 413, title: 'Sample batch has too many rows' },

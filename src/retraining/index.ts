@@ -7,6 +7,7 @@ import type { AliasesService } from '../registry/aliases.service.js';
 import { createRegistryRepository } from '../registry/registry.repository.js';
 import type { VersionsService } from '../registry/versions.service.js';
 import { createRegistryViews } from '../registry/views.js';
+import { createLeases, type LeaseConfig } from './lease.js';
 import { createRetrainJobsRepository } from './retrain-jobs.repository.js';
 import { createRetrainJobsService } from './retrain-jobs.service.js';
 import { createRetrainRunner } from './retrain-runner.js';
@@ -28,6 +29,8 @@ export interface RetrainingDeps {
   /** Public …/api/v1 URL handed to external pipelines (webhook executor). */
   publicBaseUrl?: string;
   pollMs?: number;
+  /** Lease duration, heartbeat and attempts (config.ts `retraining`). */
+  lease?: Partial<LeaseConfig>;
   now?: () => Date;
   log?: (message: string, error?: unknown) => void;
 }
@@ -49,6 +52,13 @@ export function createRetraining(deps: RetrainingDeps) {
     ...(deps.now ? { now: deps.now } : {}),
     ...(deps.log ? { log: deps.log } : {}),
   };
+  const leases = createLeases({
+    repo,
+    events: deps.events,
+    ...(deps.lease ? { config: deps.lease } : {}),
+    ...(deps.now ? { now: deps.now } : {}),
+    ...(deps.log ? { log: deps.log } : {}),
+  });
   const jobs = createRetrainJobsService({ ...common, queue: deps.queue });
   const runner = createRetrainRunner({
     ...common,
@@ -56,9 +66,10 @@ export function createRetraining(deps: RetrainingDeps) {
     versions: deps.versions,
     aliases: deps.aliases,
     workDir: deps.workDir,
+    leases,
     ...(deps.publicBaseUrl ? { publicBaseUrl: deps.publicBaseUrl } : {}),
     ...(deps.pollMs ? { pollMs: deps.pollMs } : {}),
   });
-  return { jobs, runner, repo };
+  return { jobs, runner, repo, leases };
 }
 export type Retraining = ReturnType<typeof createRetraining>;

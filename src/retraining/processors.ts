@@ -1,5 +1,6 @@
 import type { WebhooksService } from '../events/webhooks.service.js';
 import type { Processor } from '../queue/job-queue.js';
+import type { Leases } from './lease.js';
 import type { RetrainJobsService } from './retrain-jobs.service.js';
 import type { RetrainRunner } from './retrain-runner.js';
 
@@ -17,7 +18,15 @@ export function webhooksProcessor(webhooks: WebhooksService): Processor<'webhook
   };
 }
 
-/** For the `outbox.sweep` job: re-enqueue queued retrain jobs and pending deliveries (deterministic ids dedupe). */
-export async function sweepRetrainOutbox(jobs: RetrainJobsService, webhooks: WebhooksService): Promise<{ retrainJobs: number; deliveries: number }> {
-  return { retrainJobs: await jobs.enqueueQueued(), deliveries: await webhooks.dispatchPending() };
+/**
+ * For the `outbox.sweep` job: take over running retrain jobs whose lease expired (they go back to
+ * `queued` or end), then re-enqueue queued retrain jobs and pending deliveries (deterministic ids dedupe).
+ */
+export async function sweepRetrainOutbox(
+  jobs: RetrainJobsService,
+  webhooks: WebhooksService,
+  leases?: Pick<Leases, 'reconcile'>,
+): Promise<{ leasesTaken: number; retrainJobs: number; deliveries: number }> {
+  const leasesTaken = leases ? await leases.reconcile() : 0;
+  return { leasesTaken, retrainJobs: await jobs.enqueueQueued(), deliveries: await webhooks.dispatchPending() };
 }

@@ -2,7 +2,7 @@ import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { Value } from '@sinclair/typebox/value';
 import { invalidField } from '../http/errors.js';
 import { DurationError, parseIsoDuration } from '../monitoring/duration.js';
-import { RetrainConfig } from './retrain.schemas.js';
+import { ExecutorConfig, RetrainConfig } from './retrain.schemas.js';
 
 const check = TypeCompiler.Compile(RetrainConfig);
 
@@ -23,8 +23,17 @@ export function retrainConfigOf(monitorConfig: Record<string, unknown> | undefin
   return value;
 }
 
-/** What the schema cannot check, for PUT /monitor: the cooldown parses. */
+/** A client's executor with the schema's declared defaults filled in (ajv leaves those inside the union out). */
+export function withExecutorDefaults<E extends ExecutorConfig>(executor: E): E {
+  return Value.Default(ExecutorConfig, structuredClone(executor)) as E;
+}
+
+/**
+ * What the schema cannot check, for PUT /monitor: the cooldown parses. Also fills the executor's
+ * declared defaults into `config` (it is stored as it is now).
+ */
 export function validateRetrainConfig(config: RetrainConfig): void {
+  config.executor = withExecutorDefaults(config.executor);
   try {
     parseIsoDuration(config.cooldown);
   } catch (error) {

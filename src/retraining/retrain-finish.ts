@@ -42,17 +42,26 @@ export async function describeObject(store: ArtifactStore, key: string): Promise
  * base version), lineage columns, metrics and artifact rows pointing at the already-uploaded
  * objects — so no version ever exists without its artifacts. The unique index on
  * versions.retrain_job_id means a rerun finds the version instead of adding a second one.
- * Returns undefined when the job is no longer running (cancelled meanwhile).
+ * Returns undefined when the job is no longer running (cancelled meanwhile) or no longer runs under
+ * `attempt` (taken over after its lease expired).
  */
 export async function registerVersion(
   deps: FinishDeps,
-  input: { jobId: number; model: ModelRow; base: VersionRow | undefined; outputs: StagedOutput[]; metrics: Record<string, number> },
+  input: {
+    jobId: number;
+    /** The run's attempt (lease fencing token): a stale attempt's outputs are refused. */
+    attempt?: number;
+    model: ModelRow;
+    base: VersionRow | undefined;
+    outputs: StagedOutput[];
+    metrics: Record<string, number>;
+  },
 ): Promise<VersionRow | undefined> {
   const { repo, registry, versions, views, events } = deps;
   return repo.transaction(async () => {
     await views.lockModel(input.model.name);
     const job = await repo.lock(input.jobId);
-    if (job?.status !== 'running') return undefined;
+    if (job?.status !== 'running' || (input.attempt !== undefined && job.attempts !== input.attempt)) return undefined;
     const existing = await repo.versionOfJob(input.jobId);
     if (existing) return existing;
     const created = await versions.create(
@@ -103,7 +112,8 @@ export async function promoteAndSucceed(
   const { repo, registry, aliases, events } = deps;
   await repo.transaction(async () => {
     const job = await repo.lock(input.job.id);
-    if (job?.status !== 'running') return;
+    // `input.job` is the run's claimed row: a run whose attempt was taken over finishes nothing.
+    if (job?.status !== 'running' || job.attempts !== input.job.attempts) return;
     const promotion = input.promote ? await decide(input.promote) : undefined;
     if (promotion) {
       await aliases.set(input.model.name, promotion.alias, input.version.version, undefined);

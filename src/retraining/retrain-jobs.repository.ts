@@ -43,6 +43,20 @@ export function createRetrainJobsRepository(database: Database) {
     async update(id: number, patch: Partial<T['retrainJobs']['$inferInsert']>): Promise<void> {
       await database.transaction(async () => void (await db().update(retrainJobs).set(patch).where(eq(retrainJobs.id, id))));
     },
+    /**
+     * The lease heartbeat: extends the lease only while the job is running under `attempt` (the
+     * fencing token). False when another run took it over, or it was cancelled or finished.
+     */
+    async renewLease(id: number, attempt: number, leaseExpiresAt: string): Promise<boolean> {
+      return database.transaction(async () => {
+        const rows = await db()
+          .update(retrainJobs)
+          .set({ leaseExpiresAt })
+          .where(and(eq(retrainJobs.id, id), eq(retrainJobs.status, 'running'), eq(retrainJobs.attempts, attempt)))
+          .returning({ id: retrainJobs.id });
+        return rows.length > 0;
+      });
+    },
     async list(q: { modelId?: number; status?: string; beforeId?: number; limit: number }) {
       const rows = await db()
         .select({ job: retrainJobs, model: models.name })

@@ -10,8 +10,9 @@ import type { ModelRow, RegistryRepository } from '../registry/registry.reposito
 import { validateArtifactPath } from '../registry/artifact-path.js';
 import type { RegistryViews } from '../registry/views.js';
 import { killRunner } from './executors/process-group.js';
+import { holderGone } from './lease.js';
 import { decideRetrain, type PolicyDecision, type ReportVerdict } from './policy.js';
-import { retrainConfigOf } from './retrain-config.js';
+import { retrainConfigOf, withExecutorDefaults } from './retrain-config.js';
 import { verdictOf } from './verdicts.js';
 import type { RetrainJobRow, RetrainJobsRepository } from './retrain-jobs.repository.js';
 import type { CompleteBody, ExecutorConfig, Lineage, ListRetrainJobsQuery, ManualRetrainBody, RetrainJobView, RetrainStatus } from './retrain.schemas.js';
@@ -110,7 +111,7 @@ export function createRetrainJobsService(deps: RetrainJobsDeps) {
     async requestManual(name: string, body: ManualRetrainBody, actor: Actor | undefined): Promise<RetrainJobView> {
       const job = await repo.transaction(async () => {
         const model = await views.lockModel(name);
-        const executor = body.executor ?? retrainConfigOf(await deps.monitorConfig(model.id))?.executor;
+        const executor = body.executor ? withExecutorDefaults(body.executor) : retrainConfigOf(await deps.monitorConfig(model.id))?.executor;
         if (!executor)
           throw new AppError('RETRAIN_NOT_CONFIGURED', `set retrain.executor in the monitor of "${name}" (PUT /models/${name}/monitor) or send one`);
         const base = body.baseVersion !== undefined ? await views.requireVersion(model, body.baseVersion) : await registry.latestVersion(model.id);
@@ -181,7 +182,11 @@ export function createRetrainJobsService(deps: RetrainJobsDeps) {
       return { items: await Promise.all(page.items.map((r) => view(r.job, r.model))), nextCursor: page.nextCursor };
     },
 
-    /** queued → cancelled at once; running → a cancel request the runner acts on (and, on this host, the trainer's group is killed now). */
+    /**
+     * queued → cancelled at once; running under a live lease → a cancel request the runner acts on
+     * (and, on this host, the trainer's group is killed now); running with nobody holding it (lease
+     * expired, its worker gone) → cancelled at once, so the model may retrain again; finished → 409.
+     */
     async cancel(id: number, actor: Actor | undefined): Promise<RetrainJobView> {
       const job = await repo.transaction(async () => {
         const job = await repo.lock(id);
@@ -191,13 +196,27 @@ export function createRetrainJobsService(deps: RetrainJobsDeps) {
         if (job.status === 'queued') {
           await repo.update(id, { status: 'cancelled', activeModelId: null, finishedAt: at, error: 'cancelled before it started' });
           await events.record({ type: 'retrain.cancelled', model, data: { job: id, while: 'queued' }, actor });
+        } else if (job.status === 'running' && holderGone(job, now())) {
+          // Nobody would act on a request. A trainer it left on this host is killed below; one on
+          // another host is fenced: the job no longer runs under its attempt.
+          await repo.update(id, {
+            status: 'cancelled',
+            activeModelId: null,
+            finishedAt: at,
+            error: 'cancelled',
+            cancelRequestedAt: job.cancelRequestedAt ?? at,
+            runner: null,
+            leaseOwner: null,
+            leaseExpiresAt: null,
+          });
+          await events.record({ type: 'retrain.cancelled', model, data: { job: id, while: 'running', holder: 'gone' }, actor });
         } else if (job.status === 'running') {
           if (!job.cancelRequestedAt) await repo.update(id, { cancelRequestedAt: at });
           await events.record({ type: 'retrain.cancel_requested', model, data: { job: id }, actor });
         } else throw new AppError('RETRAIN_JOB_FINISHED', `retrain job ${id} is ${job.status}`);
-        return (await repo.find(id))!;
+        return { ...(await repo.find(id))!, trainer: job.runner };
       });
-      if (job.status === 'running') killRunner(job.runner);
+      if (job.status === 'running' || job.status === 'cancelled') killRunner(job.trainer);
       return view(job);
     },
 
@@ -218,6 +237,9 @@ export function createRetrainJobsService(deps: RetrainJobsDeps) {
         if (!job) throw new AppError('RETRAIN_JOB_NOT_FOUND', `retrain job ${id} does not exist`);
         if (job.status !== 'running' || job.executor.type !== 'webhook')
           throw new AppError('RETRAIN_JOB_NOT_EXTERNAL', `retrain job ${id} is ${job.status} and not waiting for a pipeline`);
+        // Fencing: the pipeline of an attempt that was taken over must not complete its successor.
+        if (body.attempt !== undefined && body.attempt !== job.attempts)
+          throw new AppError('RETRAIN_ATTEMPT_STALE', `retrain job ${id} runs attempt ${job.attempts} now, not ${body.attempt}`);
         await repo.update(id, { completion: { ...body, by: actor?.name ?? null } as Record<string, unknown> });
         return (await repo.find(id))!;
       });

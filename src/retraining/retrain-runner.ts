@@ -5,8 +5,8 @@ import type { ArtifactStore } from '../artifacts/artifact-store.js';
 import type { MonitoringRepository } from '../monitoring/monitoring.repository.js';
 import { exportTrainingData } from './dataset-export.js';
 import { createCommandExecutor, listFiles } from './executors/command.js';
-import { killRunner } from './executors/process-group.js';
 import type { Executor } from './executors/types.js';
+import type { Leases } from './lease.js';
 import { createWebhookExecutor, type Completion } from './executors/webhook.js';
 import { describeObject, promoteAndSucceed, registerVersion, type FinishDeps, type StagedOutput } from './retrain-finish.js';
 import { retrainConfigOf } from './retrain-config.js';
@@ -20,6 +20,8 @@ export interface RunnerDeps extends Omit<FinishDeps, 'now'> {
   monitorConfig: (modelId: number) => Promise<Record<string, unknown> | undefined>;
   /** Local scratch space; each run gets (and removes) its own folder under it. */
   workDir: string;
+  /** Holds each run's lease (heartbeat, takeover, fencing by attempt). */
+  leases: Leases;
   /** The API's public …/api/v1 URL, handed to external pipelines for their callbacks. */
   publicBaseUrl?: string;
   /** How often a running job looks for a cancel request or a pipeline's completion. */
@@ -59,39 +61,59 @@ export function createRetrainRunner(deps: RunnerDeps) {
   const log = deps.log ?? (() => undefined);
   const pollMs = deps.pollMs ?? 500;
   const finish: FinishDeps = { ...deps, now };
-  const { repo, registry, events, store } = deps;
+  const { repo, registry, events, store, leases } = deps;
 
+  /**
+   * Starts the next attempt under a fresh lease. A job another run still holds (its lease live) is
+   * left to it; one whose holder is gone — a redelivery after a SIGKILL — is taken over: its
+   * trainer killed (on this host; elsewhere the attempt bump fences it), then cancelled, failed
+   * after its last attempt, or run again.
+   */
   async function claim(jobId: number) {
     return repo.transaction(async () => {
       const job = await repo.lock(jobId);
       if (!job || (job.status !== 'queued' && job.status !== 'running')) return undefined;
       const name = (await repo.modelName(job.modelId))!;
       const model = await deps.views.lockModel(name);
-      // A previous run died while its trainer ran: kill that group before starting another.
-      if (job.status === 'running' && killRunner(job.runner)) log(`retrain job ${jobId}: killed the trainer a previous run left behind (${job.runner})`);
-      // Cancelled while its worker was gone: honour it instead of training again.
-      if (job.cancelRequestedAt) {
+      if (job.status === 'running') {
+        if (!leases.gone(job)) {
+          log(`retrain job ${jobId}: attempt ${job.attempts} still holds its lease (${job.leaseOwner}); leaving it alone`);
+          return undefined;
+        }
+        if ((await leases.endDeadRun(job, model)) !== 'rerun') return undefined;
+      } else if (job.cancelRequestedAt) {
         await repo.update(jobId, { status: 'cancelled', activeModelId: null, finishedAt: now().toISOString(), error: 'cancelled', runner: null });
         await events.record({ type: 'retrain.cancelled', model, data: { job: jobId, reason: 'cancelled' }, actor: undefined });
         return undefined;
       }
-      await repo.update(jobId, { status: 'running', attempts: job.attempts + 1, startedAt: job.startedAt ?? now().toISOString(), runner: null });
+      await repo.update(jobId, {
+        status: 'running',
+        attempts: job.attempts + 1,
+        startedAt: job.startedAt ?? now().toISOString(),
+        runner: null,
+        // A completion stored for an earlier attempt is not this attempt's.
+        completion: null,
+        ...leases.grant(),
+      });
       if (job.status === 'queued')
         await events.record({ type: 'retrain.started', model, data: { job: jobId, trigger: job.trigger, reportId: job.triggerReportId }, actor: undefined });
       return { job: (await repo.find(jobId))!, model };
     });
   }
 
+  /** `job` is the claimed row: its `attempts` is the run's fencing token, and a stale run records nothing. */
   async function fail(job: RetrainJobRow, reason: string, cancelled: boolean, logTail: string | null): Promise<void> {
     await repo.transaction(async () => {
       const current = await repo.lock(job.id);
-      if (current?.status !== 'running') return;
+      if (current?.status !== 'running' || current.attempts !== job.attempts) return;
       await repo.update(job.id, {
         status: cancelled ? 'cancelled' : 'failed',
         activeModelId: null,
         finishedAt: now().toISOString(),
         error: reason,
         runner: null,
+        leaseOwner: null,
+        leaseExpiresAt: null,
         ...(logTail !== null ? { logTail } : {}),
       });
       const model = { id: job.modelId, name: (await repo.modelName(job.modelId)) ?? '' };
@@ -150,8 +172,11 @@ export function createRetrainRunner(deps: RunnerDeps) {
       if (!claimed) return;
       const { job, model } = claimed;
       const base = job.baseVersionId === null ? undefined : await registry.findVersionById(job.baseVersionId);
-      const dir = join(deps.workDir, `retrain-${jobId}-${run.attempt}`);
+      // Per database attempt (a stalled-job redelivery keeps the queue's number): a run never shares its folders with a fenced one.
+      const dir = join(deps.workDir, `retrain-${jobId}-${job.attempts}`);
       const watcher = new AbortController();
+      // Heartbeat and cancel watch from the claim on: the export can take a while too.
+      const keeper = leases.keep(jobId, job.attempts, watcher, pollMs);
       try {
         let version = await repo.versionOfJob(jobId);
         let logTail: string | null = null;
@@ -174,16 +199,11 @@ export function createRetrainRunner(deps: RunnerDeps) {
             datasetDir,
           );
           await repo.update(jobId, { datasetUri: exported.uris.find((u) => u.endsWith('manifest.json')) ?? null });
-          void (async () => {
-            while (!watcher.signal.aborted) {
-              await sleep(pollMs, watcher.signal);
-              if ((await repo.find(jobId).catch(() => undefined))?.cancelRequestedAt) watcher.abort();
-            }
-          })();
           const config = job.executor as ExecutorConfig;
           const logFile = join(dir, 'train.log');
           const outcome = await executorFor(config, logFile).run({
             jobId,
+            attempt: job.attempts,
             model: model.name,
             baseVersion: base?.version ?? null,
             datasetDir,
@@ -193,6 +213,8 @@ export function createRetrainRunner(deps: RunnerDeps) {
             onStarted: (runner) => repo.update(jobId, { runner }),
           });
           logTail = outcome.logTail;
+          // Fenced: the job is another attempt's now (or will be once the sweep sees the lease expired).
+          if (keeper.lost) return;
           if (!outcome.ok) {
             if (outcome.logFile)
               await store
@@ -203,20 +225,24 @@ export function createRetrainRunner(deps: RunnerDeps) {
             return await fail(job, cancelled ? 'cancelled' : outcome.reason, cancelled, outcome.logTail);
           }
           const { outputs, metrics } = await stageOutputs(job, config, outputDir, logFile);
-          version = await registerVersion(finish, { jobId, model, base, outputs, metrics });
-          if (!version) return; // cancelled while registering
+          version = await registerVersion(finish, { jobId, attempt: job.attempts, model, base, outputs, metrics });
+          if (!version) return; // cancelled, or taken over, while registering
         }
         const promote = retrainConfigOf(await deps.monitorConfig(model.id))?.promote;
         await promoteAndSucceed(finish, { job, model, version, promote, logTail });
       } catch (error) {
-        // Infrastructure trouble (store, database): leave the job running for the queue's retry,
+        // Infrastructure trouble (store, database): the job waits queued for the queue's retry,
         // unless this was the last attempt.
-        if (run.attempt < run.maxAttempts) throw error;
+        if (run.attempt < run.maxAttempts) {
+          await leases.release(jobId, job.attempts).catch((e: unknown) => log(`retrain job ${jobId}: could not release its lease`, e));
+          throw error;
+        }
         await fail(job, `giving up after ${run.attempt} attempt(s): ${(error as Error).message}`, false, null).catch((e: unknown) =>
           log(`retrain job ${jobId}: could not record the failure`, e),
         );
         throw error;
       } finally {
+        keeper.stop();
         watcher.abort();
         await rm(dir, { recursive: true, force: true }).catch(() => undefined);
       }

@@ -15,6 +15,13 @@ export type RetrainTrigger = (typeof RETRAIN_TRIGGERS)[number];
 /** http(s) only: a webhook or executor URL must never reach file:, gopher: or similar schemes. */
 export const HTTP_URL_PATTERN = '^https?://[^\\s/$.?#][^\\s]*$';
 
+/**
+ * Optional: ajv fills no defaults inside the executor union (anyOf), so a required property with
+ * a default would be demanded from every client. `withExecutorDefaults` fills it in instead.
+ */
+export const DEFAULT_EXECUTOR_TIMEOUT_S = 3600;
+const ExecutorTimeout = Type.Optional(Type.Integer({ minimum: 1, maximum: 7 * 86_400, default: DEFAULT_EXECUTOR_TIMEOUT_S }));
+
 export const CommandExecutor = Type.Object(
   {
     type: Type.Literal('command'),
@@ -22,7 +29,7 @@ export const CommandExecutor = Type.Object(
     command: Type.Array(Type.String({ minLength: 1, maxLength: 4096 }), { minItems: 1, maxItems: 256 }),
     cwd: Type.Optional(Type.String({ minLength: 1, maxLength: 4096 })),
     env: Type.Optional(Type.Record(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]{0,127}$' }), Type.String({ maxLength: 32_768 }), { maxProperties: 100 })),
-    timeoutSeconds: Type.Integer({ minimum: 1, maximum: 7 * 86_400, default: 3600 }),
+    timeoutSeconds: ExecutorTimeout,
   },
   { additionalProperties: false },
 );
@@ -34,7 +41,7 @@ export const WebhookExecutor = Type.Object(
     url: Type.String({ pattern: HTTP_URL_PATTERN, maxLength: 2048 }),
     /** Signs the request (Standard Webhooks); at least 128 bits if it is random text. */
     secret: Type.String({ minLength: 16, maxLength: 512 }),
-    timeoutSeconds: Type.Integer({ minimum: 1, maximum: 7 * 86_400, default: 3600 }),
+    timeoutSeconds: ExecutorTimeout,
   },
   { additionalProperties: false },
 );
@@ -120,6 +127,8 @@ export const RetrainJobParams = Type.Object({ id: Type.Integer({ minimum: 1 }) }
 export const CompleteBody = Type.Object(
   {
     status: StringEnum(['succeeded', 'failed'] as const, { default: 'succeeded' }),
+    /** The `attempt` of the request the pipeline answers: a completion for an attempt no longer the job's is refused (409). */
+    attempt: Type.Optional(Type.Integer({ minimum: 1, maximum: 2_147_483_647 })),
     metrics: Type.Optional(Type.Record(Type.String({ minLength: 1, maxLength: 256 }), Type.Number(), { maxProperties: 1000 })),
     /** Artifacts the pipeline wrote to the store through the artifacts API of the staging area. */
     artifacts: Type.Optional(

@@ -88,19 +88,28 @@ describe('retrain faults', () => {
     expect(await count(t.container.database, `select count(*) as n from versions where retrain_job_id = ${jobId}`)).toBe(1);
   }, 150_000);
 
-  it('a job cancelled while its worker was dead is not trained again by the retry', async () => {
+  it('a job cancelled while its worker was dead is cancelled at once and not trained again by the retry', async () => {
     await seedDriftedModel(t, 'deadcancel', {
       monitor: { retrain: { enabled: true, executor: { type: 'command', command: ['python3', '-c', 'raise SystemExit("must not run")'] } } },
     });
     const jobId = (await t.call({ method: 'POST', url: '/api/v1/models/deadcancel/retrain', payload: {} })).json().id;
-    await t.retraining.repo.update(jobId, { status: 'running', attempts: 1, runner: 'another-host/4242' });
-    expect((await t.call({ method: 'POST', url: `/api/v1/retrain-jobs/${jobId}/cancel` })).json()).toMatchObject({ status: 'running' });
+    const past = new Date(Date.now() - 1000).toISOString();
+    await t.retraining.repo.update(jobId, {
+      status: 'running',
+      attempts: 1,
+      runner: 'another-host/4242',
+      leaseOwner: 'another-host/17/x',
+      leaseExpiresAt: past,
+    });
+    expect((await t.call({ method: 'POST', url: `/api/v1/retrain-jobs/${jobId}/cancel` })).json()).toMatchObject({ status: 'cancelled', error: 'cancelled' });
     await t.retraining.runner.runRetrainJob(jobId, { attempt: 2, maxAttempts: 2 });
     expect((await t.call({ method: 'GET', url: `/api/v1/retrain-jobs/${jobId}` })).json()).toMatchObject({
       status: 'cancelled',
       error: 'cancelled',
+      attempts: 1,
       logTail: null,
     });
+    expect((await t.call({ method: 'POST', url: '/api/v1/models/deadcancel/retrain', payload: {} })).statusCode).toBe(202);
   });
 
   it('a crash after the version was registered: the rerun finds it, adds none, and finishes (promotion included)', async () => {

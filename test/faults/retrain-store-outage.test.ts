@@ -35,8 +35,9 @@ describe('retrain: the artifact store unavailable while uploading outputs', () =
     const jobId = (await t.call({ method: 'POST', url: '/api/v1/models/outage/retrain', payload: {} })).json().id;
     store.down = true;
     await expect(t.retraining.runner.runRetrainJob(jobId, { attempt: 1, maxAttempts: 2 })).rejects.toThrow(/store down/);
-    // Not the last attempt: the job stays running for the queue's retry, and no version was registered.
-    expect((await t.retraining.repo.find(jobId))?.status).toBe('running');
+    // Not the last attempt: the job waits queued (not "running" with nobody running it) for the
+    // queue's retry, its lease released, and no version was registered.
+    expect(await t.retraining.repo.find(jobId)).toMatchObject({ status: 'queued', attempts: 1, leaseOwner: null, leaseExpiresAt: null });
     expect(await count(t.container.database, `select count(*) as n from versions where model_id = ${modelId}`)).toBe(1);
 
     store.down = false;

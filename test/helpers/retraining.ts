@@ -22,13 +22,22 @@ export const LOGREG = resolve('examples/trainers/logreg.py');
  * the queue only records what was enqueued (tests run jobs by hand, step by step); pass a real
  * queue (BullMQ) to have it carry the jobs, with the processors the test registers.
  */
-export async function createRetrainTestApp(options: { store?: ArtifactStore; pollMs?: number; fetch?: typeof fetch; queue?: JobQueue } = {}) {
+export async function createRetrainTestApp(
+  options: { store?: ArtifactStore; pollMs?: number; fetch?: typeof fetch; queue?: JobQueue; env?: Record<string, string> } = {},
+) {
   const dir = join(process.cwd(), '.tmp', 'test', randomUUID());
   mkdirSync(dir, { recursive: true });
   const scratch = await createScratchDatabase();
   // Load shedding off (as in the other fault tests): these tests run trainers and racing
   // transactions in-process on a shared machine, and a shed request is not what they test.
-  const config = loadConfig({ DATA_DIR: dir, ADMIN_TOKEN, OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0', PUBLIC_URL: 'http://mlcycle.test', ...scratch.env });
+  const config = loadConfig({
+    DATA_DIR: dir,
+    ADMIN_TOKEN,
+    OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0',
+    PUBLIC_URL: 'http://mlcycle.test',
+    ...scratch.env,
+    ...options.env,
+  });
   const enqueued: { name: JobName; payload: unknown }[] = [];
   const recorder = createInlineQueue();
   const queue: JobQueue = options.queue ?? {

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { CommandExecutor } from '../retrain.schemas.js';
+import { type CommandExecutor, DEFAULT_EXECUTOR_TIMEOUT_S } from '../retrain.schemas.js';
 import { killGroup, runnerId } from './process-group.js';
 import { createTail, type Executor, type ExecutorContext, type ExecutorOutcome } from './types.js';
 
@@ -34,6 +34,7 @@ export async function listFiles(dir: string): Promise<string[]> {
 export function createCommandExecutor(config: CommandExecutor, options: { logFile: string }): Executor {
   return {
     async run(ctx: ExecutorContext): Promise<ExecutorOutcome> {
+      const timeoutSeconds = config.timeoutSeconds ?? DEFAULT_EXECUTOR_TIMEOUT_S;
       const env: Record<string, string> = {};
       for (const name of PASSED_THROUGH) if (process.env[name] !== undefined) env[name] = process.env[name]!;
       Object.assign(env, config.env ?? {}, {
@@ -52,7 +53,7 @@ export function createCommandExecutor(config: CommandExecutor, options: { logFil
         why ??= { reason, cancelled };
         if (child.pid) killGroup(child.pid);
       };
-      const timer = setTimeout(() => stop(`timed out after ${config.timeoutSeconds}s`, false), config.timeoutSeconds * 1000);
+      const timer = setTimeout(() => stop(`timed out after ${timeoutSeconds}s`, false), timeoutSeconds * 1000);
       const onAbort = () => stop('cancelled', true);
       ctx.signal.addEventListener('abort', onAbort, { once: true });
       if (ctx.signal.aborted) onAbort();

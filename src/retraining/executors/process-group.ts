@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 
 /**
@@ -27,5 +28,30 @@ export function killGroup(pgid: number): boolean {
     // ESRCH: the group is gone already, which is what we wanted.
     if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false;
     throw error;
+  }
+}
+
+/** The host part of a `host/…` id (runner or lease owner); hostnames never contain '/'. */
+export function hostOf(id: string): string {
+  return id.slice(0, id.indexOf('/'));
+}
+
+/**
+ * True unless process `pid` of this host is certainly gone: no such process, or a zombie nobody
+ * reaped yet (it runs nothing). EPERM means it exists under another user: alive.
+ */
+export function processAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    // Linux: the state follows the parenthesised command name in /proc/<pid>/stat.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true; // no procfs (macOS): signal 0 answered, take it as alive
   }
 }

@@ -1,6 +1,8 @@
 /** What every executor is given: ids and directories, never database handles. */
 export interface ExecutorContext {
   jobId: number;
+  /** The run's attempt: an external pipeline echoes it in its callback, so a stale run's completion is refused. */
+  attempt?: number;
   model: string;
   baseVersion: number | null;
   /** A local copy of the exported training data (command executor). */

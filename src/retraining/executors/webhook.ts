@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { signedHeaders } from '../../events/webhook-signing.js';
-import type { WebhookExecutor } from '../retrain.schemas.js';
+import { DEFAULT_EXECUTOR_TIMEOUT_S, type WebhookExecutor } from '../retrain.schemas.js';
 import type { Executor, ExecutorContext, ExecutorOutcome } from './types.js';
 
 /** What an external pipeline reported through POST /retrain-jobs/{id}/complete. */
@@ -28,12 +28,14 @@ export function createWebhookExecutor(config: WebhookExecutor, deps: WebhookExec
   const doFetch = deps.fetch ?? fetch;
   return {
     async run(ctx: ExecutorContext): Promise<ExecutorOutcome> {
+      const timeoutSeconds = config.timeoutSeconds ?? DEFAULT_EXECUTOR_TIMEOUT_S;
       const base = deps.publicBaseUrl.replace(/\/$/, '');
       const body = JSON.stringify({
         type: 'retrain.requested',
         timestamp: new Date().toISOString(),
         data: {
           jobId: ctx.jobId,
+          ...(ctx.attempt !== undefined ? { attempt: ctx.attempt } : {}),
           model: ctx.model,
           baseVersion: ctx.baseVersion,
           datasets: ctx.datasetUris,
@@ -41,7 +43,7 @@ export function createWebhookExecutor(config: WebhookExecutor, deps: WebhookExec
           callbackUrl: `${base}/retrain-jobs/${ctx.jobId}/complete`,
         },
       });
-      const timeout = AbortSignal.timeout(config.timeoutSeconds * 1000);
+      const timeout = AbortSignal.timeout(timeoutSeconds * 1000);
       const both = AbortSignal.any([timeout, ctx.signal]);
       try {
         const res = await doFetch(config.url, {
@@ -57,7 +59,7 @@ export function createWebhookExecutor(config: WebhookExecutor, deps: WebhookExec
         if (ctx.signal.aborted) return { ok: false, reason: 'cancelled', cancelled: true, logTail: '' };
         return {
           ok: false,
-          reason: timeout.aborted ? `timed out after ${config.timeoutSeconds}s` : `could not reach the pipeline: ${(error as Error).message}`,
+          reason: timeout.aborted ? `timed out after ${timeoutSeconds}s` : `could not reach the pipeline: ${(error as Error).message}`,
           cancelled: false,
           logTail: '',
         };
@@ -66,7 +68,7 @@ export function createWebhookExecutor(config: WebhookExecutor, deps: WebhookExec
       const completion = await deps.awaitCompletion(ctx.jobId, both);
       if (!completion) {
         if (ctx.signal.aborted) return { ok: false, reason: 'cancelled', cancelled: true, logTail: '' };
-        return { ok: false, reason: `timed out after ${config.timeoutSeconds}s waiting for the pipeline's completion`, cancelled: false, logTail: '' };
+        return { ok: false, reason: `timed out after ${timeoutSeconds}s waiting for the pipeline's completion`, cancelled: false, logTail: '' };
       }
       if (completion.status === 'failed')
         return {

@@ -1,0 +1,4 @@
+ALTER TABLE "drift_reports" ADD COLUMN "reference_version" integer;--> statement-breakpoint
+ALTER TABLE "drift_reports" ADD COLUMN "failure_reason" text;--> statement-breakpoint
+ALTER TABLE "retrain_jobs" ADD COLUMN "lease_owner" text;--> statement-breakpoint
+ALTER TABLE "retrain_jobs" ADD COLUMN "lease_expires_at" text;

@@ -1,0 +1,4 @@
+ALTER TABLE `drift_reports` ADD `reference_version` integer;--> statement-breakpoint
+ALTER TABLE `drift_reports` ADD `failure_reason` text;--> statement-breakpoint
+ALTER TABLE `retrain_jobs` ADD `lease_owner` text;--> statement-breakpoint
+ALTER TABLE `retrain_jobs` ADD `lease_expires_at` text;
