@@ -38,6 +38,11 @@ export interface Config {
     redisPrefix: string;
     /** A worker serves its own Prometheus /metrics on this port (0: off); see src/metrics/metrics-server.ts. */
     workerMetricsPort: number;
+    /** Retry budget of the drift jobs: runs in all, and the first backoff (doubling). */
+    driftJobAttempts: number;
+    driftJobBackoffMs: number;
+    /** How long a request waits, in all, for the queue after its commit before leaving the rest to the outbox sweep. */
+    enqueueBudgetMs: number;
   };
   /** Slow and abusive clients (see src/http/limits.ts). */
   http: {
@@ -113,6 +118,9 @@ export const ENV_VARS = [
   'WORKER_STALLED_INTERVAL_MS',
   'REDIS_PREFIX',
   'WORKER_METRICS_PORT',
+  'DRIFT_JOB_ATTEMPTS',
+  'DRIFT_JOB_BACKOFF_MS',
+  'ENQUEUE_BUDGET_MS',
 ] as const;
 
 type Env = Partial<Record<string, string | undefined>>;
@@ -242,6 +250,9 @@ export function loadConfig(env: Env = process.env): Config {
       workerStalledIntervalMs: integer('WORKER_STALLED_INTERVAL_MS', 30_000, 500, 3_600_000),
       redisPrefix: read('REDIS_PREFIX') ?? 'mlcycle',
       workerMetricsPort: integer('WORKER_METRICS_PORT', 0, 0, 65_535),
+      driftJobAttempts: integer('DRIFT_JOB_ATTEMPTS', 5, 1, 100),
+      driftJobBackoffMs: integer('DRIFT_JOB_BACKOFF_MS', 2_000, 10, 3_600_000),
+      enqueueBudgetMs: integer('ENQUEUE_BUDGET_MS', 100, 0, 60_000),
     },
     http: {
       idleTimeoutMs: integer('HTTP_IDLE_TIMEOUT_MS', 30_000, 1_000, 3_600_000),

@@ -5,6 +5,7 @@ import { createApiKeysRepository } from './auth/api-keys.repository.js';
 import { createApiKeysService } from './auth/api-keys.service.js';
 import type { Config } from './config.js';
 import { openDatabase, type Database } from './db/client.js';
+import { ensureDeploymentId } from './db/deployment.js';
 import { createEventsRepository } from './events/events.repository.js';
 import { createEventsService } from './events/events.service.js';
 import { createWebhooksRepository } from './events/webhooks.repository.js';
@@ -15,6 +16,7 @@ import { metricsSources } from './metrics/sources.js';
 import { createDriftReportsService, type DriftReportsService } from './monitoring/drift-reports.service.js';
 import { createMaintenance } from './monitoring/maintenance.js';
 import { createMonitoringRepository } from './monitoring/monitoring.repository.js';
+import { createReportJobFailures } from './monitoring/report-job-failures.js';
 import { createMonitorsService } from './monitoring/monitors.service.js';
 import { createReferenceService } from './monitoring/reference.service.js';
 import { createSamplesService } from './monitoring/samples.service.js';
@@ -28,7 +30,8 @@ import { createRegistryViews } from './registry/views.js';
 
 export interface ContainerOverrides {
   store?: ArtifactStore;
-  queue?: JobQueue;
+  /** A queue, or a factory given the deployment id (tests bring their own BullMQ prefix). */
+  queue?: JobQueue | ((deploymentId: string) => JobQueue);
   /** Outbound HTTP for webhook deliveries (tests point it at their receiver). */
   fetch?: typeof fetch;
   /** How often a running retrain job checks for cancellation and external completion. */
@@ -40,6 +43,7 @@ export interface ContainerOverrides {
 /** Wires the database, the stores and the services once; the API and the workers share it. */
 export async function createContainer(config: Config, overrides: ContainerOverrides = {}) {
   const database: Database = await openDatabase(config.database, overrides.log);
+  const deploymentId = await ensureDeploymentId(database);
   const store = overrides.store ?? createArtifactStore(config.artifacts);
   const now = overrides.now;
 
@@ -51,11 +55,16 @@ export async function createContainer(config: Config, overrides: ContainerOverri
   // BullMQ when REDIS_URL is set (the API produces, `npm run worker` consumes); otherwise the
   // in-process queue runs the same processors inside the API process.
   let reports: DriftReportsService | undefined;
+  const monitoringRepo = createMonitoringRepository(database);
+  const reportFailures = createReportJobFailures({ repo: monitoringRepo, reports: () => reports, log });
+  const driftRetry = { attempts: config.monitoring.driftJobAttempts, backoff: { type: 'exponential' as const, delayMs: config.monitoring.driftJobBackoffMs } };
   const queue =
-    overrides.queue ??
+    (typeof overrides.queue === 'function' ? overrides.queue(deploymentId) : overrides.queue) ??
     createJobQueue({
       ...(config.redisUrl ? { redisUrl: config.redisUrl } : {}),
+      deploymentId,
       prefix: config.monitoring.redisPrefix,
+      retry: { 'drift.report': driftRetry, 'drift.window': driftRetry },
       worker: {
         concurrency: config.monitoring.workerConcurrency,
         lockDuration: config.monitoring.workerLockDurationMs,
@@ -63,9 +72,8 @@ export async function createContainer(config: Config, overrides: ContainerOverri
       },
       onFailure: (job, error, willRetry) => {
         log(`job ${job.jobId} failed (attempt ${job.attempt} of ${job.maxAttempts}${willRetry ? ', will retry' : ', giving up'})`, error);
-        // A report whose job gave up says why instead of staying pending.
-        if (!willRetry && job.name === 'drift.report')
-          void reports?.markFailed(Number((job.payload as { reportId: number }).reportId), String((error as Error)?.message ?? error));
+        // A report whose job gave up says why instead of staying pending (handled: never rejects).
+        void reportFailures.onFailure(job, error, willRetry);
       },
     });
   // Every event subscribed webhooks want gets its delivery rows in the event's own transaction
@@ -79,9 +87,17 @@ export async function createContainer(config: Config, overrides: ContainerOverri
   const events = withWebhookOutbox(auditLog, webhooks, now);
   const aliases = createAliasesService({ repo, views, events, now });
   const versions = createVersionsService({ repo, views, events, now });
-  const monitoringRepo = createMonitoringRepository(database);
   const references = createReferenceService({ repo: monitoringRepo, views, store, now });
-  const samples = createSamplesService({ repo: monitoringRepo, registry: repo, views, aliases, queue, log, now });
+  const samples = createSamplesService({
+    repo: monitoringRepo,
+    registry: repo,
+    views,
+    aliases,
+    queue,
+    log,
+    now,
+    enqueueBudgetMs: config.monitoring.enqueueBudgetMs,
+  });
 
   const retraining = createRetraining({
     database,
@@ -90,6 +106,7 @@ export async function createContainer(config: Config, overrides: ContainerOverri
     versions,
     aliases,
     queue,
+    enqueueBudgetMs: config.monitoring.enqueueBudgetMs,
     workDir: join(config.dataDir, 'retrain'),
     ...(config.publicUrl ? { publicBaseUrl: `${config.publicUrl}/api/v1` } : {}),
     ...(overrides.retrainPollMs ? { pollMs: overrides.retrainPollMs } : {}),
@@ -122,6 +139,7 @@ export async function createContainer(config: Config, overrides: ContainerOverri
 
   return {
     config,
+    deploymentId,
     database,
     store,
     events,

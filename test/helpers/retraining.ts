@@ -30,7 +30,7 @@ export async function createRetrainTestApp(options: { store?: ArtifactStore; pol
   // transactions in-process on a shared machine, and a shed request is not what they test.
   const config = loadConfig({ DATA_DIR: dir, ADMIN_TOKEN, OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0', PUBLIC_URL: 'http://mlcycle.test', ...scratch.env });
   const enqueued: { name: JobName; payload: unknown }[] = [];
-  const recorder = createInlineQueue();
+  const recorder = createInlineQueue({ deploymentId: 'test' });
   const queue: JobQueue = options.queue ?? {
     ...recorder,
     enqueue: async <N extends JobName>(name: N, payload: JobPayload<N>) => (

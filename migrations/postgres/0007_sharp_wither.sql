@@ -1,0 +1,8 @@
+CREATE TABLE "deployment" (
+	"singleton" integer PRIMARY KEY NOT NULL,
+	"deployment_id" text NOT NULL,
+	"created_at" text NOT NULL
+);
+--> statement-breakpoint
+ALTER TABLE "drift_reports" ADD COLUMN "generation" integer DEFAULT 0 NOT NULL;--> statement-breakpoint
+ALTER TABLE "retrain_jobs" ADD COLUMN "generation" integer DEFAULT 0 NOT NULL;
