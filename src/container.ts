@@ -20,7 +20,7 @@ import { createReportJobFailures } from './monitoring/report-job-failures.js';
 import { createMonitorsService } from './monitoring/monitors.service.js';
 import { createReferenceService } from './monitoring/reference.service.js';
 import { createSamplesService } from './monitoring/samples.service.js';
-import { createJobQueue, type JobQueue } from './queue/index.js';
+import { createJobQueue, type JobQueue, type RetryOverrides } from './queue/index.js';
 import { createAliasesService } from './registry/aliases.service.js';
 import { createArtifactsService } from './registry/artifacts.service.js';
 import { createModelsService } from './registry/models.service.js';
@@ -30,8 +30,8 @@ import { createRegistryViews } from './registry/views.js';
 
 export interface ContainerOverrides {
   store?: ArtifactStore;
-  /** A queue, or a factory given the deployment id (tests bring their own BullMQ prefix). */
-  queue?: JobQueue | ((deploymentId: string) => JobQueue);
+  /** A queue, or a factory given the deployment id and the configured retries (tests bring their own BullMQ prefix). */
+  queue?: JobQueue | ((options: { deploymentId: string; retry: RetryOverrides }) => JobQueue);
   /** Outbound HTTP for webhook deliveries (tests point it at their receiver). */
   fetch?: typeof fetch;
   /** How often a running retrain job checks for cancellation and external completion. */
@@ -58,13 +58,15 @@ export async function createContainer(config: Config, overrides: ContainerOverri
   const monitoringRepo = createMonitoringRepository(database);
   const reportFailures = createReportJobFailures({ repo: monitoringRepo, reports: () => reports, log });
   const driftRetry = { attempts: config.monitoring.driftJobAttempts, backoff: { type: 'exponential' as const, delayMs: config.monitoring.driftJobBackoffMs } };
+  // On BullMQ the producer sets a job's attempts and backoff: API processes need this as much as workers.
+  const retry: RetryOverrides = { 'drift.report': driftRetry, 'drift.window': driftRetry };
   const queue =
-    (typeof overrides.queue === 'function' ? overrides.queue(deploymentId) : overrides.queue) ??
+    (typeof overrides.queue === 'function' ? overrides.queue({ deploymentId, retry }) : overrides.queue) ??
     createJobQueue({
       ...(config.redisUrl ? { redisUrl: config.redisUrl } : {}),
       deploymentId,
       prefix: config.monitoring.redisPrefix,
-      retry: { 'drift.report': driftRetry, 'drift.window': driftRetry },
+      retry,
       worker: {
         concurrency: config.monitoring.workerConcurrency,
         lockDuration: config.monitoring.workerLockDurationMs,
