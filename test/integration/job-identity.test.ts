@@ -4,11 +4,14 @@ import type { Container } from '../../src/container.js';
 import { openDatabase } from '../../src/db/client.js';
 import { ensureDeploymentId } from '../../src/db/deployment.js';
 import { AppError } from '../../src/http/errors.js';
-import type { InlineQueue, JobQueue, Processor, QueueName } from '../../src/queue/index.js';
+import type { InlineQueue, JobQueue, JobRunOf, Processor, QueueName } from '../../src/queue/index.js';
+import { retrainProcessor, sweepRetrainOutbox } from '../../src/retraining/processors.js';
+import type { RetrainRunner } from '../../src/retraining/retrain-runner.js';
 import { registerProcessors } from '../../workers/processors.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { createScratchDatabase, query } from '../helpers/db.js';
 import { createRng } from '../helpers/random.js';
+import { deletePrefix, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
 
 /**
  * Job identity on both dialects: the deployment id is created once per database, and a report
@@ -147,5 +150,40 @@ describe('job identity', () => {
     expect((await t.call({ method: 'POST', url: '/api/v1/models/m/samples', payload: { columns: column(4, 100, 0) } })).statusCode).toBe(202);
     await queue.drain();
     expect((await reports()).at(-1)).toMatchObject({ status: 'done', generation: 0 });
+  });
+
+  it('a queued retrain job whose queue job vanished (Redis wiped) is enqueued again under generation 1; an older generation is ignored', async () => {
+    const url = await testRedisUrl();
+    const prefix = uniquePrefix('retrain-gen');
+    const t = await createTestApp({ queue: 'bullmq', consume: false, env: { REDIS_URL: url, REDIS_PREFIX: prefix } });
+    apps.push(t);
+    await t.call({ method: 'POST', url: '/api/v1/models', payload: { name: 'r' } });
+    await t.call({ method: 'POST', url: '/api/v1/models/r/versions', payload: { features } });
+    const res = await t.call({
+      method: 'POST',
+      url: '/api/v1/models/r/retrain',
+      payload: { executor: { type: 'command', command: ['true'], timeoutSeconds: 60 } },
+    });
+    expect(res.statusCode, res.body).toBe(202);
+    const id = res.json<{ id: number }>().id;
+    const { queue, retraining, webhooks } = t.container;
+    expect(await queue.jobState('retrain.run', { retrainJobId: id, generation: 0 })).toBe('waiting');
+    await pastGrace();
+    expect((await sweepRetrainOutbox(retraining.jobs, webhooks)).retrainJobs).toBe(0); // waiting: left alone
+    await deletePrefix(url, prefix);
+    expect((await sweepRetrainOutbox(retraining.jobs, webhooks)).retrainJobs).toBe(1);
+    expect((await retraining.repo.find(id))!.generation).toBe(1);
+    expect(await queue.jobState('retrain.run', { retrainJobId: id, generation: 1 })).toBe('waiting');
+    expect((await sweepRetrainOutbox(retraining.jobs, webhooks)).retrainJobs).toBe(0);
+    // The processor runs the current generation only.
+    const ran: number[] = [];
+    const processor = retrainProcessor({ runRetrainJob: async (jobId: number) => void ran.push(jobId) } as unknown as RetrainRunner, retraining.repo);
+    const run = (generation: number) =>
+      processor({ name: 'retrain.run', jobId: 'x', payload: { retrainJobId: id, generation }, attempt: 1, maxAttempts: 2 } as JobRunOf<'retrain'>);
+    await run(0);
+    expect(ran).toEqual([]);
+    await run(1);
+    expect(ran).toEqual([id]);
+    await deletePrefix(url, prefix);
   });
 });
