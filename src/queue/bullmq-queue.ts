@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Job, Queue, UnrecoverableError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
+import { promoteDelayed, retryFailedJob, settlesWithin, sleepUnref, stateOf, until } from './bullmq-jobs.js';
 import { runInJob } from './job-context.js';
 import { JOBS, QUEUE_NAMES, jobIdFor, validatePayload, type JobName, type JobPayload, type QueueName, type RetryPolicy } from './jobs.js';
 import {
@@ -54,25 +55,6 @@ interface Envelope {
 }
 
 const DAY_S = 86_400;
-
-const sleepUnref = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms).unref());
-
-/** Resolves once `condition()` holds (polled every 100 ms), unless `watch.stop` is set first. */
-async function until(condition: () => boolean, watch: { stop: boolean }): Promise<void> {
-  while (!watch.stop && !condition()) await sleepUnref(100);
-  if (watch.stop) await new Promise(() => {}); // lost the race: never resolve
-}
-
-/** True when `promise` settled within `ms`. */
-async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
-  try {
-    return await Promise.race([promise.then(() => true), expired]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /**
  * BullMQ adapter. Producers (the API) use one ioredis connection tuned to fail fast: no offline
@@ -276,35 +258,17 @@ export function createBullmqQueue(config: BullmqQueueConfig): JobQueue {
 
     async jobState(name, payload): Promise<JobState> {
       const jobId = jobIdFor(name, payload, config.deploymentId);
-      const state = await guarded(`state of ${jobId}`, async () => (await queueFor(JOBS[name].queue)).getJobState(jobId));
-      if (state === 'unknown') return 'missing';
-      if (state === 'prioritized' || state === 'waiting-children') return 'waiting';
-      return state;
+      return guarded(`state of ${jobId}`, async () => stateOf(await queueFor(JOBS[name].queue), jobId));
     },
 
     async promote(name, payload): Promise<boolean> {
       const jobId = jobIdFor(name, payload, config.deploymentId);
-      return guarded(`promote ${jobId}`, async () => {
-        const job = await Job.fromId(await queueFor(JOBS[name].queue), jobId);
-        if (!job || !(await job.isDelayed())) return false;
-        // It may have left the delayed set meanwhile: then there is nothing to promote.
-        return job.promote().then(
-          () => true,
-          () => false,
-        );
-      });
+      return guarded(`promote ${jobId}`, async () => promoteDelayed(await queueFor(JOBS[name].queue), jobId));
     },
 
     async retryFailed(name, payload): Promise<boolean> {
       const jobId = jobIdFor(name, payload, config.deploymentId);
-      return guarded(`retry ${jobId}`, async () => {
-        const job = await Job.fromId(await queueFor(JOBS[name].queue), jobId);
-        if (!job || !(await job.isFailed())) return false;
-        return job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true }).then(
-          () => true,
-          () => false,
-        );
-      });
+      return guarded(`retry ${jobId}`, async () => retryFailedJob(await queueFor(JOBS[name].queue), jobId));
     },
 
     async depths() {
