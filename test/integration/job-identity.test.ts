@@ -39,13 +39,13 @@ async function appWithFlakyDriftJobs() {
   const real = new Map<QueueName, Processor<QueueName>>();
   const capture = { ...t.container.queue, registerProcessor: (q: QueueName, p: Processor<QueueName>) => void real.set(q, p) } as JobQueue;
   registerProcessors({ ...t.container, queue: capture } as Container);
-  const failing: { error?: Error } = {};
+  const failing: { error?: Error; jobs: string[] } = { jobs: ['drift.report'] };
   const runs: string[] = [];
   for (const [name, processor] of real) {
     t.container.queue.registerProcessor(name, async (job) => {
-      if (job.name === 'drift.report') {
+      if (job.name === 'drift.report' || job.name === 'drift.window') {
         runs.push(job.jobId);
-        if (failing.error) throw failing.error;
+        if (failing.error && failing.jobs.includes(job.name)) throw failing.error;
       }
       await processor(job as never);
     });
@@ -119,6 +119,22 @@ describe('job identity', () => {
     await queue.drain();
     expect(await query(t.container.database, 'select attempts, completed_at from drift_reports')).toEqual(before);
     expect((await t.container.maintenance.sweepOnce()).enqueued).toBe(0);
+  });
+
+  it('a time window whose drift.window job failed for good is closed by a later sweep (the failed job does not hold the window)', async () => {
+    const { t, queue, failing, reports } = await appWithFlakyDriftJobs();
+    await t.call({ method: 'PUT', url: '/api/v1/models/m/monitor', payload: { window: { every: 'PT1H' }, minSamples: 30 } });
+    const res = await t.call({ method: 'POST', url: '/api/v1/models/m/samples', payload: { columns: column(5, 60, 0), timestamp: '2026-01-01T10:15:00Z' } });
+    expect(res.statusCode, res.body).toBe(202);
+    failing.jobs = ['drift.window'];
+    failing.error = new AppError('DATABASE_UNAVAILABLE', 'the database cannot be reached');
+    await t.container.maintenance.sweepOnce();
+    await queue.drain();
+    expect(await reports()).toEqual([]);
+    failing.error = undefined;
+    await t.container.maintenance.sweepOnce();
+    await queue.drain();
+    expect((await reports()).map((r) => r.status)).toEqual(['done']);
   });
 
   it('a failure that cannot even be recorded leaves the report pending and the queue running; the sweep computes it', async () => {
