@@ -38,6 +38,11 @@ export interface Config {
     redisPrefix: string;
     /** A worker serves its own Prometheus /metrics on this port (0: off); see src/metrics/metrics-server.ts. */
     workerMetricsPort: number;
+    /** Retry budget of the drift jobs: runs in all, and the first backoff (doubling). */
+    driftJobAttempts: number;
+    driftJobBackoffMs: number;
+    /** How long a request waits, in all, for the queue after its commit before leaving the rest to the outbox sweep. */
+    enqueueBudgetMs: number;
   };
   /** Retrain job leases (see src/retraining/lease.ts). */
   retraining: {
@@ -124,6 +129,9 @@ export const ENV_VARS = [
   'RETRAIN_LEASE_MS',
   'RETRAIN_HEARTBEAT_MS',
   'RETRAIN_MAX_ATTEMPTS',
+  'DRIFT_JOB_ATTEMPTS',
+  'DRIFT_JOB_BACKOFF_MS',
+  'ENQUEUE_BUDGET_MS',
 ] as const;
 
 type Env = Partial<Record<string, string | undefined>>;
@@ -253,6 +261,9 @@ export function loadConfig(env: Env = process.env): Config {
       workerStalledIntervalMs: integer('WORKER_STALLED_INTERVAL_MS', 30_000, 500, 3_600_000),
       redisPrefix: read('REDIS_PREFIX') ?? 'mlcycle',
       workerMetricsPort: integer('WORKER_METRICS_PORT', 0, 0, 65_535),
+      driftJobAttempts: integer('DRIFT_JOB_ATTEMPTS', 5, 1, 100),
+      driftJobBackoffMs: integer('DRIFT_JOB_BACKOFF_MS', 2_000, 10, 3_600_000),
+      enqueueBudgetMs: integer('ENQUEUE_BUDGET_MS', 100, 0, 60_000),
     },
     retraining: {
       leaseMs: integer('RETRAIN_LEASE_MS', 60_000, 1_000, 86_400_000),

@@ -5,6 +5,7 @@ import { createApiKeysRepository } from './auth/api-keys.repository.js';
 import { createApiKeysService } from './auth/api-keys.service.js';
 import type { Config } from './config.js';
 import { openDatabase, type Database } from './db/client.js';
+import { ensureDeploymentId } from './db/deployment.js';
 import { createEventsRepository } from './events/events.repository.js';
 import { createEventsService } from './events/events.service.js';
 import { createWebhooksRepository } from './events/webhooks.repository.js';
@@ -16,11 +17,12 @@ import { createDriftReportsService, type DriftReportsService } from './monitorin
 import { createMaintenance } from './monitoring/maintenance.js';
 import { createMonitoringRepository } from './monitoring/monitoring.repository.js';
 import { createMonitorStatusService } from './monitoring/monitor-status.service.js';
+import { createReportJobFailures } from './monitoring/report-job-failures.js';
 import { createMonitorsService } from './monitoring/monitors.service.js';
 import { createReferenceService } from './monitoring/reference.service.js';
 import { createReportStateRepository } from './monitoring/report-state.repository.js';
 import { createSamplesService } from './monitoring/samples.service.js';
-import { createJobQueue, type JobQueue } from './queue/index.js';
+import { createJobQueue, type JobQueue, type RetryOverrides } from './queue/index.js';
 import { createAliasesService } from './registry/aliases.service.js';
 import { createArtifactsService } from './registry/artifacts.service.js';
 import { createModelsService } from './registry/models.service.js';
@@ -30,7 +32,8 @@ import { createRegistryViews } from './registry/views.js';
 
 export interface ContainerOverrides {
   store?: ArtifactStore;
-  queue?: JobQueue;
+  /** A queue, or a factory given the deployment id and the configured retries (tests bring their own BullMQ prefix). */
+  queue?: JobQueue | ((options: { deploymentId: string; retry: RetryOverrides }) => JobQueue);
   /** Outbound HTTP for webhook deliveries (tests point it at their receiver). */
   fetch?: typeof fetch;
   /** How often a running retrain job checks for cancellation and external completion. */
@@ -42,6 +45,7 @@ export interface ContainerOverrides {
 /** Wires the database, the stores and the services once; the API and the workers share it. */
 export async function createContainer(config: Config, overrides: ContainerOverrides = {}) {
   const database: Database = await openDatabase(config.database, overrides.log);
+  const deploymentId = await ensureDeploymentId(database);
   const store = overrides.store ?? createArtifactStore(config.artifacts);
   const now = overrides.now;
 
@@ -53,11 +57,18 @@ export async function createContainer(config: Config, overrides: ContainerOverri
   // BullMQ when REDIS_URL is set (the API produces, `npm run worker` consumes); otherwise the
   // in-process queue runs the same processors inside the API process.
   let reports: DriftReportsService | undefined;
+  const monitoringRepo = createMonitoringRepository(database);
+  const reportFailures = createReportJobFailures({ repo: monitoringRepo, reports: () => reports, log });
+  const driftRetry = { attempts: config.monitoring.driftJobAttempts, backoff: { type: 'exponential' as const, delayMs: config.monitoring.driftJobBackoffMs } };
+  // On BullMQ the producer sets a job's attempts and backoff: API processes need this as much as workers.
+  const retry: RetryOverrides = { 'drift.report': driftRetry, 'drift.window': driftRetry };
   const queue =
-    overrides.queue ??
+    (typeof overrides.queue === 'function' ? overrides.queue({ deploymentId, retry }) : overrides.queue) ??
     createJobQueue({
       ...(config.redisUrl ? { redisUrl: config.redisUrl } : {}),
+      deploymentId,
       prefix: config.monitoring.redisPrefix,
+      retry,
       worker: {
         concurrency: config.monitoring.workerConcurrency,
         lockDuration: config.monitoring.workerLockDurationMs,
@@ -65,9 +76,8 @@ export async function createContainer(config: Config, overrides: ContainerOverri
       },
       onFailure: (job, error, willRetry) => {
         log(`job ${job.jobId} failed (attempt ${job.attempt} of ${job.maxAttempts}${willRetry ? ', will retry' : ', giving up'})`, error);
-        // A report whose job gave up says why instead of staying pending.
-        if (!willRetry && job.name === 'drift.report')
-          void reports?.markFailed(Number((job.payload as { reportId: number }).reportId), String((error as Error)?.message ?? error));
+        // A report whose job gave up says why instead of staying pending (handled: never rejects).
+        void reportFailures.onFailure(job, error, willRetry);
       },
     });
   // Every event subscribed webhooks want gets its delivery rows in the event's own transaction
@@ -81,12 +91,20 @@ export async function createContainer(config: Config, overrides: ContainerOverri
   const events = withWebhookOutbox(auditLog, webhooks, now);
   const aliases = createAliasesService({ repo, views, events, now });
   const versions = createVersionsService({ repo, views, events, now });
-  const monitoringRepo = createMonitoringRepository(database);
   const reportState = createReportStateRepository(database);
   // Prometheus metrics of this process; shared state (queue depths, drift scores) is read at scrape time.
   const metrics = createMetrics(metricsSources({ queue, repo: monitoringRepo, reportState }));
   const references = createReferenceService({ repo: monitoringRepo, views, store, now });
-  const samples = createSamplesService({ repo: monitoringRepo, registry: repo, views, aliases, queue, log, now });
+  const samples = createSamplesService({
+    repo: monitoringRepo,
+    registry: repo,
+    views,
+    aliases,
+    queue,
+    log,
+    now,
+    enqueueBudgetMs: config.monitoring.enqueueBudgetMs,
+  });
 
   const retraining = createRetraining({
     database,
@@ -95,6 +113,7 @@ export async function createContainer(config: Config, overrides: ContainerOverri
     versions,
     aliases,
     queue,
+    enqueueBudgetMs: config.monitoring.enqueueBudgetMs,
     workDir: join(config.dataDir, 'retrain'),
     lease: { leaseMs: config.retraining.leaseMs, heartbeatMs: config.retraining.heartbeatMs, maxAttempts: config.retraining.maxLeaseAttempts },
     ...(config.publicUrl ? { publicBaseUrl: `${config.publicUrl}/api/v1` } : {}),
@@ -127,6 +146,7 @@ export async function createContainer(config: Config, overrides: ContainerOverri
 
   return {
     config,
+    deploymentId,
     database,
     store,
     events,

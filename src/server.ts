@@ -4,6 +4,7 @@ import { bootstrapAdminKey, ensurePrivateDir } from './bootstrap.js';
 import { ConfigError, loadConfig } from './config.js';
 import { createContainer } from './container.js';
 import { startSweepTicker } from './monitoring/maintenance.js';
+import { keepServingOnUnhandledRejection } from './queue/job-context.js';
 import { registerProcessors } from '../workers/processors.js';
 import { DatabaseConnectError } from './db/postgres.js';
 import { ARTIFACT_KEY_PREFIX } from './registry/artifacts.service.js';
@@ -21,9 +22,12 @@ async function main(): Promise<void> {
     }
     throw error;
   }
+  const log = (msg: string, error?: unknown) =>
+    process.stderr.write(`mlcycle: ${msg}${error ? `: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}` : ''}\n`);
+  keepServingOnUnhandledRejection(log);
   let container;
   try {
-    container = await createContainer(config, { log: (msg) => process.stderr.write(`mlcycle: ${msg}\n`) });
+    container = await createContainer(config, { log });
   } catch (error) {
     if (error instanceof DatabaseConnectError) {
       process.stderr.write(`mlcycle: ${error.message}\n`);

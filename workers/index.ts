@@ -2,6 +2,7 @@ import { ConfigError, loadConfig } from '../src/config.js';
 import { createContainer } from '../src/container.js';
 import { startMetricsServer } from '../src/metrics/metrics-server.js';
 import { startSweepTicker } from '../src/monitoring/maintenance.js';
+import { keepServingOnUnhandledRejection } from '../src/queue/job-context.js';
 import { registerProcessors } from './processors.js';
 
 /**
@@ -25,6 +26,7 @@ const log = (message: string, error?: unknown) =>
   process.stderr.write(
     `${JSON.stringify({ time: new Date().toISOString(), msg: message, ...(error ? { err: String((error as Error)?.stack ?? error) } : {}) })}\n`,
   );
+keepServingOnUnhandledRejection(log);
 const container = await createContainer(config, { log });
 registerProcessors(container);
 await container.queue.start();

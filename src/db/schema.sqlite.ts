@@ -301,6 +301,8 @@ export const driftReports = sqliteTable(
     toTime: text('to_time'),
     status: text('status').notNull(),
     attempts: integer('attempts').notNull().default(0),
+    /** Bumped by the outbox sweep when it re-enqueues the report: part of its queue job id (a job of an older generation is ignored). */
+    generation: integer('generation').notNull().default(0),
     sampleCount: integer('sample_count'),
     drifted: integer('drifted', { mode: 'boolean' }),
     driftShare: real('drift_share'),
@@ -341,6 +343,8 @@ export const retrainJobs = sqliteTable(
     requestedBy: text('requested_by'),
     status: text('status').notNull(),
     attempts: integer('attempts').notNull().default(0),
+    /** Bumped by the outbox sweep when it re-enqueues a queued job: part of its queue job id (a job of an older generation is ignored). */
+    generation: integer('generation').notNull().default(0),
     executor: text('executor', { mode: 'json' }).notNull().$type<Record<string, unknown>>(),
     createdAt: text('created_at').notNull(),
     startedAt: text('started_at'),
@@ -399,3 +403,13 @@ export const webhookDeliveries = sqliteTable(
   },
   (t) => [index('webhook_deliveries_webhook').on(t.webhookId, t.id), index('webhook_deliveries_status').on(t.status, t.id)],
 );
+
+/**
+ * One row, written once at first start-up: the id of this deployment (a UUID), part of every
+ * queue job id, so a fresh or restored database on a Redis used before never meets its jobs.
+ */
+export const deployment = sqliteTable('deployment', {
+  singleton: integer('singleton').primaryKey(),
+  deploymentId: text('deployment_id').notNull(),
+  createdAt: text('created_at').notNull(),
+});

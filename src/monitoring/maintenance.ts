@@ -1,4 +1,5 @@
 import type { JobQueue } from '../queue/index.js';
+import { requeueLost } from '../queue/requeue.js';
 import type { RegistryRepository } from '../registry/registry.repository.js';
 import { monitorSettings } from './monitor-config.js';
 import type { MonitoringRepository } from './monitoring.repository.js';
@@ -48,24 +49,51 @@ export function createMaintenance(deps: {
       const from = timeWindowOf(settings.window, Date.parse(first));
       // Oldest first: the window of the first unreported sample always gets a report, so the next
       // sweep starts after it — a long gap without samples is jumped, never walked.
+      // A queue error (Redis down) ends this sweep's scheduling; the next sweep asks again.
       for (let k = from; k <= Math.min(lastEnded, from + MAX_WINDOWS_PER_SWEEP - 1); k++) {
-        await queue.enqueue('drift.window', { monitorId: modelId, windowIndex: k }).catch(() => undefined);
+        const payload = { monitorId: modelId, windowIndex: k };
+        // A window job that failed for good (an outage longer than its retries) would hold its id
+        // for the failed-job retention and the window would never close: run it again instead.
+        if ((await queue.jobState('drift.window', payload)) === 'failed') await queue.retryFailed('drift.window', payload);
+        else await queue.enqueue('drift.window', payload);
       }
     }
   }
 
+  /**
+   * Every pending report older than the grace period whose queue job is not waiting or running
+   * goes to the queue again under a new generation (see requeueLost); one in backoff runs now.
+   * So a report whose job finished, failed for good (an outage longer than its retries, a failure
+   * that could not even be recorded) or vanished (a wiped Redis, a restart) is pending at most one
+   * sweep interval plus its run time once the queue and the database answer.
+   */
+  async function requeuePendingReports(): Promise<number> {
+    const before = new Date(now().getTime() - OUTBOX_GRACE_MS).toISOString();
+    let requeued = 0;
+    for (const { id, generation } of await repo.pendingReports(before, 500)) {
+      const outcome = await requeueLost(
+        queue,
+        'drift.report',
+        { current: { reportId: id, generation }, next: { reportId: id, generation: generation + 1 } },
+        () => repo.transaction(() => repo.bumpReportGeneration(id, generation)),
+        { promoteDelayed: true },
+      );
+      if (outcome === 'requeued') requeued += 1;
+    }
+    return requeued;
+  }
+
   return {
+    /** `enqueued`: pending reports handed to the queue again (under a new generation). */
     async sweepOnce(): Promise<{ enqueued: number }> {
-      const before = new Date(now().getTime() - OUTBOX_GRACE_MS).toISOString();
-      const pending = await repo.pendingReports(before, 500);
-      await samples.enqueueReports(pending.map((p) => p.id));
-      await scheduleTimeWindows();
+      const enqueued = await requeuePendingReports();
+      await scheduleTimeWindows().catch((e: unknown) => deps.log('time windows not scheduled this sweep: queue unavailable', e));
       if (now().getTime() - lastPrune > 3_600_000) {
         lastPrune = now().getTime();
         const pruned = await repo.transaction(() => repo.pruneBatches(new Date(now().getTime() - deps.retentionDays * DAY_MS).toISOString()));
         if (pruned) deps.log(`pruned ${pruned} sample batches older than ${deps.retentionDays} days`);
       }
-      return { enqueued: pending.length };
+      return { enqueued };
     },
 
     /** Writes the pending report of time window k for the version(s) that received samples in it, and hands them on. */
@@ -101,8 +129,9 @@ export function createMaintenance(deps: {
 export type Maintenance = ReturnType<typeof createMaintenance>;
 
 /**
- * Asks for one outbox sweep per interval. The slot number is the job id, so however many API and
- * worker processes tick, each slot is swept once; a tick while Redis is down is simply skipped.
+ * Asks for one outbox sweep per interval. The slot number (with the deployment id) is the job id,
+ * so however many API and worker processes of one deployment tick, each slot is swept once, and
+ * another deployment on the same Redis sweeps its own; a tick while Redis is down is skipped.
  */
 export function startSweepTicker(queue: JobQueue, intervalMs: number): () => void {
   const tick = () => void queue.enqueue('outbox.sweep', { slot: Math.floor(Date.now() / intervalMs) }).catch(() => undefined);

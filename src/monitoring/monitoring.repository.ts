@@ -224,13 +224,25 @@ export function createMonitoringRepository(database: Database) {
       await db().update(driftReports).set(patch).where(eq(driftReports.id, id));
     },
     /** Pending reports created before `before`: what the outbox sweeper (re-)enqueues. */
-    pendingReports(before: string, limit: number): Promise<{ id: number }[]> {
+    pendingReports(before: string, limit: number): Promise<{ id: number; generation: number }[]> {
       return db()
-        .select({ id: driftReports.id })
+        .select({ id: driftReports.id, generation: driftReports.generation })
         .from(driftReports)
         .where(and(eq(driftReports.status, 'pending'), lt(driftReports.createdAt, before)))
         .orderBy(asc(driftReports.id))
         .limit(limit);
+    },
+    /**
+     * Compare-and-set of a pending report's generation (the sweep's re-enqueue): true for the one
+     * caller that moved it from `from` to `from + 1`, false for any racing sweep.
+     */
+    async bumpReportGeneration(id: number, from: number): Promise<boolean> {
+      const rows = await db()
+        .update(driftReports)
+        .set({ generation: from + 1 })
+        .where(and(eq(driftReports.id, id), eq(driftReports.status, 'pending'), eq(driftReports.generation, from)))
+        .returning({ id: driftReports.id });
+      return rows.length === 1;
     },
     listReports(q: {
       modelId: number;

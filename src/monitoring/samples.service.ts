@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { isUniqueViolation } from '../db/errors.js';
 import { AppError } from '../http/errors.js';
+import { enqueueBudget } from '../queue/bounded.js';
 import type { JobQueue } from '../queue/index.js';
 import type { AliasesService } from '../registry/aliases.service.js';
 import type { ModelRow, RegistryRepository, VersionRow } from '../registry/registry.repository.js';
@@ -35,6 +36,8 @@ export function createSamplesService(deps: {
   queue: JobQueue;
   log: (message: string, error?: unknown) => void;
   now?: () => Date;
+  /** ENQUEUE_BUDGET_MS: a request waits at most this long, in all, for the queue after its commit. */
+  enqueueBudgetMs?: number;
 }) {
   const { repo, registry, views, aliases, queue } = deps;
   const now = deps.now ?? (() => new Date());
@@ -59,12 +62,25 @@ export function createSamplesService(deps: {
     }
   }
 
-  /** After commit: hand completed windows to the queue. Redis down is fine — the outbox sweeper enqueues them later. */
+  /**
+   * After commit: hand new pending reports (generation 0) to the queue, waiting at most the
+   * enqueue budget in all. What the queue did not take by then — Redis down or frozen — stays in
+   * the outbox: the sweep enqueues it (a late enqueue that lands anyway is found there by id).
+   */
   async function enqueueReports(ids: number[]): Promise<void> {
-    for (const reportId of ids) {
-      await queue
-        .enqueue('drift.report', { reportId })
-        .catch((error: unknown) => deps.log(`drift report ${reportId} left in the outbox: queue unavailable`, error));
+    const budgetMs = deps.enqueueBudgetMs ?? 100;
+    const budget = enqueueBudget(budgetMs);
+    for (const [i, reportId] of ids.entries()) {
+      const settled = await budget.run(queue.enqueue('drift.report', { reportId, generation: 0 }));
+      if (settled.outcome === 'ok') continue;
+      const left = ids.length - i;
+      deps.log(
+        settled.outcome === 'timeout'
+          ? `${left} drift report(s) from ${reportId} on left in the outbox: the queue did not answer within ${budgetMs} ms`
+          : `${left} drift report(s) from ${reportId} on left in the outbox: queue unavailable`,
+        settled.outcome === 'failed' ? settled.error : undefined,
+      );
+      return;
     }
   }
 

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Job, Queue, UnrecoverableError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
+import { promoteDelayed, retryFailedJob, settlesWithin, sleepUnref, stateOf, until } from './bullmq-jobs.js';
+import { runInJob } from './job-context.js';
 import { JOBS, QUEUE_NAMES, jobIdFor, validatePayload, type JobName, type JobPayload, type QueueName, type RetryPolicy } from './jobs.js';
 import {
   QueueClosedError,
@@ -8,6 +10,7 @@ import {
   type EnqueueOptions,
   type EnqueueResult,
   type JobQueue,
+  type JobState,
   type JobRun,
   type QueueDepth,
   type RetryOverrides,
@@ -15,6 +18,8 @@ import {
 
 export interface BullmqQueueConfig {
   url: string;
+  /** This deployment's id (src/db/deployment.ts): part of every job id, and stored with each job. */
+  deploymentId: string;
   /** Redis key prefix; tests use a unique one to share a Redis. Default "mlcycle". */
   prefix?: string;
   retry?: RetryOverrides;
@@ -39,32 +44,17 @@ export interface BullmqQueueConfig {
   onFailure?: (job: JobRun, error: unknown, willRetry: boolean) => void;
 }
 
-/** What is stored in Redis: the payload plus a token that tells our add from an earlier one. */
+/**
+ * What is stored in Redis: the payload, a token that tells our add from an earlier one, and the
+ * deployment that queued it (a worker never runs another deployment's job on its own database).
+ */
 interface Envelope {
   payload: unknown;
   token: string;
+  deployment?: string;
 }
 
 const DAY_S = 86_400;
-
-const sleepUnref = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms).unref());
-
-/** Resolves once `condition()` holds (polled every 100 ms), unless `watch.stop` is set first. */
-async function until(condition: () => boolean, watch: { stop: boolean }): Promise<void> {
-  while (!watch.stop && !condition()) await sleepUnref(100);
-  if (watch.stop) await new Promise(() => {}); // lost the race: never resolve
-}
-
-/** True when `promise` settled within `ms`. */
-async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
-  try {
-    return await Promise.race([promise.then(() => true), expired]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /**
  * BullMQ adapter. Producers (the API) use one ioredis connection tuned to fail fast: no offline
@@ -142,6 +132,8 @@ export function createBullmqQueue(config: BullmqQueueConfig): JobQueue {
     return { attempts: override?.attempts ?? JOBS[name].attempts, backoff: override?.backoff ?? JOBS[name].backoff };
   };
 
+  const isForeign = (job: Job): boolean => (job.data as Envelope | undefined)?.deployment !== config.deploymentId;
+
   const toRun = (job: Job): JobRun =>
     ({
       name: job.name,
@@ -153,13 +145,14 @@ export function createBullmqQueue(config: BullmqQueueConfig): JobQueue {
 
   return {
     kind: 'bullmq',
+    deploymentId: config.deploymentId,
 
     async enqueue<N extends JobName>(name: N, payload: JobPayload<N>, options: EnqueueOptions = {}): Promise<EnqueueResult> {
       validatePayload(name, payload);
-      const jobId = jobIdFor(name, payload);
+      const jobId = jobIdFor(name, payload, config.deploymentId);
       const policy = policyOf(name);
       const token = randomUUID();
-      const envelope: Envelope = { payload, token };
+      const envelope: Envelope = { payload, token, deployment: config.deploymentId };
       return guarded(`enqueue ${name}`, async () => {
         const queue = await queueFor(JOBS[name].queue);
         await queue.add(name, envelope, {
@@ -197,6 +190,13 @@ export function createBullmqQueue(config: BullmqQueueConfig): JobQueue {
         const worker = new Worker(
           queue,
           async (job: Job) => {
+            // Another deployment's job (a REDIS_PREFIX shared by two databases, or a job queued
+            // before deployment ids existed): its ids mean other rows. Refuse it without a failure
+            // callback; its own deployment's sweep re-enqueues what it still needs.
+            if (isForeign(job))
+              throw new UnrecoverableError(
+                `job ${job.id} belongs to deployment ${(job.data as Envelope).deployment ?? '(none)'}, not ${config.deploymentId}: give each deployment its own REDIS_PREFIX`,
+              );
             const run = toRun(job);
             try {
               validatePayload(job.name, run.payload);
@@ -204,7 +204,7 @@ export function createBullmqQueue(config: BullmqQueueConfig): JobQueue {
               // A malformed payload never becomes valid: fail now, no retries.
               throw new UnrecoverableError((error as Error).message);
             }
-            await processor(run);
+            await runInJob(run, () => processor(run));
           },
           {
             connection,
@@ -217,9 +217,15 @@ export function createBullmqQueue(config: BullmqQueueConfig): JobQueue {
         );
         worker.on('error', () => {}); // connection errors: the worker reconnects by itself
         worker.on('failed', (job, error) => {
-          if (!job) return;
+          if (!job || isForeign(job)) return;
           const willRetry = !(error instanceof UnrecoverableError) && job.attemptsMade < (job.opts.attempts ?? 1);
-          config.onFailure?.({ ...toRun(job), attempt: job.attemptsMade }, error, willRetry);
+          const run = { ...toRun(job), attempt: job.attemptsMade };
+          // Bookkeeping must never end the worker: a throwing callback is logged by the process guard.
+          try {
+            runInJob(run, () => config.onFailure?.(run, error, willRetry));
+          } catch (callbackError) {
+            void Promise.reject(callbackError);
+          }
         });
         workers.push(worker);
       }
@@ -248,6 +254,21 @@ export function createBullmqQueue(config: BullmqQueueConfig): JobQueue {
       await settlesWithin(Promise.allSettled([...queues.values()].map((q) => q.close())), 2_000);
       for (const connection of workerConnections) connection.disconnect();
       producer.disconnect();
+    },
+
+    async jobState(name, payload): Promise<JobState> {
+      const jobId = jobIdFor(name, payload, config.deploymentId);
+      return guarded(`state of ${jobId}`, async () => stateOf(await queueFor(JOBS[name].queue), jobId));
+    },
+
+    async promote(name, payload): Promise<boolean> {
+      const jobId = jobIdFor(name, payload, config.deploymentId);
+      return guarded(`promote ${jobId}`, async () => promoteDelayed(await queueFor(JOBS[name].queue), jobId));
+    },
+
+    async retryFailed(name, payload): Promise<boolean> {
+      const jobId = jobIdFor(name, payload, config.deploymentId);
+      return guarded(`retry ${jobId}`, async () => retryFailedJob(await queueFor(JOBS[name].queue), jobId));
     },
 
     async depths() {

@@ -1,7 +1,19 @@
+import { runInJob } from './job-context.js';
 import { JOBS, QUEUE_NAMES, backoffDelayMs, jobIdFor, validatePayload, type JobName, type JobPayload, type QueueName, type RetryPolicy } from './jobs.js';
-import { QueueClosedError, type EnqueueOptions, type EnqueueResult, type JobQueue, type JobRun, type QueueDepth, type RetryOverrides } from './job-queue.js';
+import {
+  QueueClosedError,
+  type JobState,
+  type EnqueueOptions,
+  type EnqueueResult,
+  type JobQueue,
+  type JobRun,
+  type QueueDepth,
+  type RetryOverrides,
+} from './job-queue.js';
 
 export interface InlineQueueConfig {
+  /** This deployment's id (src/db/deployment.ts): part of every job id, as on BullMQ. */
+  deploymentId: string;
   /** Jobs of one queue run at most this many at a time (default 1: processors are CPU-bound and share the API's event loop). */
   concurrency?: number;
   retry?: RetryOverrides;
@@ -42,7 +54,7 @@ interface InlineJob {
  * the job's backoff, and deduplicate on the deterministic id. Jobs still waiting at close() are
  * dropped: nothing here survives a restart, which is why windows go through the database outbox.
  */
-export function createInlineQueue(config: InlineQueueConfig = {}): InlineQueue {
+export function createInlineQueue(config: InlineQueueConfig): InlineQueue {
   const concurrency = config.concurrency ?? 1;
   const keepFinished = config.keepFinished ?? 10_000;
   const jobs = new Map<string, InlineJob>();
@@ -101,11 +113,16 @@ export function createInlineQueue(config: InlineQueueConfig = {}): InlineQueue {
     try {
       // A payload that fails here was never valid: retrying cannot help (BullMQ adapter: UnrecoverableError).
       validatePayload(job.name, job.payload);
-      await processor(jobRun);
+      await runInJob(jobRun, () => processor(jobRun));
       finish(job, 'completed');
     } catch (error) {
       const willRetry = job.runs < job.policy.attempts && !(error instanceof Error && error.name === 'JobPayloadError') && !closed;
-      config.onFailure?.(jobRun, error, willRetry);
+      // Bookkeeping must never stop the queue: a throwing callback is logged by the process guard.
+      try {
+        runInJob(jobRun, () => config.onFailure?.(jobRun, error, willRetry));
+      } catch (callbackError) {
+        void Promise.reject(callbackError);
+      }
       if (willRetry) schedule(job, backoffDelayMs(job.policy.backoff, job.runs));
       else finish(job, 'failed');
     }
@@ -131,11 +148,12 @@ export function createInlineQueue(config: InlineQueueConfig = {}): InlineQueue {
 
   return {
     kind: 'inline',
+    deploymentId: config.deploymentId,
 
     async enqueue<N extends JobName>(name: N, payload: JobPayload<N>, options: EnqueueOptions = {}): Promise<EnqueueResult> {
       if (closed) throw new QueueClosedError();
       validatePayload(name, payload);
-      const jobId = jobIdFor(name, payload);
+      const jobId = jobIdFor(name, payload, config.deploymentId);
       const queue = JOBS[name].queue;
       const key = `${queue}/${jobId}`;
       if (jobs.has(key)) return { jobId, deduplicated: true };
@@ -171,6 +189,32 @@ export function createInlineQueue(config: InlineQueueConfig = {}): InlineQueue {
       await Promise.allSettled([...running]);
       for (const list of waiting.values()) list.length = 0;
       notify();
+    },
+
+    async jobState(name, payload): Promise<JobState> {
+      if (closed) throw new QueueClosedError();
+      const job = jobs.get(`${JOBS[name].queue}/${jobIdFor(name, payload, config.deploymentId)}`);
+      return job?.state ?? 'missing';
+    },
+
+    async promote(name, payload): Promise<boolean> {
+      if (closed) throw new QueueClosedError();
+      const job = jobs.get(`${JOBS[name].queue}/${jobIdFor(name, payload, config.deploymentId)}`);
+      if (job?.state !== 'delayed' || !job.timer) return false;
+      clearTimeout(job.timer);
+      makeWaiting(job);
+      return true;
+    },
+
+    async retryFailed(name, payload): Promise<boolean> {
+      if (closed) throw new QueueClosedError();
+      const job = jobs.get(`${JOBS[name].queue}/${jobIdFor(name, payload, config.deploymentId)}`);
+      if (job?.state !== 'failed') return false;
+      const at = finishedOrder.indexOf(job.key);
+      if (at >= 0) finishedOrder.splice(at, 1);
+      job.runs = 0;
+      makeWaiting(job);
+      return true;
     },
 
     async depths() {

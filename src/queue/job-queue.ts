@@ -45,8 +45,13 @@ export interface QueueDepth {
   failed: number;
 }
 
+/** Where a job is in its life; `missing` = never queued, or removed (retention, a wiped Redis, a restart of the in-process queue). */
+export type JobState = 'waiting' | 'delayed' | 'active' | 'completed' | 'failed' | 'missing';
+
 export interface JobQueue {
   readonly kind: 'bullmq' | 'inline';
+  /** The deployment id every job id of this queue carries (see jobs.ts). */
+  readonly deploymentId: string;
   /** Validates the payload, derives the job id, queues it once. Rejects with QueueUnavailableError fast. */
   enqueue<N extends JobName>(name: N, payload: JobPayload<N>, options?: EnqueueOptions): Promise<EnqueueResult>;
   /** One processor per queue; call before start(). */
@@ -55,6 +60,12 @@ export interface JobQueue {
   start(): Promise<void>;
   /** Stops consuming (waits for running jobs), then closes connections. Idempotent. */
   close(): Promise<void>;
+  /** The state of the job `enqueue(name, payload)` would create (the outbox sweep asks before re-enqueueing). */
+  jobState<N extends JobName>(name: N, payload: JobPayload<N>): Promise<JobState>;
+  /** Runs a job waiting out its backoff now (false when it is not delayed any more). */
+  promote<N extends JobName>(name: N, payload: JobPayload<N>): Promise<boolean>;
+  /** Runs a job that failed for good again under its own id, attempts reset (false when it is not failed). */
+  retryFailed<N extends JobName>(name: N, payload: JobPayload<N>): Promise<boolean>;
   depths(): Promise<Record<QueueName, QueueDepth>>;
   /** Resolves when the queue backend answers; rejects with QueueUnavailableError otherwise. */
   ping(): Promise<void>;

@@ -25,8 +25,14 @@ export type EntityId = Static<typeof EntityId>;
 const strict = { additionalProperties: false } as const;
 
 export const DriftWindowPayload = Type.Object({ monitorId: EntityId, windowIndex: Type.Integer({ minimum: 0 }) }, strict);
-export const DriftReportPayload = Type.Object({ reportId: EntityId }, strict);
-export const RetrainRunPayload = Type.Object({ retrainJobId: EntityId }, strict);
+/**
+ * `generation` is the row's own counter: the outbox sweep bumps it when the report's (or the
+ * retrain job's) queue job finished, failed or vanished while the row still waits, and enqueues
+ * again under the new id. A job of an older generation is ignored by its processor.
+ */
+const Generation = Type.Integer({ minimum: 0 });
+export const DriftReportPayload = Type.Object({ reportId: EntityId, generation: Generation }, strict);
+export const RetrainRunPayload = Type.Object({ retrainJobId: EntityId, generation: Generation }, strict);
 export const WebhookDeliverPayload = Type.Object({ deliveryId: EntityId }, strict);
 /** `slot` = floor(now / sweep interval): every process asks for the same sweep once per interval. */
 export const OutboxSweepPayload = Type.Object({ slot: Type.Integer({ minimum: 0 }) }, strict);
@@ -43,10 +49,18 @@ export interface RetryPolicy {
   backoff: BackoffPolicy;
 }
 
+/**
+ * The deployment id (src/db/deployment.ts): a UUID stored in the database. Every job id starts
+ * with it, so two databases on one Redis prefix (a reset or restored database, a second
+ * deployment) never share a job id. Same alphabet as EntityId: no ':'.
+ */
+export const DeploymentId = Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' });
+const deploymentIdCheck = TypeCompiler.Compile(DeploymentId);
+
 interface JobDefinition<Q extends QueueName, S extends TSchema> extends RetryPolicy {
   queue: Q;
   payload: S;
-  jobId: (payload: Static<S>) => string;
+  jobId: (payload: Static<S>, deployment: string) => string;
 }
 
 function define<Q extends QueueName, S extends TSchema>(def: JobDefinition<Q, S>): JobDefinition<Q, S> {
@@ -60,7 +74,7 @@ export const JOBS = {
   'drift.window': define({
     queue: 'drift',
     payload: DriftWindowPayload,
-    jobId: (p) => `drift-window-${p.monitorId}-${p.windowIndex}`,
+    jobId: (p, d) => `drift-window-${d}-${p.monitorId}-${p.windowIndex}`,
     attempts: 5,
     backoff: { type: 'exponential', delayMs: 2_000 },
   }),
@@ -69,7 +83,7 @@ export const JOBS = {
   'drift.report': define({
     queue: 'drift',
     payload: DriftReportPayload,
-    jobId: (p) => `drift-report-${p.reportId}`,
+    jobId: (p, d) => `drift-report-${d}-${p.reportId}-g${p.generation}`,
     attempts: 5,
     backoff: { type: 'exponential', delayMs: 2_000 },
   }),
@@ -77,7 +91,7 @@ export const JOBS = {
   'retrain.run': define({
     queue: 'retrain',
     payload: RetrainRunPayload,
-    jobId: (p) => `retrain-run-${p.retrainJobId}`,
+    jobId: (p, d) => `retrain-run-${d}-${p.retrainJobId}-g${p.generation}`,
     attempts: 2,
     backoff: { type: 'fixed', delayMs: 60_000 },
   }),
@@ -85,7 +99,7 @@ export const JOBS = {
   'webhook.deliver': define({
     queue: 'webhooks',
     payload: WebhookDeliverPayload,
-    jobId: (p) => `webhook-deliver-${p.deliveryId}`,
+    jobId: (p, d) => `webhook-deliver-${d}-${p.deliveryId}`,
     attempts: 8,
     backoff: { type: 'exponential', delayMs: 5_000 },
   }),
@@ -93,7 +107,7 @@ export const JOBS = {
   'outbox.sweep': define({
     queue: 'maintenance',
     payload: OutboxSweepPayload,
-    jobId: (p) => `outbox-sweep-${p.slot}`,
+    jobId: (p, d) => `outbox-sweep-${d}-${p.slot}`,
     attempts: 2,
     backoff: { type: 'fixed', delayMs: 1_000 },
   }),
@@ -111,9 +125,14 @@ export function isJobName(name: string): name is JobName {
   return Object.hasOwn(JOBS, name);
 }
 
-/** The deterministic id of a job: the same payload always maps to the same id (dedupe). */
-export function jobIdFor<N extends JobName>(name: N, payload: JobPayload<N>): string {
-  return (JOBS[name].jobId as (p: JobPayload<N>) => string)(payload);
+/**
+ * The deterministic id of a job: within one deployment the same payload always maps to the same
+ * id (dedupe); another deployment's id never matches.
+ * @example jobIdFor('drift.report', { reportId: 12, generation: 0 }, 'd1') === 'drift-report-d1-12-g0'
+ */
+export function jobIdFor<N extends JobName>(name: N, payload: JobPayload<N>, deployment: string): string {
+  if (!deploymentIdCheck.Check(deployment)) throw new JobPayloadError(name, [{ path: 'deployment', message: `not a valid deployment id: "${deployment}"` }]);
+  return (JOBS[name].jobId as (p: JobPayload<N>, d: string) => string)(payload, deployment);
 }
 
 /**

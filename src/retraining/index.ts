@@ -23,7 +23,9 @@ export interface RetrainingDeps {
   events: EventsService;
   versions: VersionsService;
   aliases: AliasesService;
-  queue: Pick<JobQueue, 'enqueue'>;
+  queue: Pick<JobQueue, 'enqueue' | 'jobState' | 'promote'>;
+  /** ENQUEUE_BUDGET_MS (see retrain-jobs.service.ts). */
+  enqueueBudgetMs?: number;
   /** Local scratch space for exports and trainer outputs (e.g. `${DATA_DIR}/retrain`). */
   workDir: string;
   /** Public …/api/v1 URL handed to external pipelines (webhook executor). */
@@ -59,7 +61,11 @@ export function createRetraining(deps: RetrainingDeps) {
     ...(deps.now ? { now: deps.now } : {}),
     ...(deps.log ? { log: deps.log } : {}),
   });
-  const jobs = createRetrainJobsService({ ...common, queue: deps.queue });
+  const jobs = createRetrainJobsService({
+    ...common,
+    queue: deps.queue,
+    ...(deps.enqueueBudgetMs !== undefined ? { enqueueBudgetMs: deps.enqueueBudgetMs } : {}),
+  });
   const runner = createRetrainRunner({
     ...common,
     monitoring,

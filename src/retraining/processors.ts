@@ -1,12 +1,21 @@
 import type { WebhooksService } from '../events/webhooks.service.js';
 import type { Processor } from '../queue/job-queue.js';
 import type { Leases } from './lease.js';
+import type { RetrainJobsRepository } from './retrain-jobs.repository.js';
 import type { RetrainJobsService } from './retrain-jobs.service.js';
 import type { RetrainRunner } from './retrain-runner.js';
 
-/** The `retrain` queue's processor: one thin call; the runner re-checks state and is idempotent. */
-export function retrainProcessor(runner: RetrainRunner): Processor<'retrain'> {
+/**
+ * The `retrain` queue's processor: one thin call; the runner re-checks state and is idempotent.
+ * A job of an older generation than its row is ignored: the outbox sweep re-enqueued the row
+ * under a newer one (its job had finished, failed or vanished while the row stayed queued).
+ */
+export function retrainProcessor(runner: RetrainRunner, repo?: Pick<RetrainJobsRepository, 'find'>): Processor<'retrain'> {
   return async (job) => {
+    if (repo) {
+      const row = await repo.find(Number(job.payload.retrainJobId));
+      if (row && row.generation > job.payload.generation) return;
+    }
     await runner.runRetrainJob(Number(job.payload.retrainJobId), { attempt: job.attempt, maxAttempts: job.maxAttempts });
   };
 }

@@ -57,6 +57,17 @@ export function createRetrainJobsRepository(database: Database) {
         return rows.length > 0;
       });
     },
+    /** Compare-and-set of a queued job's generation (the sweep's re-enqueue): true for the one caller that moved it. */
+    async bumpGeneration(id: number, from: number): Promise<boolean> {
+      return database.transaction(async () => {
+        const rows = await db()
+          .update(retrainJobs)
+          .set({ generation: from + 1 })
+          .where(and(eq(retrainJobs.id, id), eq(retrainJobs.status, 'queued'), eq(retrainJobs.generation, from)))
+          .returning({ id: retrainJobs.id });
+        return rows.length === 1;
+      });
+    },
     async list(q: { modelId?: number; status?: string; beforeId?: number; limit: number }) {
       const rows = await db()
         .select({ job: retrainJobs, model: models.name })

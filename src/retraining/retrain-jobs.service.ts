@@ -5,7 +5,9 @@ import { isUniqueViolation } from '../db/errors.js';
 import type { EventsService } from '../events/events.service.js';
 import { AppError } from '../http/errors.js';
 import { decodeCursor, toPage } from '../http/pagination.js';
+import { enqueueWithin } from '../queue/bounded.js';
 import type { JobQueue } from '../queue/job-queue.js';
+import { requeueLost } from '../queue/requeue.js';
 import type { ModelRow, RegistryRepository } from '../registry/registry.repository.js';
 import { validateArtifactPath } from '../registry/artifact-path.js';
 import type { RegistryViews } from '../registry/views.js';
@@ -26,7 +28,9 @@ export interface RetrainJobsDeps {
   views: RegistryViews;
   events: EventsService;
   store: ArtifactStore;
-  queue: Pick<JobQueue, 'enqueue'>;
+  queue: Pick<JobQueue, 'enqueue' | 'jobState' | 'promote'>;
+  /** ENQUEUE_BUDGET_MS: how long a request waits for the queue after its commit (default 100 ms). */
+  enqueueBudgetMs?: number;
   /** The model's stored monitor configuration (its `retrain` field holds the policy). */
   monitorConfig: (modelId: number) => Promise<Record<string, unknown> | undefined>;
   now?: () => Date;
@@ -42,6 +46,9 @@ export function publicExecutor(executor: Record<string, unknown>): { type: strin
     ...(env && typeof env === 'object' ? { env: Object.fromEntries(Object.keys(env).map((k) => [k, '***'])) } : {}),
   };
 }
+
+/** A queued job younger than this was just written; its own request is still enqueueing it. */
+const OUTBOX_GRACE_MS = 2_000;
 
 export function createRetrainJobsService(deps: RetrainJobsDeps) {
   const { repo, registry, views, events, store } = deps;
@@ -71,9 +78,17 @@ export function createRetrainJobsService(deps: RetrainJobsDeps) {
     };
   }
 
-  /** After commit: a failed enqueue leaves the job `queued`, and `enqueueQueued` (the outbox sweep) picks it up. */
+  /**
+   * After commit, for a new job (generation 0): waits at most the enqueue budget; a failed or late
+   * enqueue leaves the job `queued`, and `enqueueQueued` (the outbox sweep) picks it up.
+   */
   async function enqueue(jobId: number): Promise<void> {
-    await deps.queue.enqueue('retrain.run', { retrainJobId: jobId }).catch((e: unknown) => log(`retrain job ${jobId}: enqueue failed, left for the sweep`, e));
+    const settled = await enqueueWithin(deps.queue.enqueue('retrain.run', { retrainJobId: jobId, generation: 0 }), deps.enqueueBudgetMs ?? 100);
+    if (settled.outcome !== 'ok')
+      log(
+        `retrain job ${jobId}: enqueue ${settled.outcome === 'timeout' ? 'timed out' : 'failed'}, left for the sweep`,
+        settled.outcome === 'failed' ? settled.error : undefined,
+      );
   }
 
   async function insertJob(
@@ -274,11 +289,25 @@ export function createRetrainJobsService(deps: RetrainJobsDeps) {
       };
     },
 
-    /** For the outbox sweep: (re-)enqueue every queued job; deterministic job ids make it idempotent. */
+    /**
+     * For the outbox sweep: every queued job older than the grace period whose queue job is not
+     * waiting or running is enqueued again under a new generation (requeueLost). A queue error
+     * (Redis down) ends this sweep; the next one tries again.
+     */
     async enqueueQueued(): Promise<number> {
-      const rows = await repo.list({ status: 'queued', limit: 500 });
-      for (const r of rows) await enqueue(r.job.id);
-      return rows.length;
+      const before = new Date(now().getTime() - OUTBOX_GRACE_MS).toISOString();
+      let requeued = 0;
+      for (const { job } of await repo.list({ status: 'queued', limit: 500 })) {
+        if (job.createdAt >= before) continue; // its own request may still be enqueueing it
+        const outcome = await requeueLost(
+          deps.queue,
+          'retrain.run',
+          { current: { retrainJobId: job.id, generation: job.generation }, next: { retrainJobId: job.id, generation: job.generation + 1 } },
+          () => repo.bumpGeneration(job.id, job.generation),
+        );
+        if (outcome === 'requeued') requeued += 1;
+      }
+      return requeued;
     },
   };
 }

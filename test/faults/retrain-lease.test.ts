@@ -59,7 +59,8 @@ async function setUp(maxAttempts: number) {
   cleanups.push(() => redis.stop());
   const prefix = uniquePrefix('lease');
   // The API only produces: the workers consume (and run the sweep that reconciles leases).
-  const queue = createBullmqQueue({ url: redis.url, prefix });
+  // A factory: the queue takes the database's deployment id, which the worker processes read too.
+  const queue = ({ deploymentId }: { deploymentId: string }) => createBullmqQueue({ url: redis.url, prefix, deploymentId });
   const t: RetrainTestApp = await createRetrainTestApp({ queue });
   cleanups.push(() => t.close());
   const env = {

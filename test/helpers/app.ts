@@ -8,7 +8,7 @@ import type { Scope } from '../../src/auth/scopes.js';
 import { loadConfig } from '../../src/config.js';
 import { createContainer, type Container } from '../../src/container.js';
 import { createScratchDatabase } from './db.js';
-import { createBullmqQueue } from '../../src/queue/index.js';
+import { createBullmqQueue, type RetryOverrides } from '../../src/queue/index.js';
 import { registerProcessors } from '../../workers/processors.js';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
@@ -41,11 +41,14 @@ export async function createTestApp(
   // BullMQ on the local Redis under a private prefix, so parallel test files never share jobs.
   const queue =
     options.queue === 'bullmq'
-      ? createBullmqQueue({
-          url: options.env?.REDIS_URL ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-          prefix: options.env?.REDIS_PREFIX ?? `t${randomUUID().slice(0, 8)}`,
-          worker: { lockDuration: 5_000, stalledInterval: 2_000 },
-        })
+      ? ({ deploymentId, retry }: { deploymentId: string; retry: RetryOverrides }) =>
+          createBullmqQueue({
+            deploymentId,
+            retry,
+            url: options.env?.REDIS_URL ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+            prefix: options.env?.REDIS_PREFIX ?? `t${randomUUID().slice(0, 8)}`,
+            worker: { lockDuration: 5_000, stalledInterval: 2_000 },
+          })
       : undefined;
   const container = await createContainer(config, { ...(options.store ? { store: options.store } : {}), ...(queue ? { queue } : {}) });
   // The same processors the server and the worker register: jobs run in this process.

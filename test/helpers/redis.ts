@@ -31,6 +31,10 @@ export interface PrivateRedis {
   stop(): Promise<void>;
   /** Start again on the same port. */
   start(): Promise<void>;
+  /** SIGSTOP: connections stay open, nothing answers (a frozen host). */
+  freeze(): void;
+  /** SIGCONT after freeze(). */
+  thaw(): void;
 }
 
 /** A redis-server of this test's own on a free port (no persistence), for fault tests. */
@@ -53,13 +57,14 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
   const stop = async (): Promise<void> => {
     const c = child;
     if (!c || c.exitCode !== null) return;
+    c.kill('SIGCONT'); // a frozen server cannot act on SIGTERM
     await new Promise<void>((resolve) => {
       c.once('exit', () => resolve());
       c.kill('SIGTERM');
     });
   };
   await start();
-  return { url, port, stop, start };
+  return { url, port, stop, start, freeze: () => void child?.kill('SIGSTOP'), thaw: () => void child?.kill('SIGCONT') };
 }
 
 let shared: Promise<{ url: string; stop: () => Promise<void> }> | undefined;

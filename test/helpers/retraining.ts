@@ -6,11 +6,10 @@ import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fas
 import { buildApp } from '../../src/app.js';
 import type { ArtifactStore } from '../../src/artifacts/artifact-store.js';
 import { loadConfig } from '../../src/config.js';
-import { createContainer, type Container } from '../../src/container.js';
+import { createContainer, type Container, type ContainerOverrides } from '../../src/container.js';
 import { encodeBatch } from '../../src/monitoring/batch-codec.js';
 import { createMonitoringRepository } from '../../src/monitoring/monitoring.repository.js';
 import type { JobName, JobPayload } from '../../src/queue/jobs.js';
-import type { JobQueue } from '../../src/queue/job-queue.js';
 import { createInlineQueue } from '../../src/queue/inline-queue.js';
 import { createScratchDatabase } from './db.js';
 import { ADMIN_TOKEN } from './app.js';
@@ -23,7 +22,7 @@ export const LOGREG = resolve('examples/trainers/logreg.py');
  * queue (BullMQ) to have it carry the jobs, with the processors the test registers.
  */
 export async function createRetrainTestApp(
-  options: { store?: ArtifactStore; pollMs?: number; fetch?: typeof fetch; queue?: JobQueue; env?: Record<string, string> } = {},
+  options: { store?: ArtifactStore; pollMs?: number; fetch?: typeof fetch; queue?: ContainerOverrides['queue']; env?: Record<string, string> } = {},
 ) {
   const dir = join(process.cwd(), '.tmp', 'test', randomUUID());
   mkdirSync(dir, { recursive: true });
@@ -39,8 +38,8 @@ export async function createRetrainTestApp(
     ...options.env,
   });
   const enqueued: { name: JobName; payload: unknown }[] = [];
-  const recorder = createInlineQueue();
-  const queue: JobQueue = options.queue ?? {
+  const recorder = createInlineQueue({ deploymentId: 'test' });
+  const queue: ContainerOverrides['queue'] = options.queue ?? {
     ...recorder,
     enqueue: async <N extends JobName>(name: N, payload: JobPayload<N>) => (
       enqueued.push({ name, payload }), { jobId: `${name}-${JSON.stringify(payload)}`, deduplicated: false }

@@ -20,7 +20,7 @@ describe('BullMQ producer when Redis goes away', () => {
 
   it('rejects enqueue within 2 s with QueueUnavailableError, and enqueues again once Redis is back on the same port', async () => {
     redis = await startPrivateRedis();
-    const queue = createBullmqQueue({ url: redis.url, prefix: 'faults' });
+    const queue = createBullmqQueue({ url: redis.url, deploymentId: 'd1', prefix: 'faults' });
     try {
       expect((await queue.enqueue('drift.window', { monitorId: 1, windowIndex: 0 })).deduplicated).toBe(false);
 
@@ -46,7 +46,7 @@ describe('BullMQ producer when Redis goes away', () => {
         10_000,
         'enqueue to succeed after the restart',
       );
-      expect(result).toEqual({ jobId: 'drift-window-1-3', deduplicated: false });
+      expect(result).toEqual({ jobId: 'drift-window-d1-1-3', deduplicated: false });
       await queue.ping();
       // The restarted server is empty (no persistence): exactly the job enqueued after it came back.
       expect((await queue.depths()).drift.waiting).toBe(1);
@@ -71,7 +71,7 @@ describe('BullMQ close', () => {
     const admin = new Redis(redis.url);
     try {
       expect(await clients(admin)).toBe(0);
-      const queue = createBullmqQueue({ url: redis.url, prefix: 'close' });
+      const queue = createBullmqQueue({ url: redis.url, deploymentId: 'd1', prefix: 'close' });
       let ran = 0;
       queue.registerProcessor('drift', async () => {
         ran += 1;
@@ -85,7 +85,7 @@ describe('BullMQ close', () => {
       await waitFor(async () => ((await clients(admin)) === 0 ? true : undefined), 3_000, 'every connection to close');
 
       // Closing while Redis is down must not hang a shutdown.
-      const second = createBullmqQueue({ url: redis.url, prefix: 'close' });
+      const second = createBullmqQueue({ url: redis.url, deploymentId: 'd1', prefix: 'close' });
       second.registerProcessor('drift', async () => {});
       await second.start();
       await second.enqueue('drift.window', { monitorId: 1, windowIndex: 1 });
@@ -104,8 +104,8 @@ describe('BullMQ close with a job that does not finish', () => {
   it('gives up after closeTimeoutMs, leaving the job to stalled-job recovery', async () => {
     const url = await testRedisUrl();
     const prefix = uniquePrefix('close-timeout');
-    const queue = createBullmqQueue({ url, prefix, closeTimeoutMs: 300, worker: { lockDuration: 1_000, stalledInterval: 500 } });
-    const rescuer = createBullmqQueue({ url, prefix, worker: { lockDuration: 1_000, stalledInterval: 500 } });
+    const queue = createBullmqQueue({ url, deploymentId: 'd1', prefix, closeTimeoutMs: 300, worker: { lockDuration: 1_000, stalledInterval: 500 } });
+    const rescuer = createBullmqQueue({ url, deploymentId: 'd1', prefix, worker: { lockDuration: 1_000, stalledInterval: 500 } });
     try {
       let started = false;
       queue.registerProcessor('retrain', async () => {
@@ -113,7 +113,7 @@ describe('BullMQ close with a job that does not finish', () => {
         await new Promise(() => {});
       });
       await queue.start();
-      await queue.enqueue('retrain.run', { retrainJobId: 1 });
+      await queue.enqueue('retrain.run', { retrainJobId: 1, generation: 0 });
       await waitFor(() => (started ? true : undefined), 5_000, 'the job to start');
       const closing = Date.now();
       await queue.close();
@@ -136,7 +136,7 @@ describe('BullMQ worker SIGKILLed mid-job', () => {
   it('gets the job rerun by another worker through stalled-job recovery', async () => {
     const url = await testRedisUrl();
     const prefix = uniquePrefix('stalled');
-    const producer = createBullmqQueue({ url, prefix });
+    const producer = createBullmqQueue({ url, deploymentId: 'd1', prefix });
     const child = spawn(process.execPath, ['--import', 'tsx', 'test/integration/fixtures/stalling-worker.ts'], {
       env: { ...process.env, TEST_REDIS_URL: url, TEST_PREFIX: prefix },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -144,11 +144,11 @@ describe('BullMQ worker SIGKILLed mid-job', () => {
     let output = '';
     child.stdout.on('data', (d) => (output += d));
     child.stderr.on('data', (d) => (output += d));
-    const rescuer = createBullmqQueue({ url, prefix, worker: { lockDuration: 1_000, stalledInterval: 500 } });
+    const rescuer = createBullmqQueue({ url, deploymentId: 'd1', prefix, worker: { lockDuration: 1_000, stalledInterval: 500 } });
     try {
       await waitFor(() => (output.includes('ready') ? true : undefined), 20_000, `child worker to start: ${output}`);
       await producer.enqueue('drift.window', { monitorId: 9, windowIndex: 4 });
-      await waitFor(() => (output.includes('started drift-window-9-4 1') ? true : undefined), 10_000, `child to take the job: ${output}`);
+      await waitFor(() => (output.includes('started drift-window-d1-9-4 1') ? true : undefined), 10_000, `child to take the job: ${output}`);
 
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGKILL');
@@ -161,7 +161,7 @@ describe('BullMQ worker SIGKILLed mid-job', () => {
       });
       await rescuer.start();
       await waitFor(() => (reruns.length > 0 ? true : undefined), 15_000, 'the stalled job to be rerun');
-      expect(reruns).toEqual([{ jobId: 'drift-window-9-4', attempt: 1 }]);
+      expect(reruns).toEqual([{ jobId: 'drift-window-d1-9-4', attempt: 1 }]);
       await new Promise((r) => setTimeout(r, 1_500));
       expect(reruns).toHaveLength(1);
       expect((await producer.depths()).drift).toEqual({ waiting: 0, active: 0, delayed: 0, failed: 0 });

@@ -34,7 +34,7 @@ const adapters: Array<[string, Factory]> = [
     'inline',
     async () => {
       const failures: Harness['failures'] = [];
-      const queue = createInlineQueue({ retry, onFailure: (job, _e, willRetry) => failures.push({ job, willRetry }) });
+      const queue = createInlineQueue({ deploymentId: 'd1', retry, onFailure: (job, _e, willRetry) => failures.push({ job, willRetry }) });
       return { queue, failures, cleanup: () => queue.close() };
     },
   ],
@@ -45,6 +45,7 @@ const adapters: Array<[string, Factory]> = [
       const prefix = uniquePrefix('contract');
       const failures: Harness['failures'] = [];
       const queue = createBullmqQueue({
+        deploymentId: 'd1',
         url,
         prefix,
         retry,
@@ -91,9 +92,15 @@ describe.each(adapters)('JobQueue contract: %s', (_kind, factory) => {
     await queue.start();
     const result = await queue.enqueue('drift.window', { monitorId: 7, windowIndex: 3 });
     enqueueReturned = true;
-    expect(result).toEqual({ jobId: 'drift-window-7-3', deduplicated: false });
+    expect(result).toEqual({ jobId: 'drift-window-d1-7-3', deduplicated: false });
     await waitFor(() => runs.length === 1);
-    expect(runs[0]).toMatchObject({ name: 'drift.window', jobId: 'drift-window-7-3', payload: { monitorId: 7, windowIndex: 3 }, attempt: 1, maxAttempts: 3 });
+    expect(runs[0]).toMatchObject({
+      name: 'drift.window',
+      jobId: 'drift-window-d1-7-3',
+      payload: { monitorId: 7, windowIndex: 3 },
+      attempt: 1,
+      maxAttempts: 3,
+    });
     // The in-process queue promises never to run a job inside the caller's await; a BullMQ worker
     // may legitimately pick a job up from Redis before the producer's reply has arrived.
     if (_kind === 'inline') expect(runs[0]!.enqueueReturned).toBe(true);
@@ -110,13 +117,13 @@ describe.each(adapters)('JobQueue contract: %s', (_kind, factory) => {
       queue.enqueue('drift.window', { monitorId: 'm-1', windowIndex: 0 }),
       queue.enqueue('drift.window', { monitorId: 'm-1', windowIndex: 0 }),
     ]);
-    expect(a!.jobId).toBe('drift-window-m-1-0');
+    expect(a!.jobId).toBe('drift-window-d1-m-1-0');
     expect(b!.jobId).toBe(a!.jobId);
     expect([a!.deduplicated, b!.deduplicated].sort()).toEqual([false, true]);
     await queue.start();
     await waitFor(() => runs === 1);
     const again = await queue.enqueue('drift.window', { monitorId: 'm-1', windowIndex: 0 });
-    expect(again).toEqual({ jobId: 'drift-window-m-1-0', deduplicated: true });
+    expect(again).toEqual({ jobId: 'drift-window-d1-m-1-0', deduplicated: true });
     // A different window is a different job.
     expect((await queue.enqueue('drift.window', { monitorId: 'm-1', windowIndex: 1 })).deduplicated).toBe(false);
     await waitFor(() => runs === 2);
@@ -155,7 +162,7 @@ describe.each(adapters)('JobQueue contract: %s', (_kind, factory) => {
       throw new Error('permanent');
     });
     await queue.start();
-    await queue.enqueue('drift.report', { reportId: 42 });
+    await queue.enqueue('drift.report', { reportId: 42, generation: 0 });
     await waitFor(() => failures.length === 2);
     expect(attempts).toEqual([1, 2]);
     expect(failures.map((f) => f.willRetry)).toEqual([true, false]);
@@ -186,11 +193,43 @@ describe.each(adapters)('JobQueue contract: %s', (_kind, factory) => {
   it('reports queue depths for jobs no worker consumes, and answers ping', async () => {
     const { queue } = await setup();
     await queue.ping();
-    await queue.enqueue('retrain.run', { retrainJobId: 5 });
+    await queue.enqueue('retrain.run', { retrainJobId: 5, generation: 0 });
     await queue.enqueue('webhook.deliver', { deliveryId: 'd-1' }, { delayMs: 60_000 });
     const depths = await queue.depths();
     expect(depths.retrain).toEqual({ waiting: 1, active: 0, delayed: 0, failed: 0 });
     expect(depths.webhooks).toEqual({ waiting: 0, active: 0, delayed: 1, failed: 0 });
+  });
+
+  it('tells the state of a job (waiting, completed, failed, missing), promotes one in backoff and reruns a failed one under its id', async () => {
+    const { queue } = await setup();
+    const runs: string[] = [];
+    let failing = true;
+    queue.registerProcessor('drift', async (job) => {
+      runs.push(`${job.jobId}#${job.attempt}`);
+      if (job.name === 'drift.report' && failing) throw new Error('down');
+    });
+    const report = { reportId: 7, generation: 0 };
+    expect(await queue.jobState('drift.report', report)).toBe('missing');
+    await queue.enqueue('drift.report', report);
+    expect(await queue.jobState('drift.report', report)).toBe('waiting');
+    await queue.start();
+    await waitFor(() => runs.length === 2);
+    await waitFor(() => false, 300).catch(() => undefined);
+    expect(await queue.jobState('drift.report', report)).toBe('failed');
+    // Another generation is another job: the failed one does not shadow it.
+    expect(await queue.jobState('drift.report', { reportId: 7, generation: 1 })).toBe('missing');
+    failing = false;
+    expect(await queue.retryFailed('drift.report', report)).toBe(true);
+    await waitFor(() => runs.length === 3);
+    expect(runs[2]).toBe('drift-report-d1-7-g0#1');
+    await waitFor(() => false, 300).catch(() => undefined);
+    expect(await queue.jobState('drift.report', report)).toBe('completed');
+    expect(await queue.retryFailed('drift.report', report)).toBe(false);
+    // A delayed job runs at once when promoted.
+    await queue.enqueue('drift.window', { monitorId: 3, windowIndex: 1 }, { delayMs: 60_000 });
+    expect(await queue.jobState('drift.window', { monitorId: 3, windowIndex: 1 })).toBe('delayed');
+    expect(await queue.promote('drift.window', { monitorId: 3, windowIndex: 1 })).toBe(true);
+    await waitFor(() => runs.includes('drift-window-d1-3-1#1'));
   });
 
   it('close waits for the running job, then refuses new work; closing twice is harmless', async () => {
@@ -212,12 +251,46 @@ describe.each(adapters)('JobQueue contract: %s', (_kind, factory) => {
   });
 });
 
+describe('BullMQ worker and other deployments on one prefix', () => {
+  it('refuses a job of another deployment (or of none) without running it or reporting a failure', async () => {
+    const url = await testRedisUrl();
+    const prefix = uniquePrefix('foreign');
+    const failures: unknown[] = [];
+    const ours = createBullmqQueue({ url, deploymentId: 'ours', prefix, onFailure: (job) => failures.push(job) });
+    const theirs = createBullmqQueue({ url, deploymentId: 'theirs', prefix });
+    const raw = new Queue('drift', { connection: { url }, prefix });
+    try {
+      const runs: string[] = [];
+      ours.registerProcessor('drift', async (job) => {
+        runs.push(job.jobId);
+      });
+      await ours.start();
+      // Same row id, two databases: two job ids, neither shadows the other.
+      const a = await theirs.enqueue('drift.report', { reportId: 1, generation: 0 });
+      const b = await ours.enqueue('drift.report', { reportId: 1, generation: 0 });
+      expect(a).toEqual({ jobId: 'drift-report-theirs-1-g0', deduplicated: false });
+      expect(b).toEqual({ jobId: 'drift-report-ours-1-g0', deduplicated: false });
+      await raw.add('drift.report', { payload: { reportId: 1 }, token: 'x' }, { jobId: 'drift-report-1' }); // queued before deployment ids
+      await waitFor(() => runs.length === 1);
+      await waitFor(() => false, 1_000).catch(() => undefined);
+      expect(runs).toEqual(['drift-report-ours-1-g0']);
+      expect(failures).toEqual([]);
+      expect(await theirs.jobState('drift.report', { reportId: 1, generation: 0 })).toBe('failed');
+    } finally {
+      await raw.close();
+      await ours.close();
+      await theirs.close();
+      await deletePrefix(url, prefix);
+    }
+  });
+});
+
 describe('BullMQ worker re-validates payloads it did not enqueue itself', () => {
   it('fails a raw job with a bad payload at once, without calling the processor or retrying', async () => {
     const url = await testRedisUrl();
     const prefix = uniquePrefix('raw');
     const failures: Array<{ willRetry: boolean }> = [];
-    const queue = createBullmqQueue({ url, prefix, onFailure: (_job, _e, willRetry) => failures.push({ willRetry }) });
+    const queue = createBullmqQueue({ url, deploymentId: 'd1', prefix, onFailure: (_job, _e, willRetry) => failures.push({ willRetry }) });
     const raw = new Queue('drift', { connection: { url }, prefix });
     try {
       let calls = 0;
@@ -226,7 +299,11 @@ describe('BullMQ worker re-validates payloads it did not enqueue itself', () => 
       });
       await queue.start();
       // Another producer (an old deploy, a hand-written script) puts data in the payload.
-      await raw.add('drift.window', { payload: { monitorId: 1, windowIndex: 0, rows: [[1, 2]] }, token: 'x' }, { jobId: 'drift-window-1-0', attempts: 5 });
+      await raw.add(
+        'drift.window',
+        { payload: { monitorId: 1, windowIndex: 0, rows: [[1, 2]] }, token: 'x', deployment: 'd1' },
+        { jobId: 'drift-window-d1-1-0', attempts: 5 },
+      );
       await waitFor(() => failures.length === 1);
       expect(failures[0]!.willRetry).toBe(false);
       expect(calls).toBe(0);

@@ -31,6 +31,18 @@ describe('config', () => {
     expect(loadConfig({ S3_BUCKET: 'models', S3_REQUEST_TIMEOUT_MS: '1500' }).artifacts).toMatchObject({ requestTimeoutMs: 1500 });
   });
 
+  it("bounds the enqueue wait of a request and the drift jobs' retry budget", () => {
+    expect(loadConfig({}).monitoring).toMatchObject({ enqueueBudgetMs: 100, driftJobAttempts: 5, driftJobBackoffMs: 2_000 });
+    expect(loadConfig({ ENQUEUE_BUDGET_MS: '50', DRIFT_JOB_ATTEMPTS: '2', DRIFT_JOB_BACKOFF_MS: '100' }).monitoring).toMatchObject({
+      enqueueBudgetMs: 50,
+      driftJobAttempts: 2,
+      driftJobBackoffMs: 100,
+    });
+    expect(() => loadConfig({ ENQUEUE_BUDGET_MS: '-1', DRIFT_JOB_ATTEMPTS: '0' })).toThrow(
+      /ENQUEUE_BUDGET_MS[\s\S]*DRIFT_JOB_ATTEMPTS|DRIFT_JOB_ATTEMPTS[\s\S]*ENQUEUE_BUDGET_MS/,
+    );
+  });
+
   it('names every bad variable at once', () => {
     let error: unknown;
     try {

@@ -25,7 +25,7 @@ describe('retrain: drift → job → export → trainer → v2 with lineage → 
     const decision = await t.retraining.jobs.onReportCompleted(modelId, [drifted(reportIds[0]!)]);
     expect(decision).toMatchObject({ action: 'retrain', triggerReportId: reportIds[0] });
     const jobId = (decision as { jobId: number }).jobId;
-    expect(t.enqueued).toContainEqual({ name: 'retrain.run', payload: { retrainJobId: jobId } });
+    expect(t.enqueued).toContainEqual({ name: 'retrain.run', payload: { retrainJobId: jobId, generation: 0 } });
     // A second drifted report while the job is queued starts nothing, and says why.
     expect(await t.retraining.jobs.onReportCompleted(modelId, [drifted(reportIds[0]!)])).toEqual({ action: 'skip', reason: `job ${jobId} still queued` });
 

@@ -26,7 +26,7 @@ describe('retrain on S3 + BullMQ', () => {
   beforeAll(async () => {
     s3 = await startS3rver();
     redisUrl = await testRedisUrl();
-    queue = createBullmqQueue({ url: redisUrl, prefix, retry: { 'webhook.deliver': { backoff: { type: 'fixed', delayMs: 100 } } } });
+    queue = createBullmqQueue({ url: redisUrl, deploymentId: 'd1', prefix, retry: { 'webhook.deliver': { backoff: { type: 'fixed', delayMs: 100 } } } });
     t = await createRetrainTestApp({ store: s3StoreFor(s3), queue });
     queue.registerProcessor('retrain', retrainProcessor(t.retraining.runner));
     queue.registerProcessor('webhooks', webhooksProcessor(t.webhooks));

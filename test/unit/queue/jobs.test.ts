@@ -17,17 +17,22 @@ describe('job definitions', () => {
   it('derive job ids deterministically, distinct per window, and never with a colon (BullMQ refuses them)', () => {
     fc.assert(
       fc.property(entityId, fc.nat(), fc.nat(), (monitorId, a, b) => {
-        const idA = jobIdFor('drift.window', { monitorId, windowIndex: a });
+        const idA = jobIdFor('drift.window', { monitorId, windowIndex: a }, 'd1');
         validatePayload('drift.window', { monitorId, windowIndex: a });
-        expect(idA).toBe(jobIdFor('drift.window', { monitorId, windowIndex: a }));
+        expect(idA).toBe(jobIdFor('drift.window', { monitorId, windowIndex: a }, 'd1'));
         expect(idA).not.toContain(':');
-        expect(idA === jobIdFor('drift.window', { monitorId, windowIndex: b })).toBe(a === b);
+        expect(idA === jobIdFor('drift.window', { monitorId, windowIndex: b }, 'd1')).toBe(a === b);
       }),
     );
-    expect(jobIdFor('drift.report', { reportId: 12 })).toBe('drift-report-12');
-    expect(jobIdFor('retrain.run', { retrainJobId: 'r_1' })).toBe('retrain-run-r_1');
-    expect(jobIdFor('webhook.deliver', { deliveryId: 3 })).toBe('webhook-deliver-3');
-    expect(jobIdFor('outbox.sweep', { slot: 29_000_000 })).toBe('outbox-sweep-29000000');
+    const d = '0b7e3c1a-5f2d-4c1e-9a8b-2f6d7e8c9a0b';
+    expect(jobIdFor('drift.report', { reportId: 12, generation: 0 }, d)).toBe(`drift-report-${d}-12-g0`);
+    expect(jobIdFor('drift.report', { reportId: 12, generation: 3 }, d)).toBe(`drift-report-${d}-12-g3`);
+    expect(jobIdFor('retrain.run', { retrainJobId: 'r_1', generation: 1 }, d)).toBe(`retrain-run-${d}-r_1-g1`);
+    expect(jobIdFor('webhook.deliver', { deliveryId: 3 }, d)).toBe(`webhook-deliver-${d}-3`);
+    expect(jobIdFor('outbox.sweep', { slot: 29_000_000 }, d)).toBe(`outbox-sweep-${d}-29000000`);
+    // Another deployment (a fresh database on the same Redis) never gets the same id.
+    expect(jobIdFor('drift.report', { reportId: 12, generation: 0 }, 'other')).not.toBe(jobIdFor('drift.report', { reportId: 12, generation: 0 }, d));
+    expect(() => jobIdFor('drift.report', { reportId: 12, generation: 0 }, 'a:b')).toThrow(JobPayloadError);
   });
 
   it('accept only ids in payloads: extra fields, colons, fractions and negative windows are refused with their paths', () => {
