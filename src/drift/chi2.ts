@@ -50,11 +50,7 @@ export function chi2Homogeneity(reference: ReadonlyMap<string, number>, current:
  * table then always satisfies the rule or has shrunk to one column (dof 0, p = 1).
  * `test/fixtures/drift/gen_chi2_pooled.py` pools the same way and checks against scipy.
  */
-export function poolRare(
-  categories: readonly string[],
-  ref: readonly number[],
-  cur: readonly number[],
-): { ref: number[]; cur: number[]; pooled: string[] } {
+export function poolRare(categories: readonly string[], ref: readonly number[], cur: readonly number[]): { ref: number[]; cur: number[]; pooled: string[] } {
   let refTotal = 0;
   let curTotal = 0;
   for (let j = 0; j < ref.length; j++) {

@@ -75,3 +75,4 @@ export {
   type DriftReport,
   type FeatureDriftResult,
 } from './report.js';
+export { detectRoles, mergeRoles, type DetectedRole } from './roles.js';
