@@ -157,14 +157,13 @@ export function registerDriftCommand(program: Command): Command {
         const detected = detectRoles(reference, options.minSamples).filter((d) => !(d.name in explicitRoles));
         options.roles = mergeRoles(detected, explicitRoles);
         const notes = detected.map(
-          (d) => `"${d.name}" looks like ${d.role === 'id' ? 'an identifier' : 'a timestamp'} (${d.why}): not compared; --feature-role ${d.name}=feature to compare it`,
+          (d) =>
+            `"${d.name}" looks like ${d.role === 'id' ? 'an identifier' : 'a timestamp'} (${d.why}): not compared; --feature-role ${d.name}=feature to compare it`,
         );
         const report = computeDrift(reference, current, options);
         if (flags.json) process.stdout.write(`${JSON.stringify({ ...report, notes }, null, 2)}\n`);
         else
-          process.stdout.write(
-            formatDriftTable(report, { reference: flags.reference, current: flags.current, rows: [reference.rows, current.rows] }, notes),
-          );
+          process.stdout.write(formatDriftTable(report, { reference: flags.reference, current: flags.current, rows: [reference.rows, current.rows] }, notes));
         if (flags.failOnDrift && report.datasetDrift) process.exitCode = 1;
       })
   );

@@ -67,7 +67,8 @@ export function formatDriftTable(
   const pooled = report.features.filter((f) => (f.chi2?.pooled.length ?? 0) > 0);
   if (pooled.length > 0)
     lines.push(`χ² pooled rare categories (expected count < 5): ${pooled.map((f) => `${f.name} [${f.chi2!.pooled.join(', ')}]`).join('; ')}.`);
-  if (report.ignored.length > 0) lines.push(`Not compared: ${report.ignored.map((i) => `${i.name} (${i.reason === 'ignore' ? 'ignored' : `role ${i.reason}`})`).join(', ')}.`);
+  if (report.ignored.length > 0)
+    lines.push(`Not compared: ${report.ignored.map((i) => `${i.name} (${i.reason === 'ignore' ? 'ignored' : `role ${i.reason}`})`).join(', ')}.`);
   for (const note of notes) lines.push(`Note: ${note}`);
   if (insufficient.length > 0) {
     lines.push(

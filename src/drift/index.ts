@@ -58,6 +58,7 @@ export {
   effectiveSize,
   psiMinEffectiveSize,
   PSI_ALPHA_SHARE,
+  ALPHA_SHARES,
   type Correction,
   type EffectFloors,
   type FeatureRule,
