@@ -1,6 +1,7 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { Nullable, PageQuery, Timestamp } from '../http/schemas.js';
 import { RetrainConfig } from '../retraining/retrain.schemas.js';
+import { DriftFloors, FeatureDriftSettingsMap } from './drift-settings.schemas.js';
 
 const StringEnum = <T extends string>(values: readonly T[]) => Type.Unsafe<T>({ type: 'string', enum: [...values] });
 const DRIFT_METHODS = ['psi', 'ks', 'chi2', 'jensenShannon', 'wasserstein'] as const;
@@ -22,6 +23,10 @@ export const MonitorConfig = Type.Object(
     psiThreshold: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
     driftShare: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1 })),
     critical: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 256 }), { maxItems: 1000 })),
+    /** Effect-size floors beside a significant test (docs/drift-semantics.md). */
+    floors: Type.Optional(DriftFloors),
+    /** Per-feature overrides: methods, alpha, psiThreshold, floors, critical, ignore. */
+    features: Type.Optional(FeatureDriftSettingsMap),
     performance: Type.Optional(Type.Object({ tolerance: Type.Number({ minimum: 0, maximum: 1 }) }, { additionalProperties: false })),
     /** The retrain policy (docs/retraining.md); setting an executor needs the admin scope. */
     retrain: Type.Optional(RetrainConfig),
