@@ -201,7 +201,7 @@ function main(): void {
   console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
   for (const l of lines) console.log(fmt(l));
   console.log(
-    `\nmlcycle defaults (α .05 Bonferroni, floors W₁/σ ≥ 0.05, JS ≥ 0.05, PSI ≥ 0.2 alone above its noise bound); ours computed in ${(oursMs / 1000).toFixed(1)} s`,
+    `\nmlcycle defaults (α .05 split 0.8 test / 0.1 PSI / 0.1 missing, Bonferroni; floors W₁/σ ≥ 0.05, JS ≥ 0.05; PSI ≥ 0.2 alone above its noise bound); ours computed in ${(oursMs / 1000).toFixed(1)} s`,
   );
   if (failures > 0) {
     console.log(`${failures} row(s) miss their target`);
