@@ -1,5 +1,5 @@
 import Table from 'cli-table3';
-import { ALPHA_SHARES, type DriftReport, type FeatureDriftResult } from '../drift/index.js';
+import { ALPHA_SHARES, levelOf, type DriftReport, type FeatureDriftResult } from '../drift/index.js';
 
 /** Significant digits that keep the table narrow yet tell 0.049 from 0.051. */
 const num = (v: number | null | undefined, digits = 3): string => {
@@ -58,10 +58,10 @@ export function formatDriftTable(
     table.toString(),
     `Dataset drift: ${report.datasetDrift ? 'YES' : 'no'} — ${report.drifted} of ${report.evaluated} features drifted ` +
       `(share ${num(report.driftShare)}, threshold ${o.driftShare}${o.critical.length ? `, critical: ${o.critical.join(', ')}` : ''})`,
-    `Rules (α = ${o.alpha}, split 0.8 / 0.1 / 0.1): ${o.correction}-adjusted p < ${num(o.alpha * ALPHA_SHARES.test)} and an effect ≥ its floor ` +
+    `Rules (α = ${o.alpha}, split 0.8 / 0.1 / 0.1): ${o.correction}-adjusted p < ${num(levelOf(o.alpha, ALPHA_SHARES.test))} and an effect ≥ its floor ` +
       `(W1/σ ≥ ${o.floors.wasserstein}, JS ≥ ${o.floors.jensenShannon}, or PSI ≥ ${o.psiThreshold}); ` +
       `PSI ≥ ${o.psiThreshold} alone (${o.bins} quantile bins, ε = ${o.epsilon}) only where n_eff is large enough for its noise to stay below it; ` +
-      `missing rate change ≥ ${o.missingMinDifference} with adjusted p < ${num(o.alpha * ALPHA_SHARES.missing)}.`,
+      `missing rate change ≥ ${o.missingMinDifference} with adjusted p < ${num(levelOf(o.alpha, ALPHA_SHARES.missing))}.`,
   ];
   const overridden = Object.keys(o.features).filter((n) => report.features.some((f) => f.name === n));
   if (overridden.length > 0) lines.push(`Per-feature settings: ${overridden.join(', ')} (see --json "rule" for each).`);

@@ -59,6 +59,7 @@ export {
   psiMinEffectiveSize,
   PSI_ALPHA_SHARE,
   ALPHA_SHARES,
+  levelOf,
   type Correction,
   type EffectFloors,
   type FeatureRule,

@@ -46,6 +46,11 @@ export function adjustPValues(pValues: readonly number[], correction: Correction
 export const ALPHA_SHARES = { test: 0.8, psi: 0.1, missing: 0.1 } as const;
 export const PSI_ALPHA_SHARE = ALPHA_SHARES.psi;
 
+/** α · share, computed as (α · 10 share) / 10 so that 0.05 · 0.8 prints as 0.04, not 0.04000000000000001. */
+export function levelOf(alpha: number, share: number): number {
+  return (alpha * Math.round(share * 10)) / 10;
+}
+
 /**
  * The smallest effective sample size at which PSI ≥ `threshold` is no longer sampling noise.
  * Under H0, with 1/n_eff = 1/n + 1/m, n_eff · PSI is approximately χ²(B − 1) (PSI is the
@@ -55,7 +60,7 @@ export const PSI_ALPHA_SHARE = ALPHA_SHARES.psi;
  *   n_eff ≥ χ²₍B−1₎⁻¹(1 − a) / threshold,   a = α · PSI_ALPHA_SHARE / k.
  */
 export function psiMinEffectiveSize(bins: number, threshold: number, alpha: number, tests: number): number {
-  const a = (alpha * PSI_ALPHA_SHARE) / Math.max(1, tests);
+  const a = levelOf(alpha, PSI_ALPHA_SHARE) / Math.max(1, tests);
   return Math.ceil(chiSquareQuantile(1 - a, Math.max(1, bins - 1)) / threshold);
 }
 
@@ -175,12 +180,12 @@ export function decide(signals: readonly FeatureSignals[], options: VerdictOptio
     const floor = rule.floors[floorName];
     const psiMin = s.psi !== null ? psiMinEffectiveSize(s.psiBins, rule.psiThreshold, rule.alpha, psiFamily) : null;
     const reasons: string[] = [];
-    const significant = adj !== null && adj < rule.alpha * ALPHA_SHARES.test;
+    const significant = adj !== null && adj < levelOf(rule.alpha, ALPHA_SHARES.test);
     const psiLarge = s.psi !== null && s.psi >= rule.psiThreshold;
     if (significant && s.effect !== null && s.effect >= floor) reasons.push(`test+${floorName}`);
     else if (significant && psiLarge) reasons.push('test+psi');
     if (psiLarge && psiMin !== null && s.effectiveSize >= psiMin && !reasons.includes('test+psi')) reasons.push('psi');
-    if (s.missing && missAdj !== null && missAdj < rule.alpha * ALPHA_SHARES.missing && Math.abs(s.missing.difference) >= s.missing.minDifference)
+    if (s.missing && missAdj !== null && missAdj < levelOf(rule.alpha, ALPHA_SHARES.missing) && Math.abs(s.missing.difference) >= s.missing.minDifference)
       reasons.push('missing');
     const isDrifted = reasons.length > 0;
     if (s.psi !== null || s.pValue !== null || s.missing !== null) evaluated++;
@@ -195,7 +200,7 @@ export function decide(signals: readonly FeatureSignals[], options: VerdictOptio
       reasons,
       rule: {
         alpha: rule.alpha,
-        testLevel: rule.alpha * ALPHA_SHARES.test,
+        testLevel: levelOf(rule.alpha, ALPHA_SHARES.test),
         floor: { name: floorName, value: floor },
         psiThreshold: rule.psiThreshold,
         psiMinEffectiveSize: psiMin,
