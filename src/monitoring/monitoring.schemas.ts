@@ -1,10 +1,9 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { Nullable, PageQuery, Timestamp } from '../http/schemas.js';
 import { RetrainConfig } from '../retraining/retrain.schemas.js';
-import { DriftFloors, FeatureDriftSettingsMap } from './drift-settings.schemas.js';
+import { DriftFloors, DriftMethods, FeatureDriftSettingsMap } from './drift-settings.schemas.js';
 
 const StringEnum = <T extends string>(values: readonly T[]) => Type.Unsafe<T>({ type: 'string', enum: [...values] });
-const DRIFT_METHODS = ['psi', 'ks', 'chi2', 'jensenShannon', 'wasserstein'] as const;
 
 /** PUT /models/{name}/monitor. Every field is optional; what is left out takes its default. */
 export const MonitorConfig = Type.Object(
@@ -16,7 +15,7 @@ export const MonitorConfig = Type.Object(
       ]),
     ),
     minSamples: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
-    methods: Type.Optional(Type.Array(StringEnum(DRIFT_METHODS), { minItems: 1, uniqueItems: true })),
+    methods: Type.Optional(DriftMethods),
     bins: Type.Optional(Type.Integer({ minimum: 2, maximum: 1000 })),
     alpha: Type.Optional(Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1 })),
     correction: Type.Optional(StringEnum(['bonferroni', 'bh', 'none'] as const)),
