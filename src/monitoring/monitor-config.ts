@@ -1,4 +1,4 @@
-import type { DriftMethod, DriftOptions, FeatureRole } from '../drift/index.js';
+import { type DriftMethod, type DriftOptions, type FeatureRole, resolveOptions } from '../drift/index.js';
 import { invalidField } from '../http/errors.js';
 import { DurationError, parseIsoDuration } from './duration.js';
 import type { MonitoringRepository } from './monitoring.repository.js';
@@ -30,7 +30,8 @@ export function resolveMonitor(config: MonitorConfig | undefined): MonitorSettin
     window,
     windowLabel: 'size' in windowConfig ? `n${windowConfig.size}` : `t${windowConfig.every.toUpperCase()}`,
     minSamples: c.minSamples ?? DEFAULT_MIN_SAMPLES,
-    drift: {
+    // Resolved, so GET …/monitor's `effective` shows every default (floors, α, PSI threshold).
+    drift: resolveOptions({
       ...(c.methods ? { methods: c.methods as DriftMethod[] } : {}),
       ...(c.bins !== undefined ? { bins: c.bins } : {}),
       ...(c.alpha !== undefined ? { alpha: c.alpha } : {}),
@@ -40,7 +41,8 @@ export function resolveMonitor(config: MonitorConfig | undefined): MonitorSettin
       ...(c.critical ? { critical: c.critical } : {}),
       ...(c.floors ? { floors: c.floors } : {}),
       ...(c.features ? { features: c.features } : {}),
-    },
+      minSamples: c.minSamples ?? DEFAULT_MIN_SAMPLES,
+    }),
     performance: { tolerance: c.performance?.tolerance ?? DEFAULT_PERFORMANCE_TOLERANCE },
   };
 }

@@ -93,6 +93,8 @@ describe('issue 17 verdicts through the service', () => {
     const reports = await monitored('perfeature', c, 1000, {}, { features: { x0: { floors: { wasserstein: 5 } }, x1: { ignore: true } } });
     const f = await features(reports[0]!.id);
     expect(f.features.map((x) => [x.name, x.drifted, x.rule.floor.value])).toEqual([['x0', false, 5]]);
+    const effective = (await t.call({ method: 'GET', url: '/api/v1/models/perfeature/monitor' })).json().effective;
+    expect(effective.drift).toMatchObject({ alpha: 0.05, floors: { wasserstein: 0.05, jensenShannon: 0.05 }, features: { x1: { ignore: true } } });
     const bad = await t.call({ method: 'PUT', url: '/api/v1/models/perfeature/monitor', payload: { features: { x0: { alpha: 2 } } } });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().errors[0].path).toMatch(/features.*x0.*alpha/);
