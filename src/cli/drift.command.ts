@@ -1,8 +1,9 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { computeDrift, type Correction, type DriftMethod, type DriftOptions } from '../drift/index.js';
+import { computeDrift, detectRoles, mergeRoles, type Correction, type DriftMethod, type DriftOptions } from '../drift/index.js';
 import type { NonNumericPolicy, TabularFormat } from '../tabular/types.js';
 import { readPair } from './table-profile.js';
 import { CliError } from './errors.js';
+import { configToOptions, loadDriftConfig, parseRoles } from './drift-config.js';
 import { formatDriftTable } from './drift.format.js';
 
 interface DriftFlags {
@@ -25,7 +26,15 @@ interface DriftFlags {
   epsilon: number;
   json?: boolean;
   failOnDrift?: boolean;
+  config?: string;
+  ignore: string[];
+  featureRole: string[];
+  wassersteinFloor?: number;
+  jsFloor?: number;
 }
+
+/** Flags whose value, when given on the command line, overrides the --config file. */
+const OVERRIDABLE = ['bins', 'alpha', 'correction', 'minSamples', 'methods', 'psiThreshold', 'driftShare', 'epsilon'] as const;
 
 const METHOD_NAMES: Record<string, DriftMethod> = {
   psi: 'psi',
@@ -94,16 +103,27 @@ export function registerDriftCommand(program: Command): Command {
       .option('--psi-threshold <x>', 'PSI at or above this flags a feature', numberIn(0, Infinity, 'a positive number'), 0.2)
       .option('--drift-share <x>', 'dataset drifts when this share of features drift', numberIn(0, 1, 'a number in (0, 1]'), 0.5)
       .option('--epsilon <x>', 'replaces empty-bin proportions in PSI', numberIn(0, 0.9999999, 'a number in (0, 1)'), 1e-4)
+      .option('--wasserstein-floor <x>', 'normalised W₁ a significant KS must reach to count (default 0.05)', numberIn(-1e-300, Infinity, 'a number ≥ 0'))
+      .option('--js-floor <x>', 'Jensen–Shannon distance a significant χ² must reach to count (default 0.05)', numberIn(-1e-300, 1, 'a number in [0, 1]'))
+      .option('--config <file>', 'drift settings as JSON or YAML: the flags above plus per-feature "features", "ignore", "roles"')
+      .option('--ignore <columns>', 'comma-separated columns not to compare', list, [])
+      .option(
+        '--feature-role <name=role,...>',
+        'column roles (feature, id, timestamp), overriding detection; ids and timestamps are never compared',
+        (raw: string, prev: string[]) => [...prev, ...list(raw)],
+        [],
+      )
       .option('--json', 'print the report as JSON')
       .option('--fail-on-drift', 'exit with code 1 when the dataset drifts (for CI pipelines)')
       .enablePositionalOptions()
-      .action(async (flags: DriftFlags) => {
+      .action(async (flags: DriftFlags, command: Command) => {
         if (!flags.reference || !flags.current)
           throw new CliError(
             `required option '${flags.reference ? '-c, --current' : '-r, --reference'} <file>' not specified (or use a subcommand: drift reports|show|timeline)`,
           );
         const both = flags.categorical.filter((c) => flags.numeric.includes(c));
         if (both.length > 0) throw new CliError(`column "${both[0]}" is given to both --categorical and --numeric`);
+        const config = flags.config ? await loadDriftConfig(flags.config) : {};
         const { reference, current } = await readPair(flags.reference, flags.current, {
           format: flags.format,
           categorical: new Set(flags.categorical),
@@ -112,23 +132,38 @@ export function registerDriftCommand(program: Command): Command {
           nonNumeric: flags.nonNumeric,
           progress: !flags.quiet && process.stderr.isTTY === true,
         });
-        for (const name of flags.critical) {
-          if (!reference.features.has(name)) throw new CliError(`--critical names column "${name}", which is not in ${flags.reference}`);
-        }
-        const options: DriftOptions = {
-          bins: flags.bins,
-          alpha: flags.alpha,
-          correction: flags.correction,
-          critical: flags.critical,
-          methods: flags.methods,
-          psiThreshold: flags.psiThreshold,
-          driftShare: flags.driftShare,
-          epsilon: flags.epsilon,
-          minSamples: flags.minSamples,
+        const known = (what: string, name: string) => {
+          if (!reference.features.has(name)) throw new CliError(`${what} names column "${name}", which is not in ${flags.reference}`);
         };
+        for (const name of flags.critical) known('--critical', name);
+        for (const name of flags.ignore) known('--ignore', name);
+        for (const name of Object.keys(config.features ?? {})) known(`--config features.${name}`, name);
+        for (const name of [...(config.critical ?? []), ...(config.ignore ?? [])]) known('--config', name);
+        const explicitRoles = { ...(config.roles ?? {}), ...parseRoles(flags.featureRole) };
+        for (const name of Object.keys(explicitRoles)) known('--feature-role', name);
+        const fromCli = (key: string) => command.getOptionValueSource(key) === 'cli';
+        const options: DriftOptions = { ...configToOptions(config) };
+        const o = options as Record<string, unknown>;
+        for (const key of OVERRIDABLE) if (fromCli(key) || o[key] === undefined) o[key] = flags[key];
+        if (flags.critical.length > 0) options.critical = [...(options.critical ?? []), ...flags.critical];
+        if (flags.ignore.length > 0) options.ignore = [...(options.ignore ?? []), ...flags.ignore];
+        if (flags.wassersteinFloor !== undefined || flags.jsFloor !== undefined)
+          options.floors = {
+            ...options.floors,
+            ...(flags.wassersteinFloor !== undefined ? { wasserstein: flags.wassersteinFloor } : {}),
+            ...(flags.jsFloor !== undefined ? { jensenShannon: flags.jsFloor } : {}),
+          };
+        // Detection only for columns nobody gave a role to; an explicit `feature` undoes it.
+        const detected = detectRoles(reference, options.minSamples).filter((d) => !(d.name in explicitRoles));
+        options.roles = mergeRoles(detected, explicitRoles);
+        const notes = detected.map(
+          (d) =>
+            `"${d.name}" looks like ${d.role === 'id' ? 'an identifier' : 'a timestamp'} (${d.why}): not compared; --feature-role ${d.name}=feature to compare it`,
+        );
         const report = computeDrift(reference, current, options);
-        if (flags.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-        else process.stdout.write(formatDriftTable(report, { reference: flags.reference, current: flags.current, rows: [reference.rows, current.rows] }));
+        if (flags.json) process.stdout.write(`${JSON.stringify({ ...report, notes }, null, 2)}\n`);
+        else
+          process.stdout.write(formatDriftTable(report, { reference: flags.reference, current: flags.current, rows: [reference.rows, current.rows] }, notes));
         if (flags.failOnDrift && report.datasetDrift) process.exitCode = 1;
       })
   );

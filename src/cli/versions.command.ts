@@ -7,6 +7,7 @@ import { clientFor, keyValues, positiveArg, positiveInt, printFields, printJson,
 interface Feature {
   name: string;
   type: 'numeric' | 'categorical';
+  role?: 'feature' | 'id' | 'timestamp';
 }
 
 interface VersionView {
@@ -40,8 +41,13 @@ interface RegisterFlags extends ServerFlags {
   idempotencyKey?: string;
 }
 
-/** "age:numeric", "plan:categorical" (or "plan:cat"); the type defaults to numeric. */
+/**
+ * "age:numeric", "plan:categorical" (or "plan:cat"); the type defaults to numeric. A third part
+ * gives the role: "user_id:categorical:id", "ts:numeric:timestamp" (never drift features).
+ */
 function parseFeature(spec: string): Feature {
+  const role = /^(.+:(?:numeric|num|categorical|cat)):(feature|id|timestamp)$/i.exec(spec);
+  if (role) return { ...parseFeature(role[1]!), role: role[2]!.toLowerCase() as Feature['role'] };
   const at = spec.lastIndexOf(':');
   const name = at < 0 ? spec : spec.slice(0, at);
   const raw = at < 0 ? 'numeric' : spec.slice(at + 1).toLowerCase();

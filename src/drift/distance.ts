@@ -45,6 +45,18 @@ export function wassersteinSorted(u: Float64Array, v: Float64Array): number {
   const n = u.length;
   const m = v.length;
   if (n === 0 || m === 0) throw new RangeError('Wasserstein needs two non-empty samples');
+  // Near ±1.7e308 a gap between points overflows to Infinity (and 0 · Infinity is NaN): work in
+  // units of a power of two, which is exact, and scale back.
+  const big = Math.max(Math.abs(u[0]!), Math.abs(u[n - 1]!), Math.abs(v[0]!), Math.abs(v[m - 1]!));
+  if (big > 2 ** 1000) {
+    const f = 2 ** -24;
+    return (
+      wassersteinSorted(
+        u.map((x) => x * f),
+        v.map((x) => x * f),
+      ) / f
+    );
+  }
   let i = 0;
   let j = 0;
   let total = 0;
@@ -67,6 +79,13 @@ export function wassersteinSorted(u: Float64Array, v: Float64Array): number {
 export function standardDeviation(x: Float64Array): number {
   const n = x.length;
   if (n === 0) return 0;
+  let big = 0;
+  for (let i = 0; i < n; i++) big = Math.max(big, Math.abs(x[i]!));
+  // Squares of values beyond 2^511 overflow; a power-of-two scale is exact.
+  if (big > 2 ** 500) {
+    const f = 2 ** -524;
+    return standardDeviation(x.map((v) => v * f)) / f;
+  }
   let mean = 0;
   for (let i = 0; i < n; i++) mean += x[i]!;
   mean /= n;

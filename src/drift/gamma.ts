@@ -108,3 +108,22 @@ export function normalTwoSidedP(z: number): number {
   if (z === 0) return 1;
   return regularizedGammaQ(0.5, (z * z) / 2);
 }
+
+/**
+ * χ² quantile: the x with P(X ≤ x) = p, by bisection on {@link chiSquareSf} (monotone, so 200
+ * halvings of a bracket found by doubling reach the last ulp); as `scipy.stats.chi2.ppf(p, dof)`.
+ */
+export function chiSquareQuantile(p: number, dof: number): number {
+  if (!(p > 0)) return 0;
+  if (!(p < 1)) return Infinity;
+  const tail = 1 - p;
+  let hi = Math.max(1, dof);
+  while (chiSquareSf(hi, dof) > tail) hi *= 2;
+  let lo = 0;
+  for (let i = 0; i < 200 && hi - lo > 1e-12 * hi; i++) {
+    const mid = (lo + hi) / 2;
+    if (chiSquareSf(mid, dof) > tail) lo = mid;
+    else hi = mid;
+  }
+  return (lo + hi) / 2;
+}

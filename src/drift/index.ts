@@ -42,8 +42,8 @@ export {
   type PsiResult,
 } from './psi.js';
 export { ksTwoSampleSorted, type KsResult } from './ks.js';
-export { chi2Homogeneity, chi2FromCounts, type Chi2Result } from './chi2.js';
-export { regularizedGammaQ, chiSquareSf, logGamma, normalTwoSidedP } from './gamma.js';
+export { chi2Homogeneity, chi2FromCounts, poolRare, MIN_EXPECTED, POOLED, type Chi2Result } from './chi2.js';
+export { regularizedGammaQ, chiSquareSf, chiSquareQuantile, logGamma, normalTwoSidedP } from './gamma.js';
 export {
   jensenShannonDistance,
   wassersteinSorted,
@@ -52,7 +52,21 @@ export {
   type WassersteinResult,
 } from './distance.js';
 export { missingRateDrift, type MissingResult, type MissingOptions } from './missing.js';
-export { adjustPValues, decide, type Correction, type FeatureVerdict, type DatasetVerdict } from './verdict.js';
+export {
+  adjustPValues,
+  decide,
+  effectiveSize,
+  psiMinEffectiveSize,
+  PSI_ALPHA_SHARE,
+  ALPHA_SHARES,
+  levelOf,
+  type Correction,
+  type EffectFloors,
+  type FeatureRule,
+  type FeatureVerdict,
+  type DatasetVerdict,
+} from './verdict.js';
+export { DEFAULT_FLOORS, featureRule, type FeatureRole, type FeatureSettings } from './options.js';
 export {
   computeDrift,
   resolveOptions,
@@ -63,3 +77,4 @@ export {
   type DriftReport,
   type FeatureDriftResult,
 } from './report.js';
+export { detectRoles, mergeRoles, type DetectedRole } from './roles.js';

@@ -11,44 +11,11 @@ import {
   type FeatureType,
   type NumericFeatureProfile,
 } from './profile.js';
-import { categoricalPsi, DEFAULT_EPSILON, numericPsi, type CategoricalHistogram, type NumericHistogram } from './psi.js';
-import { decide, type Correction, type FeatureSignals } from './verdict.js';
+import { featureMethods, featureRule, ignoredBecause, resolveOptions, type DriftMethod, type DriftOptions, type ResolvedDriftOptions } from './options.js';
+import { categoricalPsi, numericPsi, type CategoricalHistogram, type NumericHistogram } from './psi.js';
+import { decide, effectiveSize, type FeatureSignals, type FeatureVerdict } from './verdict.js';
 
-export type DriftMethod = 'psi' | 'ks' | 'chi2' | 'jensenShannon' | 'wasserstein';
-
-export interface DriftOptions {
-  /** Quantile bins for numeric PSI/JS (default 10). */
-  bins?: number;
-  /** Significance level for KS/χ² after correction, and for the missing-rate test (0.05). */
-  alpha?: number;
-  /** PSI at or above this flags a feature (0.2, the usual "significant shift" rule of thumb). */
-  psiThreshold?: number;
-  correction?: Correction;
-  /** Dataset drifts when at least this share of evaluated features drifted (0.5). */
-  driftShare?: number;
-  /** Features whose drift alone makes the dataset drift. */
-  critical?: readonly string[];
-  /** Statistics to compute (default psi, ks, chi2); only psi and ks/chi2 enter the verdict. */
-  methods?: readonly DriftMethod[];
-  /** Replaces empty-bin proportions in PSI (1e-4). */
-  epsilon?: number;
-  /** Minimum missing-rate change that can flag a feature (0.05). */
-  missingMinDifference?: number;
-  /**
-   * Non-missing values a feature needs on each side before PSI and KS/χ² are computed (30).
-   * Below it the feature is `insufficient_data`, never drifted by its distribution: a PSI on one
-   * row (8.3 in issue 9) says nothing. Its missing rate still counts when both sides have at
-   * least this many rows, since that rate is estimated from every row.
-   */
-  minSamples?: number;
-}
-
-export type ResolvedDriftOptions = Required<Omit<DriftOptions, 'critical' | 'methods'>> & {
-  critical: string[];
-  methods: DriftMethod[];
-};
-
-export const DEFAULT_METHODS: readonly DriftMethod[] = ['psi', 'ks', 'chi2'];
+export { DEFAULT_METHODS, resolveOptions, type DriftMethod, type DriftOptions, type ResolvedDriftOptions } from './options.js';
 
 export interface FeatureDriftResult {
   name: string;
@@ -59,21 +26,25 @@ export interface FeatureDriftResult {
    */
   status: 'ok' | 'insufficient_data';
   drifted: boolean;
-  /** Signals that fired: 'psi', 'test' (KS or χ² after correction), 'missing'. */
+  /** Rules that fired: 'test+wasserstein', 'test+jensenShannon', 'test+psi', 'psi', 'missing'. */
   reasons: string[];
+  /** The thresholds this feature was judged by (floor, α, PSI threshold, PSI's minimum n_eff). */
+  rule: FeatureVerdict['rule'];
   /** Non-missing values compared on each side. */
   referenceSize: number;
   currentSize: number;
   psi: number | null;
   epsilon: number;
   ks?: { statistic: number; pValue: number; method: 'exact' | 'asymp' };
-  chi2?: { statistic: number; pValue: number; dof: number };
+  /** `pooled`: categories merged into one bucket because an expected count was below 5. */
+  chi2?: { statistic: number; pValue: number; dof: number; pooled: string[] };
   /** The KS/χ² p-value after the multiple-testing correction. */
   adjustedPValue: number | null;
-  /** Jensen–Shannon distance, log base 2, on the PSI bins. */
+  /** Jensen–Shannon distance, log base 2, on the PSI bins (categorical: always, it is the floor). */
   jensenShannon?: number;
+  /** Normalised W₁ (numeric: always, it is the floor). */
   wasserstein?: WassersteinResult;
-  missing: MissingResult;
+  missing: MissingResult & { adjustedPValue: number | null };
   histogram: NumericHistogram | CategoricalHistogram | null;
 }
 
@@ -85,28 +56,8 @@ export interface DriftReport {
   drifted: number;
   options: ResolvedDriftOptions;
   features: FeatureDriftResult[];
-}
-
-export function resolveOptions(options: DriftOptions = {}): ResolvedDriftOptions {
-  const o: ResolvedDriftOptions = {
-    bins: options.bins ?? 10,
-    alpha: options.alpha ?? 0.05,
-    psiThreshold: options.psiThreshold ?? 0.2,
-    correction: options.correction ?? 'bonferroni',
-    driftShare: options.driftShare ?? 0.5,
-    epsilon: options.epsilon ?? DEFAULT_EPSILON,
-    missingMinDifference: options.missingMinDifference ?? 0.05,
-    minSamples: options.minSamples ?? 30,
-    critical: [...(options.critical ?? [])],
-    methods: [...(options.methods ?? DEFAULT_METHODS)],
-  };
-  if (!Number.isInteger(o.bins) || o.bins < 2) throw new RangeError(`bins must be an integer ≥ 2, got ${o.bins}`);
-  if (!(o.alpha > 0 && o.alpha < 1)) throw new RangeError(`alpha must be in (0, 1), got ${o.alpha}`);
-  if (!(o.epsilon > 0 && o.epsilon < 1)) throw new RangeError(`epsilon must be in (0, 1), got ${o.epsilon}`);
-  if (!(o.psiThreshold > 0)) throw new RangeError(`psiThreshold must be > 0, got ${o.psiThreshold}`);
-  if (!(o.driftShare > 0 && o.driftShare <= 1)) throw new RangeError(`driftShare must be in (0, 1], got ${o.driftShare}`);
-  if (!Number.isInteger(o.minSamples) || o.minSamples < 1) throw new RangeError(`minSamples must be an integer ≥ 1, got ${o.minSamples}`);
-  return o;
+  /** Reference features not compared: ids and timestamps (by role) and those set to ignore. */
+  ignored: { name: string; reason: 'id' | 'timestamp' | 'ignore' }[];
 }
 
 function isProfile(x: unknown): x is DatasetProfile {
@@ -136,29 +87,41 @@ export function computeDrift(
     if (cur.features.size === 0 && entries.length > 0) cur = { ...cur, rows: entries[0]![1].length };
   }
   const results: FeatureDriftResult[] = [];
+  const ignored: DriftReport['ignored'] = [];
+  const testable = new Map<FeatureDriftResult, boolean>();
   for (const [name, ref] of reference.features) {
+    const because = ignoredBecause(opts, name);
+    if (because) {
+      ignored.push({ name, reason: because });
+      continue;
+    }
     const now = cur.features.get(name) ?? absent(ref, cur.rows);
     if (now.kind !== ref.kind) throw new TypeError(`feature "${name}" is ${ref.kind} in the reference but ${now.kind} now`);
-    results.push(compareFeature(name, ref, now, opts));
+    const result = compareFeature(name, ref, now, opts);
+    // A missing rate from a handful of rows is as unreliable as a PSI from a handful of values.
+    testable.set(result, ref.count >= opts.minSamples && now.count >= opts.minSamples);
+    results.push(result);
   }
   const signals: FeatureSignals[] = results.map((r) => ({
     name: r.name,
+    kind: r.type,
     psi: r.psi,
+    psiBins: r.histogram ? r.histogram.reference.filter((p, i) => p > 0 || r.histogram!.current[i]! > 0).length : 0,
+    effectiveSize: effectiveSize(r.referenceSize, r.currentSize),
     pValue: r.ks?.pValue ?? r.chi2?.pValue ?? null,
-    missingDrifted: r.missing.drifted,
+    effect: r.status !== 'ok' ? null : r.type === 'numeric' ? (r.wasserstein?.normalized ?? null) : (r.jensenShannon ?? null),
+    missing: testable.get(r) ? { pValue: r.missing.pValue, difference: r.missing.difference, minDifference: opts.missingMinDifference } : null,
+    rule: featureRule(opts, r.name),
   }));
-  const verdict = decide(signals, {
-    alpha: opts.alpha,
-    psiThreshold: opts.psiThreshold,
-    correction: opts.correction,
-    driftShare: opts.driftShare,
-    critical: new Set(opts.critical),
-  });
+  const verdict = decide(signals, { correction: opts.correction, driftShare: opts.driftShare });
   verdict.features.forEach((v, i) => {
     const r = results[i]!;
     r.drifted = v.drifted;
     r.reasons = v.reasons;
+    r.rule = v.rule;
     r.adjustedPValue = v.adjustedPValue;
+    r.missing.adjustedPValue = v.missingAdjustedPValue;
+    r.missing.drifted = v.reasons.includes('missing');
   });
   return {
     datasetDrift: verdict.datasetDrift,
@@ -167,6 +130,7 @@ export function computeDrift(
     drifted: verdict.drifted,
     options: opts,
     features: results,
+    ignored,
   };
 }
 
@@ -177,7 +141,7 @@ function absent(ref: FeatureProfile, rows: number): FeatureProfile {
 }
 
 function compareFeature(name: string, ref: FeatureProfile, now: FeatureProfile, opts: ResolvedDriftOptions): FeatureDriftResult {
-  const methods = new Set(opts.methods);
+  const methods = featureMethods(opts, name);
   const referenceSize = ref.count - ref.missing;
   const currentSize = now.count - now.missing;
   const result: FeatureDriftResult = {
@@ -186,19 +150,25 @@ function compareFeature(name: string, ref: FeatureProfile, now: FeatureProfile, 
     status: referenceSize >= opts.minSamples && currentSize >= opts.minSamples ? 'ok' : 'insufficient_data',
     drifted: false,
     reasons: [],
+    rule: {
+      alpha: opts.alpha,
+      testLevel: opts.alpha,
+      floor: { name: 'wasserstein', value: 0 },
+      psiThreshold: opts.psiThreshold,
+      psiMinEffectiveSize: null,
+      effectiveSize: 0,
+    },
     referenceSize,
     currentSize,
     psi: null,
     epsilon: opts.epsilon,
     adjustedPValue: null,
-    missing: missingRateDrift(ref.missing, ref.count, now.missing, now.count, {
-      alpha: opts.alpha,
-      minDifference: opts.missingMinDifference,
-    }),
+    missing: {
+      ...missingRateDrift(ref.missing, ref.count, now.missing, now.count, { alpha: opts.alpha, minDifference: opts.missingMinDifference }),
+      adjustedPValue: null,
+    },
     histogram: null,
   };
-  // A missing rate from a handful of rows is as unreliable as a PSI from a handful of values.
-  if (ref.count < opts.minSamples || now.count < opts.minSamples) result.missing.drifted = false;
   if (ref.kind === 'numeric') compareNumeric(result, ref, now as NumericFeatureProfile, methods, opts);
   else compareCategorical(result, ref, now as CategoricalFeatureProfile, methods, opts);
   return result;
@@ -225,7 +195,8 @@ function compareNumeric(
   if (methods.has('jensenShannon')) {
     result.jensenShannon = jensenShannonDistance(binned.histogram.reference, binned.histogram.current);
   }
-  if (methods.has('wasserstein')) result.wasserstein = normalizedWasserstein(ref.values, now.values);
+  // Always: W₁/σ is the effect floor a significant KS must pass (one linear merge).
+  result.wasserstein = normalizedWasserstein(ref.values, now.values);
 }
 
 function compareCategorical(
@@ -242,9 +213,8 @@ function compareCategorical(
   if (methods.has('psi')) result.psi = binned.psi;
   if (methods.has('chi2')) {
     const chi2 = chi2Homogeneity(ref.counts, now.counts);
-    result.chi2 = { statistic: chi2.statistic, pValue: chi2.pValue, dof: chi2.dof };
+    result.chi2 = { statistic: chi2.statistic, pValue: chi2.pValue, dof: chi2.dof, pooled: chi2.pooled };
   }
-  if (methods.has('jensenShannon')) {
-    result.jensenShannon = jensenShannonDistance(binned.histogram.reference, binned.histogram.current);
-  }
+  // Always: JS distance is the effect floor a significant χ² must pass.
+  result.jensenShannon = jensenShannonDistance(binned.histogram.reference, binned.histogram.current);
 }

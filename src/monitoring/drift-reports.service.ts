@@ -5,7 +5,7 @@ import { AppError } from '../http/errors.js';
 import { decodeCursor, toPage } from '../http/pagination.js';
 import type { RegistryRepository } from '../registry/registry.repository.js';
 import type { RegistryViews } from '../registry/views.js';
-import { monitorSettings } from './monitor-config.js';
+import { driftOptionsFor, monitorSettings } from './monitor-config.js';
 import type { DriftReportRow, MonitoringRepository } from './monitoring.repository.js';
 import {
   type DriftRangeBody,
@@ -140,7 +140,7 @@ export function createDriftReportsService(deps: {
           : await repo.batchesInTime(version.id, row.fromTime!, row.toTime!);
       const range = row.kind === 'count' ? { from: Number(row.seqFrom), to: Number(row.seqTo) } : undefined;
       const data = assembleWindow(batches, version.features, range);
-      const report = computeDrift(reference.profile, data.columns, { ...settings.drift, minSamples: settings.minSamples });
+      const report = computeDrift(reference.profile, data.columns, driftOptionsFor(settings, version.features));
       const labels = data.labels.slice();
       const missing = data.ids.filter((id, i): id is string => id !== null && (labels[i] === null || labels[i] === undefined));
       if (missing.length) {

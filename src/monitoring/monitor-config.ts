@@ -1,4 +1,4 @@
-import type { DriftMethod, DriftOptions } from '../drift/index.js';
+import { type DriftMethod, type DriftOptions, type FeatureRole, resolveOptions } from '../drift/index.js';
 import { invalidField } from '../http/errors.js';
 import { DurationError, parseIsoDuration } from './duration.js';
 import type { MonitoringRepository } from './monitoring.repository.js';
@@ -30,7 +30,8 @@ export function resolveMonitor(config: MonitorConfig | undefined): MonitorSettin
     window,
     windowLabel: 'size' in windowConfig ? `n${windowConfig.size}` : `t${windowConfig.every.toUpperCase()}`,
     minSamples: c.minSamples ?? DEFAULT_MIN_SAMPLES,
-    drift: {
+    // Resolved, so GET …/monitor's `effective` shows every default (floors, α, PSI threshold).
+    drift: resolveOptions({
       ...(c.methods ? { methods: c.methods as DriftMethod[] } : {}),
       ...(c.bins !== undefined ? { bins: c.bins } : {}),
       ...(c.alpha !== undefined ? { alpha: c.alpha } : {}),
@@ -38,7 +39,10 @@ export function resolveMonitor(config: MonitorConfig | undefined): MonitorSettin
       ...(c.psiThreshold !== undefined ? { psiThreshold: c.psiThreshold } : {}),
       ...(c.driftShare !== undefined ? { driftShare: c.driftShare } : {}),
       ...(c.critical ? { critical: c.critical } : {}),
-    },
+      ...(c.floors ? { floors: c.floors } : {}),
+      ...(c.features ? { features: c.features } : {}),
+      minSamples: c.minSamples ?? DEFAULT_MIN_SAMPLES,
+    }),
     performance: { tolerance: c.performance?.tolerance ?? DEFAULT_PERFORMANCE_TOLERANCE },
   };
 }
@@ -48,7 +52,17 @@ export async function monitorSettings(repo: Pick<MonitoringRepository, 'monitorC
   return resolveMonitor((await repo.monitorConfig(modelId)) as MonitorConfig | undefined);
 }
 
-/** Checks what the schema cannot: the duration parses, critical features exist on the latest version. */
+/**
+ * The drift options for one version's report: the monitor's settings, the window's minimum, and
+ * the roles its feature schema declares (ids and timestamps are never compared).
+ */
+export function driftOptionsFor(settings: MonitorSettings, features: readonly { name: string; role?: FeatureRole }[]): DriftOptions {
+  const roles: Record<string, FeatureRole> = {};
+  for (const f of features) if (f.role && f.role !== 'feature') roles[f.name] = f.role;
+  return { ...settings.drift, minSamples: settings.minSamples, roles };
+}
+
+/** Checks what the schema cannot: the duration parses, critical and per-feature names exist on the latest version. */
 export function validateMonitorConfig(config: MonitorConfig, features: readonly { name: string }[] | undefined): void {
   if (config.window && 'every' in config.window) {
     try {
@@ -63,5 +77,11 @@ export function validateMonitorConfig(config: MonitorConfig, features: readonly 
     config.critical.forEach((name, i) => {
       if (!known.has(name)) throw invalidField(`critical[${i}]`, `"${name}" is not a feature of the latest version`);
     });
+  }
+  if (config.features && features) {
+    const known = new Set(features.map((f) => f.name));
+    for (const name of Object.keys(config.features)) {
+      if (!known.has(name)) throw invalidField(`features.${name}`, `"${name}" is not a feature of the latest version`);
+    }
   }
 }

@@ -1,9 +1,9 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { Nullable, PageQuery, Timestamp } from '../http/schemas.js';
 import { RetrainConfig } from '../retraining/retrain.schemas.js';
+import { DriftFloors, DriftMethods, FeatureDriftSettingsMap } from './drift-settings.schemas.js';
 
 const StringEnum = <T extends string>(values: readonly T[]) => Type.Unsafe<T>({ type: 'string', enum: [...values] });
-const DRIFT_METHODS = ['psi', 'ks', 'chi2', 'jensenShannon', 'wasserstein'] as const;
 
 /** PUT /models/{name}/monitor. Every field is optional; what is left out takes its default. */
 export const MonitorConfig = Type.Object(
@@ -15,13 +15,17 @@ export const MonitorConfig = Type.Object(
       ]),
     ),
     minSamples: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
-    methods: Type.Optional(Type.Array(StringEnum(DRIFT_METHODS), { minItems: 1, uniqueItems: true })),
+    methods: Type.Optional(DriftMethods),
     bins: Type.Optional(Type.Integer({ minimum: 2, maximum: 1000 })),
     alpha: Type.Optional(Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1 })),
     correction: Type.Optional(StringEnum(['bonferroni', 'bh', 'none'] as const)),
     psiThreshold: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
     driftShare: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1 })),
     critical: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 256 }), { maxItems: 1000 })),
+    /** Effect-size floors beside a significant test (docs/drift-semantics.md). */
+    floors: Type.Optional(DriftFloors),
+    /** Per-feature overrides: methods, alpha, psiThreshold, floors, critical, ignore. */
+    features: Type.Optional(FeatureDriftSettingsMap),
     performance: Type.Optional(Type.Object({ tolerance: Type.Number({ minimum: 0, maximum: 1 }) }, { additionalProperties: false })),
     /** The retrain policy (docs/retraining.md); setting an executor needs the admin scope. */
     retrain: Type.Optional(RetrainConfig),

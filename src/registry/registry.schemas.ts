@@ -8,7 +8,17 @@ const FiniteNumber = Type.Number(); // ajv rejects NaN/±Infinity for type numbe
 /** A plain string enum (not a union of literals) so a bad value gets one clear error. */
 export const FeatureType = Type.Unsafe<'numeric' | 'categorical'>({ type: 'string', enum: ['numeric', 'categorical'] });
 
-export const Feature = Type.Object({ name: Type.String({ minLength: 1, maxLength: 256 }), type: FeatureType }, { additionalProperties: false });
+/** What a column is; `id` and `timestamp` columns are stored but never drift features. */
+export const FeatureRole = Type.Unsafe<'feature' | 'id' | 'timestamp'>({
+  type: 'string',
+  enum: ['feature', 'id', 'timestamp'],
+  description: 'default feature',
+});
+
+export const Feature = Type.Object(
+  { name: Type.String({ minLength: 1, maxLength: 256 }), type: FeatureType, role: Type.Optional(FeatureRole) },
+  { additionalProperties: false },
+);
 
 /** Params keep their JSON scalar type: 0.1 stays a number, true a boolean, "adam" a string. */
 const ParamValue = Type.Union([Type.String({ maxLength: 4096 }), Type.Number(), Type.Boolean()]);

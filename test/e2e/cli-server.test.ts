@@ -39,6 +39,8 @@ describe('mlcycle against a server: registry', () => {
       f.file('version.json'),
       '--feature',
       'plan:categorical',
+      '--feature',
+      'user_id:categorical:id',
       '--metric',
       'auc=0.93',
       '--idempotency-key',
@@ -51,13 +53,14 @@ describe('mlcycle against a server: registry', () => {
     expect(first.features).toEqual([
       { name: 'age', type: 'numeric' },
       { name: 'plan', type: 'categorical' },
+      { name: 'user_id', type: 'categorical', role: 'id' }, // a role: never a drift feature
     ]);
     expect(first.metrics).toEqual({ auc: 0.93 });
     expect(first.params).toEqual({ depth: 6 }); // JSON scalars are kept as sent
     const again = await f.cli(...args.slice(0, -1));
     expect(again.stdout).toMatch(/version 1 of reg was already registered/);
     expect(f.json<unknown[]>(await f.cli('versions', 'list', 'reg', '--json'))).toHaveLength(1);
-    expect((await f.cli('versions', 'list', 'reg')).stdout).toMatch(/^\s*1\s+-\s+2\s+auc=0\.93/m);
+    expect((await f.cli('versions', 'list', 'reg')).stdout).toMatch(/^\s*1\s+-\s+3\s+auc=0\.93/m);
   });
 
   it('alias set moves an alias, and versions show resolves it', async () => {

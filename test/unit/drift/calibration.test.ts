@@ -5,7 +5,8 @@ import { createRng } from '../../helpers/random.js';
 
 /**
  * Dataset-level false alarms under the null: 20 independent features, reference and current
- * from the same distribution, default verdict (PSI ≥ 0.2 or Bonferroni-adjusted KS p < 0.05).
+ * from the same distribution, default verdict (Bonferroni-adjusted KS p < 0.8 α with W₁/σ ≥ its
+ * floor, or PSI ≥ 0.2 alone above its noise bound; see src/drift/verdict.ts).
  *
  * Sizes: reference 2 000, current 500. KS is exact there (as it is up to 10 000) and PSI's null
  * mean is ≈ (b − 1)(1/n + 1/m) ≈ 0.02, so the 0.2 threshold essentially never fires on noise and
