@@ -175,12 +175,14 @@ describe('retrain job leases', () => {
     const id = (await retrain('expiring')).json().id;
     await heldElsewhere(id, 1, future());
     expect(await t.retraining.leases.reconcile()).toBe(0); // a live lease elsewhere is left alone
-    await t.retraining.repo.update(id, { leaseExpiresAt: past() });
+    // Created a while ago, as a job whose lease ran out is (the sweep leaves rows of the last 2 s to their own request).
+    await t.retraining.repo.update(id, { leaseExpiresAt: past(), createdAt: new Date(Date.now() - 60_000).toISOString() });
     t.enqueued.length = 0;
     const swept = await sweepRetrainOutbox(t.retraining.jobs, t.webhooks, t.retraining.leases);
     expect(swept.leasesTaken).toBe(1);
     expect(await job(id)).toMatchObject({ status: 'queued', attempts: 1, runner: null, leaseOwner: null, leaseExpiresAt: null });
-    expect(t.enqueued).toContainEqual({ name: 'retrain.run', payload: { retrainJobId: id } });
+    // Its last queue job is gone from the recording queue: re-enqueued under the next generation.
+    expect(t.enqueued).toContainEqual({ name: 'retrain.run', payload: { retrainJobId: id, generation: 1 } });
     const listed = (await t.call({ method: 'GET', url: '/api/v1/retrain-jobs?model=expiring&status=running' })).json();
     expect(listed.items).toEqual([]);
     const lease = (await t.call({ method: 'GET', url: '/api/v1/models/expiring/events?type=retrain.lease_expired' })).json().items;
