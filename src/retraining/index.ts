@@ -49,7 +49,7 @@ export function createRetraining(deps: RetrainingDeps) {
     ...(deps.now ? { now: deps.now } : {}),
     ...(deps.log ? { log: deps.log } : {}),
   };
-  const jobs = createRetrainJobsService({ ...common, queue: deps.queue });
+  const jobs = createRetrainJobsService({ ...common, monitoring, queue: deps.queue });
   const runner = createRetrainRunner({
     ...common,
     monitoring,
