@@ -141,7 +141,7 @@ describe('RetrainConfig schema', () => {
       holdoutShare: 0.2,
       minLabelledRows: 100,
     });
-    expect(value.promote?.mode).toBeUndefined(); // the direction is the metric's own
+    expect((value as { promote?: { mode?: string } }).promote?.mode).toBeUndefined(); // the direction is the metric's own
     expect(check.Check(Value.Default(RetrainConfig, { executor: { type: 'webhook', url: 'https://ci.example/hook', secret: 'x'.repeat(32) } }))).toBe(true);
   });
   it('refuses shell strings, non-http URLs, unknown triggers and modes', () => {
