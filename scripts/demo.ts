@@ -107,7 +107,9 @@ try {
     headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/octet-stream' },
     body: readFileSync(join(work, 'out', 'model.json')),
   });
-  await call('POST', '/models/seattle-rain/versions/1/reference', { rows: trainWinter.map((d) => ({ temp_max: d.temp_max, temp_min: d.temp_min, wind: d.wind })) });
+  await call('POST', '/models/seattle-rain/versions/1/reference', {
+    rows: trainWinter.map((d) => ({ temp_max: d.temp_max, temp_min: d.temp_min, wind: d.wind })),
+  });
   await call('PUT', '/models/seattle-rain/aliases/production', { version: 1 });
   say('2. registered v1 with its metrics, model.json and the winter days as reference data; production → v1');
 
@@ -134,7 +136,9 @@ try {
     if (cycle > 0) await new Promise((r) => setTimeout(r, 1100));
     // Serving code: score each day with the production model, post features + class prediction + truth.
     const production = await call<{ version: number }>('GET', '/models/seattle-rain/aliases/production');
-    const modelRes = await fetch(`${api}/models/seattle-rain/versions/${production.version}/artifacts/model.json`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    const modelRes = await fetch(`${api}/models/seattle-rain/versions/${production.version}/artifacts/model.json`, {
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
     const model = (await modelRes.json()) as LogregModel;
     for (let i = 0; i < season.served.length; i += 60) {
       const batch = season.served.slice(i, i + 60);
@@ -146,7 +150,9 @@ try {
       });
     }
     say('');
-    say(`cycle ${cycle + 1}: ${step++}. served ${season.served.length} ${season.name} days to production (v${production.version}), with its predictions and the truth`);
+    say(
+      `cycle ${cycle + 1}: ${step++}. served ${season.served.length} ${season.name} days to production (v${production.version}), with its predictions and the truth`,
+    );
 
     const report = await waitFor('the drift report', async () => {
       const page = await call<{ items: { id: number; status: string; version: number }[] }>('GET', '/models/seattle-rain/drift-reports');

@@ -132,7 +132,13 @@ export type StagedReference = Omit<ReferenceProfileRow, 'versionId'>;
  */
 export async function stageReferenceProfile(
   store: ArtifactStore,
-  input: { storageKey: string; features: readonly { name: string; type: FeatureType }[]; columns: ReadonlyMap<string, Column>; source: ReferenceSource; at: string },
+  input: {
+    storageKey: string;
+    features: readonly { name: string; type: FeatureType }[];
+    columns: ReadonlyMap<string, Column>;
+    source: ReferenceSource;
+    at: string;
+  },
 ): Promise<StagedReference> {
   const types = new Map<string, FeatureType>(input.features.map((f) => [f.name, f.type]));
   const columns = new Map([...input.columns].filter(([name]) => types.has(name)));

@@ -144,7 +144,12 @@ export function createRegistryRepository(database: Database) {
     async referenceOf(versionId: number): Promise<{ rows: number; source: string; sha256: string; updatedAt: string } | undefined> {
       const [row] = await database
         .db()
-        .select({ rows: referenceProfiles.rowCount, source: referenceProfiles.source, sha256: referenceProfiles.sha256, updatedAt: referenceProfiles.updatedAt })
+        .select({
+          rows: referenceProfiles.rowCount,
+          source: referenceProfiles.source,
+          sha256: referenceProfiles.sha256,
+          updatedAt: referenceProfiles.updatedAt,
+        })
         .from(referenceProfiles)
         .where(eq(referenceProfiles.versionId, versionId));
       return row ? { ...row, rows: Number(row.rows) } : undefined;

@@ -113,12 +113,25 @@ export async function exportTrainingData(
   const names = job.features.map((f) => f.name);
   const train: LabelledRow[] = [];
   const held: LabelledRow[] = [];
-  for (const row of data.rows)
-    (row.id !== null && row.prediction !== null && inHoldout(row.id, job.holdoutShare) ? held : train).push(row);
+  for (const row of data.rows) (row.id !== null && row.prediction !== null && inHoldout(row.id, job.holdoutShare) ? held : train).push(row);
   const csv = (header: string[], lines: unknown[][]) => Buffer.from(`${[header, ...lines].map((l) => l.map(csvCell).join(',')).join('\n')}\n`);
   const files = [
-    { path: 'train.csv', rows: train.length, body: csv(['sample_id', ...names, 'label'], train.map((r) => [r.id, ...r.values, r.label])) },
-    { path: 'holdout.csv', rows: held.length, body: csv(['sample_id', ...names], held.map((r) => [r.id, ...r.values])) },
+    {
+      path: 'train.csv',
+      rows: train.length,
+      body: csv(
+        ['sample_id', ...names, 'label'],
+        train.map((r) => [r.id, ...r.values, r.label]),
+      ),
+    },
+    {
+      path: 'holdout.csv',
+      rows: held.length,
+      body: csv(
+        ['sample_id', ...names],
+        held.map((r) => [r.id, ...r.values]),
+      ),
+    },
   ];
   const manifest: DatasetManifest = {
     job: job.id,

@@ -28,7 +28,10 @@ export function retrainConfigOf(monitorConfig: Record<string, unknown> | undefin
 export function validateRetrainConfig(config: RetrainConfig): void {
   const promote = config.promote;
   if (promote?.mode && promote.mode !== METRIC_INFO[promote.metric].mode)
-    throw invalidField('retrain.promote.mode', `${promote.metric} is better when it is ${METRIC_INFO[promote.metric].mode === 'max' ? 'higher' : 'lower'}: mode must be "${METRIC_INFO[promote.metric].mode}" or left out`);
+    throw invalidField(
+      'retrain.promote.mode',
+      `${promote.metric} is better when it is ${METRIC_INFO[promote.metric].mode === 'max' ? 'higher' : 'lower'}: mode must be "${METRIC_INFO[promote.metric].mode}" or left out`,
+    );
   try {
     parseIsoDuration(config.cooldown);
   } catch (error) {

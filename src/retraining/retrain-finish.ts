@@ -130,7 +130,14 @@ export async function promoteAndSucceed(
       await events.record({
         type: 'retrain.promotion',
         model: input.model,
-        data: { job: job.id, version: input.version.version, alias: evaluation.alias, promoted: evaluation.decision === 'promoted', reason: evaluation.reason, evaluation },
+        data: {
+          job: job.id,
+          version: input.version.version,
+          alias: evaluation.alias,
+          promoted: evaluation.decision === 'promoted',
+          reason: evaluation.reason,
+          evaluation,
+        },
         actor: undefined,
       });
     }

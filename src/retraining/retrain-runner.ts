@@ -164,9 +164,16 @@ export function createRetrainRunner(deps: RunnerDeps) {
           await mkdir(outputDir, { recursive: true });
           const features = base?.features ?? [];
           const settings = trainingSettings(retrainConfigOf(await deps.monitorConfig(model.id)));
-          const data = await collectTrainingRows(deps, { modelId: model.id, baseVersionId: job.baseVersionId, features, upToReportId: job.triggerReportId, ...settings });
+          const data = await collectTrainingRows(deps, {
+            modelId: model.id,
+            baseVersionId: job.baseVersionId,
+            features,
+            upToReportId: job.triggerReportId,
+            ...settings,
+          });
           // The policy checks this before it queues a drift job; a manual job (or labels deleted meanwhile) ends here.
-          if (data.rows.length < settings.minLabelledRows) return await fail(job, `${data.rows.length} labelled rows < ${settings.minLabelledRows}`, false, null);
+          if (data.rows.length < settings.minLabelledRows)
+            return await fail(job, `${data.rows.length} labelled rows < ${settings.minLabelledRows}`, false, null);
           const exported = await exportTrainingData(
             deps,
             { id: jobId, model: model.name, baseVersion: base?.version ?? null, features, ...settings },

@@ -282,21 +282,23 @@ describe('dashboard (/ui) in Chromium', () => {
       reason: 'better: accuracy 0.95 vs 0.52 (v1) on 84 holdout rows, mcnemar p = 3.10e-10',
     };
     const at = new Date().toISOString();
-    const job = await t.container.database.transaction(() => t.container.retraining.repo.insert({
-      modelId: fraud!.id,
-      activeModelId: null,
-      status: 'succeeded',
-      attempts: 1,
-      createdAt: at,
-      finishedAt: at,
-      trigger: 'manual',
-      triggerReportId: null,
-      requestedBy: 'admin',
-      baseVersionId: null,
-      executor: { type: 'command', command: ['true'] },
-      resultVersion: 2,
-      evaluation,
-    }));
+    const job = await t.container.database.transaction(() =>
+      t.container.retraining.repo.insert({
+        modelId: fraud!.id,
+        activeModelId: null,
+        status: 'succeeded',
+        attempts: 1,
+        createdAt: at,
+        finishedAt: at,
+        trigger: 'manual',
+        triggerReportId: null,
+        requestedBy: 'admin',
+        baseVersionId: null,
+        executor: { type: 'command', command: ['true'] },
+        resultVersion: 2,
+        evaluation,
+      }),
+    );
     await open(`#/retrain/${job.id}`);
     await page.waitForSelector('#evaluation');
     const text = await page.textContent('#evaluation');

@@ -45,8 +45,8 @@ describe('README walkthrough', () => {
     expect(out).toContain('{"accepted":2,"unmatched":[]}');
     expect(out).toMatch(/"status":"succeeded"/);
     // Two cycles: v2 then v3 promoted, each on mlcycle's own holdout evaluation.
-    expect(out).toMatch(/"baseVersion":1,[^]*?"resultVersion":2,"evaluation":\{[^}]*"decision":"promoted"/);
-    expect(out).toMatch(/"baseVersion":2,[^]*?"resultVersion":3,"evaluation":\{[^}]*"decision":"promoted"/);
+    expect(out).toMatch(/"baseVersion":1,[\s\S]*?"resultVersion":2,"evaluation":\{[^}]*"decision":"promoted"/);
+    expect(out).toMatch(/"baseVersion":2,[\s\S]*?"resultVersion":3,"evaluation":\{[^}]*"decision":"promoted"/);
     expect(out).toMatch(/"model":"fraud","version":2/);
     expect(out).toMatch(/"model":"fraud","version":3/);
     expect(out).toMatch(/"reference":\{"rows":\d+,"source":"training-data"/);

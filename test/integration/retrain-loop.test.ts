@@ -113,7 +113,8 @@ describe.each(['inline', 'bullmq'] as const)('three drift → retrain → promot
     await settle(
       t,
       queue,
-      async () => (await t.call({ method: 'GET', url: '/api/v1/models/loop/drift-reports?version=4' })).json().items.some((r: { status: string }) => r.status === 'done'),
+      async () =>
+        (await t.call({ method: 'GET', url: '/api/v1/models/loop/drift-reports?version=4' })).json().items.some((r: { status: string }) => r.status === 'done'),
       'the report of the calm window',
     );
     const [calm] = (await t.call({ method: 'GET', url: '/api/v1/models/loop/drift-reports?version=4' })).json().items;
@@ -170,7 +171,10 @@ json.dump({"accuracy": 0.999}, open(os.path.join(o, "metrics.json"), "w"))
   });
 
   it('a trainer that omits holdout-predictions.csv gets `challenger`, and the reason says so', async () => {
-    const job = await runOnce('silent', `import json, os; json.dump({"accuracy": 1.0}, open(os.path.join(os.environ["MLCYCLE_OUTPUT_DIR"], "metrics.json"), "w"))`);
+    const job = await runOnce(
+      'silent',
+      `import json, os; json.dump({"accuracy": 1.0}, open(os.path.join(os.environ["MLCYCLE_OUTPUT_DIR"], "metrics.json"), "w"))`,
+    );
     expect(job).toMatchObject({ status: 'succeeded', evaluation: { decision: 'challenger', reason: 'the trainer wrote no holdout-predictions.csv' } });
     expect((await t.call({ method: 'GET', url: '/api/v1/models/silent' })).json().aliases).toEqual({ production: 1, challenger: 2 });
     const promotion = (await t.call({ method: 'GET', url: '/api/v1/models/silent/events?type=retrain.promotion' })).json().items[0];

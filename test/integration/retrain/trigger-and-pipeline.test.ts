@@ -33,7 +33,12 @@ describe('retrain trigger under load, and the webhook (external pipeline) execut
           const holdoutKey = (payload.data.datasets as string[]).find((d) => d.endsWith('/holdout.csv'))!;
           const chunks: Buffer[] = [];
           for await (const c of (await t.container.store.get(holdoutKey)).body) chunks.push(c as Buffer);
-          const ids = Buffer.concat(chunks).toString().trim().split('\n').slice(1).map((l) => l.split(',')[0]);
+          const ids = Buffer.concat(chunks)
+            .toString()
+            .trim()
+            .split('\n')
+            .slice(1)
+            .map((l) => l.split(',')[0]);
           // A poor model: always 0.
           await t.call({
             method: 'PUT',

@@ -1,14 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import {
-  binomTestHalf,
-  classKey,
-  comparePaired,
-  mcnemarExact,
-  metricOn,
-  pairedBootstrap,
-  type PromoteMetric,
-} from '../../../src/retraining/paired-tests.js';
+import { binomTestHalf, classKey, comparePaired, mcnemarExact, metricOn, pairedBootstrap, type PromoteMetric } from '../../../src/retraining/paired-tests.js';
 
 /** Reference values from scipy/numpy: fixtures/paired-tests.py (tolerances stated there and here). */
 const fixtures = JSON.parse(readFileSync(new URL('./fixtures/paired-tests.json', import.meta.url), 'utf8')) as {
@@ -19,7 +11,8 @@ const fixtures = JSON.parse(readFileSync(new URL('./fixtures/paired-tests.json',
 };
 const s = (xs: number[]) => xs.map(String);
 const all = (n: number) => Array.from({ length: n }, (_, i) => i);
-const close = (actual: number, expected: number, rel: number) => expect(Math.abs(actual - expected)).toBeLessThanOrEqual(rel * Math.max(1e-300, Math.abs(expected)));
+const close = (actual: number, expected: number, rel: number) =>
+  expect(Math.abs(actual - expected)).toBeLessThanOrEqual(rel * Math.max(1e-300, Math.abs(expected)));
 
 describe('exact McNemar = scipy.stats.binomtest on the discordant pairs', () => {
   it.each(fixtures.binom)('binomtest($k, $n, 0.5) two-sided', ({ k, n, p }) => close(binomTestHalf(k, n), p, 1e-9));
@@ -62,15 +55,30 @@ describe('seeded paired bootstrap', () => {
   });
   it('gives p = 1 for identical models and a small p for a clearly better challenger', () => {
     const truth = all(300).map((i) => String(i % 3));
-    const same = pairedBootstrap('f1', truth, truth.map((t, i) => (i % 4 === 0 ? '0' : t)), truth.map((t, i) => (i % 4 === 0 ? '0' : t)));
+    const same = pairedBootstrap(
+      'f1',
+      truth,
+      truth.map((t, i) => (i % 4 === 0 ? '0' : t)),
+      truth.map((t, i) => (i % 4 === 0 ? '0' : t)),
+    );
     expect(same.pValue).toBe(1);
-    const better = pairedBootstrap('f1', truth, truth.map((t, i) => (i % 2 === 0 ? '0' : t)), truth);
+    const better = pairedBootstrap(
+      'f1',
+      truth,
+      truth.map((t, i) => (i % 2 === 0 ? '0' : t)),
+      truth,
+    );
     expect(better.delta).toBeGreaterThan(0.2);
     expect(better.pValue).toBeLessThan(0.01);
   });
   it('orients min metrics: a lower RMSE is a positive gain', () => {
     const truth = all(200).map((i) => String(Math.sin(i)));
-    const r = pairedBootstrap('rmse', truth, truth.map((t, i) => String(Number(t) + (i % 2 ? 1 : -1))), truth.map((t, i) => String(Number(t) + (i % 2 ? 0.1 : -0.1))));
+    const r = pairedBootstrap(
+      'rmse',
+      truth,
+      truth.map((t, i) => String(Number(t) + (i % 2 ? 1 : -1))),
+      truth.map((t, i) => String(Number(t) + (i % 2 ? 0.1 : -0.1))),
+    );
     expect(r.delta).toBeCloseTo(0.9, 10);
     expect(r.pValue).toBeLessThan(0.01);
   });

@@ -35,11 +35,18 @@ describe('decidePromotion: earned on the same holdout rows, by a paired test', (
   });
   it('error_rate is a min metric: lower wins', () => {
     const h = holdout(55);
-    expect(decidePromotion({ ...promote, metric: 'error_rate' }, h, predictions(h, 90), 1)).toMatchObject({ decision: 'promoted', champion: expect.closeTo(0.45, 12) });
+    expect(decidePromotion({ ...promote, metric: 'error_rate' }, h, predictions(h, 90), 1)).toMatchObject({
+      decision: 'promoted',
+      champion: expect.closeTo(0.45, 12),
+    });
   });
   it('missing predictions: not promoted, and the reason says what was missing', () => {
     const h = holdout(55);
-    expect(decidePromotion(promote, h, undefined, 1)).toMatchObject({ decision: 'challenger', reason: 'the trainer wrote no holdout-predictions.csv', champion: null });
+    expect(decidePromotion(promote, h, undefined, 1)).toMatchObject({
+      decision: 'challenger',
+      reason: 'the trainer wrote no holdout-predictions.csv',
+      champion: null,
+    });
     const some = predictions(h, 90);
     some.delete('s3');
     some.delete('s7');
@@ -48,6 +55,16 @@ describe('decidePromotion: earned on the same holdout rows, by a paired test', (
   });
   it('regression metrics need numbers', () => {
     const h: HoldoutTruth = { ids: ['a', 'b'], labels: ['1.5', 'x'], champion: ['1', '2'] };
-    expect(decidePromotion({ ...promote, metric: 'rmse' }, h, new Map([['a', '1'], ['b', '2']]), 1).reason).toMatch(/needs numeric labels/);
+    expect(
+      decidePromotion(
+        { ...promote, metric: 'rmse' },
+        h,
+        new Map([
+          ['a', '1'],
+          ['b', '2'],
+        ]),
+        1,
+      ).reason,
+    ).toMatch(/needs numeric labels/);
   });
 });

@@ -105,7 +105,10 @@ function evaluationBox(job) {
     ['Holdout rows', String(e.rows)],
     [`Champion${e.championVersion ? ` (v${e.championVersion}, posted predictions)` : ''}`, score(e.champion)],
     [`Challenger${job.resultVersion ? ` (v${job.resultVersion})` : ''}`, score(e.challenger)],
-    [`p-value${e.test ? ` (${e.test === 'mcnemar' ? 'exact McNemar' : 'paired bootstrap'})` : ''}`, typeof e.pValue === 'number' ? e.pValue.toPrecision(3) : '—'],
+    [
+      `p-value${e.test ? ` (${e.test === 'mcnemar' ? 'exact McNemar' : 'paired bootstrap'})` : ''}`,
+      typeof e.pValue === 'number' ? e.pValue.toPrecision(3) : '—',
+    ],
     ['Needed', `gain ≥ ${e.minImprovement} and p ≤ ${e.alpha}`],
     ['Reason', e.reason],
   ];
