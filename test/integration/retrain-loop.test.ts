@@ -105,6 +105,7 @@ describe.each(['inline', 'bullmq'] as const)('three drift → retrain → promot
       [2, true],
     ]);
     expect(promotions[0].data.evaluation).toMatchObject({ decision: 'promoted', rows: expect.any(Number) });
+    expect((await t.call({ method: 'GET', url: '/api/v1/models/loop/versions/1' })).json().reference).toMatchObject({ rows: 2000, source: 'uploaded' });
   });
 
   it('an in-distribution window on the last version is reported and not drifted; no report ever failed', async () => {

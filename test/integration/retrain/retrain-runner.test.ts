@@ -133,6 +133,28 @@ describe('retrain: drift → job → export → trainer → v2 with lineage → 
     expect(reportIds).toHaveLength(1);
   });
 
+  it('retrains from the version that drifted, not the latest; a manual retrain defaults to the production version', async () => {
+    const { modelId, reportIds } = await seedDriftedModel(t, 'older', { monitor: monitor() });
+    // v2 exists (newer, not in production) when v1's window drifts.
+    const features = (await t.call({ method: 'GET', url: '/api/v1/models/older/versions/1' })).json().features;
+    expect((await t.call({ method: 'POST', url: '/api/v1/models/older/versions', payload: { features } })).statusCode).toBe(201);
+    const decision = await t.retraining.jobs.onReportCompleted(modelId, [drifted(reportIds[0]!)]);
+    const jobId = (decision as { jobId: number }).jobId;
+    await t.retraining.runner.runRetrainJob(jobId);
+    const job = (await t.call({ method: 'GET', url: `/api/v1/retrain-jobs/${jobId}` })).json();
+    expect(job).toMatchObject({ status: 'succeeded', baseVersion: 1, resultVersion: 3 });
+    const manifest = JSON.parse((await readAll((await t.container.store.get(`datasets/older/${jobId}/manifest.json`)).body)).toString());
+    expect(manifest).toMatchObject({ baseVersion: 1, windows: [reportIds[0]] });
+    expect(manifest.files[0].rows).toBeGreaterThan(200); // v1's window, not v2's (empty) one
+    expect((await t.call({ method: 'GET', url: '/api/v1/models/older/versions/3' })).json()).toMatchObject({ parentVersion: 1 });
+
+    await seedDriftedModel(t, 'manual-base', { monitor: monitor() });
+    await t.call({ method: 'POST', url: '/api/v1/models/manual-base/versions', payload: { features } });
+    const manual = await t.call({ method: 'POST', url: '/api/v1/models/manual-base/retrain', payload: {} });
+    expect(manual.json()).toMatchObject({ baseVersion: 1 }); // production, not the latest (2)
+    await t.call({ method: 'POST', url: `/api/v1/retrain-jobs/${manual.json().id}/cancel` });
+  });
+
   it('a failing trainer fails the job with the reason and its log tail; no version appears; the model may retrain again', async () => {
     await seedDriftedModel(t, 'broken', {
       monitor: { retrain: { enabled: true, executor: { type: 'command', command: ['python3', '-c', 'import sys; print("bad data"); sys.exit(2)'] } } },
