@@ -1,15 +1,23 @@
 #!/usr/bin/env python3
 """Logistic regression on mlcycle's exported training data — Python standard library only.
 
-mlcycle's command executor runs it with:
-  MLCYCLE_DATASET_DIR  the export: samples.csv (window, sample_id, <features…>, prediction, label)
-  MLCYCLE_OUTPUT_DIR   where model.json and metrics.json go (every file there becomes an artifact)
+mlcycle's command executor runs it with (the evaluation contract, docs/retraining.md):
+  MLCYCLE_DATASET_DIR  train.csv   (sample_id, <features…>, label)  what to learn from
+                       holdout.csv (sample_id, <features…>)         no labels: mlcycle keeps them
+                       manifest.json (files, rows, sha256, the split rule)
+  MLCYCLE_OUTPUT_DIR   model.json, metrics.json and holdout-predictions.csv (sample_id,prediction:
+                       one class per holdout row, spelled as in train.csv's labels); every file
+                       there becomes an artifact of the new version
 
-Numeric features are standardised (mean/std of the training split); categorical ones are one-hot
-encoded. Rows without a label are skipped. Labels: 0/1, true/false, or two class names (the
-lexically larger one is the positive class). A seeded shuffle puts HOLDOUT of the rows aside;
-batch gradient descent with L2 fits the rest; metrics are measured on the holdout.
-Options (environment): LOGREG_EPOCHS (300), LOGREG_LR (0.5), LOGREG_L2 (0.001), LOGREG_HOLDOUT (0.25), LOGREG_SEED (42).
+mlcycle decides promotion itself, from holdout-predictions.csv against the labels it kept;
+metrics.json is this script's own claim (measured on a validation split of train.csv), recorded
+and never trusted. No reference.* is written: mlcycle profiles train.csv's features instead.
+
+Numeric features are standardised (mean/std of the fitted rows); categorical ones are one-hot
+encoded. Labels: 0/1, true/false, yes/no, or two class names (the lexically larger one is the
+positive class). A seeded shuffle puts LOGREG_VALIDATION of train.csv aside for metrics.json;
+batch gradient descent with L2 fits the rest.
+Options (environment): LOGREG_EPOCHS (300), LOGREG_LR (0.5), LOGREG_L2 (0.001), LOGREG_VALIDATION (0.25), LOGREG_SEED (42).
 """
 import csv
 import json
@@ -18,15 +26,23 @@ import os
 import random
 import sys
 
-NON_FEATURES = {"window", "sample_id", "prediction", "label"}
+NON_FEATURES = {"sample_id", "label"}
 
 
-def load(path):
+def load(path, labelled=True):
     with open(path, newline="") as f:
         reader = csv.DictReader(f)
         features = [c for c in reader.fieldnames or [] if c not in NON_FEATURES]
-        rows = [r for r in reader if r.get("label", "") != ""]
+        rows = [r for r in reader if not labelled or r.get("label", "") != ""]
     return features, rows
+
+
+def class_names(classes):
+    """(negative, positive) spelled as in the labels, for holdout-predictions.csv."""
+    truthy = {"1", "1.0", "true", "True", "yes"}
+    pos = next((c for c in classes if c in truthy), classes[-1])
+    neg = next((c for c in classes if c != pos), "0" if pos in ("1", "1.0") else "false" if pos in ("true", "True") else "no")
+    return neg, pos
 
 
 def encode_label(values):
@@ -113,12 +129,12 @@ def evaluate(w, X, y):
 def main():
     dataset = os.environ.get("MLCYCLE_DATASET_DIR") or sys.exit("logreg: MLCYCLE_DATASET_DIR is not set")
     out = os.environ.get("MLCYCLE_OUTPUT_DIR") or sys.exit("logreg: MLCYCLE_OUTPUT_DIR is not set")
-    features, rows = load(os.path.join(dataset, "samples.csv"))
+    features, rows = load(os.path.join(dataset, "train.csv"))
     if len(rows) < 10:
-        sys.exit(f"logreg: {len(rows)} labelled rows in samples.csv; need at least 10")
+        sys.exit(f"logreg: {len(rows)} labelled rows in train.csv; need at least 10")
     rng = random.Random(int(os.environ.get("LOGREG_SEED", "42")))
     rng.shuffle(rows)
-    cut = max(1, int(len(rows) * float(os.environ.get("LOGREG_HOLDOUT", "0.25"))))
+    cut = max(1, int(len(rows) * float(os.environ.get("LOGREG_VALIDATION", "0.25"))))
     test, train_rows = rows[:cut], rows[cut:]
     spec = build_encoder(features, train_rows)
     y_all, classes = encode_label([r["label"] for r in rows])
@@ -128,8 +144,17 @@ def main():
     epochs, lr, l2 = int(os.environ.get("LOGREG_EPOCHS", "300")), float(os.environ.get("LOGREG_LR", "0.5")), float(os.environ.get("LOGREG_L2", "0.001"))
     w = train(X_train, y_train, epochs, lr, l2)
     metrics = evaluate(w, X_test, y_test)
-    metrics.update({"train_rows": len(train_rows), "holdout_rows": len(test)})
-    print(f"logreg: {len(train_rows)} train / {len(test)} holdout rows, accuracy {metrics['accuracy']:.4f}")
+    metrics.update({"train_rows": len(train_rows), "validation_rows": len(test)})
+    # Predict the holdout: the rows mlcycle scores this version on, against labels it never gave us.
+    _, holdout = load(os.path.join(dataset, "holdout.csv"), labelled=False)
+    neg, pos = class_names(classes)
+    with open(os.path.join(out, "holdout-predictions.csv"), "w", newline="") as f:
+        writer = csv.writer(f, lineterminator="\n")
+        writer.writerow(["sample_id", "prediction"])
+        for r in holdout:
+            p = sigmoid(sum(a * b for a, b in zip(w, encode(spec, r))))
+            writer.writerow([r["sample_id"], pos if p >= 0.5 else neg])
+    print(f"logreg: {len(train_rows)} train / {len(test)} validation rows, accuracy {metrics['accuracy']:.4f}; {len(holdout)} holdout predictions")
     with open(os.path.join(out, "model.json"), "w") as f:
         json.dump({"type": "logistic_regression", "classes": classes, "encoder": spec, "weights": w, "intercept_first": True}, f, indent=2)
     with open(os.path.join(out, "metrics.json"), "w") as f:

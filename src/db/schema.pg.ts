@@ -201,6 +201,8 @@ export const referenceProfiles = pgTable('reference_profiles', {
   revision: integer('revision').notNull(),
   summary: json('summary').notNull().$type<Record<string, unknown>>(),
   updatedAt: text('updated_at').notNull(),
+  /** Where the profile came from: `uploaded` (POST …/reference), `trainer-output` or `training-data` (a retrain job). */
+  source: text('source').notNull().default('uploaded'),
 });
 
 export const sampleCounters = pgTable('sample_counters', {
@@ -332,6 +334,8 @@ export const retrainJobs = pgTable(
     completion: json('completion').$type<Record<string, unknown>>(),
     leaseOwner: text('lease_owner'),
     leaseExpiresAt: text('lease_expires_at'),
+    /** mlcycle's own scoring of champion and challenger on the holdout, and the promotion decision it led to. */
+    evaluation: json('evaluation').$type<Record<string, unknown>>(),
   },
   (t) => [
     uniqueIndex('retrain_jobs_active_unique').on(t.activeModelId),

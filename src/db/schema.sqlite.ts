@@ -210,6 +210,8 @@ export const referenceProfiles = sqliteTable('reference_profiles', {
   revision: integer('revision').notNull(),
   summary: text('summary', { mode: 'json' }).notNull().$type<Record<string, unknown>>(),
   updatedAt: text('updated_at').notNull(),
+  /** Where the profile came from: `uploaded` (POST …/reference), `trainer-output` or `training-data` (a retrain job). */
+  source: text('source').notNull().default('uploaded'),
 });
 
 /** Samples seen per version: the sequence that count windows are cut from. */
@@ -363,6 +365,8 @@ export const retrainJobs = sqliteTable(
     leaseOwner: text('lease_owner'),
     /** Renewed by the running worker's heartbeat; once past, the next worker's reconcile takes the job over. */
     leaseExpiresAt: text('lease_expires_at'),
+    /** mlcycle's own scoring of champion and challenger on the holdout, and the promotion decision it led to. */
+    evaluation: text('evaluation', { mode: 'json' }).$type<Record<string, unknown>>(),
   },
   (t) => [
     uniqueIndex('retrain_jobs_active_unique').on(t.activeModelId),

@@ -83,6 +83,7 @@ export function createReferenceService(deps: { repo: MonitoringRepository; views
           revision: (current?.revision ?? 0) + 1,
           summary: { features: summarize(merged) },
           updatedAt: now().toISOString(),
+          source: 'uploaded',
         };
         const switched = await repo.transaction(() => repo.replaceReferenceProfile(row, current?.revision ?? 0));
         if (switched) {
@@ -119,6 +120,44 @@ export function createReferenceService(deps: { repo: MonitoringRepository; views
   };
 }
 export type ReferenceService = ReturnType<typeof createReferenceService>;
+
+export type ReferenceSource = 'uploaded' | 'trainer-output' | 'training-data';
+export type StagedReference = Omit<ReferenceProfileRow, 'versionId'>;
+
+/**
+ * A whole reference profile built from `columns` and uploaded under `storageKey`, with no row
+ * written: a retrain job stages it before the registration transaction, which then inserts the
+ * row with the version (`repo.replaceReferenceProfile({ ...staged, versionId }, 0)`), so the
+ * version never exists without its reference and no transaction waits on the store.
+ */
+export async function stageReferenceProfile(
+  store: ArtifactStore,
+  input: {
+    storageKey: string;
+    features: readonly { name: string; type: FeatureType }[];
+    columns: ReadonlyMap<string, Column>;
+    source: ReferenceSource;
+    at: string;
+  },
+): Promise<StagedReference> {
+  const types = new Map<string, FeatureType>(input.features.map((f) => [f.name, f.type]));
+  const columns = new Map([...input.columns].filter(([name]) => types.has(name)));
+  const profile = buildProfile(columns, types);
+  const stored = await store.put(input.storageKey, Readable.from([Buffer.from(JSON.stringify(serializeProfile(profile)))]), {
+    contentType: 'application/json',
+  });
+  return {
+    storageKey: input.storageKey,
+    sha256: stored.sha256,
+    size: stored.size,
+    rowCount: profile.rows,
+    chunks: 1,
+    revision: 1,
+    summary: { features: summarize(profile) },
+    updatedAt: input.at,
+    source: input.source,
+  };
+}
 
 /** Per feature: counts, and quantiles and bin edges (numeric) or the most frequent categories — never raw values. */
 function summarize(profile: DatasetProfile): Record<string, unknown>[] {

@@ -21,7 +21,7 @@ const parseJson = <V>(value: unknown): V => (typeof value === 'string' ? JSON.pa
 export type ParamValue = string | number | boolean;
 
 export function createRegistryRepository(database: Database) {
-  const { models, modelTags, versions, versionTags, versionParams, versionMetrics, aliases, artifacts, idempotencyKeys } = database.tables;
+  const { models, modelTags, versions, versionTags, versionParams, versionMetrics, aliases, artifacts, idempotencyKeys, referenceProfiles } = database.tables;
   const db = () => database.db();
   const hot = createHotReads(database);
   const toVersionRow = (row: Record<string, unknown> | undefined): VersionRow | undefined =>
@@ -139,6 +139,20 @@ export function createRegistryRepository(database: Database) {
     },
     async findVersionById(id: number): Promise<VersionRow | undefined> {
       return toVersionRow(await hot.versionById(id));
+    },
+    /** The version's reference profile as the version view shows it (the profile itself lives in monitoring/). */
+    async referenceOf(versionId: number): Promise<{ rows: number; source: string; sha256: string; updatedAt: string } | undefined> {
+      const [row] = await database
+        .db()
+        .select({
+          rows: referenceProfiles.rowCount,
+          source: referenceProfiles.source,
+          sha256: referenceProfiles.sha256,
+          updatedAt: referenceProfiles.updatedAt,
+        })
+        .from(referenceProfiles)
+        .where(eq(referenceProfiles.versionId, versionId));
+      return row ? { ...row, rows: Number(row.rows) } : undefined;
     },
     async latestVersion(modelId: number): Promise<VersionRow | undefined> {
       const [row] = await db().select().from(versions).where(eq(versions.modelId, modelId)).orderBy(desc(versions.version)).limit(1);

@@ -90,6 +90,15 @@ export const Version = Type.Object({
   params: Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean()])),
   metrics: Type.Record(Type.String(), Type.Number()),
   aliases: Type.Array(Type.String()),
+  /** The version's reference profile (what its drift reports compare with), null when it has none. */
+  reference: Nullable(
+    Type.Object({
+      rows: Type.Integer(),
+      source: Type.Union([Type.Literal('uploaded'), Type.Literal('trainer-output'), Type.Literal('training-data')]),
+      sha256: Type.String(),
+      updatedAt: Timestamp,
+    }),
+  ),
   createdBy: Nullable(Type.String()),
   createdAt: Timestamp,
   updatedAt: Timestamp,

@@ -38,7 +38,7 @@ export function createRegistryViews(repo: RegistryRepository) {
   }
 
   async function versionView(model: ModelRow, row: VersionRow): Promise<Version> {
-    const details = await repo.versionDetails(row.id);
+    const [details, reference] = await Promise.all([repo.versionDetails(row.id), repo.referenceOf(row.id)]);
     return {
       model: model.name,
       version: row.version,
@@ -52,6 +52,7 @@ export function createRegistryViews(repo: RegistryRepository) {
       params: details.params,
       metrics: details.metrics,
       aliases: details.aliases,
+      reference: reference ? { ...reference, source: reference.source as 'uploaded' | 'trainer-output' | 'training-data' } : null,
       createdBy: row.createdBy,
       createdAt: row.createdAt,
       updatedAt: row.updatedAt,

@@ -63,6 +63,7 @@ export function createRetraining(deps: RetrainingDeps) {
   });
   const jobs = createRetrainJobsService({
     ...common,
+    monitoring,
     queue: deps.queue,
     ...(deps.enqueueBudgetMs !== undefined ? { enqueueBudgetMs: deps.enqueueBudgetMs } : {}),
   });

@@ -86,3 +86,14 @@ export function decideRetrain(input: { config: PolicyConfig; verdicts: readonly 
   }
   return { action: 'retrain', reason: `${run} of ${needed} consecutive drifted windows (${matched.join(', ')})`, triggerReportId: newest.reportId, matched };
 }
+
+/**
+ * The second gate, after {@link decideRetrain} said retrain: enough labelled rows in the
+ * training windows (labelledRows ≥ minLabelledRows), else skip "37 labelled rows < 100". It
+ * belongs here, before a job exists, so nothing is queued (let alone left `running`) that could
+ * only fail; the runner checks again for manual jobs.
+ */
+export function decideTrainingData(input: { labelledRows: number; minLabelledRows: number }): { action: 'train' } | { action: 'skip'; reason: string } {
+  if (input.labelledRows < input.minLabelledRows) return { action: 'skip', reason: `${input.labelledRows} labelled rows < ${input.minLabelledRows}` };
+  return { action: 'train' };
+}

@@ -2,6 +2,7 @@ import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { Value } from '@sinclair/typebox/value';
 import { invalidField } from '../http/errors.js';
 import { DurationError, parseIsoDuration } from '../monitoring/duration.js';
+import { METRIC_INFO } from './paired-tests.js';
 import { ExecutorConfig, RetrainConfig } from './retrain.schemas.js';
 
 const check = TypeCompiler.Compile(RetrainConfig);
@@ -29,15 +30,26 @@ export function withExecutorDefaults<E extends ExecutorConfig>(executor: E): E {
 }
 
 /**
- * What the schema cannot check, for PUT /monitor: the cooldown parses. Also fills the executor's
- * declared defaults into `config` (it is stored as it is now).
+ * What the schema cannot check, for PUT /monitor: the cooldown parses; a given promote mode agrees with
+ * its metric. Also fills the executor's declared defaults into `config` (it is stored as it is now).
  */
 export function validateRetrainConfig(config: RetrainConfig): void {
   config.executor = withExecutorDefaults(config.executor);
+  const promote = config.promote;
+  if (promote?.mode && promote.mode !== METRIC_INFO[promote.metric].mode)
+    throw invalidField(
+      'retrain.promote.mode',
+      `${promote.metric} is better when it is ${METRIC_INFO[promote.metric].mode === 'max' ? 'higher' : 'lower'}: mode must be "${METRIC_INFO[promote.metric].mode}" or left out`,
+    );
   try {
     parseIsoDuration(config.cooldown);
   } catch (error) {
     if (error instanceof DurationError) throw invalidField('retrain.cooldown', error.message);
     throw error;
   }
+}
+
+/** The training-data settings of a policy, or their defaults (a manual retrain may have no policy). */
+export function trainingSettings(config: RetrainConfig | undefined): { trainingWindows: number; holdoutShare: number; minLabelledRows: number } {
+  return { trainingWindows: config?.trainingWindows ?? 1, holdoutShare: config?.holdoutShare ?? 0.2, minLabelledRows: config?.minLabelledRows ?? 100 };
 }

@@ -5,9 +5,10 @@ import type { AliasesService } from '../registry/aliases.service.js';
 import type { ModelRow, RegistryRepository, VersionRow } from '../registry/registry.repository.js';
 import type { VersionsService } from '../registry/versions.service.js';
 import type { RegistryViews } from '../registry/views.js';
-import { decidePromotion } from './promotion.js';
+import type { MonitoringRepository } from '../monitoring/monitoring.repository.js';
+import type { StagedReference } from '../monitoring/reference.service.js';
 import type { RetrainJobRow, RetrainJobsRepository } from './retrain-jobs.repository.js';
-import type { PromoteConfig } from './retrain.schemas.js';
+import type { Evaluation } from './retrain.schemas.js';
 
 export interface StagedOutput extends StoredObject {
   path: string;
@@ -22,6 +23,7 @@ export interface FinishDeps {
   versions: VersionsService;
   aliases: AliasesService;
   events: EventsService;
+  monitoring: MonitoringRepository;
   now: () => Date;
 }
 
@@ -39,8 +41,9 @@ export async function describeObject(store: ArtifactStore, key: string): Promise
 
 /**
  * Registers the job's version in ONE transaction: version (numbered by versions.create, parent =
- * base version), lineage columns, metrics and artifact rows pointing at the already-uploaded
- * objects — so no version ever exists without its artifacts. The unique index on
+ * base version), lineage columns, metrics, artifact rows pointing at the already-uploaded
+ * objects and the reference profile staged before (stageReferenceProfile) — so no version ever
+ * exists without its artifacts or, when it can be monitored, without its reference. The unique index on
  * versions.retrain_job_id means a rerun finds the version instead of adding a second one.
  * Returns undefined when the job is no longer running (cancelled meanwhile) or no longer runs under
  * `attempt` (taken over after its lease expired).
@@ -55,6 +58,7 @@ export async function registerVersion(
     base: VersionRow | undefined;
     outputs: StagedOutput[];
     metrics: Record<string, number>;
+    reference: StagedReference | undefined;
   },
 ): Promise<VersionRow | undefined> {
   const { repo, registry, versions, views, events } = deps;
@@ -89,10 +93,17 @@ export async function registerVersion(
         createdAt: at,
       });
     }
+    if (input.reference) await deps.monitoring.replaceReferenceProfile({ ...input.reference, versionId: row.id }, 0);
     await events.record({
       type: 'retrain.version_registered',
       model: input.model,
-      data: { job: input.jobId, version: row.version, artifacts: input.outputs.map((o) => o.path), metrics: input.metrics },
+      data: {
+        job: input.jobId,
+        version: row.version,
+        artifacts: input.outputs.map((o) => o.path),
+        metrics: input.metrics,
+        reference: input.reference ? { rows: Number(input.reference.rowCount), source: input.reference.source } : null,
+      },
       actor: undefined,
     });
     await repo.update(input.jobId, { resultVersion: row.version });
@@ -101,26 +112,36 @@ export async function registerVersion(
 }
 
 /**
- * Promotion and success, in one transaction: the alias moves (or `challenger` is set) and the job
- * becomes `succeeded` together, so a crash between them cannot promote twice or leave a
- * promoted job "running". Idempotent: a job already finished is left alone.
+ * Promotion and success, in one transaction: the alias moves (or `challenger` is set), the
+ * evaluation is recorded and the job becomes `succeeded` together, so a crash between them
+ * cannot promote twice or leave a promoted job "running". Idempotent: a job already finished is
+ * left alone. The decision itself was made before (evaluate-job.ts), from the store alone.
  */
 export async function promoteAndSucceed(
   deps: FinishDeps,
-  input: { job: RetrainJobRow; model: ModelRow; version: VersionRow; promote: PromoteConfig | undefined; logTail: string | null },
+  input: { job: RetrainJobRow; model: ModelRow; version: VersionRow; evaluation: Evaluation | undefined; logTail: string | null },
 ): Promise<void> {
   const { repo, registry, aliases, events } = deps;
   await repo.transaction(async () => {
     const job = await repo.lock(input.job.id);
     // `input.job` is the run's claimed row: a run whose attempt was taken over finishes nothing.
     if (job?.status !== 'running' || job.attempts !== input.job.attempts) return;
-    const promotion = input.promote ? await decide(input.promote) : undefined;
-    if (promotion) {
-      await aliases.set(input.model.name, promotion.alias, input.version.version, undefined);
+    const evaluation = input.evaluation;
+    // An earlier attempt moved the alias already: do not record a second move.
+    const holder = evaluation ? await registry.findAliasTarget(input.model.id, evaluation.alias) : undefined;
+    if (evaluation && holder?.version !== input.version.version) {
+      await aliases.set(input.model.name, evaluation.alias, input.version.version, undefined);
       await events.record({
         type: 'retrain.promotion',
         model: input.model,
-        data: { job: job.id, version: input.version.version, ...promotion },
+        data: {
+          job: job.id,
+          version: input.version.version,
+          alias: evaluation.alias,
+          promoted: evaluation.decision === 'promoted',
+          reason: evaluation.reason,
+          evaluation,
+        },
         actor: undefined,
       });
     }
@@ -130,21 +151,14 @@ export async function promoteAndSucceed(
       finishedAt: deps.now().toISOString(),
       resultVersion: input.version.version,
       runner: null,
+      ...(evaluation ? { evaluation: evaluation as unknown as Record<string, unknown> } : {}),
       ...(input.logTail !== null ? { logTail: input.logTail } : {}),
     });
     await events.record({
       type: 'retrain.succeeded',
       model: input.model,
-      data: { job: job.id, version: input.version.version, promotedTo: promotion?.alias ?? null },
+      data: { job: job.id, version: input.version.version, promotedTo: evaluation?.alias ?? null },
       actor: undefined,
     });
   });
-
-  async function decide(promote: PromoteConfig) {
-    const holder = await registry.findAliasTarget(input.model.id, promote.alias);
-    if (holder && holder.version === input.version.version) return undefined; // promoted already by an earlier attempt
-    const candidate = (await registry.versionDetails(input.version.id)).metrics[promote.metric];
-    const held = holder ? (await registry.versionDetails(holder.id)).metrics[promote.metric] : undefined;
-    return decidePromotion(promote, { version: input.version.version, value: candidate }, holder ? { version: holder.version, value: held } : undefined);
-  }
 }

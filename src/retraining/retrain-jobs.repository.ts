@@ -129,6 +129,26 @@ export function createRetrainJobsRepository(database: Database) {
         .orderBy(desc(driftReports.id))
         .limit(limit);
     },
+    /** The last `limit` finished windows of a version up to (and including) report `upToId`, newest first. */
+    async windowReports(modelId: number, versionId: number, upToId: number | undefined, limit: number) {
+      return db()
+        .select()
+        .from(driftReports)
+        .where(
+          and(
+            eq(driftReports.modelId, modelId),
+            eq(driftReports.versionId, versionId),
+            eq(driftReports.status, 'done'),
+            upToId !== undefined ? lte(driftReports.id, upToId) : undefined,
+          ),
+        )
+        .orderBy(desc(driftReports.id))
+        .limit(limit);
+    },
+    async reportVersionId(reportId: number): Promise<number | undefined> {
+      const [row] = await db().select({ versionId: driftReports.versionId }).from(driftReports).where(eq(driftReports.id, reportId));
+      return row?.versionId ?? undefined;
+    },
     /** Drifted windows of the base version up to the triggering report (included even when only performance degraded). */
     async driftedReports(modelId: number, versionId: number, upToId: number | undefined, limit: number) {
       return db()

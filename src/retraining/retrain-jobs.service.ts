@@ -12,9 +12,11 @@ import type { ModelRow, RegistryRepository } from '../registry/registry.reposito
 import { validateArtifactPath } from '../registry/artifact-path.js';
 import type { RegistryViews } from '../registry/views.js';
 import { killRunner } from './executors/process-group.js';
+import type { MonitoringRepository } from '../monitoring/monitoring.repository.js';
+import { collectTrainingRows } from './dataset-export.js';
 import { holderGone } from './lease.js';
-import { decideRetrain, type PolicyDecision, type ReportVerdict } from './policy.js';
-import { retrainConfigOf, withExecutorDefaults } from './retrain-config.js';
+import { decideRetrain, decideTrainingData, type PolicyDecision, type ReportVerdict } from './policy.js';
+import { retrainConfigOf, trainingSettings, withExecutorDefaults } from './retrain-config.js';
 import { verdictOf } from './verdicts.js';
 import type { RetrainJobRow, RetrainJobsRepository } from './retrain-jobs.repository.js';
 import type { CompleteBody, ExecutorConfig, Lineage, ListRetrainJobsQuery, ManualRetrainBody, RetrainJobView, RetrainStatus } from './retrain.schemas.js';
@@ -31,6 +33,8 @@ export interface RetrainJobsDeps {
   queue: Pick<JobQueue, 'enqueue' | 'jobState' | 'promote'>;
   /** ENQUEUE_BUDGET_MS: how long a request waits for the queue after its commit (default 100 ms). */
   enqueueBudgetMs?: number;
+  /** Reads the training windows, to count labelled rows before a drift job is queued. */
+  monitoring: MonitoringRepository;
   /** The model's stored monitor configuration (its `retrain` field holds the policy). */
   monitorConfig: (modelId: number) => Promise<Record<string, unknown> | undefined>;
   now?: () => Date;
@@ -70,6 +74,7 @@ export function createRetrainJobsService(deps: RetrainJobsDeps) {
       executor: publicExecutor(job.executor),
       datasetUri: job.datasetUri,
       resultVersion: job.resultVersion,
+      evaluation: (job.evaluation as RetrainJobView['evaluation'] | null) ?? null,
       logTail: job.logTail,
       error: job.error,
       createdAt: job.createdAt,
@@ -129,7 +134,12 @@ export function createRetrainJobsService(deps: RetrainJobsDeps) {
         const executor = body.executor ? withExecutorDefaults(body.executor) : retrainConfigOf(await deps.monitorConfig(model.id))?.executor;
         if (!executor)
           throw new AppError('RETRAIN_NOT_CONFIGURED', `set retrain.executor in the monitor of "${name}" (PUT /models/${name}/monitor) or send one`);
-        const base = body.baseVersion !== undefined ? await views.requireVersion(model, body.baseVersion) : await registry.latestVersion(model.id);
+        // Default: the version serving (the promote alias, `production` unless configured), else the latest.
+        const alias = retrainConfigOf(await deps.monitorConfig(model.id))?.promote?.alias ?? 'production';
+        const base =
+          body.baseVersion !== undefined
+            ? await views.requireVersion(model, body.baseVersion)
+            : ((await registry.findAliasTarget(model.id, alias)) ?? (await registry.latestVersion(model.id)));
         return insertJob(
           model,
           { trigger: 'manual', triggerReportId: null, requestedBy: actor?.name ?? actor?.keyId ?? null, baseVersionId: base?.id ?? null, executor },
@@ -164,14 +174,24 @@ export function createRetrainJobsService(deps: RetrainJobsDeps) {
           lastJob: last && { id: last.id, status: last.status as RetrainStatus, createdAt: last.createdAt },
           now: now(),
         });
-        if (decision.action === 'skip') {
-          await events.record({ type: 'retrain.skipped', model, data: { reason: decision.reason, reportId: verdicts[0]?.reportId ?? null }, actor: undefined });
-          return decision;
-        }
-        const base = await registry.latestVersion(model.id);
+        const skip = async (d: PolicyDecision & { action: 'skip' }) => {
+          await events.record({ type: 'retrain.skipped', model, data: { reason: d.reason, reportId: verdicts[0]?.reportId ?? null }, actor: undefined });
+          return d;
+        };
+        if (decision.action === 'skip') return skip(decision);
+        // The version that drifted is the base: its windows are the training data, its posted predictions the champion's.
+        const baseVersionId = (await repo.reportVersionId(decision.triggerReportId)) ?? null;
+        const base = baseVersionId === null ? undefined : await registry.findVersionById(baseVersionId);
+        const settings = trainingSettings(config);
+        const data = await collectTrainingRows(
+          { repo, monitoring: deps.monitoring },
+          { modelId: model.id, baseVersionId, features: base?.features ?? [], upToReportId: decision.triggerReportId, ...settings },
+        );
+        const enough = decideTrainingData({ labelledRows: data.rows.length, minLabelledRows: settings.minLabelledRows });
+        if (enough.action === 'skip') return skip(enough);
         const job = await insertJob(
           model,
-          { trigger: 'drift', triggerReportId: decision.triggerReportId, requestedBy: null, baseVersionId: base?.id ?? null, executor: config.executor },
+          { trigger: 'drift', triggerReportId: decision.triggerReportId, requestedBy: null, baseVersionId, executor: config.executor },
           undefined,
         );
         return { ...decision, jobId: job.id };

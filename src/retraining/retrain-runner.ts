@@ -3,13 +3,15 @@ import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ArtifactStore } from '../artifacts/artifact-store.js';
 import type { MonitoringRepository } from '../monitoring/monitoring.repository.js';
-import { exportTrainingData } from './dataset-export.js';
+import { collectTrainingRows, exportTrainingData } from './dataset-export.js';
+import { evaluateJob } from './evaluate-job.js';
 import { createCommandExecutor, listFiles } from './executors/command.js';
 import type { Executor } from './executors/types.js';
 import type { Leases } from './lease.js';
 import { createWebhookExecutor, type Completion } from './executors/webhook.js';
 import { describeObject, promoteAndSucceed, registerVersion, type FinishDeps, type StagedOutput } from './retrain-finish.js';
-import { retrainConfigOf } from './retrain-config.js';
+import { retrainConfigOf, trainingSettings } from './retrain-config.js';
+import { stageVersionReference } from './retrain-reference.js';
 import type { RetrainJobRow } from './retrain-jobs.repository.js';
 import { outputKey } from './retrain-jobs.service.js';
 import type { ExecutorConfig } from './retrain.schemas.js';
@@ -185,17 +187,22 @@ export function createRetrainRunner(deps: RunnerDeps) {
           const datasetDir = join(dir, 'dataset');
           const outputDir = join(dir, 'output');
           await mkdir(outputDir, { recursive: true });
+          const features = base?.features ?? [];
+          const settings = trainingSettings(retrainConfigOf(await deps.monitorConfig(model.id)));
+          const data = await collectTrainingRows(deps, {
+            modelId: model.id,
+            baseVersionId: job.baseVersionId,
+            features,
+            upToReportId: job.triggerReportId,
+            ...settings,
+          });
+          // The policy checks this before it queues a drift job; a manual job (or labels deleted meanwhile) ends here.
+          if (data.rows.length < settings.minLabelledRows)
+            return await fail(job, `${data.rows.length} labelled rows < ${settings.minLabelledRows}`, false, null);
           const exported = await exportTrainingData(
             deps,
-            {
-              id: jobId,
-              modelId: model.id,
-              model: model.name,
-              baseVersionId: job.baseVersionId,
-              baseVersion: base?.version ?? null,
-              features: base?.features ?? [],
-              upToReportId: job.triggerReportId,
-            },
+            { id: jobId, model: model.name, baseVersion: base?.version ?? null, features, ...settings },
+            data,
             datasetDir,
           );
           await repo.update(jobId, { datasetUri: exported.uris.find((u) => u.endsWith('manifest.json')) ?? null });
@@ -225,11 +232,18 @@ export function createRetrainRunner(deps: RunnerDeps) {
             return await fail(job, cancelled ? 'cancelled' : outcome.reason, cancelled, outcome.logTail);
           }
           const { outputs, metrics } = await stageOutputs(job, config, outputDir, logFile);
-          version = await registerVersion(finish, { jobId, attempt: job.attempts, model, base, outputs, metrics });
+          const reference = await stageVersionReference(
+            { store, log },
+            { modelId: model.id, jobId, features, outputs, train: exported.train, at: now().toISOString() },
+          );
+          version = await registerVersion(finish, { jobId, attempt: job.attempts, model, base, outputs, metrics, reference });
           if (!version) return; // cancelled, or taken over, while registering
         }
         const promote = retrainConfigOf(await deps.monitorConfig(model.id))?.promote;
-        await promoteAndSucceed(finish, { job, model, version, promote, logTail });
+        const evaluation = promote
+          ? await evaluateJob({ store, registry }, { model: model.name, jobId, version, promote, championVersion: base?.version ?? null })
+          : undefined;
+        await promoteAndSucceed(finish, { job, model, version, evaluation, logTail });
       } catch (error) {
         // Infrastructure trouble (store, database): the job waits queued for the queue's retry,
         // unless this was the last attempt.

@@ -1,5 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { Nullable, Timestamp } from '../http/schemas.js';
+import { PROMOTE_METRICS } from './paired-tests.js';
 
 /** A union of literals (not Type.Unsafe) so TypeCompiler and Value.Default understand it too. */
 const StringEnum = <T extends string>(values: readonly T[], options: Record<string, unknown> = {}) =>
@@ -53,9 +54,13 @@ export type ExecutorConfig = Static<typeof ExecutorConfig>;
 export const PromoteConfig = Type.Object(
   {
     alias: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$', default: 'production' }),
-    metric: Type.String({ minLength: 1, maxLength: 256 }),
-    mode: StringEnum(['max', 'min'] as const, { default: 'max' }),
+    /** Computed by mlcycle on the holdout (never read from metrics.json); its direction is the metric's own. */
+    metric: StringEnum(PROMOTE_METRICS),
+    /** Optional; when given it must agree with the metric (max: accuracy, f1, precision, recall; min: error_rate, mae, rmse). */
+    mode: Type.Optional(StringEnum(['max', 'min'] as const)),
     minImprovement: Type.Number({ minimum: 0, default: 0 }),
+    /** Significance level of the paired test (exact McNemar for accuracy/error_rate, seeded paired bootstrap otherwise). */
+    alpha: Type.Number({ exclusiveMinimum: 0, maximum: 1, default: 0.05 }),
   },
   { additionalProperties: false },
 );
@@ -70,10 +75,35 @@ export const RetrainConfig = Type.Object(
     cooldown: Type.String({ minLength: 2, maxLength: 32, default: 'PT6H', description: 'ISO-8601 duration, e.g. PT6H' }),
     executor: ExecutorConfig,
     promote: Type.Optional(PromoteConfig),
+    /** How many windows of the base version, up to the triggering one, train.csv and holdout.csv are cut from. */
+    trainingWindows: Type.Integer({ minimum: 1, maximum: 100, default: 1 }),
+    /** Share of the eligible samples (labelled, with a posted prediction) that goes to holdout.csv, by a hash of the sample id. */
+    holdoutShare: Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1, default: 0.2 }),
+    /** Fewer labelled rows than this in those windows: no job is started (`retrain.skipped`). */
+    minLabelledRows: Type.Integer({ minimum: 1, maximum: 10_000_000, default: 100 }),
   },
   { additionalProperties: false },
 );
 export type RetrainConfig = Static<typeof RetrainConfig>;
+
+/** mlcycle's own scoring of champion and challenger on the same holdout rows, and what it decided. */
+export const Evaluation = Type.Object({
+  /** Holdout rows scored (rows the trainer never saw labelled). */
+  rows: Type.Integer(),
+  metric: Type.String(),
+  /** The champion's predictions are the ones serving code posted for those samples. */
+  champion: Nullable(Type.Number()),
+  challenger: Nullable(Type.Number()),
+  pValue: Nullable(Type.Number()),
+  test: Type.Union([Type.Literal('mcnemar'), Type.Literal('bootstrap'), Type.Null()]),
+  alpha: Type.Number(),
+  minImprovement: Type.Number(),
+  championVersion: Nullable(Type.Integer()),
+  decision: StringEnum(['promoted', 'challenger'] as const),
+  alias: Type.String(),
+  reason: Type.String(),
+});
+export type Evaluation = Static<typeof Evaluation>;
 
 export const RETRAIN_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
 export type RetrainStatus = (typeof RETRAIN_STATUSES)[number];
@@ -91,6 +121,7 @@ export const RetrainJobView = Type.Object({
   executor: Type.Object({ type: Type.String() }, { additionalProperties: true }),
   datasetUri: Nullable(Type.String()),
   resultVersion: Nullable(Type.Integer()),
+  evaluation: Nullable(Evaluation),
   logTail: Nullable(Type.String()),
   error: Nullable(Type.String()),
   createdAt: Timestamp,
@@ -101,7 +132,7 @@ export type RetrainJobView = Static<typeof RetrainJobView>;
 
 export const ManualRetrainBody = Type.Object(
   {
-    /** Defaults to the latest version. */
+    /** Defaults to the version holding the promote alias (default `production`), else the latest. */
     baseVersion: Type.Optional(Type.Integer({ minimum: 1 })),
     /** Overrides the monitor's executor for this run (admin only: it runs a command). */
     executor: Type.Optional(ExecutorConfig),

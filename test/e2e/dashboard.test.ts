@@ -312,6 +312,47 @@ describe('dashboard (/ui) in Chromium', () => {
     else expect(await page.textContent('#retrain-page [data-state="unavailable"]')).toContain('not available');
   });
 
+  it("shows a retrain job's evaluation: both scores on the holdout, the paired test's p-value and the decision", async () => {
+    const [fraud] = (await t.container.database.db().select().from(t.container.database.tables.models)).filter((m) => m.name === 'fraud');
+    const evaluation = {
+      rows: 84,
+      metric: 'accuracy',
+      champion: 0.52,
+      challenger: 0.95,
+      pValue: 3.1e-10,
+      test: 'mcnemar',
+      alpha: 0.05,
+      minImprovement: 0,
+      championVersion: 1,
+      decision: 'promoted',
+      alias: 'production',
+      reason: 'better: accuracy 0.95 vs 0.52 (v1) on 84 holdout rows, mcnemar p = 3.10e-10',
+    };
+    const at = new Date().toISOString();
+    const job = await t.container.database.transaction(() =>
+      t.container.retraining.repo.insert({
+        modelId: fraud!.id,
+        activeModelId: null,
+        status: 'succeeded',
+        attempts: 1,
+        createdAt: at,
+        finishedAt: at,
+        trigger: 'manual',
+        triggerReportId: null,
+        requestedBy: 'admin',
+        baseVersionId: null,
+        executor: { type: 'command', command: ['true'] },
+        resultVersion: 2,
+        evaluation,
+      }),
+    );
+    await open(`#/retrain/${job.id}`);
+    await page.waitForSelector('#evaluation');
+    const text = await page.textContent('#evaluation');
+    for (const part of ['promoted → production', 'accuracy', '84', '0.5200', '0.9500', 'exact McNemar', '3.10e-10', 'gain ≥ 0 and p ≤ 0.05', evaluation.reason])
+      expect(text).toContain(part);
+  });
+
   it('catches what the browser refuses: an inline script is blocked by the CSP and reported (control for the checks above)', async () => {
     await open('#/models');
     await page.evaluate("{ const s = document.createElement('script'); s.textContent = 'window.injected = true'; document.body.append(s); }");

@@ -16,7 +16,7 @@ afterEach(() => {
 });
 
 describe('README walkthrough', () => {
-  it('runs from start to finish: a drifted report, its timeline, then drift → retrain → v2 promoted', async () => {
+  it('runs from start to finish: a drifted report, its timeline, then two cycles of drift → retrain → promotion', async () => {
     const dir = join(process.cwd(), '.tmp', 'test', `readme-${randomUUID()}`);
     mkdirSync(dir, { recursive: true });
     server = await startServerProcess({ DATA_DIR: join(dir, 'data'), LOG_LEVEL: 'warn' });
@@ -44,7 +44,12 @@ describe('README walkthrough', () => {
     expect(out).toContain('"points":[{"reportId":1');
     expect(out).toContain('{"accepted":2,"unmatched":[]}');
     expect(out).toMatch(/"status":"succeeded"/);
+    // Two cycles: v2 then v3 promoted, each on mlcycle's own holdout evaluation.
+    expect(out).toMatch(/"baseVersion":1,[\s\S]*?"resultVersion":2,"evaluation":\{[^}]*"decision":"promoted"/);
+    expect(out).toMatch(/"baseVersion":2,[\s\S]*?"resultVersion":3,"evaluation":\{[^}]*"decision":"promoted"/);
     expect(out).toMatch(/"model":"fraud","version":2/);
+    expect(out).toMatch(/"model":"fraud","version":3/);
+    expect(out).toMatch(/"reference":\{"rows":\d+,"source":"training-data"/);
     expect(out).not.toMatch(/"status":[45]\d\d/); // no problem+json anywhere in the run
   });
 });

@@ -124,24 +124,45 @@ describe('retrain faults', () => {
     const registry = (await import('../../src/registry/registry.repository.js')).createRegistryRepository(t.container.database);
     const views = (await import('../../src/registry/views.js')).createRegistryViews(registry);
     const put = await t.container.store.put(`artifacts/retrain-${jobId}/model.json`, (await import('node:stream')).Readable.from([Buffer.from('{}')]));
-    const finish = { repo: t.retraining.repo, registry, views, versions: t.versions, aliases: t.aliases, events: t.events, now: () => new Date() };
+    // …and, before that, the export's holdout (labels kept by mlcycle) and the trainer's holdout predictions.
+    const { Readable } = await import('node:stream');
+    const ids = Array.from({ length: 40 }, (_, i) => `s${i}`);
+    const truth = { ids, labels: ids.map(() => '1'), champion: ids.map(() => '0') };
+    await t.container.store.put(`evaluations/halfway/${jobId}/holdout-truth.json`, Readable.from([Buffer.from(JSON.stringify(truth))]));
+    const csv = Buffer.from(`sample_id,prediction\n${ids.map((id) => `${id},1`).join('\n')}\n`);
+    const predictions = await t.container.store.put(`artifacts/retrain-${jobId}/holdout-predictions.csv`, Readable.from([csv]));
+    const finish = {
+      repo: t.retraining.repo,
+      registry,
+      views,
+      versions: t.versions,
+      aliases: t.aliases,
+      events: t.events,
+      monitoring: t.monitoring,
+      now: () => new Date(),
+    };
     const base = await registry.findVersion(modelId, 1);
     const v = await registerVersion(finish, {
       jobId,
       model,
       base,
-      outputs: [{ path: 'model.json', storageKey: `artifacts/retrain-${jobId}/model.json`, contentType: 'application/json', ...put }],
+      outputs: [
+        { path: 'holdout-predictions.csv', storageKey: `artifacts/retrain-${jobId}/holdout-predictions.csv`, contentType: 'text/csv', ...predictions },
+        { path: 'model.json', storageKey: `artifacts/retrain-${jobId}/model.json`, contentType: 'application/json', ...put },
+      ],
       metrics: { accuracy: 0.8 },
+      reference: undefined,
     });
     expect(v?.version).toBe(2);
     // Registering again (a racing rerun) returns the same version.
-    expect((await registerVersion(finish, { jobId, model, base, outputs: [], metrics: {} }))?.id).toBe(v!.id);
+    expect((await registerVersion(finish, { jobId, model, base, outputs: [], metrics: {}, reference: undefined }))?.id).toBe(v!.id);
 
     // The rerun: the executor ('false') would fail if it ran; it must not run at all.
     await t.retraining.runner.runRetrainJob(jobId, { attempt: 2, maxAttempts: 2 });
     expect((await t.call({ method: 'GET', url: `/api/v1/retrain-jobs/${jobId}` })).json()).toMatchObject({ status: 'succeeded', resultVersion: 2 });
     expect((await t.call({ method: 'GET', url: '/api/v1/models/halfway' })).json()).toMatchObject({ latestVersion: 2, aliases: { production: 2 } });
     expect((await t.call({ method: 'GET', url: '/api/v1/models/halfway/versions/2/artifacts' })).json().items.map((a: { path: string }) => a.path)).toEqual([
+      'holdout-predictions.csv',
       'model.json',
     ]);
     expect(await count(t.container.database, `select count(*) as n from versions where model_id = ${modelId}`)).toBe(2);

@@ -48,7 +48,7 @@ describe('retrain: the artifact store unavailable while uploading outputs', () =
       resultVersion: 2,
     });
     const artifacts = (await t.call({ method: 'GET', url: '/api/v1/models/outage/versions/2/artifacts' })).json().items;
-    expect(artifacts.map((a: { path: string }) => a.path)).toEqual(['metrics.json', 'model.json', 'train.log']);
+    expect(artifacts.map((a: { path: string }) => a.path)).toEqual(['holdout-predictions.csv', 'metrics.json', 'model.json', 'train.log']);
     for (const a of artifacts) expect((await t.call({ method: 'GET', url: `/api/v1/models/outage/versions/2/artifacts/${a.path}` })).statusCode).toBe(200);
   });
 

@@ -89,12 +89,13 @@ export function rng(seed: number) {
 /**
  * A model with v1 (features x1, x2 numeric, color categorical, accuracy `v1Accuracy`, alias
  * production), the given monitor config, and one drifted count window [0, n) of labelled samples
- * with its completed drift report. Returns ids.
+ * with the predictions serving code posted (right for `championRight` of them, default 0.6) and
+ * its completed drift report. Returns ids.
  */
 export async function seedDriftedModel(
   t: RetrainTestApp,
   name: string,
-  opts: { v1Accuracy?: number; monitor: Record<string, unknown>; n?: number; windows?: number },
+  opts: { v1Accuracy?: number; monitor: Record<string, unknown>; n?: number; windows?: number; championRight?: number },
 ) {
   const n = opts.n ?? 300;
   const created = await t.call({ method: 'POST', url: '/api/v1/models', payload: { name } });
@@ -141,6 +142,8 @@ export async function seedDriftedModel(
         labels.push(2 * x1[i]! - x2[i]! + (color[i] === 'red' ? 1 : 0) > 0.8 ? 1 : 0);
       }
       const withBatch = labels.map((l, i) => (i % 2 === 0 ? l : null));
+      // What serving code predicted (the champion): right for a `championRight` share of the rows.
+      const predictions = labels.map((l) => (r() < (opts.championRight ?? 0.6) ? l : 1 - l));
       const payload = encodeBatch({
         rowCount: n,
         columns: new Map([
@@ -150,6 +153,7 @@ export async function seedDriftedModel(
         ]),
         ids,
         labels: withBatch,
+        predictions,
       });
       const batchId = await t.monitoring.insertBatch({
         modelId: model.id,

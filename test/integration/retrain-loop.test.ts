@@ -5,107 +5,196 @@ import { createTestApp, type TestApp } from '../helpers/app.js';
 import { createRng } from '../helpers/random.js';
 
 /**
- * The whole loop through the API, as users drive it: reference data, a monitor with a retrain
- * policy running the example trainer, serving samples that drift (with labels), the drift job,
- * the policy, the retrain job, the new version with its lineage, artifacts and metrics, and the
- * promotion decision — then a second drift inside the cooldown starts nothing.
+ * The whole loop through the API, as users drive it, with nobody touching the service between
+ * phases: three concept-drift phases in a row (x ~ N(μ, 1), label x > μ, μ moving each phase).
+ * Serving code posts the production model's class predictions (x > the μ it was trained on) with
+ * each sample, and labels. Each phase drifts the version then in production, is retrained from
+ * THAT version (its window is the training data) and promoted on mlcycle's own holdout scoring;
+ * every retrained version is monitored from its first window (its reference is its train.csv).
  */
 const LOGREG = resolve('examples/trainers/logreg.py');
-const features = [
-  { name: 'x1', type: 'numeric' },
-  { name: 'x2', type: 'numeric' },
-] as const;
+const features = [{ name: 'x', type: 'numeric' }] as const;
+const WINDOW = 400;
+const MUS = [0, 3, 6, 9];
 
-/** Labels follow a linear rule on (x1, x2): a model can learn them. */
-function rows(seed: number, n: number, shift: number) {
+function phase(seed: number, n: number, mu: number, servedMu: number, prefix: string) {
   const rng = createRng(seed);
-  const out = Array.from({ length: n }, () => ({ x1: rng.normal(shift, 1), x2: rng.normal(0, 1) }));
-  return { rows: out, labels: out.map((r) => (r.x1 - shift + 0.5 * r.x2 > 0 ? 'yes' : 'no')) };
+  const x = Array.from({ length: n }, () => rng.normal(mu, 1));
+  return {
+    rows: x.map((v) => ({ x: v })),
+    ids: x.map((_, i) => `${prefix}-${i}`),
+    labels: x.map((v) => (v > mu ? 1 : 0)),
+    predictions: x.map((v) => (v > servedMu ? 1 : 0)),
+  };
 }
 
-async function settle(t: TestApp, until: () => Promise<boolean>, what: string) {
-  for (let i = 0; i < 600; i++) {
-    await (t.container.queue as InlineQueue).idle();
+async function settle(t: TestApp, queue: string, until: () => Promise<boolean>, what: string) {
+  for (let i = 0; i < 1200; i++) {
+    if (queue === 'inline') await (t.container.queue as InlineQueue).idle();
     if (await until()) return;
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`timed out waiting for ${what}`);
 }
 
-describe('drift → retrain → new version → promotion, through the API', () => {
+const monitorFor = (command: string[], extra: Record<string, unknown> = {}) => ({
+  window: { size: WINDOW },
+  retrain: {
+    on: ['datasetDrift'],
+    cooldown: 'PT0.001S',
+    executor: { type: 'command', command, timeoutSeconds: 120 },
+    promote: { alias: 'production', metric: 'accuracy' },
+    ...extra,
+  },
+});
+
+async function seedModel(t: TestApp, name: string, monitor: Record<string, unknown>) {
+  expect((await t.call({ method: 'POST', url: '/api/v1/models', payload: { name } })).statusCode).toBe(201);
+  // v1 claims a great accuracy: claims are recorded, never compared.
+  await t.call({ method: 'POST', url: `/api/v1/models/${name}/versions`, payload: { features, metrics: { accuracy: 0.99 } } });
+  await t.call({ method: 'PUT', url: `/api/v1/models/${name}/aliases/production`, payload: { version: 1 } });
+  const reference = phase(1, 2000, MUS[0]!, MUS[0]!, 'ref');
+  expect((await t.call({ method: 'POST', url: `/api/v1/models/${name}/versions/1/reference`, payload: { rows: reference.rows } })).statusCode).toBe(200);
+  const put = await t.call({ method: 'PUT', url: `/api/v1/models/${name}/monitor`, payload: monitor });
+  expect(put.statusCode, put.body).toBe(200);
+}
+
+const finished = (status: string) => ['succeeded', 'failed', 'cancelled'].includes(status);
+
+describe.each(['inline', 'bullmq'] as const)('three drift → retrain → promotion cycles, unattended (%s queue)', (queue) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp({ queue });
+    await seedModel(t, 'loop', monitorFor(['python3', LOGREG]));
+  });
+  afterAll(async () => t?.close());
+
+  it('each phase is detected on the version in production, retrained from it, and promoted on the holdout', async () => {
+    for (let k = 1; k <= 3; k++) {
+      const data = phase(10 + k, WINDOW, MUS[k]!, MUS[k - 1]!, `p${k}`);
+      const posted = await t.call({ method: 'POST', url: '/api/v1/models/loop/samples', payload: data });
+      expect(posted.json(), posted.body).toMatchObject({ accepted: WINDOW, version: k, windowsCompleted: 1 });
+      let job: Record<string, any> | undefined;
+      await settle(
+        t,
+        queue,
+        async () => {
+          const items = (await t.call({ method: 'GET', url: '/api/v1/retrain-jobs?model=loop' })).json().items;
+          job = items.length === k ? items[0] : undefined;
+          return job !== undefined && finished(job.status);
+        },
+        `the retrain job of phase ${k}`,
+      );
+      const [report] = (await t.call({ method: 'GET', url: '/api/v1/models/loop/drift-reports?limit=1' })).json().items;
+      expect(report, JSON.stringify(report)).toMatchObject({ status: 'done', version: k, datasetDrift: true });
+      expect(job, JSON.stringify(job)).toMatchObject({ status: 'succeeded', baseVersion: k, triggerReportId: report.id, resultVersion: k + 1 });
+      expect(job!.evaluation).toMatchObject({ metric: 'accuracy', test: 'mcnemar', decision: 'promoted', alias: 'production', championVersion: k });
+      expect(job!.evaluation.rows).toBeGreaterThan(40);
+      expect(job!.evaluation.champion).toBeLessThan(0.7); // the old threshold on the new concept
+      expect(job!.evaluation.challenger).toBeGreaterThan(0.9);
+      expect(job!.evaluation.pValue).toBeLessThan(1e-6);
+      expect((await t.call({ method: 'GET', url: '/api/v1/models/loop/aliases/production' })).json().version).toBe(k + 1);
+      const version = (await t.call({ method: 'GET', url: `/api/v1/models/loop/versions/${k + 1}` })).json();
+      expect(version).toMatchObject({ parentVersion: k, reference: { source: 'training-data', sha256: expect.any(String) } });
+      expect(version.reference.rows).toBeGreaterThan(WINDOW / 2);
+    }
+    const promotions = (await t.call({ method: 'GET', url: '/api/v1/models/loop/events?type=retrain.promotion' })).json().items;
+    expect(promotions.map((e: { data: { version: number; promoted: boolean } }) => [e.data.version, e.data.promoted])).toEqual([
+      [4, true],
+      [3, true],
+      [2, true],
+    ]);
+    expect(promotions[0].data.evaluation).toMatchObject({ decision: 'promoted', rows: expect.any(Number) });
+    expect((await t.call({ method: 'GET', url: '/api/v1/models/loop/versions/1' })).json().reference).toMatchObject({ rows: 2000, source: 'uploaded' });
+  });
+
+  it('an in-distribution window on the last version is reported and not drifted; no report ever failed', async () => {
+    const data = phase(99, WINDOW, MUS[3]!, MUS[3]!, 'calm');
+    expect((await t.call({ method: 'POST', url: '/api/v1/models/loop/samples', payload: data })).json()).toMatchObject({ version: 4, windowsCompleted: 1 });
+    await settle(
+      t,
+      queue,
+      async () =>
+        (await t.call({ method: 'GET', url: '/api/v1/models/loop/drift-reports?version=4' })).json().items.some((r: { status: string }) => r.status === 'done'),
+      'the report of the calm window',
+    );
+    const [calm] = (await t.call({ method: 'GET', url: '/api/v1/models/loop/drift-reports?version=4' })).json().items;
+    expect(calm).toMatchObject({ status: 'done', datasetDrift: false });
+    const reports = (await t.call({ method: 'GET', url: '/api/v1/models/loop/drift-reports' })).json().items;
+    expect(reports).toHaveLength(4);
+    expect(reports.every((r: { status: string }) => r.status === 'done')).toBe(true);
+    expect((await t.call({ method: 'GET', url: '/api/v1/retrain-jobs?model=loop' })).json().items).toHaveLength(3);
+  });
+});
+
+describe('a trainer cannot promote itself by its own claims', () => {
   let t: TestApp;
   beforeAll(async () => {
     t = await createTestApp();
-    await t.call({ method: 'POST', url: '/api/v1/models', payload: { name: 'loop' } });
-    // v1 claims an accuracy the retrained model will beat.
-    await t.call({ method: 'POST', url: '/api/v1/models/loop/versions', payload: { features, metrics: { accuracy: 0.5 } } });
-    await t.call({ method: 'PUT', url: '/api/v1/models/loop/aliases/production', payload: { version: 1 } });
-    const reference = rows(1, 2000, 0);
-    expect((await t.call({ method: 'POST', url: '/api/v1/models/loop/versions/1/reference', payload: { rows: reference.rows } })).statusCode).toBe(200);
   });
-  afterAll(async () => t.close());
+  afterAll(async () => t?.close());
 
-  it('a drifted window retrains once, registers v2 with lineage, artifacts and metrics, and promotes it', async () => {
-    const monitor = {
-      window: { size: 400 },
-      retrain: {
-        on: ['datasetDrift'],
-        cooldown: 'PT6H',
-        executor: { type: 'command', command: ['python3', LOGREG], timeoutSeconds: 120 },
-        promote: { alias: 'production', metric: 'accuracy', mode: 'max' },
-      },
-    };
-    const put = await t.call({ method: 'PUT', url: '/api/v1/models/loop/monitor', payload: monitor });
-    expect(put.statusCode, put.body).toBe(200);
-    // A models:write key may not choose what the workers execute.
-    const writer = await t.keyWith('models:write');
-    expect((await t.call({ method: 'PUT', url: '/api/v1/models/loop/monitor', payload: monitor, token: writer })).statusCode).toBe(403);
-
-    const drifted = rows(2, 400, 2.5);
-    const posted = await t.call({ method: 'POST', url: '/api/v1/models/loop/samples', payload: { rows: drifted.rows, labels: drifted.labels } });
-    expect(posted.json()).toMatchObject({ accepted: 400, windowsCompleted: 1 });
-
-    let job: { id: number; status: string; resultVersion?: number | null; triggerReportId: number | null } | undefined;
+  async function runOnce(name: string, trainer: string, extra: Record<string, unknown> = {}) {
+    await seedModel(t, name, monitorFor(['python3', '-c', trainer], extra));
+    const data = phase(21, WINDOW, MUS[1]!, MUS[0]!, name);
+    await t.call({ method: 'POST', url: `/api/v1/models/${name}/samples`, payload: data });
+    let job: Record<string, any> | undefined;
     await settle(
       t,
+      'inline',
       async () => {
-        const list = (await t.call({ method: 'GET', url: '/api/v1/retrain-jobs?model=loop' })).json();
-        job = list.items[0];
-        return job !== undefined && ['succeeded', 'failed', 'cancelled'].includes(job.status);
+        job = (await t.call({ method: 'GET', url: `/api/v1/retrain-jobs?model=${name}` })).json().items[0];
+        return job !== undefined && finished(job.status);
       },
-      'the retrain job',
+      `the job of ${name}`,
     );
-    const whole = (await t.call({ method: 'GET', url: `/api/v1/retrain-jobs/${job!.id}` })).json();
-    expect(whole.status, JSON.stringify(whole)).toBe('succeeded');
-    const [report] = (await t.call({ method: 'GET', url: '/api/v1/models/loop/drift-reports' })).json().items;
-    expect(report).toMatchObject({ status: 'done', datasetDrift: true });
-    expect(whole.triggerReportId).toBe(report.id);
+    return job!;
+  }
 
-    const v2 = (await t.call({ method: 'GET', url: '/api/v1/models/loop/versions/2' })).json();
-    expect(v2).toMatchObject({ parentVersion: 1 });
-    expect(v2.metrics.accuracy).toBeGreaterThan(0.8);
-    const artifacts = (await t.call({ method: 'GET', url: '/api/v1/models/loop/versions/2/artifacts' })).json().items.map((a: { path: string }) => a.path);
-    expect(artifacts).toEqual(expect.arrayContaining(['model.json', 'metrics.json']));
-    const lineage = (await t.call({ method: 'GET', url: '/api/v1/models/loop/versions/2/lineage' })).json();
-    expect(JSON.stringify(lineage)).toContain(`"driftReportId":${report.id}`);
-    expect((await t.call({ method: 'GET', url: '/api/v1/models/loop/aliases/production' })).json().version).toBe(2);
-
-    const events = (await t.call({ method: 'GET', url: '/api/v1/models/loop/events?limit=100' })).json().items.map((e: { type: string }) => e.type);
-    expect(events).toEqual(expect.arrayContaining(['drift.detected', 'retrain.queued', 'retrain.started', 'retrain.succeeded', 'alias.moved']));
+  // Claims 0.999 in metrics.json; its holdout predictions are coin flips.
+  const BRAGGART = `
+import csv, json, os, random
+d, o = os.environ["MLCYCLE_DATASET_DIR"], os.environ["MLCYCLE_OUTPUT_DIR"]
+rng = random.Random(5)
+ids = [r["sample_id"] for r in csv.DictReader(open(os.path.join(d, "holdout.csv")))]
+with open(os.path.join(o, "holdout-predictions.csv"), "w") as f:
+    f.write("sample_id,prediction\\n" + "".join(f"{i},{rng.randint(0, 1)}\\n" for i in ids))
+json.dump({"accuracy": 0.999}, open(os.path.join(o, "metrics.json"), "w"))
+`;
+  it('metrics.json claims 0.999 and the holdout predictions are worthless: never promoted', async () => {
+    const job = await runOnce('braggart', BRAGGART);
+    expect(job).toMatchObject({ status: 'succeeded', resultVersion: 2 });
+    expect(job.evaluation).toMatchObject({ decision: 'challenger', alias: 'challenger', metric: 'accuracy' });
+    expect(job.evaluation.challenger).toBeLessThan(0.7);
+    const model = (await t.call({ method: 'GET', url: '/api/v1/models/braggart' })).json();
+    expect(model.aliases).toEqual({ production: 1, challenger: 2 });
+    expect((await t.call({ method: 'GET', url: '/api/v1/models/braggart/versions/2' })).json().metrics).toEqual({ accuracy: 0.999 }); // recorded as claimed
   });
 
-  it('a second drift inside the cooldown starts nothing, and says why in the audit log', async () => {
-    const drifted = rows(3, 400, -2.5);
-    await t.call({ method: 'POST', url: '/api/v1/models/loop/samples', payload: { version: 1, rows: drifted.rows, labels: drifted.labels } });
+  it('a trainer that omits holdout-predictions.csv gets `challenger`, and the reason says so', async () => {
+    const job = await runOnce(
+      'silent',
+      `import json, os; json.dump({"accuracy": 1.0}, open(os.path.join(os.environ["MLCYCLE_OUTPUT_DIR"], "metrics.json"), "w"))`,
+    );
+    expect(job).toMatchObject({ status: 'succeeded', evaluation: { decision: 'challenger', reason: 'the trainer wrote no holdout-predictions.csv' } });
+    expect((await t.call({ method: 'GET', url: '/api/v1/models/silent' })).json().aliases).toEqual({ production: 1, challenger: 2 });
+    const promotion = (await t.call({ method: 'GET', url: '/api/v1/models/silent/events?type=retrain.promotion' })).json().items[0];
+    expect(promotion.data).toMatchObject({ promoted: false, alias: 'challenger', reason: 'the trainer wrote no holdout-predictions.csv' });
+  });
+
+  it('too few labelled rows: no job is started, and retrain.skipped says how many', async () => {
+    await seedModel(t, 'unlabelled', monitorFor(['python3', LOGREG]));
+    const data = phase(31, WINDOW, MUS[1]!, MUS[0]!, 'u');
+    const labels = data.labels.map((l, i) => (i < 37 ? l : null));
+    await t.call({ method: 'POST', url: '/api/v1/models/unlabelled/samples', payload: { ...data, labels } });
     await settle(
       t,
-      async () =>
-        (await t.call({ method: 'GET', url: '/api/v1/models/loop/drift-reports' })).json().items.filter((r: { status: string }) => r.status === 'done')
-          .length === 2,
-      'the second report',
+      'inline',
+      async () => (await t.call({ method: 'GET', url: '/api/v1/models/unlabelled/events?type=retrain.skipped' })).json().items.length > 0,
+      'the skip',
     );
-    expect((await t.call({ method: 'GET', url: '/api/v1/retrain-jobs?model=loop' })).json().items).toHaveLength(1);
-    const skipped = (await t.call({ method: 'GET', url: '/api/v1/models/loop/events?type=retrain.skipped' })).json().items;
-    expect(skipped[0].data.reason).toMatch(/cooldown until/);
+    const skipped = (await t.call({ method: 'GET', url: '/api/v1/models/unlabelled/events?type=retrain.skipped' })).json().items[0];
+    expect(skipped.data.reason).toBe('37 labelled rows < 100');
+    expect((await t.call({ method: 'GET', url: '/api/v1/retrain-jobs?model=unlabelled' })).json().items).toHaveLength(0);
   });
 });

@@ -144,16 +144,16 @@ describe('retrain job leases', () => {
     // A stale attempt's outputs and completion are refused; the current attempt's are not.
     const registry = createRegistryRepository(t.container.database);
     const views = createRegistryViews(registry);
-    const finish = { repo: t.retraining.repo, registry, views, versions: t.versions, aliases: t.aliases, events: t.events, now: () => new Date() };
+    const finish = { repo: t.retraining.repo, registry, views, versions: t.versions, aliases: t.aliases, events: t.events, monitoring: t.monitoring, now: () => new Date() };
     const model = (await registry.findModel('fenced'))!;
     const base = await registry.findVersion(modelId, 1);
-    expect(await registerVersion(finish, { jobId: id, attempt: 1, model, base, outputs: [], metrics: {} })).toBeUndefined();
-    await promoteAndSucceed(finish, { job: { ...first, attempts: 1 }, model, version: base!, promote: undefined, logTail: null });
+    expect(await registerVersion(finish, { jobId: id, attempt: 1, model, base, outputs: [], metrics: {}, reference: undefined })).toBeUndefined();
+    await promoteAndSucceed(finish, { job: { ...first, attempts: 1 }, model, version: base!, evaluation: undefined, logTail: null });
     expect((await job(id)).status).toBe('running');
     expect(await count(t.container.database, `select count(*) as n from versions where model_id = ${modelId}`)).toBe(1);
-    const v2 = await registerVersion(finish, { jobId: id, attempt: 2, model, base, outputs: [], metrics: {} });
+    const v2 = await registerVersion(finish, { jobId: id, attempt: 2, model, base, outputs: [], metrics: {}, reference: undefined });
     expect(v2?.version).toBe(2);
-    await promoteAndSucceed(finish, { job: await job(id), model, version: v2!, promote: undefined, logTail: null });
+    await promoteAndSucceed(finish, { job: await job(id), model, version: v2!, evaluation: undefined, logTail: null });
     expect(await job(id)).toMatchObject({ status: 'succeeded', resultVersion: 2 });
   });
 

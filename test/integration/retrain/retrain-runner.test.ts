@@ -46,21 +46,38 @@ describe('retrain: drift → job → export → trainer → v2 with lineage → 
 
     const v2 = (await t.call({ method: 'GET', url: '/api/v1/models/churn/versions/2' })).json();
     expect(v2).toMatchObject({ parentVersion: 1, aliases: ['production'], tags: { 'mlcycle.retrain-job': String(jobId) } });
-    expect(v2.metrics.accuracy).toBeGreaterThan(0.7);
+    expect(v2.metrics.accuracy).toBeGreaterThan(0.7); // recorded as the trainer's claim, not used to promote
     const artifacts = (await t.call({ method: 'GET', url: '/api/v1/models/churn/versions/2/artifacts' })).json().items.map((a: { path: string }) => a.path);
-    expect(artifacts).toEqual(['metrics.json', 'model.json', 'train.log']);
+    expect(artifacts).toEqual(['holdout-predictions.csv', 'metrics.json', 'model.json', 'train.log']);
     const model = await t.call({ method: 'GET', url: '/api/v1/models/churn/versions/2/artifacts/model.json' });
     expect(model.json().type).toBe('logistic_regression');
 
-    // The export: samples with labels (given + delayed), a manifest whose hashes match the bytes.
+    // The export: train.csv (labelled, given + delayed), holdout.csv without labels, a manifest whose hashes match the bytes.
     const manifest = JSON.parse((await readAll((await t.container.store.get(`datasets/churn/${jobId}/manifest.json`)).body)).toString());
-    expect(manifest).toMatchObject({ job: jobId, model: 'churn', baseVersion: 1, windows: [reportIds[0]] });
-    const samples = await readAll((await t.container.store.get(`datasets/churn/${jobId}/samples.csv`)).body);
-    const entry = manifest.files.find((f: { path: string }) => f.path === 'samples.csv');
-    expect(entry).toMatchObject({ rows: 300, size: samples.length, sha256: createHash('sha256').update(samples).digest('hex') });
-    const lines = samples.toString().trim().split('\n');
-    expect(lines[0]).toBe('window,sample_id,x1,x2,color,prediction,label');
-    expect(lines.slice(1).every((l) => /,[01]$/.test(l))).toBe(true); // every row labelled, half of them by delayed labels
+    expect(manifest).toMatchObject({ job: jobId, model: 'churn', baseVersion: 1, windows: [reportIds[0]], split: { holdoutShare: 0.2, trainingWindows: 1 } });
+    const train = await readAll((await t.container.store.get(`datasets/churn/${jobId}/train.csv`)).body);
+    const holdout = await readAll((await t.container.store.get(`datasets/churn/${jobId}/holdout.csv`)).body);
+    const entry = (path: string) => manifest.files.find((f: { path: string }) => f.path === path);
+    expect(entry('train.csv')).toMatchObject({ size: train.length, sha256: createHash('sha256').update(train).digest('hex') });
+    expect(entry('holdout.csv')).toMatchObject({ size: holdout.length, sha256: createHash('sha256').update(holdout).digest('hex') });
+    expect(entry('train.csv').rows + entry('holdout.csv').rows).toBe(300); // every sample labelled (half by delayed labels)
+    expect(entry('holdout.csv').rows).toBeGreaterThan(30);
+    expect(entry('holdout.csv').rows).toBeLessThan(90);
+    const trainLines = train.toString().trim().split('\n');
+    expect(trainLines[0]).toBe('sample_id,x1,x2,color,label');
+    expect(trainLines.slice(1).every((l) => /,[01]$/.test(l))).toBe(true);
+    const holdoutLines = holdout.toString().trim().split('\n');
+    expect(holdoutLines[0]).toBe('sample_id,x1,x2,color'); // no label column: the trainer never sees them
+    const heldIds = new Set(holdoutLines.slice(1).map((l) => l.split(',')[0]));
+    expect(trainLines.slice(1).some((l) => heldIds.has(l.split(',')[0]))).toBe(false);
+
+    // mlcycle scored both models on those rows and recorded how it decided.
+    expect(job.evaluation).toMatchObject({ rows: heldIds.size, metric: 'accuracy', test: 'mcnemar', decision: 'promoted', championVersion: 1 });
+    expect(job.evaluation.challenger).toBeGreaterThan(job.evaluation.champion);
+    expect(job.evaluation.pValue).toBeLessThanOrEqual(0.05);
+    // v2 is monitored from its first window: its reference is train.csv's features.
+    expect(v2.reference).toMatchObject({ rows: entry('train.csv').rows, source: 'training-data', sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect((await t.call({ method: 'GET', url: '/api/v1/models/churn/versions/1' })).json().reference).toBeNull();
 
     const lineage = (await t.call({ method: 'GET', url: '/api/v1/models/churn/versions/2/lineage' })).json();
     expect(lineage.chain).toEqual([
@@ -90,7 +107,7 @@ describe('retrain: drift → job → export → trainer → v2 with lineage → 
       ]),
     );
     const promotion = (await t.call({ method: 'GET', url: '/api/v1/models/churn/events?type=retrain.promotion' })).json().items[0];
-    expect(promotion.data).toMatchObject({ alias: 'production', promoted: true, version: 2 });
+    expect(promotion.data).toMatchObject({ alias: 'production', promoted: true, version: 2, evaluation: job.evaluation });
 
     // Inside the cooldown a new drift starts nothing; a rerun of the finished job changes nothing.
     const again = await t.retraining.jobs.onReportCompleted(modelId, [drifted(reportIds[0]!)]);
@@ -101,7 +118,8 @@ describe('retrain: drift → job → export → trainer → v2 with lineage → 
   });
 
   it('a candidate that is not better becomes the challenger; production stays', async () => {
-    const { reportIds } = await seedDriftedModel(t, 'strong', { v1Accuracy: 1, monitor: monitor({ cooldown: 'PT1S' }) });
+    // The champion's posted predictions are all right: nothing can beat them on the holdout.
+    const { reportIds } = await seedDriftedModel(t, 'strong', { v1Accuracy: 0, championRight: 1, monitor: monitor({ cooldown: 'PT1S' }) });
     const res = await t.call({ method: 'POST', url: '/api/v1/models/strong/retrain', payload: {} });
     expect(res.statusCode).toBe(202);
     expect(res.json()).toMatchObject({ status: 'queued', trigger: 'manual', baseVersion: 1, requestedBy: expect.any(String) });
@@ -110,8 +128,31 @@ describe('retrain: drift → job → export → trainer → v2 with lineage → 
     const model = (await t.call({ method: 'GET', url: '/api/v1/models/strong' })).json();
     expect(model.aliases).toEqual({ production: 1, challenger: 2 });
     const promotion = (await t.call({ method: 'GET', url: '/api/v1/models/strong/events?type=retrain.promotion' })).json().items[0];
-    expect(promotion.data.reason).toMatch(/^not better: accuracy [0-9.]+ vs 1 \(v1, max, minImprovement 0\)$/);
+    expect(promotion.data.reason).toMatch(/^not better by minImprovement 0: accuracy [0-9.]+ vs 1 \(v1\) on \d+ holdout rows, mcnemar p = /);
+    expect(promotion.data.evaluation).toMatchObject({ champion: 1, decision: 'challenger', alias: 'challenger' });
     expect(reportIds).toHaveLength(1);
+  });
+
+  it('retrains from the version that drifted, not the latest; a manual retrain defaults to the production version', async () => {
+    const { modelId, reportIds } = await seedDriftedModel(t, 'older', { monitor: monitor() });
+    // v2 exists (newer, not in production) when v1's window drifts.
+    const features = (await t.call({ method: 'GET', url: '/api/v1/models/older/versions/1' })).json().features;
+    expect((await t.call({ method: 'POST', url: '/api/v1/models/older/versions', payload: { features } })).statusCode).toBe(201);
+    const decision = await t.retraining.jobs.onReportCompleted(modelId, [drifted(reportIds[0]!)]);
+    const jobId = (decision as { jobId: number }).jobId;
+    await t.retraining.runner.runRetrainJob(jobId);
+    const job = (await t.call({ method: 'GET', url: `/api/v1/retrain-jobs/${jobId}` })).json();
+    expect(job).toMatchObject({ status: 'succeeded', baseVersion: 1, resultVersion: 3 });
+    const manifest = JSON.parse((await readAll((await t.container.store.get(`datasets/older/${jobId}/manifest.json`)).body)).toString());
+    expect(manifest).toMatchObject({ baseVersion: 1, windows: [reportIds[0]] });
+    expect(manifest.files[0].rows).toBeGreaterThan(200); // v1's window, not v2's (empty) one
+    expect((await t.call({ method: 'GET', url: '/api/v1/models/older/versions/3' })).json()).toMatchObject({ parentVersion: 1 });
+
+    await seedDriftedModel(t, 'manual-base', { monitor: monitor() });
+    await t.call({ method: 'POST', url: '/api/v1/models/manual-base/versions', payload: { features } });
+    const manual = await t.call({ method: 'POST', url: '/api/v1/models/manual-base/retrain', payload: {} });
+    expect(manual.json()).toMatchObject({ baseVersion: 1 }); // production, not the latest (2)
+    await t.call({ method: 'POST', url: `/api/v1/retrain-jobs/${manual.json().id}/cancel` });
   });
 
   it('a failing trainer fails the job with the reason and its log tail; no version appears; the model may retrain again', async () => {

@@ -85,13 +85,20 @@ describe('retrain on S3 + BullMQ', () => {
     for await (const o of t.container.store.list('')) keys.push(o.key);
     expect(keys).toEqual(
       expect.arrayContaining([
-        `datasets/scaled/${jobId}/samples.csv`,
+        `datasets/scaled/${jobId}/train.csv`,
+        `datasets/scaled/${jobId}/holdout.csv`,
         `datasets/scaled/${jobId}/manifest.json`,
+        `evaluations/scaled/${jobId}/holdout-truth.json`,
+        `artifacts/retrain-${jobId}/holdout-predictions.csv`,
         `artifacts/retrain-${jobId}/model.json`,
         `artifacts/retrain-${jobId}/metrics.json`,
         `artifacts/retrain-${jobId}/train.log`,
       ]),
     );
+    // v2's reference profile is in the bucket too, registered with the version.
+    const v2 = (await t.call({ method: 'GET', url: '/api/v1/models/scaled/versions/2' })).json();
+    expect(v2.reference).toMatchObject({ source: 'training-data' });
+    expect(keys.some((k) => k.startsWith(`references/${modelId}/job-${jobId}/`))).toBe(true);
     const download = await t.call({ method: 'GET', url: '/api/v1/models/scaled/versions/2/artifacts/metrics.json' });
     expect(download.json().accuracy).toBeGreaterThan(0.7);
 

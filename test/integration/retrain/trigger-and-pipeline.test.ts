@@ -27,9 +27,25 @@ describe('retrain trigger under load, and the webhook (external pipeline) execut
         const payload = JSON.parse(body);
         seen.push({ verified: verifySignature(secret, req.headers as Record<string, string>, body), data: payload.data });
         res.writeHead(202).end();
-        // The "CI job": train elsewhere, upload the outputs, report back.
+        // The "CI job": train elsewhere, upload the outputs (model and holdout predictions), report back.
         void (async () => {
           const id = payload.data.jobId;
+          const holdoutKey = (payload.data.datasets as string[]).find((d) => d.endsWith('/holdout.csv'))!;
+          const chunks: Buffer[] = [];
+          for await (const c of (await t.container.store.get(holdoutKey)).body) chunks.push(c as Buffer);
+          const ids = Buffer.concat(chunks)
+            .toString()
+            .trim()
+            .split('\n')
+            .slice(1)
+            .map((l) => l.split(',')[0]);
+          // A poor model: always 0.
+          await t.call({
+            method: 'PUT',
+            url: `/api/v1/retrain-jobs/${id}/outputs/holdout-predictions.csv`,
+            payload: Buffer.from(`sample_id,prediction\n${ids.map((i) => `${i},0`).join('\n')}\n`),
+            headers: { 'content-type': 'text/csv' },
+          });
           await t.call({
             method: 'PUT',
             url: `/api/v1/retrain-jobs/${id}/outputs/model/weights.bin`,
@@ -39,7 +55,7 @@ describe('retrain trigger under load, and the webhook (external pipeline) execut
           await t.call({
             method: 'POST',
             url: `/api/v1/retrain-jobs/${id}/complete`,
-            payload: { status: 'succeeded', metrics: { accuracy: 0.93 }, artifacts: [{ path: 'model/weights.bin' }] },
+            payload: { status: 'succeeded', metrics: { accuracy: 0.93 }, artifacts: [{ path: 'model/weights.bin' }, { path: 'holdout-predictions.csv' }] },
           });
         })();
       });
@@ -63,18 +79,25 @@ describe('retrain trigger under load, and the webhook (external pipeline) execut
     expect(seen).toHaveLength(1);
     expect(seen[0]!.verified).toBe(true);
     expect(seen[0]!.data).toMatchObject({ jobId: job.id, callbackUrl: `http://mlcycle.test/api/v1/retrain-jobs/${job.id}/complete` });
-    expect(seen[0]!.data.datasets).toContain(`datasets/external/${job.id}/samples.csv`);
+    expect(seen[0]!.data.datasets).toEqual(['train.csv', 'holdout.csv', 'manifest.json'].map((f) => `datasets/external/${job.id}/${f}`));
     expect((await t.call({ method: 'GET', url: `/api/v1/retrain-jobs/${job.id}` })).json()).toMatchObject({ status: 'succeeded', resultVersion: 2 });
     const artifacts = (await t.call({ method: 'GET', url: '/api/v1/models/external/versions/2/artifacts' })).json().items;
-    expect(artifacts).toEqual([expect.objectContaining({ path: 'model/weights.bin', size: 3 })]);
+    expect(artifacts.map((a: { path: string }) => a.path)).toEqual(['holdout-predictions.csv', 'model/weights.bin']);
     const bytes = await t.call({ method: 'GET', url: '/api/v1/models/external/versions/2/artifacts/model/weights.bin' });
     expect([...bytes.rawPayload]).toEqual([1, 2, 3]);
-    // 0.93 vs 0.90 is less than minImprovement 0.05: challenger.
+    // The pipeline claims 0.93 in its metrics; mlcycle scores its holdout predictions itself: challenger.
     expect((await t.call({ method: 'GET', url: '/api/v1/models/external' })).json().aliases).toEqual({ production: 1, challenger: 2 });
+    const evaluation = (await t.call({ method: 'GET', url: `/api/v1/retrain-jobs/${job.id}` })).json().evaluation;
+    expect(evaluation).toMatchObject({ metric: 'accuracy', decision: 'challenger', championVersion: 1 });
+    expect(evaluation.rows).toBeGreaterThan(20);
+    expect(evaluation.challenger).toBeLessThan(evaluation.champion);
+    expect((await t.call({ method: 'GET', url: '/api/v1/models/external/versions/2' })).json().metrics.accuracy).toBe(0.93); // the claim, recorded
   });
 
-  it('reads the verdicts from the stored reports: consecutive windows counted, every drifted window exported', async () => {
-    const monitor = (n: number) => ({ retrain: { enabled: true, consecutiveWindows: n, executor: { type: 'command', command: ['python3', LOGREG] } } });
+  it('reads the verdicts from the stored reports: consecutive windows counted, the last trainingWindows windows exported', async () => {
+    const monitor = (n: number) => ({
+      retrain: { enabled: true, consecutiveWindows: n, trainingWindows: 2, executor: { type: 'command', command: ['python3', LOGREG] } },
+    });
     const { modelId, reportIds } = await seedDriftedModel(t, 'windows', { monitor: monitor(3), windows: 2 });
     expect(await t.retraining.jobs.onReportCompleted(modelId)).toEqual({ action: 'skip', reason: '2 of 3 consecutive drifted windows' });
     await t.container.database.transaction(() => t.monitoring.putMonitorConfig(modelId, monitor(2), new Date().toISOString()));
@@ -86,7 +109,8 @@ describe('retrain trigger under load, and the webhook (external pipeline) execut
     for await (const c of (await t.container.store.get(`datasets/windows/${jobId}/manifest.json`)).body) chunks.push(c as Buffer);
     const manifest = JSON.parse(Buffer.concat(chunks).toString());
     expect(manifest.windows).toEqual(reportIds);
-    expect(manifest.files[0]).toMatchObject({ path: 'samples.csv', rows: 600 });
+    expect(manifest.files.map((f: { path: string }) => f.path)).toEqual(['train.csv', 'holdout.csv']);
+    expect(manifest.files[0].rows + manifest.files[1].rows).toBe(600);
     const skipped = (await t.call({ method: 'GET', url: '/api/v1/models/windows/events?type=retrain.skipped' })).json().items;
     expect(skipped[0].data).toEqual({ reason: '2 of 3 consecutive drifted windows', reportId: reportIds[1] });
   });

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { Value } from '@sinclair/typebox/value';
 import { describe, expect, it } from 'vitest';
-import { decideRetrain, type LastJob, type PolicyConfig, type ReportVerdict } from '../../../src/retraining/policy.js';
+import { decideRetrain, decideTrainingData, type LastJob, type PolicyConfig, type ReportVerdict } from '../../../src/retraining/policy.js';
 import { RetrainConfig } from '../../../src/retraining/retrain.schemas.js';
 
 const NOW = new Date('2026-11-30T12:00:00.000Z');
@@ -118,6 +118,13 @@ describe('retrain policy', () => {
   });
 });
 
+describe('decideTrainingData', () => {
+  it('skips with the counts when the training windows hold too few labelled rows', () => {
+    expect(decideTrainingData({ labelledRows: 37, minLabelledRows: 100 })).toEqual({ action: 'skip', reason: '37 labelled rows < 100' });
+    expect(decideTrainingData({ labelledRows: 100, minLabelledRows: 100 })).toEqual({ action: 'train' });
+  });
+});
+
 describe('RetrainConfig schema', () => {
   const check = TypeCompiler.Compile(RetrainConfig);
   it('fills the defaults and accepts both executors', () => {
@@ -129,8 +136,12 @@ describe('RetrainConfig schema', () => {
       consecutiveWindows: 1,
       cooldown: 'PT6H',
       executor: { timeoutSeconds: 3600 },
-      promote: { alias: 'production', mode: 'max', minImprovement: 0 },
+      promote: { alias: 'production', minImprovement: 0, alpha: 0.05 },
+      trainingWindows: 1,
+      holdoutShare: 0.2,
+      minLabelledRows: 100,
     });
+    expect((value as { promote?: { mode?: string } }).promote?.mode).toBeUndefined(); // the direction is the metric's own
     expect(check.Check(Value.Default(RetrainConfig, { executor: { type: 'webhook', url: 'https://ci.example/hook', secret: 'x'.repeat(32) } }))).toBe(true);
   });
   it('refuses shell strings, non-http URLs, unknown triggers and modes', () => {
@@ -140,12 +151,18 @@ describe('RetrainConfig schema', () => {
       consecutiveWindows: 1,
       cooldown: 'PT6H',
       executor: { type: 'command', command: ['x'], timeoutSeconds: 1 },
+      trainingWindows: 1,
+      holdoutShare: 0.2,
+      minLabelledRows: 100,
     };
     expect(check.Check(ok)).toBe(true);
+    // mlcycle computes the promote metric itself: only the metrics it can compute are accepted.
+    expect(check.Check({ ...ok, promote: { alias: 'production', metric: 'auc', minImprovement: 0, alpha: 0.05 } })).toBe(false);
+    expect(check.Check({ ...ok, holdoutShare: 1 })).toBe(false);
     expect(check.Check({ ...ok, executor: { type: 'command', command: 'python3 train.py', timeoutSeconds: 1 } })).toBe(false);
     expect(check.Check({ ...ok, executor: { type: 'webhook', url: 'file:///etc/passwd', secret: 'x'.repeat(32), timeoutSeconds: 1 } })).toBe(false);
     expect(check.Check({ ...ok, on: ['weather'] })).toBe(false);
-    expect(check.Check({ ...ok, promote: { alias: 'production', metric: 'auc', mode: 'best', minImprovement: 0 } })).toBe(false);
+    expect(check.Check({ ...ok, promote: { alias: 'production', metric: 'accuracy', mode: 'best', minImprovement: 0, alpha: 0.05 } })).toBe(false);
   });
 });
 

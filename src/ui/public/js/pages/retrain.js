@@ -86,7 +86,35 @@ async function jobDetail(id) {
       { className: 'facts' },
       facts.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]),
     ),
+    h('h2', {}, 'Evaluation'),
+    evaluationBox(job),
     h('h2', {}, 'Log (tail)'),
     h('pre', { id: 'log-tail' }, Array.isArray(tail) ? tail.join('\n') : String(tail || '(empty)')),
+  );
+}
+
+const score = (v) => (typeof v === 'number' ? v.toFixed(4) : '—');
+
+/** mlcycle's own scoring of champion and challenger on the same holdout rows, and what it decided. */
+function evaluationBox(job) {
+  const e = job.evaluation;
+  if (!e) return h('p', { id: 'evaluation' }, job.status === 'succeeded' ? 'No promote policy: not evaluated.' : 'Not evaluated (yet).');
+  const facts = [
+    ['Decision', h('span', { dataset: { decision: e.decision } }, badge(e.decision === 'promoted' ? `promoted → ${e.alias}` : e.alias))],
+    ['Metric', e.metric],
+    ['Holdout rows', String(e.rows)],
+    [`Champion${e.championVersion ? ` (v${e.championVersion}, posted predictions)` : ''}`, score(e.champion)],
+    [`Challenger${job.resultVersion ? ` (v${job.resultVersion})` : ''}`, score(e.challenger)],
+    [
+      `p-value${e.test ? ` (${e.test === 'mcnemar' ? 'exact McNemar' : 'paired bootstrap'})` : ''}`,
+      typeof e.pValue === 'number' ? e.pValue.toPrecision(3) : '—',
+    ],
+    ['Needed', `gain ≥ ${e.minImprovement} and p ≤ ${e.alpha}`],
+    ['Reason', e.reason],
+  ];
+  return h(
+    'dl',
+    { className: 'facts', id: 'evaluation' },
+    facts.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]),
   );
 }
