@@ -144,7 +144,16 @@ describe('retrain job leases', () => {
     // A stale attempt's outputs and completion are refused; the current attempt's are not.
     const registry = createRegistryRepository(t.container.database);
     const views = createRegistryViews(registry);
-    const finish = { repo: t.retraining.repo, registry, views, versions: t.versions, aliases: t.aliases, events: t.events, monitoring: t.monitoring, now: () => new Date() };
+    const finish = {
+      repo: t.retraining.repo,
+      registry,
+      views,
+      versions: t.versions,
+      aliases: t.aliases,
+      events: t.events,
+      monitoring: t.monitoring,
+      now: () => new Date(),
+    };
     const model = (await registry.findModel('fenced'))!;
     const base = await registry.findVersion(modelId, 1);
     expect(await registerVersion(finish, { jobId: id, attempt: 1, model, base, outputs: [], metrics: {}, reference: undefined })).toBeUndefined();
