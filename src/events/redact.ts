@@ -12,8 +12,7 @@ export function redactSecrets<T>(value: T): T {
   const out: Record<string, unknown> = {};
   for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
     if (key === 'secret' && typeof v === 'string') out[key] = REDACTED;
-    else if (key === 'env' && v !== null && typeof v === 'object' && !Array.isArray(v))
-      out[key] = Object.fromEntries(Object.keys(v).map((k) => [k, REDACTED]));
+    else if (key === 'env' && v !== null && typeof v === 'object' && !Array.isArray(v)) out[key] = Object.fromEntries(Object.keys(v).map((k) => [k, REDACTED]));
     else out[key] = redactSecrets(v);
   }
   return out as T;
