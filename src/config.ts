@@ -21,6 +21,8 @@ export interface Config {
   publicUrl: string | undefined;
   /** Take the client address from X-Forwarded-For (only behind a proxy that sets it). */
   trustProxy: boolean;
+  /** Webhooks and webhook executors may target loopback/private addresses (src/events/outbound.ts). */
+  outboundAllowPrivate: boolean;
   /** Removal of temp files, unfinished multipart uploads and unreferenced artifact objects. */
   sweep: { intervalMs: number; graceMs: number };
   /** Drift monitoring: ingestion limits, retention, the outbox sweep, worker concurrency. */
@@ -98,6 +100,7 @@ export const ENV_VARS = [
   'HTTP_REQUEST_TIMEOUT_MS',
   'HTTP_MAX_CONNECTIONS',
   'TRUST_PROXY',
+  'OUTBOUND_ALLOW_PRIVATE',
   'AUTH_FAILURE_LIMIT',
   'AUTH_FAILURE_WINDOW_MS',
   'OVERLOAD_MAX_EVENT_LOOP_DELAY_MS',
@@ -227,6 +230,7 @@ export function loadConfig(env: Env = process.env): Config {
     redisUrl,
     publicUrl: publicUrl?.replace(/\/+$/, ''),
     trustProxy: boolean('TRUST_PROXY', false),
+    outboundAllowPrivate: boolean('OUTBOUND_ALLOW_PRIVATE', false),
     sweep: {
       intervalMs: integer('ARTIFACT_SWEEP_INTERVAL_MS', 15 * 60_000, 1_000, 7 * 86_400_000),
       graceMs: integer('ARTIFACT_SWEEP_GRACE_MS', 6 * 3_600_000, 0, 30 * 86_400_000),

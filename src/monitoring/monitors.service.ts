@@ -15,6 +15,8 @@ export function createMonitorsService(deps: {
   registry: RegistryRepository;
   views: RegistryViews;
   events: EventsService;
+  /** The outbound URL policy: a webhook executor's target must not be a private address. */
+  checkUrl?: (url: string, field: string) => Promise<void>;
   now?: () => Date;
 }) {
   const { repo, registry, views, events } = deps;
@@ -51,6 +53,7 @@ export function createMonitorsService(deps: {
             { path: 'retrain.executor', message: 'needs the "admin" scope' },
           ]);
         validateRetrainConfig(config.retrain);
+        if (config.retrain.executor.type === 'webhook') await deps.checkUrl?.(config.retrain.executor.url, 'retrain.executor.url');
       }
       const at = now().toISOString();
       const stored = await repo.transaction(async () => {

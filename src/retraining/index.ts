@@ -1,6 +1,7 @@
 import type { ArtifactStore } from '../artifacts/artifact-store.js';
 import type { Database } from '../db/client.js';
 import type { EventsService } from '../events/events.service.js';
+import type { OutboundPolicy } from '../events/outbound.js';
 import { createMonitoringRepository } from '../monitoring/monitoring.repository.js';
 import type { JobQueue } from '../queue/job-queue.js';
 import type { AliasesService } from '../registry/aliases.service.js';
@@ -27,6 +28,8 @@ export interface RetrainingDeps {
   workDir: string;
   /** Public …/api/v1 URL handed to external pipelines (webhook executor). */
   publicBaseUrl?: string;
+  /** Webhook executors post through it, and a manual retrain's executor URL is checked by it. */
+  outbound?: OutboundPolicy;
   pollMs?: number;
   now?: () => Date;
   log?: (message: string, error?: unknown) => void;
@@ -49,7 +52,7 @@ export function createRetraining(deps: RetrainingDeps) {
     ...(deps.now ? { now: deps.now } : {}),
     ...(deps.log ? { log: deps.log } : {}),
   };
-  const jobs = createRetrainJobsService({ ...common, queue: deps.queue });
+  const jobs = createRetrainJobsService({ ...common, queue: deps.queue, ...(deps.outbound ? { checkUrl: deps.outbound.check } : {}) });
   const runner = createRetrainRunner({
     ...common,
     monitoring,
@@ -57,6 +60,7 @@ export function createRetraining(deps: RetrainingDeps) {
     aliases: deps.aliases,
     workDir: deps.workDir,
     ...(deps.publicBaseUrl ? { publicBaseUrl: deps.publicBaseUrl } : {}),
+    ...(deps.outbound ? { fetch: deps.outbound.fetch } : {}),
     ...(deps.pollMs ? { pollMs: deps.pollMs } : {}),
   });
   return { jobs, runner, repo };

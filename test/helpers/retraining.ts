@@ -7,6 +7,7 @@ import { buildApp } from '../../src/app.js';
 import type { ArtifactStore } from '../../src/artifacts/artifact-store.js';
 import { loadConfig } from '../../src/config.js';
 import { createContainer, type Container } from '../../src/container.js';
+import type { ResolveHost } from '../../src/events/outbound.js';
 import { encodeBatch } from '../../src/monitoring/batch-codec.js';
 import { createMonitoringRepository } from '../../src/monitoring/monitoring.repository.js';
 import type { JobName, JobPayload } from '../../src/queue/jobs.js';
@@ -22,13 +23,22 @@ export const LOGREG = resolve('examples/trainers/logreg.py');
  * the queue only records what was enqueued (tests run jobs by hand, step by step); pass a real
  * queue (BullMQ) to have it carry the jobs, with the processors the test registers.
  */
-export async function createRetrainTestApp(options: { store?: ArtifactStore; pollMs?: number; fetch?: typeof fetch; queue?: JobQueue } = {}) {
+export async function createRetrainTestApp(
+  options: { store?: ArtifactStore; pollMs?: number; fetch?: typeof fetch; queue?: JobQueue; env?: Record<string, string>; resolveHost?: ResolveHost } = {},
+) {
   const dir = join(process.cwd(), '.tmp', 'test', randomUUID());
   mkdirSync(dir, { recursive: true });
   const scratch = await createScratchDatabase();
   // Load shedding off (as in the other fault tests): these tests run trainers and racing
   // transactions in-process on a shared machine, and a shed request is not what they test.
-  const config = loadConfig({ DATA_DIR: dir, ADMIN_TOKEN, OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0', PUBLIC_URL: 'http://mlcycle.test', ...scratch.env });
+  const config = loadConfig({
+    DATA_DIR: dir,
+    ADMIN_TOKEN,
+    OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0',
+    PUBLIC_URL: 'http://mlcycle.test',
+    ...scratch.env,
+    ...options.env,
+  });
   const enqueued: { name: JobName; payload: unknown }[] = [];
   const recorder = createInlineQueue();
   const queue: JobQueue = options.queue ?? {
@@ -42,6 +52,7 @@ export async function createRetrainTestApp(options: { store?: ArtifactStore; pol
     retrainPollMs: options.pollMs ?? 50,
     ...(options.store ? { store: options.store } : {}),
     ...(options.fetch ? { fetch: options.fetch } : {}),
+    ...(options.resolveHost ? { resolveHost: options.resolveHost } : {}),
   });
   await container.apiKeys.bootstrapAdmin(config.adminToken);
   const app: FastifyInstance = await buildApp(container);
