@@ -47,6 +47,9 @@ export interface Config {
     headersTimeoutMs: number;
     requestTimeoutMs: number;
     maxConnections: number;
+    /** A request body slower than this, averaged over minBodyRateWindowMs, is cut with 408 (0: off). */
+    minBodyBytesPerS: number;
+    minBodyRateWindowMs: number;
     authFailureLimit: number;
     authFailureWindowMs: number;
     maxEventLoopDelayMs: number;
@@ -99,6 +102,7 @@ export const ENV_VARS = [
   'HTTP_HEADERS_TIMEOUT_MS',
   'HTTP_REQUEST_TIMEOUT_MS',
   'HTTP_MAX_CONNECTIONS',
+  'HTTP_MIN_BODY_BYTES_PER_S',
   'TRUST_PROXY',
   'OUTBOUND_ALLOW_PRIVATE',
   'AUTH_FAILURE_LIMIT',
@@ -252,6 +256,8 @@ export function loadConfig(env: Env = process.env): Config {
       headersTimeoutMs: integer('HTTP_HEADERS_TIMEOUT_MS', 10_000, 1_000, 600_000),
       requestTimeoutMs: integer('HTTP_REQUEST_TIMEOUT_MS', 3_600_000, 0, 86_400_000),
       maxConnections: integer('HTTP_MAX_CONNECTIONS', 1_024, 1, 1_000_000),
+      minBodyBytesPerS: integer('HTTP_MIN_BODY_BYTES_PER_S', 1_024, 0, 1024 * 1024 * 1024),
+      minBodyRateWindowMs: 10_000,
       authFailureLimit: integer('AUTH_FAILURE_LIMIT', 20, 1, 1_000_000),
       authFailureWindowMs: integer('AUTH_FAILURE_WINDOW_MS', 60_000, 1_000, 86_400_000),
       maxEventLoopDelayMs: integer('OVERLOAD_MAX_EVENT_LOOP_DELAY_MS', 1_000, 0, 600_000),
