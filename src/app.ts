@@ -10,6 +10,7 @@ import { registerAuth } from './http/auth.js';
 import { logClientGone } from './http/client-gone.js';
 import { registerJsonBodyParser } from './http/json-body.js';
 import { openapiTransform } from './http/openapi-transform.js';
+import { redactUrl } from './http/redact-url.js';
 import { genReqId, registerAuthFailureLimiter, registerLoadShedding, serverFactory } from './http/limits.js';
 import { registerProblemHandlers, sendProblem, toAppError } from './http/problem.js';
 import { MAX_PARAM_LENGTH, ProblemSchema } from './http/schemas.js';
@@ -37,7 +38,7 @@ class AccessLogController extends LogController {
 
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
     if (error) return super.requestCompleted(error, request, reply);
-    request.log.info({ method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request');
+    request.log.info({ method: request.method, url: redactUrl(request.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request');
   }
 
   override streamError(error: Error, request: FastifyRequest, reply: FastifyReply): void {
@@ -50,11 +51,26 @@ export interface BuildAppOptions {
   logger?: boolean | object;
 }
 
+/** Fastify's request serializer, with credentials in the query string redacted (redact-url.ts). */
+const requestSerializer = (req: { method: string; url: string; hostname?: string; ip?: string; socket?: { remotePort?: number } }) => ({
+  method: req.method,
+  url: redactUrl(req.url),
+  host: req.hostname,
+  remoteAddress: req.ip,
+  remotePort: req.socket?.remotePort,
+});
+
+function loggerOptions(logger: boolean | object | undefined): boolean | object {
+  if (!logger) return false;
+  const base = logger === true ? {} : (logger as { serializers?: Record<string, unknown> });
+  return { ...base, serializers: { req: requestSerializer, ...base.serializers } };
+}
+
 /** Builds the HTTP app on a container. Never listens: tests drive it with app.inject. */
 export async function buildApp(container: Container, options: BuildAppOptions = {}): Promise<FastifyInstance> {
   const limits = container.config.http;
   const app = Fastify({
-    logger: options.logger ?? false,
+    logger: loggerOptions(options.logger),
     bodyLimit: container.config.bodyLimitBytes,
     // Only behind a proxy is X-Forwarded-For the client's address; otherwise anyone could pick
     // the address the failed-authentication limit counts against.

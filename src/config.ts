@@ -21,6 +21,8 @@ export interface Config {
   publicUrl: string | undefined;
   /** Take the client address from X-Forwarded-For (only behind a proxy that sets it). */
   trustProxy: boolean;
+  /** Webhooks and webhook executors may target loopback/private addresses (src/events/outbound.ts). */
+  outboundAllowPrivate: boolean;
   /** Removal of temp files, unfinished multipart uploads and unreferenced artifact objects. */
   sweep: { intervalMs: number; graceMs: number };
   /** Drift monitoring: ingestion limits, retention, the outbox sweep, worker concurrency. */
@@ -58,6 +60,9 @@ export interface Config {
     headersTimeoutMs: number;
     requestTimeoutMs: number;
     maxConnections: number;
+    /** A request body slower than this, averaged over minBodyRateWindowMs, is cut with 408 (0: off). */
+    minBodyBytesPerS: number;
+    minBodyRateWindowMs: number;
     authFailureLimit: number;
     authFailureWindowMs: number;
     maxEventLoopDelayMs: number;
@@ -110,7 +115,9 @@ export const ENV_VARS = [
   'HTTP_HEADERS_TIMEOUT_MS',
   'HTTP_REQUEST_TIMEOUT_MS',
   'HTTP_MAX_CONNECTIONS',
+  'HTTP_MIN_BODY_BYTES_PER_S',
   'TRUST_PROXY',
+  'OUTBOUND_ALLOW_PRIVATE',
   'AUTH_FAILURE_LIMIT',
   'AUTH_FAILURE_WINDOW_MS',
   'OVERLOAD_MAX_EVENT_LOOP_DELAY_MS',
@@ -246,6 +253,7 @@ export function loadConfig(env: Env = process.env): Config {
     redisUrl,
     publicUrl: publicUrl?.replace(/\/+$/, ''),
     trustProxy: boolean('TRUST_PROXY', false),
+    outboundAllowPrivate: boolean('OUTBOUND_ALLOW_PRIVATE', false),
     sweep: {
       intervalMs: integer('ARTIFACT_SWEEP_INTERVAL_MS', 15 * 60_000, 1_000, 7 * 86_400_000),
       graceMs: integer('ARTIFACT_SWEEP_GRACE_MS', 6 * 3_600_000, 0, 30 * 86_400_000),
@@ -275,6 +283,8 @@ export function loadConfig(env: Env = process.env): Config {
       headersTimeoutMs: integer('HTTP_HEADERS_TIMEOUT_MS', 10_000, 1_000, 600_000),
       requestTimeoutMs: integer('HTTP_REQUEST_TIMEOUT_MS', 3_600_000, 0, 86_400_000),
       maxConnections: integer('HTTP_MAX_CONNECTIONS', 1_024, 1, 1_000_000),
+      minBodyBytesPerS: integer('HTTP_MIN_BODY_BYTES_PER_S', 1_024, 0, 1024 * 1024 * 1024),
+      minBodyRateWindowMs: 10_000,
       authFailureLimit: integer('AUTH_FAILURE_LIMIT', 20, 1, 1_000_000),
       authFailureWindowMs: integer('AUTH_FAILURE_WINDOW_MS', 60_000, 1_000, 86_400_000),
       maxEventLoopDelayMs: integer('OVERLOAD_MAX_EVENT_LOOP_DELAY_MS', 1_000, 0, 600_000),

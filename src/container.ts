@@ -8,6 +8,7 @@ import { openDatabase, type Database } from './db/client.js';
 import { ensureDeploymentId } from './db/deployment.js';
 import { createEventsRepository } from './events/events.repository.js';
 import { createEventsService } from './events/events.service.js';
+import { createOutboundPolicy, type ResolveHost } from './events/outbound.js';
 import { createWebhooksRepository } from './events/webhooks.repository.js';
 import { createWebhooksService, withWebhookOutbox } from './events/webhooks.service.js';
 import { createRetraining } from './retraining/index.js';
@@ -36,6 +37,8 @@ export interface ContainerOverrides {
   queue?: JobQueue | ((options: { deploymentId: string; retry: RetryOverrides }) => JobQueue);
   /** Outbound HTTP for webhook deliveries (tests point it at their receiver). */
   fetch?: typeof fetch;
+  /** Host resolution of the outbound URL policy (tests stage a DNS rebinding with it). */
+  resolveHost?: ResolveHost;
   /** How often a running retrain job checks for cancellation and external completion. */
   retrainPollMs?: number;
   now?: () => Date;
@@ -82,10 +85,16 @@ export async function createContainer(config: Config, overrides: ContainerOverri
     });
   // Every event subscribed webhooks want gets its delivery rows in the event's own transaction
   // (an outbox); the queue delivers them.
+  // Webhook and executor targets never reach private addresses (unless OUTBOUND_ALLOW_PRIVATE).
+  const outbound = createOutboundPolicy({
+    allowPrivate: config.outboundAllowPrivate,
+    ...(overrides.resolveHost ? { resolve: overrides.resolveHost } : {}),
+  });
   const webhooks = createWebhooksService({
     repo: createWebhooksRepository(database),
     queue,
-    ...(overrides.fetch ? { fetch: overrides.fetch } : {}),
+    fetch: overrides.fetch ?? outbound.fetch,
+    checkUrl: outbound.check,
     ...(now ? { now } : {}),
   });
   const events = withWebhookOutbox(auditLog, webhooks, now);
@@ -116,6 +125,7 @@ export async function createContainer(config: Config, overrides: ContainerOverri
     enqueueBudgetMs: config.monitoring.enqueueBudgetMs,
     workDir: join(config.dataDir, 'retrain'),
     lease: { leaseMs: config.retraining.leaseMs, heartbeatMs: config.retraining.heartbeatMs, maxAttempts: config.retraining.maxLeaseAttempts },
+    outbound,
     ...(config.publicUrl ? { publicBaseUrl: `${config.publicUrl}/api/v1` } : {}),
     ...(overrides.retrainPollMs ? { pollMs: overrides.retrainPollMs } : {}),
     ...(now ? { now } : {}),
@@ -159,7 +169,7 @@ export async function createContainer(config: Config, overrides: ContainerOverri
     monitoringRepo,
     references,
     samples,
-    monitors: createMonitorsService({ repo: monitoringRepo, registry: repo, views, events, now }),
+    monitors: createMonitorsService({ repo: monitoringRepo, registry: repo, views, events, checkUrl: outbound.check, now }),
     monitorStatus: createMonitorStatusService({ views, registry: repo, state: reportState }),
     reports,
     maintenance,

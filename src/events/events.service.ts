@@ -2,6 +2,7 @@ import type { Actor } from '../actor.js';
 import { decodeCursor, toPage } from '../http/pagination.js';
 import type { EventType } from './event-types.js';
 import type { EventFilter, EventRow, EventsRepository } from './events.repository.js';
+import { redactSecrets } from './redact.js';
 
 export interface RecordEvent {
   type: EventType;
@@ -33,7 +34,7 @@ function view(r: EventRow): EventView {
     type: r.type,
     model: r.modelName,
     modelId: r.modelId,
-    data: r.data,
+    data: redactSecrets(r.data),
     actor: r.actorKeyId ? { keyId: r.actorKeyId, name: r.actorName } : null,
     createdAt: r.createdAt,
   };
@@ -57,7 +58,7 @@ export function createEventsService(deps: { repo: EventsRepository; now?: () => 
         type: event.type,
         modelId: event.model?.id ?? null,
         modelName: event.model?.name ?? null,
-        data: event.data,
+        data: redactSecrets(event.data),
         actorKeyId: event.actor?.keyId ?? null,
         actorName: event.actor?.name ?? null,
         createdAt: now().toISOString(),

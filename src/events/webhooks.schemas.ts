@@ -1,5 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { Nullable, Timestamp } from '../http/schemas.js';
+import { Id, Nullable, Timestamp } from '../http/schemas.js';
 
 /** Audit-log event type → the public webhook event type it is delivered as. */
 export const WEBHOOK_EVENT_OF: Readonly<Record<string, string>> = {
@@ -58,5 +58,5 @@ export const DeliveryView = Type.Object({
 });
 export type DeliveryView = Static<typeof DeliveryView>;
 
-export const WebhookParams = Type.Object({ id: Type.Integer({ minimum: 1 }) }, { additionalProperties: false });
-export const DeliveryParams = Type.Object({ id: Type.Integer({ minimum: 1 }), deliveryId: Type.Integer({ minimum: 1 }) }, { additionalProperties: false });
+export const WebhookParams = Type.Object({ id: Id }, { additionalProperties: false });
+export const DeliveryParams = Type.Object({ id: Id, deliveryId: Id }, { additionalProperties: false });

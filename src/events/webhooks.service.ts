@@ -3,6 +3,7 @@ import { AppError, invalidField } from '../http/errors.js';
 import { decodeCursor, toPage } from '../http/pagination.js';
 import type { JobQueue } from '../queue/job-queue.js';
 import type { EventsService, RecordEvent } from './events.service.js';
+import { isOutboundRefused } from './outbound.js';
 import { generateWebhookSecret, signedHeaders } from './webhook-signing.js';
 import type { DeliveryRow, WebhooksRepository } from './webhooks.repository.js';
 import { WEBHOOK_EVENT_OF, type CreateWebhookBody, type DeliveryView, type WebhookView } from './webhooks.schemas.js';
@@ -12,6 +13,8 @@ export interface WebhooksDeps {
   queue: Pick<JobQueue, 'enqueue'>;
   now?: () => Date;
   fetch?: typeof fetch;
+  /** The outbound URL policy: a subscription to a private address is refused when it is created. */
+  checkUrl?: (url: string, field: string) => Promise<void>;
   /** Per-attempt timeout of a delivery. */
   timeoutMs?: number;
   log?: (message: string, error?: unknown) => void;
@@ -75,6 +78,7 @@ export function createWebhooksService(deps: WebhooksDeps) {
       }
       if (url.protocol !== 'http:' && url.protocol !== 'https:') throw invalidField('url', 'must be http or https');
       if (url.username || url.password) throw invalidField('url', 'must not carry credentials; verify the signature instead');
+      await deps.checkUrl?.(url.toString(), 'url');
       const secret = generateWebhookSecret();
       const row = await repo.insertWebhook({
         url: url.toString(),
@@ -160,6 +164,9 @@ export function createWebhooksService(deps: WebhooksDeps) {
         await res.body?.cancel();
         if (code < 200 || code >= 300) error = `HTTP ${code}`;
       } catch (e) {
+        // Refused by the outbound policy at connect time: recorded as refused, with no status or
+        // latency (they would tell an admin key what answers on an internal address), not retried.
+        if (isOutboundRefused(e)) return repo.updateDelivery(d.id, { attempts: d.attempts + 1, status: 'refused', lastError: (e as Error).message });
         error = (e as Error).message;
       }
       const latencyMs = Math.round(performance.now() - started);

@@ -35,12 +35,14 @@ export function registerAuth(app: FastifyInstance, apiKeys: ApiKeysService, limi
     const required = route.config?.scope;
     if (!required) return;
     const guard: onRequestHookHandler = async (request, reply) => {
-      // A client over its failed-authentication limit learns nothing about the token it sent.
-      const blocked = limiter?.blocked(request);
-      if (blocked) return sendProblem(reply, blocked);
       const match = BEARER.exec(request.headers.authorization ?? '');
       const actor = match ? await apiKeys.authenticate(match[1] as string) : undefined;
       if (!actor) {
+        // Only wrong (or missing) tokens are limited: a valid key is served whatever else came
+        // from its address — behind a NAT or a proxy, one client with a stale key must not lock
+        // out every other one.
+        const blocked = limiter?.blocked(request);
+        if (blocked) return sendProblem(reply, blocked);
         const overLimit = limiter && (await limiter.failed(request));
         if (overLimit) return sendProblem(reply, overLimit);
         reply.header('www-authenticate', 'Bearer realm="mlcycle"');

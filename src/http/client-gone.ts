@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { redactUrl } from './redact-url.js';
 
 /** The client closed the connection before we finished answering (aborted upload or download). */
 export function clientGone(request: FastifyRequest, reply: FastifyReply): boolean {
@@ -11,7 +12,7 @@ export function clientGone(request: FastifyRequest, reply: FastifyReply): boolea
  */
 export function logClientGone(request: FastifyRequest, _reply: FastifyReply): void {
   request.log.debug(
-    { method: request.method, url: request.url }, // the reqId comes with request.log
+    { method: request.method, url: redactUrl(request.url) }, // the reqId comes with request.log
     'client disconnected before the response was complete',
   );
 }

@@ -26,6 +26,7 @@ export const ERRORS = {
   WEBHOOK_NOT_FOUND: { status: 404, title: 'Webhook not found' },
   WEBHOOK_DELIVERY_NOT_FOUND: { status: 404, title: 'Webhook delivery not found' },
   METHOD_NOT_ALLOWED: { status: 405, title: 'Method not allowed' },
+  REQUEST_TOO_SLOW: { status: 408, title: 'Request body arrived too slowly' },
   MODEL_EXISTS: { status: 409, title: 'Model already exists' },
   PARENT_VERSION_NOT_FOUND: { status: 409, title: 'Parent version does not exist' },
   IDEMPOTENCY_KEY_REUSED: { status: 409, title: 'Idempotency key reused with a different request' },

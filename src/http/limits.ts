@@ -4,6 +4,7 @@ import rateLimit from '@fastify/rate-limit';
 import underPressure from '@fastify/under-pressure';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Config } from '../config.js';
+import { watchBodyRate } from './body-rate.js';
 import { AppError } from './errors.js';
 import { sendProblem } from './problem.js';
 
@@ -13,9 +14,11 @@ export type HttpLimits = Config['http'];
  * Node's own timers, set where Fastify does not reach: how long the headers may take, the whole
  * request (artifact uploads can be large, so this one is generous), how often these are checked
  * (Node's default, 30 s, would let a stalled client stay far beyond its limit), socket inactivity
- * (HTTP_IDLE_TIMEOUT_MS: a body that stalls is cut off by it) and the connection cap.
+ * (HTTP_IDLE_TIMEOUT_MS: a body that stalls is cut off by it), the minimum body rate (a body
+ * trickled just fast enough to dodge the idle timeout) and the connection cap.
  */
 export function serverFactory(limits: HttpLimits) {
+  const bodyRate = { minBytesPerS: limits.minBodyBytesPerS, windowMs: limits.minBodyRateWindowMs };
   return (handler: RequestListener) => {
     const server = createServer(
       {
@@ -23,7 +26,10 @@ export function serverFactory(limits: HttpLimits) {
         requestTimeout: limits.requestTimeoutMs,
         connectionsCheckingInterval: Math.min(1_000, limits.headersTimeoutMs),
       },
-      handler,
+      (req, res) => {
+        watchBodyRate(req, res, bodyRate);
+        handler(req, res);
+      },
     );
     // Socket inactivity (Fastify's connectionTimeout, which it does not apply to a factory's
     // server): a client that stops sending or reading mid-request is cut off.
@@ -71,9 +77,10 @@ export interface AuthFailureLimiter {
 
 /**
  * Failed authentication is rate-limited per client address (@fastify/rate-limit's store): after
- * AUTH_FAILURE_LIMIT failures in AUTH_FAILURE_WINDOW_MS, every request from that address is
- * refused with 429 until the window ends — so guessing tokens cannot go on, even a right guess.
- * Successful requests are not counted.
+ * AUTH_FAILURE_LIMIT failures in AUTH_FAILURE_WINDOW_MS, every wrong or missing token from that
+ * address is refused with 429 until the window ends, so guessing cannot go on. A valid token is
+ * never refused by it (the auth hook asks only after the token failed): a NAT'd neighbour with a
+ * stale key cannot lock everyone behind the same address out. Successful requests are not counted.
  */
 export async function registerAuthFailureLimiter(app: FastifyInstance, limits: HttpLimits): Promise<AuthFailureLimiter> {
   await app.register(rateLimit, { global: false, max: limits.authFailureLimit, timeWindow: limits.authFailureWindowMs });

@@ -4,7 +4,8 @@ import type { FastifySchema, RouteOptions } from 'fastify';
  * Makes the generated OpenAPI document say what the server does, for every route including those
  * added later (each route only declares its schema, scope and accepted media types):
  * - routes without a `scope` are open: `security: []` overrides the global bearer requirement;
- * - query parameters with a default are optional for the client (the server fills the default);
+ * - parameters and body fields with a default are optional for the client (the server fills
+ *   the default), at any depth of the body;
  * - error responses are `application/problem+json`; every response has a real description;
  * - a response schema with `contentMediaType` is served as that media type (e.g. artifact bytes);
  * - a route with `config.rawBody` documents its body as bytes of the accepted media types;
@@ -45,6 +46,18 @@ function optionalDefaults(schema: Schema): Schema {
   return { ...schema, required: (schema.required ?? []).filter((key) => !('default' in (props[key] ?? {}))) };
 }
 
+/** optionalDefaults through a whole body schema: nested objects, array items and union branches. */
+function optionalDefaultsDeep(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(optionalDefaultsDeep);
+  if (schema === null || typeof schema !== 'object') return schema;
+  const s = schema as Schema;
+  const out: Schema = { ...s };
+  if (s.properties) out.properties = Object.fromEntries(Object.entries(s.properties).map(([k, v]) => [k, optionalDefaultsDeep(v) as Schema]));
+  for (const key of ['items', 'additionalProperties', 'anyOf', 'oneOf', 'allOf'] as const)
+    if (s[key] !== undefined && typeof s[key] === 'object') out[key] = optionalDefaultsDeep(s[key]);
+  return Array.isArray(s.required) ? optionalDefaults(out) : out;
+}
+
 function renameWildcard(params: Schema, name: string): Schema {
   const { '*': wildcard, ...rest } = params.properties ?? {};
   if (!wildcard) return params;
@@ -68,8 +81,9 @@ export function openapiTransform({ schema, url, route }: { schema: FastifySchema
   if (config.rawBody) {
     out.body = { type: 'string', format: 'binary', description: 'the raw bytes, streamed' };
     out.consumes = config.accepts ?? ['application/octet-stream'];
-  } else if (out.body && config.accepts) {
-    out.consumes = config.accepts;
+  } else {
+    if (out.body) out.body = optionalDefaultsDeep(out.body);
+    if (out.body && config.accepts) out.consumes = config.accepts;
   }
   if (out.response) {
     out.response = Object.fromEntries(Object.entries(out.response as Record<string, Schema>).map(([status, s]) => [status, response(status, s)]));

@@ -1,4 +1,5 @@
 import { AppError } from './errors.js';
+import { INT4_MAX } from './schemas.js';
 
 /**
  * Opaque keyset cursors: base64url JSON of the sort key of the last item returned. Keyset (not
@@ -12,7 +13,9 @@ export function decodeCursor<T extends string | number>(cursor: string | undefin
   if (cursor === undefined) return undefined;
   try {
     const decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (Array.isArray(decoded) && decoded.length === 1 && typeof decoded[0] === kind) return decoded[0] as T;
+    // Numeric keys are row ids (integer columns): a forged 1.5 or 2^31 must not reach the query.
+    const key = Array.isArray(decoded) && decoded.length === 1 ? decoded[0] : undefined;
+    if (typeof key === kind && (kind === 'string' || (Number.isInteger(key) && (key as number) >= 0 && (key as number) <= INT4_MAX))) return key as T;
   } catch {
     // fall through to the 400 below
   }

@@ -14,8 +14,9 @@ export interface Problem {
   errors?: FieldError[];
 }
 
-export function sendProblem(reply: FastifyReply, error: AppError): FastifyReply {
-  const problem: Problem = {
+/** The problem+json body of an error (RFC 9457). */
+export function problemOf(error: AppError): Problem {
+  return {
     type: `https://mlcycle.dev/problems/${error.code.toLowerCase().replaceAll('_', '-')}`,
     title: error.title,
     status: error.status,
@@ -23,6 +24,10 @@ export function sendProblem(reply: FastifyReply, error: AppError): FastifyReply 
     code: error.code,
     ...(error.errors ? { errors: error.errors } : {}),
   };
+}
+
+export function sendProblem(reply: FastifyReply, error: AppError): FastifyReply {
+  const problem = problemOf(error);
   if (error.retryAfterSeconds !== undefined && !reply.hasHeader('retry-after')) reply.header('retry-after', String(error.retryAfterSeconds));
   return reply.status(error.status).type('application/problem+json').send(problem);
 }

@@ -1,4 +1,4 @@
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { type IntegerOptions, Type, type Static, type TSchema } from '@sinclair/typebox';
 
 /** DESIGN.md name rule: models, aliases, tag keys. */
 export const NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$';
@@ -16,6 +16,21 @@ export const Tags = Type.Record(Type.String({ pattern: NAME_PATTERN, description
 });
 
 export const Timestamp = Type.String({ format: 'date-time' });
+
+/**
+ * The largest value of a PostgreSQL `integer` (int4) column, which every id, version number and
+ * step is stored in. A larger number in a request would make the query itself fail (a 500), so
+ * every integer a request carries is bounded by the column it ends up in (a 400 naming it).
+ */
+export const INT4_MAX = 2_147_483_647;
+
+/** An integer parameter that fits an `integer` column: at most INT4_MAX unless `options` says less. */
+export function Int(options: IntegerOptions = {}) {
+  return Type.Integer({ maximum: INT4_MAX, ...options });
+}
+
+/** A row id or version number: 1 … INT4_MAX. */
+export const Id = Int({ minimum: 1 });
 
 /**
  * `type: [T, "null"]` rather than anyOf: fast-json-stringify serialises it directly, while anyOf
@@ -39,7 +54,7 @@ export const ProblemSchema = Type.Object(
 export type ProblemBody = Static<typeof ProblemSchema>;
 
 export const ModelParams = Type.Object({ name: Name }, { additionalProperties: false });
-export const VersionParams = Type.Object({ name: Name, version: Type.Integer({ minimum: 1 }) }, { additionalProperties: false });
+export const VersionParams = Type.Object({ name: Name, version: Id }, { additionalProperties: false });
 
 export const PageQuery = {
   limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),

@@ -62,15 +62,20 @@ export function driftOptionsFor(settings: MonitorSettings, features: readonly { 
   return { ...settings.drift, minSamples: settings.minSamples, roles };
 }
 
-/** Checks what the schema cannot: the duration parses, critical and per-feature names exist on the latest version. */
+/** The shortest time window: below it every sweep would close windows of a handful of samples. */
+export const MIN_WINDOW_MS = 60_000;
+
+/** Checks what the schema cannot: the duration parses (and is ≥ PT1M), critical and per-feature names exist on the latest version. */
 export function validateMonitorConfig(config: MonitorConfig, features: readonly { name: string }[] | undefined): void {
   if (config.window && 'every' in config.window) {
+    let ms: number;
     try {
-      parseIsoDuration(config.window.every);
+      ms = parseIsoDuration(config.window.every);
     } catch (error) {
       if (error instanceof DurationError) throw invalidField('window.every', error.message);
       throw error;
     }
+    if (ms < MIN_WINDOW_MS) throw invalidField('window.every', `must be at least PT1M (one minute), got "${config.window.every}"`);
   }
   if (config.critical && features) {
     const known = new Set(features.map((f) => f.name));

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/ty
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import { invalidField } from '../http/errors.js';
-import { ModelParams, Page, responses, VersionParams } from '../http/schemas.js';
+import { INT4_MAX, ModelParams, Page, responses, VersionParams } from '../http/schemas.js';
 import { ARROW_STREAM_TYPE, type IngestedBatch, type IngestOptions, ingestBody, parseJsonText, registerSampleBodyParsers } from './ingest.js';
 import { CSV_TYPE, ingestCsv } from './ingest-csv.js';
 import type { DriftReportsService } from './drift-reports.service.js';
@@ -60,7 +60,8 @@ function openBody(req: FastifyRequest) {
   const query = req.query as { version?: number; alias?: string };
   const version = fields.version ?? query.version;
   const alias = fields.alias ?? query.alias;
-  if (version !== undefined && (!Number.isInteger(version) || (version as number) < 1)) throw invalidField('version', 'must be a positive integer');
+  if (version !== undefined && (!Number.isInteger(version) || (version as number) < 1 || (version as number) > INT4_MAX))
+    throw invalidField('version', `must be an integer from 1 to ${INT4_MAX}`);
   if (alias !== undefined && (typeof alias !== 'string' || alias.length === 0 || alias.length > 128)) throw invalidField('alias', 'must be an alias name');
   return {
     raw,

@@ -1,5 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { Nullable, PageQuery, Timestamp } from '../http/schemas.js';
+import { Id, Nullable, PageQuery, Timestamp } from '../http/schemas.js';
 import { RetrainConfig } from '../retraining/retrain.schemas.js';
 import { DriftFloors, DriftMethods, FeatureDriftSettingsMap } from './drift-settings.schemas.js';
 
@@ -57,7 +57,7 @@ export const ReferenceSummary = Type.Object({
 
 export const SampleTarget = Type.Object(
   {
-    version: Type.Optional(Type.Integer({ minimum: 1 })),
+    version: Type.Optional(Id),
     alias: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
   },
   { additionalProperties: false },
@@ -80,16 +80,13 @@ export const LabelsBody = Type.Object(
 export type LabelsBody = Static<typeof LabelsBody>;
 export const LabelsAccepted = Type.Object({ accepted: Type.Integer(), unmatched: Type.Array(Type.String()) });
 
-export const DriftRangeBody = Type.Object(
-  { version: Type.Optional(Type.Integer({ minimum: 1 })), from: Timestamp, to: Timestamp },
-  { additionalProperties: false },
-);
+export const DriftRangeBody = Type.Object({ version: Type.Optional(Id), from: Timestamp, to: Timestamp }, { additionalProperties: false });
 export type DriftRangeBody = Static<typeof DriftRangeBody>;
 
 export const ListReportsQuery = Type.Object(
   {
     ...PageQuery,
-    version: Type.Optional(Type.Integer({ minimum: 1 })),
+    version: Type.Optional(Id),
     from: Type.Optional(Timestamp),
     to: Type.Optional(Timestamp),
     drifted: Type.Optional(Type.Boolean()),
@@ -98,11 +95,11 @@ export const ListReportsQuery = Type.Object(
 );
 export type ListReportsQuery = Static<typeof ListReportsQuery>;
 
-export const ReportIdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) }, { additionalProperties: false });
+export const ReportIdParams = Type.Object({ id: Id }, { additionalProperties: false });
 export const TimelineQuery = Type.Object(
   {
     feature: Type.Optional(Type.String({ maxLength: 256 })),
-    version: Type.Optional(Type.Integer({ minimum: 1 })),
+    version: Type.Optional(Id),
     limit: Type.Integer({ minimum: 1, maximum: 1000, default: 200 }),
   },
   { additionalProperties: false },

@@ -15,16 +15,22 @@ export function createMonitorsService(deps: {
   registry: RegistryRepository;
   views: RegistryViews;
   events: EventsService;
+  /** The outbound URL policy: a webhook executor's target must not be a private address. */
+  checkUrl?: (url: string, field: string) => Promise<void>;
   now?: () => Date;
 }) {
   const { repo, registry, views, events } = deps;
   const now = deps.now ?? (() => new Date());
 
+  /** An executor's secret and environment values are write-only: never in a view or an event. */
+  function masked(config: MonitorConfig): MonitorConfig {
+    if (!config.retrain) return config;
+    return { ...config, retrain: { ...config.retrain, executor: publicExecutor(config.retrain.executor) } } as MonitorConfig;
+  }
+
   function view(name: string, config: MonitorConfig, updatedAt: string | null) {
     const settings = resolveMonitor(config);
-    // An executor's secret and environment values are write-only.
-    const shown = config.retrain ? { ...config, retrain: { ...config.retrain, executor: publicExecutor(config.retrain.executor) } } : config;
-    return { model: name, config: shown as MonitorConfig, effective: { ...settings, window: settings.window } as Record<string, unknown>, updatedAt };
+    return { model: name, config: masked(config), effective: { ...settings, window: settings.window } as Record<string, unknown>, updatedAt };
   }
 
   return {
@@ -38,19 +44,31 @@ export function createMonitorsService(deps: {
       const model = await views.requireModel(name);
       const latest = await registry.latestVersion(model.id);
       validateMonitorConfig(config, latest?.features);
+      const isAdmin = actor?.scopes.includes('admin') ?? false;
       if (config.retrain) {
         // The worker runs the executor's command (or calls its URL with the training data):
         // choosing it is an admin's decision, not any models:write key's.
-        if (!actor?.scopes.includes('admin'))
-          throw new AppError('FORBIDDEN', 'setting a retrain policy (its executor runs on the workers) needs the "admin" scope');
+        if (!isAdmin)
+          throw new AppError('FORBIDDEN', 'setting a retrain policy (its executor runs on the workers) needs the "admin" scope', [
+            { path: 'retrain.executor', message: 'needs the "admin" scope' },
+          ]);
         validateRetrainConfig(config.retrain);
+        if (config.retrain.executor.type === 'webhook') await deps.checkUrl?.(config.retrain.executor.url, 'retrain.executor.url');
       }
       const at = now().toISOString();
-      await repo.transaction(async () => {
-        await repo.putMonitorConfig(model.id, config as Record<string, unknown>, at);
-        await events.record({ type: 'monitor.updated', model, data: { config }, actor });
+      const stored = await repo.transaction(async () => {
+        let next = config;
+        if (!config.retrain && !isAdmin) {
+          // A models:write key tunes the monitor; the admin's retrain policy stays as it is
+          // (only an admin key changes or removes it). Read in the transaction: no lost update.
+          const current = (await repo.monitorConfig(model.id)) as MonitorConfig | undefined;
+          if (current?.retrain) next = { ...config, retrain: current.retrain };
+        }
+        await repo.putMonitorConfig(model.id, next as Record<string, unknown>, at);
+        await events.record({ type: 'monitor.updated', model, data: { config: masked(next) }, actor });
+        return next;
       });
-      return view(model.name, config, at);
+      return view(model.name, stored, at);
     },
   };
 }

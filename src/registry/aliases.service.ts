@@ -1,6 +1,7 @@
 import type { Actor } from '../actor.js';
 import type { EventsService } from '../events/events.service.js';
 import { AppError } from '../http/errors.js';
+import { INT4_MAX } from '../http/schemas.js';
 import type { RegistryRepository } from './registry.repository.js';
 import type { Version } from './registry.schemas.js';
 import type { RegistryViews } from './views.js';
@@ -57,7 +58,8 @@ export function createAliasesService(deps: { repo: RegistryRepository; views: Re
       const reference = VERSION_REFERENCE.exec(alias);
       let row;
       if (alias === 'latest') row = await repo.latestVersion(model.id);
-      else if (reference) row = await repo.findVersion(model.id, Number(reference[1]));
+      // v2147483648 and beyond cannot exist (versions are integer columns): not found, never a failed query.
+      else if (reference) row = Number(reference[1]) <= INT4_MAX ? await repo.findVersion(model.id, Number(reference[1])) : undefined;
       else row = await repo.findAliasTarget(model.id, alias);
       if (!row) throw new AppError('ALIAS_NOT_FOUND', `model "${name}" has no alias "${alias}"`);
       const view = await views.versionView(model, row);

@@ -1,13 +1,13 @@
 import type { Readable } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { Name, Page, PageQuery, responses, VersionParams } from '../http/schemas.js';
+import { Id, Name, Page, PageQuery, responses, VersionParams } from '../http/schemas.js';
 import type { ArtifactsService } from './artifacts.service.js';
 import { Artifact } from './registry.schemas.js';
 
 const tags = ['artifacts'];
 const ArtifactParams = Type.Object(
-  { name: Name, version: Type.Integer({ minimum: 1 }), '*': Type.String({ description: 'artifact path, e.g. model/weights.bin' }) },
+  { name: Name, version: Id, '*': Type.String({ description: 'artifact path, e.g. model/weights.bin' }) },
   { additionalProperties: false },
 );
 

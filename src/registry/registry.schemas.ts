@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { EventTypeQuery } from '../events/events.schemas.js';
-import { Name, Nullable, PageQuery, Tags, Timestamp } from '../http/schemas.js';
+import { Id, Int, Name, Nullable, PageQuery, Tags, Timestamp } from '../http/schemas.js';
 
 const Description = Type.String({ maxLength: 10_000 });
 const FiniteNumber = Type.Number(); // ajv rejects NaN/±Infinity for type number
@@ -71,7 +71,7 @@ export const CreateVersionBody = Type.Object(
       }),
     ),
     metrics: Type.Optional(Type.Record(Type.String({ minLength: 1, maxLength: 256 }), FiniteNumber, { maxProperties: 1000 })),
-    parentVersion: Type.Optional(Type.Integer({ minimum: 1 })),
+    parentVersion: Type.Optional(Id),
   },
   { additionalProperties: false },
 );
@@ -110,7 +110,7 @@ export const MetricPoint = Type.Object(
   {
     key: Type.String({ minLength: 1, maxLength: 256 }),
     value: FiniteNumber,
-    step: Type.Optional(Type.Integer({ minimum: 0 })),
+    step: Type.Optional(Int({ minimum: 0 })),
     timestamp: Type.Optional(Timestamp),
   },
   { additionalProperties: false },
@@ -122,7 +122,7 @@ export const ListMetricsQuery = Type.Object({ ...PageQuery, key: Type.Optional(T
 
 // ---- aliases
 export const AliasParams = Type.Object({ name: Name, alias: Name }, { additionalProperties: false });
-export const SetAliasBody = Type.Object({ version: Type.Integer({ minimum: 1 }) }, { additionalProperties: false });
+export const SetAliasBody = Type.Object({ version: Id }, { additionalProperties: false });
 export const AliasView = Type.Object({ alias: Type.String(), version: Type.Integer(), previousVersion: Nullable(Type.Integer()) });
 
 // ---- artifacts

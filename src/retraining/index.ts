@@ -1,6 +1,7 @@
 import type { ArtifactStore } from '../artifacts/artifact-store.js';
 import type { Database } from '../db/client.js';
 import type { EventsService } from '../events/events.service.js';
+import type { OutboundPolicy } from '../events/outbound.js';
 import { createMonitoringRepository } from '../monitoring/monitoring.repository.js';
 import type { JobQueue } from '../queue/job-queue.js';
 import type { AliasesService } from '../registry/aliases.service.js';
@@ -30,6 +31,8 @@ export interface RetrainingDeps {
   workDir: string;
   /** Public …/api/v1 URL handed to external pipelines (webhook executor). */
   publicBaseUrl?: string;
+  /** Webhook executors post through it, and a manual retrain's executor URL is checked by it. */
+  outbound?: OutboundPolicy;
   pollMs?: number;
   /** Lease duration, heartbeat and attempts (config.ts `retraining`). */
   lease?: Partial<LeaseConfig>;
@@ -65,6 +68,7 @@ export function createRetraining(deps: RetrainingDeps) {
     ...common,
     monitoring,
     queue: deps.queue,
+    ...(deps.outbound ? { checkUrl: deps.outbound.check } : {}),
     ...(deps.enqueueBudgetMs !== undefined ? { enqueueBudgetMs: deps.enqueueBudgetMs } : {}),
   });
   const runner = createRetrainRunner({
@@ -75,6 +79,7 @@ export function createRetraining(deps: RetrainingDeps) {
     workDir: deps.workDir,
     leases,
     ...(deps.publicBaseUrl ? { publicBaseUrl: deps.publicBaseUrl } : {}),
+    ...(deps.outbound ? { fetch: deps.outbound.fetch } : {}),
     ...(deps.pollMs ? { pollMs: deps.pollMs } : {}),
   });
   return { jobs, runner, repo, leases };

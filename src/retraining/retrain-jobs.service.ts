@@ -37,6 +37,8 @@ export interface RetrainJobsDeps {
   monitoring: MonitoringRepository;
   /** The model's stored monitor configuration (its `retrain` field holds the policy). */
   monitorConfig: (modelId: number) => Promise<Record<string, unknown> | undefined>;
+  /** The outbound URL policy: a manual retrain's webhook executor must not target a private address. */
+  checkUrl?: (url: string, field: string) => Promise<void>;
   now?: () => Date;
   log?: (message: string, error?: unknown) => void;
 }
@@ -129,6 +131,7 @@ export function createRetrainJobsService(deps: RetrainJobsDeps) {
     view,
     /** POST /models/{name}/retrain. The cooldown does not apply (a person asked); one active job per model still does. */
     async requestManual(name: string, body: ManualRetrainBody, actor: Actor | undefined): Promise<RetrainJobView> {
+      if (body.executor?.type === 'webhook') await deps.checkUrl?.(body.executor.url, 'executor.url');
       const job = await repo.transaction(async () => {
         const model = await views.lockModel(name);
         const executor = body.executor ? withExecutorDefaults(body.executor) : retrainConfigOf(await deps.monitorConfig(model.id))?.executor;

@@ -26,6 +26,8 @@ export interface RunnerDeps extends Omit<FinishDeps, 'now'> {
   leases: Leases;
   /** The API's public …/api/v1 URL, handed to external pipelines for their callbacks. */
   publicBaseUrl?: string;
+  /** Outbound HTTP of webhook executors (the outbound URL policy's guarded fetch). */
+  fetch?: typeof fetch;
   /** How often a running job looks for a cancel request or a pipeline's completion. */
   pollMs?: number;
   now?: () => Date;
@@ -134,7 +136,11 @@ export function createRetrainRunner(deps: RunnerDeps) {
 
   function executorFor(config: ExecutorConfig, logFile: string): Executor {
     if (config.type === 'command') return createCommandExecutor(config, { logFile });
-    return createWebhookExecutor(config, { publicBaseUrl: deps.publicBaseUrl ?? 'http://localhost:8080/api/v1', awaitCompletion });
+    return createWebhookExecutor(config, {
+      publicBaseUrl: deps.publicBaseUrl ?? 'http://localhost:8080/api/v1',
+      awaitCompletion,
+      ...(deps.fetch ? { fetch: deps.fetch } : {}),
+    });
   }
 
   async function stageOutputs(

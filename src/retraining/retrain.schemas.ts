@@ -1,5 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { Nullable, Timestamp } from '../http/schemas.js';
+import { Id, Nullable, Timestamp } from '../http/schemas.js';
 import { PROMOTE_METRICS } from './paired-tests.js';
 
 /** A union of literals (not Type.Unsafe) so TypeCompiler and Value.Default understand it too. */
@@ -133,7 +133,7 @@ export type RetrainJobView = Static<typeof RetrainJobView>;
 export const ManualRetrainBody = Type.Object(
   {
     /** Defaults to the version holding the promote alias (default `production`), else the latest. */
-    baseVersion: Type.Optional(Type.Integer({ minimum: 1 })),
+    baseVersion: Type.Optional(Id),
     /** Overrides the monitor's executor for this run (admin only: it runs a command). */
     executor: Type.Optional(ExecutorConfig),
   },
@@ -152,7 +152,7 @@ export const ListRetrainJobsQuery = Type.Object(
 );
 export type ListRetrainJobsQuery = Static<typeof ListRetrainJobsQuery>;
 
-export const RetrainJobParams = Type.Object({ id: Type.Integer({ minimum: 1 }) }, { additionalProperties: false });
+export const RetrainJobParams = Type.Object({ id: Id }, { additionalProperties: false });
 
 /** The external pipeline's callback: artifacts were uploaded already to `version` … or are listed here. */
 export const CompleteBody = Type.Object(

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { Readable } from 'node:stream';
-import { ModelParams, Page, responses, VersionParams } from '../http/schemas.js';
+import { Id, ModelParams, Page, responses, VersionParams } from '../http/schemas.js';
 import type { RetrainJobsService } from './retrain-jobs.service.js';
 import { CompleteBody, Lineage, ListRetrainJobsQuery, ManualRetrainBody, RetrainJobParams, RetrainJobView } from './retrain.schemas.js';
 
@@ -115,7 +115,7 @@ export function retrainingRoutes(jobs: RetrainJobsService): FastifyPluginAsyncTy
             operationId: 'uploadRetrainOutput',
             tags,
             summary: 'An external pipeline uploads an output file of a running job (becomes an artifact of the new version)',
-            params: Type.Object({ id: Type.Integer({ minimum: 1 }), '*': Type.String() }),
+            params: Type.Object({ id: Id, '*': Type.String() }),
             response: responses({ 201: Type.Object({ path: Type.String(), size: Type.Integer(), sha256: Type.String() }) }),
           },
         },

@@ -81,22 +81,130 @@ describe('slow and abusive clients', () => {
     expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
   });
 
-  it('failed authentication is rate-limited per client: 429 + Retry-After, even for a right token, other clients unaffected', async () => {
+  it('failed authentication is rate-limited per client: 429 + Retry-After for wrong tokens only, other clients unaffected', async () => {
     const attacker = '203.0.113.7';
     const statuses: number[] = [];
     for (let i = 0; i < 7; i++)
       statuses.push((await t.call({ method: 'GET', url: '/api/v1/models', token: `wrong-token-${i}`, remoteAddress: attacker })).statusCode);
     expect(statuses).toEqual([401, 401, 401, 401, 401, 429, 429]);
-    const limited = await t.call({ method: 'GET', url: '/api/v1/models', remoteAddress: attacker });
+    const limited = await t.call({ method: 'GET', url: '/api/v1/models', token: null, remoteAddress: attacker });
     expect(limited.statusCode).toBe(429);
     expect(limited.json().code).toBe('TOO_MANY_REQUESTS');
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
-    expect((await t.call({ method: 'GET', url: '/api/v1/models', remoteAddress: '198.51.100.1' })).statusCode).toBe(200);
+    expect((await t.call({ method: 'GET', url: '/api/v1/models', token: 'wrong', remoteAddress: '198.51.100.1' })).statusCode).toBe(401);
     // X-Forwarded-For is not trusted by default: it cannot be used to dodge the limit.
     expect(
       (await t.call({ method: 'GET', url: '/api/v1/models', token: 'wrong', remoteAddress: attacker, headers: { 'x-forwarded-for': '192.0.2.99' } }))
         .statusCode,
     ).toBe(429);
+  });
+});
+
+/** Issue 16 item 9: a stale key behind a NAT must not lock the valid keys behind the same address out. */
+describe('failed authentication never locks out a valid key', () => {
+  it('25 wrong tokens from an address, then a valid key from it gets 200 (every time); wrong ones still 429', async () => {
+    const t = await createTestApp(); // the default limit: 20 failures per minute
+    try {
+      const nat = '203.0.113.50';
+      const reader = await t.keyWith('read');
+      const wrong: number[] = [];
+      for (let i = 0; i < 25; i++) wrong.push((await t.call({ method: 'GET', url: '/api/v1/models', token: `stale-${i}`, remoteAddress: nat })).statusCode);
+      expect(wrong.slice(0, 20).every((s) => s === 401)).toBe(true);
+      expect(wrong.slice(20)).toEqual([429, 429, 429, 429, 429]);
+      for (const token of [reader, ADMIN_TOKEN, reader]) {
+        const res = await t.call({ method: 'GET', url: '/api/v1/models', token, remoteAddress: nat });
+        expect(res.statusCode).toBe(200);
+      }
+      // A sample POST from the same address is served too (serving code behind the NAT).
+      const writer = await t.keyWith('samples:write');
+      await t.call({ method: 'POST', url: '/api/v1/models', payload: { name: 'nat' } });
+      await t.call({ method: 'POST', url: '/api/v1/models/nat/versions', payload: { features: [{ name: 'a', type: 'numeric' }] } });
+      const posted = await t.call({
+        method: 'POST',
+        url: '/api/v1/models/nat/samples',
+        token: writer,
+        remoteAddress: nat,
+        payload: { version: 1, rows: [{ a: 1 }] },
+      });
+      expect(posted.statusCode).toBe(202);
+      // The limit still holds for wrong (and missing) tokens, and valid requests did not reset it.
+      expect((await t.call({ method: 'GET', url: '/api/v1/models', token: 'stale-again', remoteAddress: nat })).statusCode).toBe(429);
+      expect((await t.call({ method: 'GET', url: '/api/v1/models', token: null, remoteAddress: nat })).statusCode).toBe(429);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
+/** Issue 16 item 8: a body trickled a few bytes every 3 s (never idle long enough to be cut) is cut by the minimum rate. */
+describe('minimum body rate (HTTP_MIN_BODY_BYTES_PER_S, averaged over 10 s)', () => {
+  let t: TestApp;
+  let port: number;
+  beforeAll(async () => {
+    t = await createTestApp(); // defaults: 1 KiB/s, 30 s idle timeout
+    await t.app.listen({ port: 0, host: '127.0.0.1' });
+    port = (t.app.server.address() as AddressInfo).port;
+    await t.call({ method: 'POST', url: '/api/v1/models', payload: { name: 'm' } });
+    await t.call({ method: 'POST', url: '/api/v1/models/m/versions', payload: { features: [{ name: 'a', type: 'numeric' }] } });
+  });
+  afterAll(() => t.close());
+
+  /** Sends the head, then `chunk` every `everyMs` until the server closes or `total` bytes went out. */
+  function trickle(head: string, chunk: string, everyMs: number, total: number) {
+    const socket = connect(port, '127.0.0.1');
+    const closed = watch(socket);
+    socket.write(head);
+    let sent = 0;
+    const timer = setInterval(() => {
+      if (!socket.writable || sent >= total) return clearInterval(timer);
+      socket.write(chunk.slice(0, total - sent));
+      sent += chunk.length;
+    }, everyMs);
+    let data = '';
+    socket.on('data', (d) => (data += d));
+    // Resolves with the first answer, even when the connection stays open after it (keep-alive).
+    const answered = new Promise<string>((resolve) => {
+      socket.on('data', () => data.includes('\r\n\r\n') && resolve(data));
+      socket.once('close', () => resolve(data));
+    });
+    return Object.assign(
+      closed.finally(() => clearInterval(timer)),
+      { answered, close: () => socket.destroy() },
+    );
+  }
+  const headOf = (method: string, url: string, type: string, length: number) =>
+    `${method} ${url} HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${ADMIN_TOKEN}\r\ncontent-type: ${type}\r\ncontent-length: ${length}\r\n\r\n`;
+
+  it('a JSON body and an artifact upload trickled 8 bytes every 3 s get 408 problem+json and are closed; a slow-but-OK upload (2 KiB/s) is served', async () => {
+    const json = trickle(headOf('POST', '/api/v1/models', 'application/json', 999), '{"name":', 3_000, 999);
+    const artifact = trickle(
+      headOf('PUT', '/api/v1/models/m/versions/1/artifacts/trickled.bin', 'application/octet-stream', 99_999),
+      'x'.repeat(8),
+      3_000,
+      99_999,
+    );
+    // 24 KiB at 2 KiB/s (512 bytes every 250 ms): twice the minimum, and it takes longer than a window.
+    const ok = trickle(headOf('PUT', '/api/v1/models/m/versions/1/artifacts/steady.bin', 'application/octet-stream', 24_576), 'y'.repeat(512), 250, 24_576);
+    const [j, a] = await Promise.all([json, artifact]);
+    for (const cut of [j, a]) {
+      expect(cut.data).toMatch(/^HTTP\/1\.1 408 /);
+      expect(cut.data).toContain('application/problem+json');
+      expect(cut.data).toContain('"code":"REQUEST_TOO_SLOW"');
+      // Cut after the first 10 s window, long before the idle (30 s) or request (1 h) timeouts.
+      expect(cut.ms).toBeGreaterThan(9_000);
+      expect(cut.ms).toBeLessThan(15_000);
+    }
+    // The steady upload got its 201 (its keep-alive socket stays open: closed here).
+    const steady = await ok.answered;
+    expect(steady).toMatch(/^HTTP\/1\.1 201 /);
+    ok.close();
+    const stored = await t.call({ method: 'GET', url: '/api/v1/models/m/versions/1/artifacts/steady.bin' });
+    expect(stored.statusCode).toBe(200);
+    expect(stored.body.length).toBe(24_576);
+    expect((await t.call({ method: 'GET', url: '/api/v1/models/m/versions/1/artifacts/trickled.bin' })).statusCode).toBe(404);
+    expect((await t.call({ method: 'GET', url: '/api/v1/models' })).json().items.map((m: { name: string }) => m.name)).toEqual(['m']);
+    await sleep(100);
+    expect(readdirSync(join(t.dir, 'artifacts', '.tmp'))).toEqual([]);
   });
 });
 

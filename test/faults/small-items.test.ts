@@ -1,6 +1,7 @@
 import { statSync } from 'node:fs';
+import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from '../helpers/app.js';
+import { ADMIN_TOKEN, createTestApp, type TestApp } from '../helpers/app.js';
 
 /** Issue 7, defects 7 and 9: headers on every response, request ids, bodiless DELETE, /docs errors, file modes. */
 describe('hardening details', () => {
@@ -57,5 +58,51 @@ describe('hardening details', () => {
     const db = t.container.config.database.kind === 'sqlite' ? t.container.config.database.path : '';
     expect(statSync(db).mode & 0o777).toBe(0o600);
     expect(statSync(`${db}-wal`).mode & 0o777).toBe(0o600);
+  });
+});
+
+/** Issue 16 item 10: a key sent in the query string (never read from there) is not written to the log. */
+describe('query-string tokens are redacted in logs', () => {
+  it('?api_key=, ?access_token= and any value shaped like a key are [REDACTED] in every log line', async () => {
+    const lines: string[] = [];
+    const stream = new Writable({
+      write(chunk, _encoding, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
+    const t = await createTestApp({ logger: { level: 'trace', stream } });
+    try {
+      const reader = await t.keyWith('read');
+      const urls = [
+        `/api/v1/models?api_key=${reader}&limit=5`,
+        `/api/v1/models?limit=5&access_token=${encodeURIComponent(reader)}`,
+        `/api/v1/models?token=${ADMIN_TOKEN}`,
+        `/api/v1/models?q=${reader}`, // a key under an innocent name
+        `/api/v1/no-such-route?apiKey=${reader}`, // a 404 logs its URL too
+        `/api/v1/models?limit=oops&secret=${reader}`, // a 400
+      ];
+      for (const url of urls) await t.call({ method: 'GET', url, token: null });
+      await t.call({ method: 'GET', url: `/api/v1/models?api_key=${reader}`, token: reader });
+      const log = lines.join('');
+      expect(log).not.toContain(reader);
+      expect(log).not.toContain(ADMIN_TOKEN);
+      const access = lines.map((l) => JSON.parse(l) as { msg: string; url?: string }).filter((l) => l.msg === 'request');
+      expect(access.map((l) => l.url)).toEqual([
+        '/api/v1/api-keys',
+        '/api/v1/models?api_key=[REDACTED]&limit=5',
+        '/api/v1/models?limit=5&access_token=[REDACTED]',
+        '/api/v1/models?token=[REDACTED]',
+        '/api/v1/models?q=[REDACTED]',
+        '/api/v1/no-such-route?apiKey=[REDACTED]',
+        '/api/v1/models?limit=oops&secret=[REDACTED]',
+        '/api/v1/models?api_key=[REDACTED]',
+      ]);
+      // Harmless parameters stay readable.
+      await t.call({ method: 'GET', url: '/api/v1/models?limit=3&q=churn' });
+      expect(lines.at(-1)).toContain('/api/v1/models?limit=3&q=churn');
+    } finally {
+      await t.close();
+    }
   });
 });

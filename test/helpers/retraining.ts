@@ -7,6 +7,7 @@ import { buildApp } from '../../src/app.js';
 import type { ArtifactStore } from '../../src/artifacts/artifact-store.js';
 import { loadConfig } from '../../src/config.js';
 import { createContainer, type Container, type ContainerOverrides } from '../../src/container.js';
+import type { ResolveHost } from '../../src/events/outbound.js';
 import { encodeBatch } from '../../src/monitoring/batch-codec.js';
 import { createMonitoringRepository } from '../../src/monitoring/monitoring.repository.js';
 import type { JobName, JobPayload } from '../../src/queue/jobs.js';
@@ -22,7 +23,14 @@ export const LOGREG = resolve('examples/trainers/logreg.py');
  * queue (BullMQ) to have it carry the jobs, with the processors the test registers.
  */
 export async function createRetrainTestApp(
-  options: { store?: ArtifactStore; pollMs?: number; fetch?: typeof fetch; queue?: ContainerOverrides['queue']; env?: Record<string, string> } = {},
+  options: {
+    store?: ArtifactStore;
+    pollMs?: number;
+    fetch?: typeof fetch;
+    queue?: ContainerOverrides['queue'];
+    env?: Record<string, string>;
+    resolveHost?: ResolveHost;
+  } = {},
 ) {
   const dir = join(process.cwd(), '.tmp', 'test', randomUUID());
   mkdirSync(dir, { recursive: true });
@@ -50,6 +58,7 @@ export async function createRetrainTestApp(
     retrainPollMs: options.pollMs ?? 50,
     ...(options.store ? { store: options.store } : {}),
     ...(options.fetch ? { fetch: options.fetch } : {}),
+    ...(options.resolveHost ? { resolveHost: options.resolveHost } : {}),
   });
   await container.apiKeys.bootstrapAdmin(config.adminToken);
   const app: FastifyInstance = await buildApp(container);

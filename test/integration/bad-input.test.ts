@@ -123,6 +123,20 @@ const cases: Case[] = [
     'PARENT_VERSION_NOT_FOUND',
     'parentVersion',
   ],
+  [
+    'time window of 1 ms',
+    { method: 'PUT', url: '/api/v1/models/m/monitor', payload: { window: { every: 'PT0.001S' } } },
+    400,
+    'VALIDATION_FAILED',
+    'window.every',
+  ],
+  [
+    'time window of 59 s',
+    { method: 'PUT', url: '/api/v1/models/m/monitor', payload: { window: { every: 'PT59S' } } },
+    400,
+    'VALIDATION_FAILED',
+    'window.every',
+  ],
   ['version 0 in the path', { method: 'GET', url: '/api/v1/models/m/versions/0' }, 400, 'VALIDATION_FAILED', 'params.version'],
   ['alias to a version that does not exist', { method: 'PUT', url: '/api/v1/models/m/aliases/production', payload: { version: 5 } }, 404, 'VERSION_NOT_FOUND'],
   ['alias with a bad name', { method: 'PUT', url: '/api/v1/models/m/aliases/-prod', payload: { version: 1 } }, 400, 'VALIDATION_FAILED', 'params.alias'],
@@ -180,6 +194,41 @@ describe('bad input gets a clear 4xx problem and changes nothing', () => {
       .errors.map((e: { path: string }) => e.path)
       .sort();
     expect(paths).toEqual(['extra', 'features[0].type', 'gitCommit', 'metrics.auc']);
+  });
+
+  it('declared defaults are honoured: never required in the OpenAPI document, filled in by the server', async () => {
+    const doc = t.app.swagger() as unknown as { paths: Record<string, Record<string, Record<string, unknown>>> };
+    const both: string[] = [];
+    const walk = (schema: unknown, where: string): void => {
+      if (Array.isArray(schema)) return schema.forEach((s, i) => walk(s, `${where}[${i}]`));
+      if (schema === null || typeof schema !== 'object') return;
+      const s = schema as { properties?: Record<string, { default?: unknown }>; required?: string[] };
+      for (const key of Array.isArray(s.required) ? s.required : []) if (s.properties?.[key] && 'default' in s.properties[key]) both.push(`${where}.${key}`);
+      for (const [key, value] of Object.entries(s)) walk(value, `${where}.${key}`);
+    };
+    for (const [path, ops] of Object.entries(doc.paths))
+      for (const [method, op] of Object.entries(ops)) {
+        for (const p of (op.parameters ?? []) as { name: string; required?: boolean; schema: { default?: unknown } }[])
+          if (p.required && 'default' in p.schema) both.push(`${method} ${path} ${p.name}`);
+        walk(op.requestBody, `${method} ${path} body`);
+      }
+    expect(both).toEqual([]);
+    // Left out, they take their declared values.
+    const monitor = await t.call({
+      method: 'PUT',
+      url: '/api/v1/models/m/monitor',
+      payload: { retrain: { executor: { type: 'command', command: ['true'], timeoutSeconds: 60 }, promote: { metric: 'accuracy' } } },
+    });
+    expect(monitor.statusCode).toBe(200);
+    expect(monitor.json().config.retrain).toMatchObject({
+      enabled: true,
+      on: ['datasetDrift'],
+      consecutiveWindows: 1,
+      cooldown: 'PT6H',
+      promote: { alias: 'production', mode: 'max', minImprovement: 0 },
+    });
+    expect((await t.call({ method: 'GET', url: '/api/v1/events' })).statusCode).toBe(200); // limit and includeDeleted left out
+    await t.call({ method: 'PUT', url: '/api/v1/models/m/monitor', payload: {} });
   });
 
   it('a read key cannot write (403) and nothing is written', async () => {

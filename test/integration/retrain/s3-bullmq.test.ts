@@ -27,7 +27,8 @@ describe('retrain on S3 + BullMQ', () => {
     s3 = await startS3rver();
     redisUrl = await testRedisUrl();
     queue = createBullmqQueue({ url: redisUrl, deploymentId: 'd1', prefix, retry: { 'webhook.deliver': { backoff: { type: 'fixed', delayMs: 100 } } } });
-    t = await createRetrainTestApp({ store: s3StoreFor(s3), queue });
+    // The receiver listens on 127.0.0.1, which the outbound URL policy refuses unless allowed.
+    t = await createRetrainTestApp({ store: s3StoreFor(s3), queue, env: { OUTBOUND_ALLOW_PRIVATE: 'true' } });
     queue.registerProcessor('retrain', retrainProcessor(t.retraining.runner));
     queue.registerProcessor('webhooks', webhooksProcessor(t.webhooks));
     await queue.start();

@@ -9,7 +9,8 @@ describe('retrain trigger under load, and the webhook (external pipeline) execut
   let t: RetrainTestApp;
   let server: Server | undefined;
   beforeAll(async () => {
-    t = await createRetrainTestApp();
+    // The receiver listens on 127.0.0.1, which the outbound URL policy refuses unless allowed.
+    t = await createRetrainTestApp({ env: { OUTBOUND_ALLOW_PRIVATE: 'true' } });
   });
   afterAll(async () => {
     server?.close();

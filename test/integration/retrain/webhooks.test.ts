@@ -57,7 +57,8 @@ describe('webhooks: signed deliveries from an outbox', () => {
   let t: RetrainTestApp;
   let receiver: Awaited<ReturnType<typeof startReceiver>>;
   beforeAll(async () => {
-    t = await createRetrainTestApp();
+    // The receiver listens on 127.0.0.1, which the outbound URL policy refuses unless allowed.
+    t = await createRetrainTestApp({ env: { OUTBOUND_ALLOW_PRIVATE: 'true' } });
     receiver = await startReceiver();
   });
   afterAll(async () => {
