@@ -21,8 +21,12 @@ import { verdictOf } from './verdicts.js';
 import type { RetrainJobRow, RetrainJobsRepository } from './retrain-jobs.repository.js';
 import type { CompleteBody, ExecutorConfig, Lineage, ListRetrainJobsQuery, ManualRetrainBody, RetrainJobView, RetrainStatus } from './retrain.schemas.js';
 
-/** Where an external pipeline's outputs are staged before the version is registered (inside the sweeper's prefix). */
-export const outputKey = (jobId: number, path: string) => `artifacts/retrain-${jobId}/${path}`;
+/**
+ * Where a run's outputs are staged before the version is registered (inside the sweeper's prefix).
+ * Per attempt: a fenced run (its lease was taken over) that is still uploading cannot overwrite
+ * the files of the attempt that replaced it.
+ */
+export const outputKey = (jobId: number, attempt: number, path: string) => `artifacts/retrain-${jobId}/attempt-${attempt}/${path}`;
 
 export interface RetrainJobsDeps {
   repo: RetrainJobsRepository;
@@ -259,12 +263,14 @@ export function createRetrainJobsService(deps: RetrainJobsDeps) {
     },
 
     /** An external pipeline's outputs, staged until the version is registered from them. */
-    async uploadOutput(id: number, rawPath: string, body: Readable, contentType: string) {
+    async uploadOutput(id: number, rawPath: string, body: Readable, contentType: string, attempt?: number) {
       const path = validateArtifactPath(rawPath);
       const job = await requireJob(id);
       if (job.status !== 'running' || job.executor.type !== 'webhook')
         throw new AppError('RETRAIN_JOB_NOT_EXTERNAL', `retrain job ${id} is ${job.status} and not waiting for a pipeline`);
-      const stored = await store.put(outputKey(id, path), body, { contentType });
+      if (attempt !== undefined && attempt !== job.attempts)
+        throw new AppError('RETRAIN_ATTEMPT_STALE', `retrain job ${id} runs attempt ${job.attempts} now, not ${attempt}`);
+      const stored = await store.put(outputKey(id, job.attempts, path), body, { contentType });
       return { path, ...stored };
     },
 

@@ -155,7 +155,7 @@ export function createRetrainRunner(deps: RunnerDeps) {
       const entries = files.map((path) => ({ path, file: join(outputDir, path) }));
       if (!files.includes('train.log')) entries.push({ path: 'train.log', file: logFile });
       for (const e of entries) {
-        const key = outputKey(job.id, e.path);
+        const key = outputKey(job.id, job.attempts, e.path);
         outputs.push({
           path: e.path,
           storageKey: key,
@@ -168,7 +168,7 @@ export function createRetrainRunner(deps: RunnerDeps) {
     }
     const completion = ((await repo.find(job.id))?.completion ?? {}) as unknown as Completion & { artifacts?: { path: string }[] };
     for (const a of completion.artifacts ?? []) {
-      const key = outputKey(job.id, a.path);
+      const key = outputKey(job.id, job.attempts, a.path);
       outputs.push({ path: a.path, storageKey: key, contentType: contentTypeOf(a.path), ...(await describeObject(store, key)) });
     }
     return { outputs, metrics: numericEntries(completion.metrics ?? {}) };

@@ -116,6 +116,8 @@ export function retrainingRoutes(jobs: RetrainJobsService): FastifyPluginAsyncTy
             tags,
             summary: 'An external pipeline uploads an output file of a running job (becomes an artifact of the new version)',
             params: Type.Object({ id: Id, '*': Type.String() }),
+            /** The `attempt` of the request the pipeline answers: an upload for an attempt no longer the job's is refused (409). */
+            querystring: Type.Object({ attempt: Type.Optional(Id) }),
             response: responses({ 201: Type.Object({ path: Type.String(), size: Type.Integer(), sha256: Type.String() }) }),
           },
         },
@@ -123,7 +125,7 @@ export function retrainingRoutes(jobs: RetrainJobsService): FastifyPluginAsyncTy
           const body = (req.body ?? req.raw) as Readable;
           return reply
             .status(201)
-            .send(await jobs.uploadOutput(req.params.id, req.params['*'], body, req.headers['content-type'] ?? 'application/octet-stream'));
+            .send(await jobs.uploadOutput(req.params.id, req.params['*'], body, req.headers['content-type'] ?? 'application/octet-stream', req.query.attempt));
         },
       );
     }) as FastifyPluginAsyncTypebox);

@@ -225,7 +225,11 @@ describe('bad input gets a clear 4xx problem and changes nothing', () => {
       on: ['datasetDrift'],
       consecutiveWindows: 1,
       cooldown: 'PT6H',
-      promote: { alias: 'production', mode: 'max', minImprovement: 0 },
+      trainingWindows: 1,
+      holdoutShare: 0.2,
+      minLabelledRows: 100,
+      // `mode` follows from the metric (accuracy: higher is better) and is left out.
+      promote: { alias: 'production', minImprovement: 0, alpha: 0.05 },
     });
     expect((await t.call({ method: 'GET', url: '/api/v1/events' })).statusCode).toBe(200); // limit and includeDeleted left out
     await t.call({ method: 'PUT', url: '/api/v1/models/m/monitor', payload: {} });

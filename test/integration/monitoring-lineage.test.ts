@@ -111,7 +111,8 @@ for (const mode of ['inline', 'bullmq'] as const) {
     };
 
     beforeAll(async () => {
-      t = await createTestApp({ queue: mode });
+      // The webhook receiver listens on 127.0.0.1, which the outbound URL policy refuses unless allowed.
+      t = await createTestApp({ queue: mode, env: { OUTBOUND_ALLOW_PRIVATE: 'true' } });
       metricsKey = await t.keyWith('metrics');
       receiver = await startReceiver();
     });

@@ -34,7 +34,10 @@ async function until<T>(what: string, probe: () => Promise<T | undefined | null 
 describe('retrain job leases', () => {
   let t: RetrainTestApp;
   beforeAll(async () => {
-    t = await createRetrainTestApp({ env: { RETRAIN_LEASE_MS: '2000', RETRAIN_HEARTBEAT_MS: '100', RETRAIN_MAX_ATTEMPTS: '2' } });
+    // The pipeline receiver listens on 127.0.0.1, which the outbound URL policy refuses unless allowed.
+    t = await createRetrainTestApp({
+      env: { RETRAIN_LEASE_MS: '2000', RETRAIN_HEARTBEAT_MS: '100', RETRAIN_MAX_ATTEMPTS: '2', OUTBOUND_ALLOW_PRIVATE: 'true' },
+    });
   });
   afterAll(async () => t?.close());
 
@@ -208,7 +211,7 @@ describe('retrain job leases', () => {
     expect((await retrain('expiring')).statusCode).toBe(202);
   });
 
-  it("an external pipeline's completion for an attempt that was taken over is refused", async () => {
+  it("an external pipeline's upload and completion for an attempt that was taken over are refused", async () => {
     const seen: { attempt?: number; jobId: number }[] = [];
     const server = createServer((req, res) => {
       let body = '';
@@ -230,6 +233,18 @@ describe('retrain job leases', () => {
       await running;
       const complete = (attempt?: number) =>
         t.call({ method: 'POST', url: `/api/v1/retrain-jobs/${id}/complete`, payload: { status: 'succeeded', ...(attempt ? { attempt } : {}) } });
+      // Its uploads too: a stale attempt's file never lands where attempt 2's outputs are staged.
+      const upload = (attempt: number) =>
+        t.call({
+          method: 'PUT',
+          url: `/api/v1/retrain-jobs/${id}/outputs/model.json?attempt=${attempt}`,
+          headers: { 'content-type': 'application/octet-stream' },
+          payload: Buffer.from(`{"attempt":${attempt}}`),
+        });
+      expect((await upload(1)).json()).toMatchObject({ status: 409, code: 'RETRAIN_ATTEMPT_STALE' });
+      expect((await upload(2)).statusCode).toBe(201);
+      const staged = await t.container.store.get(`artifacts/retrain-${id}/attempt-2/model.json`);
+      expect(Buffer.concat(await staged.body.toArray()).toString()).toBe('{"attempt":2}');
       const stale = await complete(1);
       expect(stale.json()).toMatchObject({ status: 409, code: 'RETRAIN_ATTEMPT_STALE' });
       expect((await job(id)).completion).toBeNull();

@@ -90,10 +90,10 @@ describe('retrain on S3 + BullMQ', () => {
         `datasets/scaled/${jobId}/holdout.csv`,
         `datasets/scaled/${jobId}/manifest.json`,
         `evaluations/scaled/${jobId}/holdout-truth.json`,
-        `artifacts/retrain-${jobId}/holdout-predictions.csv`,
-        `artifacts/retrain-${jobId}/model.json`,
-        `artifacts/retrain-${jobId}/metrics.json`,
-        `artifacts/retrain-${jobId}/train.log`,
+        `artifacts/retrain-${jobId}/attempt-1/holdout-predictions.csv`,
+        `artifacts/retrain-${jobId}/attempt-1/model.json`,
+        `artifacts/retrain-${jobId}/attempt-1/metrics.json`,
+        `artifacts/retrain-${jobId}/attempt-1/train.log`,
       ]),
     );
     // v2's reference profile is in the bucket too, registered with the version.
