@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, lt, lte, or, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, lt, lte, sql } from 'drizzle-orm';
 import type { Database, Tables } from '../db/client.js';
 
 type T = Tables;
@@ -148,22 +148,6 @@ export function createRetrainJobsRepository(database: Database) {
     async reportVersionId(reportId: number): Promise<number | undefined> {
       const [row] = await db().select({ versionId: driftReports.versionId }).from(driftReports).where(eq(driftReports.id, reportId));
       return row?.versionId ?? undefined;
-    },
-    /** Drifted windows of the base version up to the triggering report (included even when only performance degraded). */
-    async driftedReports(modelId: number, versionId: number, upToId: number | undefined, limit: number) {
-      return db()
-        .select()
-        .from(driftReports)
-        .where(
-          and(
-            eq(driftReports.modelId, modelId),
-            eq(driftReports.versionId, versionId),
-            upToId !== undefined ? or(eq(driftReports.drifted, true), eq(driftReports.id, upToId)) : eq(driftReports.drifted, true),
-            upToId !== undefined ? lte(driftReports.id, upToId) : undefined,
-          ),
-        )
-        .orderBy(desc(driftReports.id))
-        .limit(limit);
     },
   };
 }

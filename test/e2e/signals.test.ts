@@ -4,6 +4,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { startServerProcess } from '../helpers/server-process.js';
+import { alive } from '../helpers/processes.js';
 
 /**
  * Issue 8 item 2: `docker stop` and a terminal's Ctrl-C must drain the server however it was
@@ -41,15 +42,6 @@ function descendants(pid: number): number[] {
   walk(pid);
   return found;
 }
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 /** Starts `command`, begins a slow upload, sends SIGTERM mid-upload: the upload completes, exit 0, no process left. */
 async function drainsOnSigterm(command: [string, ...string[]]): Promise<void> {

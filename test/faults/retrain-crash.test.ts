@@ -6,14 +6,6 @@ import { registerVersion } from '../../src/retraining/retrain-finish.js';
 import { count } from '../helpers/db.js';
 import { createRetrainTestApp, seedDriftedModel, type RetrainTestApp } from '../helpers/retraining.js';
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 const waitFor = async (what: string, check: () => boolean | Promise<boolean>, ms = 20_000) => {
   const end = Date.now() + ms;
   while (!(await check())) {
@@ -38,6 +30,7 @@ if os.path.exists(flag):
 json.dump({"accuracy": 0.9}, open(os.path.join(out, "metrics.json"), "w"))
 open(os.path.join(out, "model.json"), "w").write("{}")
 `;
+import { alive } from '../helpers/processes.js';
 
 describe('retrain faults', () => {
   let t: RetrainTestApp;

@@ -20,14 +20,6 @@ afterEach(async () => {
   for (const f of cleanups.splice(0).reverse()) await f().catch(() => undefined);
 });
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 async function until<T>(what: string, probe: () => Promise<T | undefined | null | false>, ms: number): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
@@ -53,6 +45,7 @@ if not os.path.exists(${JSON.stringify(join(dir, 'finish'))}):
 json.dump({"accuracy": 0.9}, open(os.path.join(out, "metrics.json"), "w"))
 open(os.path.join(out, "model.json"), "w").write("{}")
 `;
+import { alive } from '../helpers/processes.js';
 
 async function setUp(maxAttempts: number) {
   const redis: PrivateRedis = await startPrivateRedis();

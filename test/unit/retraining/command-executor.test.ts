@@ -4,15 +4,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createCommandExecutor } from '../../../src/retraining/executors/command.js';
 import { killRunner } from '../../../src/retraining/executors/process-group.js';
+import { alive } from '../../helpers/processes.js';
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 const waitFor = async (check: () => boolean, ms = 5000) => {
   const end = Date.now() + ms;
   while (!check()) {
