@@ -90,19 +90,20 @@ export async function createContainer(config: Config, overrides: ContainerOverri
     allowPrivate: config.outboundAllowPrivate,
     ...(overrides.resolveHost ? { resolve: overrides.resolveHost } : {}),
   });
+  const reportState = createReportStateRepository(database);
+  // Prometheus metrics of this process; shared state (queue depths, drift scores) is read at scrape time.
+  const metrics = createMetrics(metricsSources({ queue, repo: monitoringRepo, reportState }));
   const webhooks = createWebhooksService({
     repo: createWebhooksRepository(database),
     queue,
     fetch: overrides.fetch ?? outbound.fetch,
     checkUrl: outbound.check,
+    onOutcome: (outcome) => metrics.webhookDeliveries.inc({ outcome }),
     ...(now ? { now } : {}),
   });
   const events = withWebhookOutbox(auditLog, webhooks, now);
   const aliases = createAliasesService({ repo, views, events, now });
   const versions = createVersionsService({ repo, views, events, now });
-  const reportState = createReportStateRepository(database);
-  // Prometheus metrics of this process; shared state (queue depths, drift scores) is read at scrape time.
-  const metrics = createMetrics(metricsSources({ queue, repo: monitoringRepo, reportState }));
   const references = createReferenceService({ repo: monitoringRepo, views, store, now });
   const samples = createSamplesService({
     repo: monitoringRepo,
@@ -126,6 +127,7 @@ export async function createContainer(config: Config, overrides: ContainerOverri
     workDir: join(config.dataDir, 'retrain'),
     lease: { leaseMs: config.retraining.leaseMs, heartbeatMs: config.retraining.heartbeatMs, maxAttempts: config.retraining.maxLeaseAttempts },
     outbound,
+    onJobStatus: (status) => metrics.retrainJobs.inc({ status }),
     ...(config.publicUrl ? { publicBaseUrl: `${config.publicUrl}/api/v1` } : {}),
     ...(overrides.retrainPollMs ? { pollMs: overrides.retrainPollMs } : {}),
     ...(now ? { now } : {}),

@@ -362,6 +362,8 @@ export const webhookDeliveries = pgTable(
       .notNull()
       .references(() => webhooks.id, { onDelete: 'cascade' }),
     eventId: integer('event_id'),
+    /** The Standard Webhooks `webhook-id` (null: `msg_{id}`); a redelivery copies it so receivers dedupe. */
+    messageId: text('message_id'),
     eventType: text('event_type').notNull(),
     payload: json('payload').notNull().$type<Record<string, unknown>>(),
     status: text('status').notNull(),

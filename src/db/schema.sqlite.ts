@@ -395,6 +395,8 @@ export const webhookDeliveries = sqliteTable(
       .notNull()
       .references(() => webhooks.id, { onDelete: 'cascade' }),
     eventId: integer('event_id'),
+    /** The Standard Webhooks `webhook-id` (null: `msg_{id}`); a redelivery copies it so receivers dedupe. */
+    messageId: text('message_id'),
     eventType: text('event_type').notNull(),
     payload: text('payload', { mode: 'json' }).notNull().$type<Record<string, unknown>>(),
     status: text('status').notNull(),

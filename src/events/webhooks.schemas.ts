@@ -47,6 +47,8 @@ export const CreatedWebhook = Type.Composite([WebhookView, Type.Object({ secret:
 export const DeliveryView = Type.Object({
   id: Type.Integer(),
   webhookId: Type.Integer(),
+  /** The `webhook-id` header sent: the same for every retry and every redelivery of one message. */
+  messageId: Type.String(),
   eventType: Type.String(),
   status: Type.String(),
   attempts: Type.Integer(),

@@ -18,7 +18,16 @@ export interface WebhooksDeps {
   /** Per-attempt timeout of a delivery. */
   timeoutMs?: number;
   log?: (message: string, error?: unknown) => void;
+  /**
+   * Each attempt's outcome: `success`, `retry` (failed, the queue tries again), `gave_up` (the last
+   * attempt failed), `refused` (the outbound policy stopped it). Feeds mlcycle_webhook_deliveries_total.
+   */
+  onOutcome?: (outcome: DeliveryOutcome) => void;
 }
+
+export type DeliveryOutcome = 'success' | 'retry' | 'gave_up' | 'refused';
+/** The `webhook-id` of a delivery: stable across its retries and its manual redeliveries. */
+const messageIdOf = (d: Pick<DeliveryRow, 'id' | 'messageId'>) => d.messageId ?? `msg_${d.id}`;
 
 const webhookView = (r: { id: number; url: string; eventTypes: string[]; description: string | null; createdAt: string }): WebhookView => ({
   id: r.id,
@@ -30,6 +39,7 @@ const webhookView = (r: { id: number; url: string; eventTypes: string[]; descrip
 const deliveryView = (r: DeliveryRow): DeliveryView => ({
   id: r.id,
   webhookId: r.webhookId,
+  messageId: messageIdOf(r),
   eventType: r.eventType,
   status: r.status,
   attempts: r.attempts,
@@ -54,6 +64,7 @@ export function createWebhooksService(deps: WebhooksDeps) {
   const now = deps.now ?? (() => new Date());
   const doFetch = deps.fetch ?? fetch;
   const log = deps.log ?? (() => undefined);
+  const onOutcome = deps.onOutcome ?? (() => undefined);
   let scheduled: NodeJS.Timeout | undefined;
 
   async function dispatchPending(): Promise<number> {
@@ -104,13 +115,25 @@ export function createWebhooksService(deps: WebhooksDeps) {
       const page = toPage(await repo.listDeliveries(id, query.limit + 1, before), query.limit, (r) => r.id);
       return { items: page.items.map(deliveryView), nextCursor: page.nextCursor };
     },
-    /** A new delivery of the same payload (a new id, so the queue's dedupe of the old job does not swallow it). */
+    /**
+     * A new delivery of the same payload: a new row id, so the queue's dedupe of the old job does
+     * not swallow it, but the same `webhook-id`, so a receiver that dedupes processes it once.
+     */
     async redeliver(id: number, deliveryId: number): Promise<DeliveryView> {
       await requireWebhook(id);
       const old = await repo.findDelivery(deliveryId);
       if (!old || old.webhookId !== id) throw new AppError('WEBHOOK_DELIVERY_NOT_FOUND', `webhook ${id} has no delivery ${deliveryId}`);
       const [newId] = await repo.insertDeliveries([
-        { webhookId: id, eventId: old.eventId, eventType: old.eventType, payload: old.payload, status: 'pending', attempts: 0, createdAt: now().toISOString() },
+        {
+          webhookId: id,
+          eventId: old.eventId,
+          messageId: messageIdOf(old),
+          eventType: old.eventType,
+          payload: old.payload,
+          status: 'pending',
+          attempts: 0,
+          createdAt: now().toISOString(),
+        },
       ]);
       await deps.queue.enqueue('webhook.deliver', { deliveryId: newId! });
       return deliveryView((await repo.findDelivery(newId!))!);
@@ -155,7 +178,7 @@ export function createWebhooksService(deps: WebhooksDeps) {
       try {
         const res = await doFetch(hook.url, {
           method: 'POST',
-          headers: signedHeaders(hook.secret, `msg_${d.id}`, body, now()),
+          headers: signedHeaders(hook.secret, messageIdOf(d), body, now()),
           body,
           redirect: 'manual',
           signal: AbortSignal.timeout(deps.timeoutMs ?? 10_000),
@@ -166,7 +189,10 @@ export function createWebhooksService(deps: WebhooksDeps) {
       } catch (e) {
         // Refused by the outbound policy at connect time: recorded as refused, with no status or
         // latency (they would tell an admin key what answers on an internal address), not retried.
-        if (isOutboundRefused(e)) return repo.updateDelivery(d.id, { attempts: d.attempts + 1, status: 'refused', lastError: (e as Error).message });
+        if (isOutboundRefused(e)) {
+          onOutcome('refused');
+          return repo.updateDelivery(d.id, { attempts: d.attempts + 1, status: 'refused', lastError: (e as Error).message });
+        }
         error = (e as Error).message;
       }
       const latencyMs = Math.round(performance.now() - started);
@@ -178,6 +204,7 @@ export function createWebhooksService(deps: WebhooksDeps) {
         lastError: error,
         ...(error === null ? { status: 'delivered', deliveredAt: now().toISOString() } : last ? { status: 'failed' } : {}),
       });
+      onOutcome(error === null ? 'success' : last ? 'gave_up' : 'retry');
       if (error !== null && !last) throw new DeliveryFailed(`delivery ${d.id} to webhook ${hook.id}: ${error}`);
     },
   };

@@ -35,6 +35,7 @@ export const DEFAULT_METRICS_LIMITS: MetricsLimits = { maxModels: 50, maxFeature
 export function createMetrics(sources: MetricsSources, limits: MetricsLimits = DEFAULT_METRICS_LIMITS) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  dropMisnamedDefaultGauges(registry);
 
   const httpDuration = new Histogram({
     name: 'mlcycle_http_request_duration_seconds',
@@ -88,15 +89,16 @@ export function createMetrics(sources: MetricsSources, limits: MetricsLimits = D
   });
   const webhookDeliveries = new Counter({
     name: 'mlcycle_webhook_deliveries_total',
-    help: 'Outbound webhook delivery attempts by outcome (success, failure, retry, gave_up)',
+    help: 'Outbound webhook delivery attempts by outcome (success; retry: failed, tried again; gave_up: the last attempt failed; refused: outbound policy)',
     labelNames: ['outcome'] as const,
     registers: [registry],
   });
 
   // Retrain jobs live in a table another module owns; it plugs its count query in here.
   let retrainCounts: (() => Promise<Record<string, number>>) | undefined;
+  // Not `mlcycle_retrain_jobs`: under OpenMetrics that is the family name of the counter above.
   new Gauge({
-    name: 'mlcycle_retrain_jobs',
+    name: 'mlcycle_retrain_jobs_current',
     help: 'Retrain jobs currently in each status (from the database)',
     labelNames: ['status'] as const,
     registers: [registry],
@@ -155,7 +157,7 @@ export function createMetrics(sources: MetricsSources, limits: MetricsLimits = D
     },
   });
   new Gauge({
-    name: 'mlcycle_drift_share',
+    name: 'mlcycle_drift_share_ratio',
     help: 'Share of drifted features in the latest finished report of a model',
     labelNames: ['model'] as const,
     registers: [registry],
@@ -192,9 +194,9 @@ export function createMetrics(sources: MetricsSources, limits: MetricsLimits = D
     driftJobDuration,
     /** Increment once per report that ends failed: `metrics.driftReportsFailed.inc({ model, reason: 'no_reference' })`. */
     driftReportsFailed,
-    /** Increment on every retrain job status change: `metrics.retrainJobs.inc({ status: 'running' })`. */
+    /** The retrain-jobs repository increments it on every status it writes (container wiring). */
     retrainJobs,
-    /** Increment per delivery attempt: `metrics.webhookDeliveries.inc({ outcome: 'success' })`. */
+    /** The webhooks service increments it once per delivery attempt, by outcome (container wiring). */
     webhookDeliveries,
     /** Lets the retraining module report how many jobs sit in each status, read at scrape time. */
     setRetrainJobCounts(source: () => Promise<Record<string, number>>): void {
@@ -206,6 +208,18 @@ export function createMetrics(sources: MetricsSources, limits: MetricsLimits = D
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/**
+ * prom-client's default `nodejs_active_{handles,requests,resources}_total` are gauges with a
+ * counter's suffix, which `promtool check metrics` rejects. They duplicate its
+ * `nodejs_active_{handles,requests,resources}` gauges (counts by type; sum them for the total), so
+ * they are dropped.
+ */
+function dropMisnamedDefaultGauges(registry: Registry): void {
+  for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) {
+    if (registry.getSingleMetric(name)) registry.removeSingleMetric(name);
+  }
+}
 
 interface DriftSnapshot {
   reports: LatestReport[];

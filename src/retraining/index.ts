@@ -38,11 +38,13 @@ export interface RetrainingDeps {
   lease?: Partial<LeaseConfig>;
   now?: () => Date;
   log?: (message: string, error?: unknown) => void;
+  /** Every status a job is written into (the retrain-jobs counter). */
+  onJobStatus?: (status: string) => void;
 }
 
 /** Everything retraining needs, wired once; the container calls this and the API and workers share it. */
 export function createRetraining(deps: RetrainingDeps) {
-  const repo = createRetrainJobsRepository(deps.database);
+  const repo = createRetrainJobsRepository(deps.database, deps.onJobStatus);
   const registry = createRegistryRepository(deps.database);
   const views = createRegistryViews(registry);
   const monitoring = createMonitoringRepository(deps.database);

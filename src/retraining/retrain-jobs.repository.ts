@@ -7,7 +7,11 @@ export type RetrainJobRow = T['retrainJobs']['$inferSelect'];
 const parseJson = <V>(value: unknown): V => (typeof value === 'string' ? JSON.parse(value) : value) as V;
 
 /** Data access for retrain jobs and version lineage; dialect-neutral, composes inside `transaction`. */
-export function createRetrainJobsRepository(database: Database) {
+/**
+ * `onStatus` hears every status a job is written into (insert and update), in the process that
+ * wrote it: the container feeds `mlcycle_retrain_jobs_total{status}` from it.
+ */
+export function createRetrainJobsRepository(database: Database, onStatus: (status: string) => void = () => {}) {
   const { retrainJobs, versions, driftReports, models } = database.tables;
   const db = () => database.db();
   const fix = (row: RetrainJobRow | undefined) => (row ? { ...row, executor: parseJson<Record<string, unknown>>(row.executor) } : undefined);
@@ -23,6 +27,7 @@ export function createRetrainJobsRepository(database: Database) {
     /** Throws a unique violation when the model already has an active job (retrain_jobs_active_unique). */
     async insert(row: T['retrainJobs']['$inferInsert']): Promise<RetrainJobRow> {
       const [inserted] = await db().insert(retrainJobs).values(row).returning();
+      onStatus(row.status);
       return fix(inserted)!;
     },
     async find(id: number): Promise<RetrainJobRow | undefined> {
@@ -42,6 +47,7 @@ export function createRetrainJobsRepository(database: Database) {
     /** Its own unit of work when called outside one (SQLite writes only inside a transaction). */
     async update(id: number, patch: Partial<T['retrainJobs']['$inferInsert']>): Promise<void> {
       await database.transaction(async () => void (await db().update(retrainJobs).set(patch).where(eq(retrainJobs.id, id))));
+      if (patch.status !== undefined) onStatus(patch.status);
     },
     /**
      * The lease heartbeat: extends the lease only while the job is running under `attempt` (the

@@ -55,3 +55,13 @@ describe('Dockerfile', () => {
     expect(dockerfile).toMatch(/npm run build/);
   });
 });
+
+describe('.dockerignore', () => {
+  it('keeps host dependencies, scratch space and the data folder (admin token, SQLite) out of the build context', () => {
+    const ignored = readFileSync('.dockerignore', 'utf8')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l && !l.startsWith('#'));
+    expect(ignored).toEqual(expect.arrayContaining(['node_modules', '.tmp', 'data', '.git']));
+  });
+});

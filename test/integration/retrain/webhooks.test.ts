@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifySignature } from '../../../src/events/webhook-signing.js';
 import { DeliveryFailed } from '../../../src/events/webhooks.service.js';
+import { parseExposition, valueOf } from '../../helpers/prometheus.js';
 import { createRetrainTestApp, drifted, LOGREG, seedDriftedModel, type RetrainTestApp } from '../../helpers/retraining.js';
 
 interface Received {
@@ -52,6 +53,12 @@ async function drain(t: RetrainTestApp) {
     }
   }
 }
+
+/** This process's counters, as Prometheus reads them. */
+const counters = async (t: RetrainTestApp) => {
+  const { samples } = parseExposition(await t.container.metrics.render());
+  return (name: string, labels: Record<string, string>) => valueOf(samples, name, labels) ?? 0;
+};
 
 describe('webhooks: signed deliveries from an outbox', () => {
   let t: RetrainTestApp;
@@ -112,6 +119,15 @@ describe('webhooks: signed deliveries from an outbox', () => {
     const retried = log.find((d: { attempts: number }) => d.attempts === 2);
     expect(retried).toMatchObject({ status: 'delivered', responseCode: 204, lastError: null });
     expect(log.every((d: { status: string; latencyMs: number }) => d.status === 'delivered' && d.latencyMs >= 0)).toBe(true);
+    // The counters saw what the delivery log says: one retried attempt, every delivery a success;
+    // and the one retrain job went queued → running → succeeded.
+    const count = await counters(t);
+    expect(count('mlcycle_webhook_deliveries_total', { outcome: 'retry' })).toBe(1);
+    expect(count('mlcycle_webhook_deliveries_total', { outcome: 'success' })).toBe(log.length);
+    expect(count('mlcycle_webhook_deliveries_total', { outcome: 'gave_up' })).toBe(0);
+    for (const status of ['queued', 'running', 'succeeded']) expect(count('mlcycle_retrain_jobs_total', { status }), status).toBe(1);
+    expect(count('mlcycle_retrain_jobs_total', { status: 'failed' })).toBe(0);
+    expect(count('mlcycle_retrain_jobs_current', { status: 'succeeded' })).toBe(1);
 
     const before = receiver.received.length;
     const again = await t.call({ method: 'POST', url: `/api/v1/webhooks/${hook.id}/deliveries/${retried.id}/redeliver` });
@@ -120,6 +136,11 @@ describe('webhooks: signed deliveries from an outbox', () => {
     await drain(t);
     expect(receiver.received.length).toBe(before + 1);
     expect(receiver.received.at(-1)!.body).toBe(receiver.received[0]!.body);
+    // A redelivery is the same message: same webhook-id as the original, so a deduping receiver
+    // processes it once; the delivery log shows that id on both rows.
+    expect(receiver.received.at(-1)!.headers['webhook-id']).toBe(receiver.received[0]!.headers['webhook-id']);
+    expect(again.json().messageId).toBe(retried.messageId);
+    expect(retried.messageId).toBe(receiver.received[0]!.headers['webhook-id']);
 
     expect((await t.call({ method: 'DELETE', url: `/api/v1/webhooks/${hook.id}` })).statusCode).toBe(204);
     await t.call({ method: 'PUT', url: '/api/v1/models/hooked/aliases/staging', payload: { version: 1 } });
@@ -128,6 +149,7 @@ describe('webhooks: signed deliveries from an outbox', () => {
   });
 
   it('a delivery whose receiver stays down is failed after the last attempt, with the error logged', async () => {
+    const before = await counters(t);
     const hook = (
       await t.call({ method: 'POST', url: '/api/v1/webhooks', payload: { url: 'http://127.0.0.1:9/nothing-listens', events: ['alias.moved'] } })
     ).json();
@@ -136,5 +158,9 @@ describe('webhooks: signed deliveries from an outbox', () => {
     const [d] = (await t.call({ method: 'GET', url: `/api/v1/webhooks/${hook.id}/deliveries` })).json().items;
     expect(d).toMatchObject({ status: 'failed', attempts: 3, responseCode: null, eventType: 'alias.moved' });
     expect(d.lastError).toBeTruthy();
+    // Counted as two retries and one give-up, never as a success.
+    const after = await counters(t);
+    const delta = (outcome: string) => after('mlcycle_webhook_deliveries_total', { outcome }) - before('mlcycle_webhook_deliveries_total', { outcome });
+    expect([delta('retry'), delta('gave_up'), delta('success')]).toEqual([2, 1, 0]);
   });
 });
