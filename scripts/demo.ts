@@ -8,10 +8,11 @@
  * against v2's holdout predictions on the same held-out days (exact McNemar) before it moves
  * `production`. Then winter comes back: the same happens to v2, which was registered with its own
  * reference (its training data), and v3 follows. The server keeps running afterwards so the
- * dashboard can be opened (`--exit` stops it).
+ * dashboard can be opened (`npm run demo -- --exit` stops it instead). Ctrl-C or SIGTERM at any
+ * point stops the server and removes the demo's temporary data folder.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startServerProcess } from '../test/helpers/server-process.js';
@@ -66,6 +67,28 @@ function predict(model: LogregModel, d: Day): string {
 const dataDir = mkdtempSync(join(tmpdir(), 'mlcycle-demo-'));
 say(`mlcycle demo — data in ${dataDir}`);
 const server = await startServerProcess({ DATA_DIR: dataDir, ADMIN_TOKEN: TOKEN, LOG_LEVEL: 'warn' }, { capture: false });
+/** Stops the server (waiting for it to exit) and removes the data folder; safe to call twice. */
+let stopping: Promise<void> | undefined;
+const stop = () =>
+  (stopping ??= (async () => {
+    if (server.child.exitCode === null && server.child.signalCode === null) {
+      const exited = new Promise((done) => server.child.once('exit', done));
+      server.child.kill('SIGTERM');
+      await exited;
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+  })());
+// A signal during the run or while the dashboard is up: the same clean stop (exit 0 once the demo
+// has finished, 130/143 when it was cut short).
+let finished = false;
+for (const [signal, code] of [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+] as const) {
+  process.once(signal, () => {
+    void stop().then(() => process.exit(finished ? 0 : code));
+  });
+}
 const api = `${server.base}/api/v1`;
 async function call<T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<T> {
   const res = await fetch(`${api}${path}`, {
@@ -189,10 +212,12 @@ try {
   say('');
   say(`dashboard: ${server.base}/ui/#/models/seattle-rain/drift   (API key: ${TOKEN})`);
   say(`lineage:   ${api}/models/seattle-rain/versions/3/lineage`);
+  finished = true;
   if (!EXIT) {
-    say('the server keeps running for the dashboard; Ctrl-C stops it');
-    await new Promise<void>((done) => process.once('SIGINT', () => done()));
+    say('the server keeps running for the dashboard; Ctrl-C (or SIGTERM) stops it');
+    // Until a signal (the handlers above stop it) or the server's own end.
+    await new Promise((done) => server.child.once('exit', done));
   }
 } finally {
-  server.child.kill('SIGTERM');
+  await stop();
 }

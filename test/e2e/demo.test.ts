@@ -24,3 +24,26 @@ describe('npm run demo', () => {
     expect(Date.now() - started).toBeLessThan(120_000);
   });
 });
+
+describe('npm run demo, stopped by a signal', () => {
+  it('SIGTERM while the dashboard is up stops the server and removes the temporary data folder', async () => {
+    const { spawn } = await import('node:child_process');
+    const { existsSync } = await import('node:fs');
+    const demo = spawn(process.execPath, ['--import', 'tsx', 'scripts/demo.ts'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    demo.stdout.on('data', (d) => (out += d));
+    demo.stderr.on('data', (d) => (out += d));
+    const deadline = Date.now() + 120_000;
+    while (!out.includes('Ctrl-C') && demo.exitCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    expect(out, out).toContain('Ctrl-C');
+    const dataDir = /data in (\S+)/.exec(out)![1]!;
+    const base = /dashboard: (http:\/\/127\.0\.0\.1:\d+)\//.exec(out)![1]!;
+    expect(existsSync(dataDir)).toBe(true);
+    expect((await fetch(`${base}/healthz`)).ok).toBe(true);
+    const exited = new Promise<number | null>((done) => demo.once('exit', (code) => done(code)));
+    demo.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(existsSync(dataDir)).toBe(false);
+    await expect(fetch(`${base}/healthz`)).rejects.toThrow();
+  });
+});
