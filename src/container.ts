@@ -118,6 +118,9 @@ export async function createContainer(config: Config, overrides: ContainerOverri
 
   const retraining = createRetraining({
     database,
+    registry: repo,
+    views,
+    monitoring: monitoringRepo,
     store,
     events,
     versions,
@@ -163,6 +166,9 @@ export async function createContainer(config: Config, overrides: ContainerOverri
     store,
     events,
     apiKeys,
+    /** The one registry repository and its views (modules built outside the container take these). */
+    registryRepo: repo,
+    views,
     models: createModelsService({ repo, views, events, store, now }),
     versions,
     aliases,

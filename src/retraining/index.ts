@@ -2,12 +2,12 @@ import type { ArtifactStore } from '../artifacts/artifact-store.js';
 import type { Database } from '../db/client.js';
 import type { EventsService } from '../events/events.service.js';
 import type { OutboundPolicy } from '../events/outbound.js';
-import { createMonitoringRepository } from '../monitoring/monitoring.repository.js';
+import type { MonitoringRepository } from '../monitoring/monitoring.repository.js';
 import type { JobQueue } from '../queue/job-queue.js';
 import type { AliasesService } from '../registry/aliases.service.js';
-import { createRegistryRepository } from '../registry/registry.repository.js';
+import type { RegistryRepository } from '../registry/registry.repository.js';
 import type { VersionsService } from '../registry/versions.service.js';
-import { createRegistryViews } from '../registry/views.js';
+import type { RegistryViews } from '../registry/views.js';
 import { createLeases, type LeaseConfig } from './lease.js';
 import { createRetrainJobsRepository } from './retrain-jobs.repository.js';
 import { createRetrainJobsService } from './retrain-jobs.service.js';
@@ -20,6 +20,10 @@ export { retrainingRoutes } from './retraining.routes.js';
 
 export interface RetrainingDeps {
   database: Database;
+  /** The container's registry and monitoring repositories and views: wired once, shared. */
+  registry: RegistryRepository;
+  views: RegistryViews;
+  monitoring: MonitoringRepository;
   store: ArtifactStore;
   events: EventsService;
   versions: VersionsService;
@@ -45,9 +49,7 @@ export interface RetrainingDeps {
 /** Everything retraining needs, wired once; the container calls this and the API and workers share it. */
 export function createRetraining(deps: RetrainingDeps) {
   const repo = createRetrainJobsRepository(deps.database, deps.onJobStatus);
-  const registry = createRegistryRepository(deps.database);
-  const views = createRegistryViews(registry);
-  const monitoring = createMonitoringRepository(deps.database);
+  const { registry, views, monitoring } = deps;
   const monitorConfig = (modelId: number) => monitoring.monitorConfig(modelId);
   const common = {
     repo,
