@@ -1,4 +1,5 @@
 import type { FeatureSpec, SampleBatch } from './batch.js';
+import type { OutcomeFieldNames } from './outcome-checks.js';
 
 export interface IngestOptions {
   /** The version's declared features: the batch is checked against them and holds exactly them. */
@@ -20,4 +21,6 @@ export interface IngestedBatch extends SampleBatch {
   batchId?: string;
   /** The body's `timestamp`, epoch ms. */
   timestamp?: number;
+  /** How the body names predictions, labels and scores, for error paths (JSON's by default). */
+  outcomeFields?: OutcomeFieldNames;
 }

@@ -65,7 +65,10 @@ export function classificationMetrics(
   }
   let scored = 0;
   if (scores) {
-    const out = scores.classes && scores.classes.length > 0 ? multiclassScores(labels, scores.values, scores.classes) : binaryScores(labels, scores.values, positive, classes);
+    const out =
+      scores.classes && scores.classes.length > 0
+        ? multiclassScores(labels, scores.values, scores.classes)
+        : binaryScores(labels, scores.values, positive, classes);
     Object.assign(metrics, out.metrics);
     scored = out.scored;
     notes.push(...out.notes);
@@ -152,7 +155,9 @@ function multiclassScores(labels: readonly Label[], values: ScoreInput['values']
       rows.map((i) => (values[i] as readonly number[])[j]!),
     );
     if (auc === undefined) {
-      notes.push(`ROC AUC needs every class among the scored labels, and ${JSON.stringify(classes[j])} is ${rows.every((i) => labels[i] === classes[j]) ? 'every label' : 'missing'}`);
+      notes.push(
+        `ROC AUC needs every class among the scored labels, and ${JSON.stringify(classes[j])} is ${rows.every((i) => labels[i] === classes[j]) ? 'every label' : 'missing'}`,
+      );
       return { metrics, scored: rows.length, notes };
     }
     total += auc;

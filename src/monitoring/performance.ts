@@ -86,7 +86,9 @@ export function computePerformance(input: PerformanceInput, registered: Readonly
     rows.push(i);
   }
   if (excluded > 0)
-    notes.push(`${excluded} row(s) left out: their prediction or label does not fit a ${task.type} task (${task.type === 'regression' ? 'numbers' : `${kind ?? 'one'} class labels`})`);
+    notes.push(
+      `${excluded} row(s) left out: their prediction or label does not fit a ${task.type} task (${task.type === 'regression' ? 'numbers' : `${kind ?? 'one'} class labels`})`,
+    );
   if (rows.length === 0)
     return { status: 'no_labels', task: task.type, labeled: 0, reason: 'no row of the window has both a prediction and a label', degraded: false };
 

@@ -53,7 +53,11 @@ describe('computePerformance without guessing', () => {
   const labels = [1, 2, 4, 50];
 
   it('is off, saying why, when the version declares no task', () => {
-    expect(computePerformance({ task: undefined, predictions, labels }, { accuracy: 0.9 }, 0.05)).toEqual({ status: 'off', reason: NO_TASK_REASON, degraded: false });
+    expect(computePerformance({ task: undefined, predictions, labels }, { accuracy: 0.9 }, 0.05)).toEqual({
+      status: 'off',
+      reason: NO_TASK_REASON,
+      degraded: false,
+    });
   });
 
   it('scores integer targets as a regression when the task says so (MAE, not accuracy)', () => {
@@ -71,7 +75,10 @@ describe('computePerformance without guessing', () => {
   });
 
   it('says no_labels when no row has both', () => {
-    expect(computePerformance({ task: { type: 'regression' }, predictions: [1, null], labels: [null, 2] }, {}, 0.05)).toMatchObject({ status: 'no_labels', labeled: 0 });
+    expect(computePerformance({ task: { type: 'regression' }, predictions: [1, null], labels: [null, 2] }, {}, 0.05)).toMatchObject({
+      status: 'no_labels',
+      labeled: 0,
+    });
   });
 
   it('notes what it cannot compute instead of inventing it', () => {
@@ -85,7 +92,11 @@ describe('computePerformance without guessing', () => {
   });
 
   it('lower-is-better metrics degrade by relative rise, the others by absolute fall', () => {
-    const r = computePerformance({ task: { type: 'classification', positive: 1 }, predictions: [1, 0, 1, 0], labels: [1, 0, 0, 1], scores: [0.9, 0.1, 0.6, 0.4] }, { accuracy: 0.54, log_loss: 0.1, f1: 0.6 }, 0.05);
+    const r = computePerformance(
+      { task: { type: 'classification', positive: 1 }, predictions: [1, 0, 1, 0], labels: [1, 0, 0, 1], scores: [0.9, 0.1, 0.6, 0.4] },
+      { accuracy: 0.54, log_loss: 0.1, f1: 0.6 },
+      0.05,
+    );
     expect(r.status === 'ok' && r.reasons).toEqual(['f1 0.6 → 0.5', 'log_loss 0.1 → 0.5108']);
   });
 });
