@@ -124,12 +124,13 @@ export function ingestArrow(bytes: Uint8Array, options: IngestOptions): Ingested
   const outcomeType = (predictions ?? labels)?.type;
   const scores = scoresFromColumns(scoreColumns, rowCount, outcomeType !== undefined && isNumeric(outcomeType), (n) => `columns.${n}`, errors);
   if (scores) batch.scores = scores;
-  batch.outcomeFields = {
-    predictions: `columns.${ARROW_PREDICTION_COLUMN}`,
-    labels: `columns.${ARROW_LABEL_COLUMN}`,
-    scores: `columns.${scoreColumns[0]?.name ?? '__score'}`,
-    classes: 'columns.__score_<class>',
-  };
+  if (predictions || labels || scores)
+    batch.outcomeFields = {
+      predictions: `columns.${ARROW_PREDICTION_COLUMN}`,
+      labels: `columns.${ARROW_LABEL_COLUMN}`,
+      scores: `columns.${scoreColumns[0]?.name ?? '__score'}`,
+      classes: 'columns.__score_<class>',
+    };
   errors.throwIfAny();
   return batch;
 }

@@ -61,7 +61,16 @@ export async function ingestCsv(bytes: Uint8Array, options: IngestOptions): Prom
   const scores = scoresFromColumns(scoreColumns, table.rowCount, outcomeColumn?.kind === 'numeric', (n) => n, errors);
   errors.throwIfAny();
   return {
-    outcomeFields: { predictions: ARROW_PREDICTION_COLUMN, labels: ARROW_LABEL_COLUMN, scores: scoreColumns[0]?.name ?? '__score', classes: '__score_<class>' },
+    ...(outcomeColumn || scores
+      ? {
+          outcomeFields: {
+            predictions: ARROW_PREDICTION_COLUMN,
+            labels: ARROW_LABEL_COLUMN,
+            scores: scoreColumns[0]?.name ?? '__score',
+            classes: '__score_<class>',
+          },
+        }
+      : {}),
     ...(scores ? { scores } : {}),
     rowCount: table.rowCount,
     columns,
