@@ -51,7 +51,11 @@ const monitorFor = (command: string[], extra: Record<string, unknown> = {}) => (
 async function seedModel(t: TestApp, name: string, monitor: Record<string, unknown>) {
   expect((await t.call({ method: 'POST', url: '/api/v1/models', payload: { name } })).statusCode).toBe(201);
   // v1 claims a great accuracy: claims are recorded, never compared.
-  await t.call({ method: 'POST', url: `/api/v1/models/${name}/versions`, payload: { features, metrics: { accuracy: 0.99 }, task: { type: 'classification' } } });
+  await t.call({
+    method: 'POST',
+    url: `/api/v1/models/${name}/versions`,
+    payload: { features, metrics: { accuracy: 0.99 }, task: { type: 'classification' } },
+  });
   await t.call({ method: 'PUT', url: `/api/v1/models/${name}/aliases/production`, payload: { version: 1 } });
   const reference = phase(1, 2000, MUS[0]!, MUS[0]!, 'ref');
   expect((await t.call({ method: 'POST', url: `/api/v1/models/${name}/versions/1/reference`, payload: { rows: reference.rows } })).statusCode).toBe(200);

@@ -26,7 +26,10 @@ describe('window scores', () => {
 
   it('binary scores per row, null where a batch has none; a count window takes its slice', () => {
     const data = assembleWindow(
-      [row(0, { rowCount: 3, columns: x(3), scores: { classes: null, values: Float64Array.of(0.1, Number.NaN, 0.3) } }), row(3, { rowCount: 2, columns: x(2) })],
+      [
+        row(0, { rowCount: 3, columns: x(3), scores: { classes: null, values: Float64Array.of(0.1, Number.NaN, 0.3) } }),
+        row(3, { rowCount: 2, columns: x(2) }),
+      ],
       [{ name: 'x', type: 'numeric' }],
       { from: 1, to: 5 },
     );
