@@ -1,5 +1,4 @@
 import type { FeatureSpec, SampleBatch } from './batch.js';
-import type { OutcomeFieldNames } from './outcome-checks.js';
 
 export interface IngestOptions {
   /** The version's declared features: the batch is checked against them and holds exactly them. */
@@ -23,4 +22,12 @@ export interface IngestedBatch extends SampleBatch {
   timestamp?: number;
   /** How the body names predictions, labels and scores, for error paths (JSON's by default). */
   outcomeFields?: OutcomeFieldNames;
+}
+
+/** The body's names of the outcome fields (JSON arrays or the reserved CSV/Arrow columns), for error paths. */
+export interface OutcomeFieldNames {
+  predictions: string;
+  labels: string;
+  scores: string;
+  classes: string;
 }

@@ -1,6 +1,6 @@
 import { AppError } from '../http/errors.js';
 import type { Task } from './performance.js';
-import type { IngestedBatch } from './ingest-types.js';
+import type { IngestedBatch, OutcomeFieldNames } from './ingest-types.js';
 import type { OutcomeValues } from './batch.js';
 import { FieldErrorCollector } from './ingest-errors.js';
 
@@ -15,14 +15,6 @@ import { FieldErrorCollector } from './ingest-errors.js';
  *   `scores`: binary scores are P(positive) in [0, 1], multiclass scores one probability per class
  *   of `classes`, summing to 1 (±1e-6).
  */
-
-/** The body's names of the outcome fields (JSON arrays or the reserved CSV/Arrow columns). */
-export interface OutcomeFieldNames {
-  predictions: string;
-  labels: string;
-  scores: string;
-  classes: string;
-}
 
 export const JSON_OUTCOME_FIELDS: OutcomeFieldNames = { predictions: 'predictions', labels: 'labels', scores: 'scores', classes: 'classes' };
 const SUM_TOLERANCE = 1e-6;
