@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { Float64, Int32, Table, tableToIPC, vectorFromArray } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InlineQueue } from '../../src/queue/index.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
@@ -97,6 +98,27 @@ describe('performance on a declared task', () => {
     expect(res.statusCode, res.body).toBe(202);
     const [report] = await reports('multi', 1);
     expect(report.performance).toMatchObject({ status: 'ok', labeled: 90, scored: 90 });
+    expectSklearn(report.performance.metrics, c.expected);
+  });
+
+  it('binary scores as an Arrow __score column, positive the smaller class: equal to sklearn', async () => {
+    const c = fixture('binary, positive is the smaller label 0');
+    await model('arrow', c.labels.length, c.task);
+    const table = new Table({
+      x: vectorFromArray(xs(7, c.labels.length), new Float64()),
+      __prediction: vectorFromArray(c.predictions as number[], new Int32()),
+      __label: vectorFromArray(c.labels as number[], new Int32()),
+      __score: vectorFromArray(c.scores as number[], new Float64()),
+    });
+    const res = await t.call({
+      method: 'POST',
+      url: '/api/v1/models/arrow/samples?version=1',
+      headers: { 'content-type': 'application/vnd.apache.arrow.stream' },
+      payload: Buffer.from(tableToIPC(table, 'stream')),
+    });
+    expect(res.statusCode, res.body).toBe(202);
+    const [report] = await reports('arrow', 1);
+    expect(report.performance).toMatchObject({ status: 'ok', labeled: 80, scored: 80 });
     expectSklearn(report.performance.metrics, c.expected);
   });
 
