@@ -124,7 +124,13 @@ try {
   say(`1. trained v1 on ${trainWinter.length} winter days (2013–15): accuracy ${v1Metrics.accuracy?.toFixed(3)} on its own validation split (a claim)`);
 
   await call('POST', '/models', { name: 'seattle-rain', description: 'Will it rain? (vega-datasets seattle-weather)' });
-  await call('POST', '/models/seattle-rain/versions', { features: features.map((name) => ({ name, type: 'numeric' })), metrics: v1Metrics, runId: 'demo-v1' });
+  await call('POST', '/models/seattle-rain/versions', {
+    features: features.map((name) => ({ name, type: 'numeric' })),
+    metrics: v1Metrics,
+    runId: 'demo-v1',
+    // Reports score the posted class predictions against the truth; retrained versions inherit it.
+    task: { type: 'classification', positive: 'rain' },
+  });
   await fetch(`${api}/models/seattle-rain/versions/1/artifacts/model.json`, {
     method: 'PUT',
     headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/octet-stream' },

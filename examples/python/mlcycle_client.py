@@ -111,11 +111,14 @@ class Client:
 
     def register_version(self, model: str, features: Sequence[Mapping[str, str]], *, metrics: Mapping[str, float] | None = None,
                          params: Mapping[str, Any] | None = None, tags: Mapping[str, str] | None = None,
-                         description: str | None = None, run_id: str | None = None, idempotency_key: str | None = None) -> dict:
+                         description: str | None = None, run_id: str | None = None, idempotency_key: str | None = None,
+                         task: Mapping[str, Any] | None = None) -> dict:
         """Registers the next version. With an idempotency key (say, the training run's id) a
-        retried call returns the version the first call created instead of a second one."""
+        retried call returns the version the first call created instead of a second one. `task`
+        ({"type": "classification", "positive": 1} or {"type": "regression"}) is what drift reports
+        compute performance for; without it they say performance is off."""
         body: dict[str, Any] = {"features": list(features)}
-        for key, value in (("metrics", metrics), ("params", params), ("tags", tags), ("description", description), ("runId", run_id)):
+        for key, value in (("metrics", metrics), ("params", params), ("tags", tags), ("description", description), ("runId", run_id), ("task", task)):
             if value is not None:
                 body[key] = value
         headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
@@ -180,11 +183,15 @@ class Client:
 
     def post_samples(self, model: str, columns: Mapping[str, Sequence[Any]], *, version: int | None = None, alias: str | None = None,
                      ids: Sequence[str] | None = None, predictions: Sequence[Any] | None = None, labels: Sequence[Any] | None = None,
+                     scores: Sequence[Any] | None = None, classes: Sequence[Any] | None = None,
                      idempotency_key: str | None = None) -> dict:
         """Posts one batch (at most 10 000 rows). The Idempotency-Key is made once per batch and
-        reused by every retry, so a batch whose answer was lost is stored once, not twice."""
+        reused by every retry, so a batch whose answer was lost is stored once, not twice.
+        `predictions` are class labels (classification) or numbers (regression); `scores` are
+        P(positive class) per row, or with `classes` one probability per class per row."""
         body: dict[str, Any] = {"columns": {k: list(v) for k, v in columns.items()}}
-        for key, value in (("version", version), ("alias", alias), ("ids", ids), ("predictions", predictions), ("labels", labels)):
+        for key, value in (("version", version), ("alias", alias), ("ids", ids), ("predictions", predictions), ("labels", labels),
+                           ("scores", scores), ("classes", classes)):
             if value is not None:
                 body[key] = list(value) if isinstance(value, (list, tuple)) else value
         key = idempotency_key or str(uuid.uuid4())

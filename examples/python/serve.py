@@ -4,7 +4,7 @@
 1. downloads the weights of the version behind an alias (default `production`) and checks
    their sha256 against the server's;
 2. scores batches of requests and posts each batch - features, request ids, the predicted
-   classes (0/1, what the service answered; not the probabilities) - as one samples call. Each batch gets an Idempotency-Key once; the client retries it (network
+   classes (0/1, what the service answered) and P(churn) as scores - as one samples call. Each batch gets an Idempotency-Key once; the client retries it (network
    error, 429, 5xx) with that same key, so a batch whose answer was lost is counted once;
 3. later, when the outcomes are known, posts the labels by request id.
 
@@ -54,13 +54,15 @@ def main() -> int:
     for b in range(args.batches):
         batch = requests[b * args.batch_size:(b + 1) * args.batch_size]
         ids = [f"req-{args.seed}-{b}-{i}" for i in range(len(batch))]
-        # Post the class the service answered (0/1), not the probability: mlcycle scores these
-        # class predictions against the labels (accuracy, F1, ...) and, on a retrain, as the
-        # champion on the held-out samples. The probability stays in the service's own logs.
-        predictions = [1 if predict(model, r) >= 0.5 else 0 for r in batch]
+        # Post the class the service answered (0/1) as the prediction: mlcycle scores these class
+        # predictions against the labels (accuracy, F1, ...) and, on a retrain, as the champion on
+        # the held-out samples. The probability goes beside it as the score, P(positive class 1):
+        # it adds log loss and ROC AUC to the report.
+        probabilities = [predict(model, r) for r in batch]
+        predictions = [1 if p >= 0.5 else 0 for p in probabilities]
         answer = client.post_samples(
             args.model, {n: [r[n] for r in batch] for n in names}, version=version, ids=ids, predictions=predictions,
-            idempotency_key=str(uuid.uuid4()),
+            scores=probabilities, idempotency_key=str(uuid.uuid4()),
         )
         posted += answer["accepted"]
         outcomes.extend(zip(ids, (r["churned"] for r in batch)))

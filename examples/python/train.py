@@ -78,6 +78,9 @@ def main() -> int:
         args.model, FEATURES, metrics=metrics,
         params={"epochs": args.epochs, "lr": args.lr, "rows": args.rows, "algorithm": "logistic-regression"},
         run_id=run_id, idempotency_key=f"train-{run_id}",
+        # A binary classifier whose positive class is 1 (churned): reports score its class
+        # predictions and P(churn) against the labels as sklearn.metrics would.
+        task={"type": "classification", "positive": 1},
     )["version"]
     artifact = client.upload_artifact(args.model, version, "model.json", weights_file)
     train_rows = rows[:cut]

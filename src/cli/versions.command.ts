@@ -19,6 +19,7 @@ interface VersionView {
   runId: string | null;
   gitCommit: string | null;
   parentVersion: number | null;
+  task?: { type: string; positive?: number | string } | null;
   tags: Record<string, string>;
   params: Record<string, string>;
   metrics: Record<string, number>;
@@ -38,7 +39,18 @@ interface RegisterFlags extends ServerFlags {
   gitCommit?: string;
   artifactUri?: string;
   parent?: number;
+  task?: string;
   idempotencyKey?: string;
+}
+
+/** "regression", "classification", or "classification:<positive>" (an integer positive is a number). */
+function parseTask(spec: string): { type: 'classification'; positive?: number | string } | { type: 'regression' } {
+  const [type, ...rest] = spec.split(':');
+  const positive = rest.join(':');
+  if (type === 'regression' && rest.length === 0) return { type };
+  if (type === 'classification' && rest.length === 0) return { type };
+  if (type === 'classification' && positive.length > 0) return { type, positive: /^-?\d{1,15}$/.test(positive) ? Number(positive) : positive };
+  throw new CliError(`--task expects regression, classification or classification:<positive class>, got "${spec}"`);
 }
 
 /**
@@ -98,6 +110,7 @@ async function registerBody(flags: RegisterFlags): Promise<Record<string, unknow
   ] as const) {
     if (value !== undefined) body[key] = value;
   }
+  if (flags.task !== undefined) body.task = parseTask(flags.task);
   if (!Array.isArray(body.features) || body.features.length === 0)
     throw new CliError('a version needs its features: pass --feature name:type (repeatable) or --file features.json');
   return body;
@@ -114,6 +127,7 @@ function printVersion(v: VersionView): void {
     ['params', v.params],
     ['tags', v.tags],
     ['parent', v.parentVersion],
+    ['task', v.task ? `${v.task.type}${v.task.positive !== undefined ? ` (positive ${JSON.stringify(v.task.positive)})` : ''}` : null],
     ['run id', v.runId],
     ['git commit', v.gitCommit],
     ['artifact uri', v.artifactUri],
@@ -167,6 +181,7 @@ export function registerVersionsCommand(program: Command): void {
     .option('--git-commit <sha>', 'commit the model was trained from')
     .option('--artifact-uri <uri>', 'where the artifacts live, if not uploaded here')
     .option('--parent <version>', 'the version this one was derived from', positiveInt)
+    .option('--task <task>', 'what it predicts: regression, classification or classification:<positive class>')
     .option('--idempotency-key <key>', 'makes a retried registration return the first version instead of a new one')
     .action(async (model: string, flags: RegisterFlags) => {
       const body = await registerBody(flags);

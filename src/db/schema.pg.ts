@@ -58,6 +58,8 @@ export const versions = pgTable(
     updatedAt: text('updated_at').notNull(),
     retrainJobId: integer('retrain_job_id'),
     driftReportId: integer('drift_report_id'),
+    /** The declared task ({type: 'classification', positive?} | {type: 'regression'}); null: performance is off. */
+    task: json('task').$type<{ type: 'classification'; positive?: number | string } | { type: 'regression' }>(),
   },
   (t) => [uniqueIndex('versions_model_version_unique').on(t.modelId, t.version), uniqueIndex('versions_retrain_job_unique').on(t.retrainJobId)],
 );
@@ -229,6 +231,8 @@ export const sampleBatches = pgTable(
     observedAt: text('observed_at').notNull(),
     receivedAt: text('received_at').notNull(),
     payload: bytea('payload').notNull(),
+    /** 'number' or 'string': the type of the batch's predictions (what a later label must match); null without predictions. */
+    predictionKind: text('prediction_kind'),
   },
   (t) => [
     uniqueIndex('sample_batches_key_unique').on(t.modelId, t.batchKey),

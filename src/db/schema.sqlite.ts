@@ -60,6 +60,8 @@ export const versions = sqliteTable(
     /** Lineage of a retrained version; unique so a rerun of a crashed job never registers a second one. */
     retrainJobId: integer('retrain_job_id'),
     driftReportId: integer('drift_report_id'),
+    /** The declared task ({type: 'classification', positive?} | {type: 'regression'}); null: performance is off. */
+    task: text('task', { mode: 'json' }).$type<{ type: 'classification'; positive?: number | string } | { type: 'regression' }>(),
   },
   (t) => [uniqueIndex('versions_model_version_unique').on(t.modelId, t.version), uniqueIndex('versions_retrain_job_unique').on(t.retrainJobId)],
 );
@@ -240,6 +242,8 @@ export const sampleBatches = sqliteTable(
     observedAt: text('observed_at').notNull(),
     receivedAt: text('received_at').notNull(),
     payload: blob('payload', { mode: 'buffer' }).notNull(),
+    /** 'number' or 'string': the type of the batch's predictions (what a later label must match); null without predictions. */
+    predictionKind: text('prediction_kind'),
   },
   (t) => [
     uniqueIndex('sample_batches_key_unique').on(t.modelId, t.batchKey),

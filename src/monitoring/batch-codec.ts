@@ -1,13 +1,13 @@
 import { endianness } from 'node:os';
 import { crc32 } from 'node:zlib';
-import type { FeatureColumn, OutcomeValues, SampleBatch } from './batch.js';
+import type { BatchScores, FeatureColumn, OutcomeValues, SampleBatch } from './batch.js';
 
 /**
  * Binary form of one sample batch: how a batch is stored (one record per batch, never one row per
  * sample) and what a drift worker on another host reads back.
  *
  * Layout, little-endian:
- *   header   "MLCB" · u16 version (1) · u16 flags (1 ids, 2 predictions, 4 labels, 8 timestamps)
+ *   header   "MLCB" · u16 version (1) · u16 flags (1 ids, 2 predictions, 4 labels, 8 timestamps, 16 scores)
  *            · u32 rowCount · u32 featureCount
  *   feature  str name · u8 kind (0 numeric, 1 categorical) · column
  *   column   numeric:     f64 × rowCount (NaN = missing, bits copied as they are)
@@ -15,6 +15,8 @@ import type { FeatureColumn, OutcomeValues, SampleBatch } from './batch.js';
  *   ids      categorical column
  *   outcome  u8 kind (0 numeric, 1 string) · column            (predictions, then labels)
  *   times    f64 × rowCount (epoch ms, NaN = none)
+ *   scores   u8 classes kind (0 none: binary, 1 numbers, 2 strings) · u32 k · k classes (f64 or str)
+ *            · f64 × rowCount × max(k, 1), row-major (NaN = none)
  *   trailer  u32 CRC-32 of every byte before it
  *   str      u32 byte length · UTF-8
  *
@@ -30,6 +32,7 @@ const FLAG_IDS = 1;
 const FLAG_PREDICTIONS = 2;
 const FLAG_LABELS = 4;
 const FLAG_TIMESTAMPS = 8;
+const FLAG_SCORES = 16;
 const KIND_NUMERIC = 0;
 const KIND_STRING = 1;
 
@@ -180,6 +183,31 @@ function readOutcome(r: Reader, count: number, what: string): OutcomeValues {
   return Array.from(r.f64s(count, what), (v) => (Number.isNaN(v) ? null : v));
 }
 
+function writeScores(w: Writer, scores: BatchScores, rowCount: number): void {
+  const { classes } = scores;
+  const width = classes ? classes.length : 1;
+  checkLength(scores.values.length, rowCount * width, 'scores');
+  const numeric = classes?.every((c) => typeof c === 'number') ?? false;
+  if (classes !== null && !numeric && !classes.every((c) => typeof c === 'string'))
+    throw new BatchCodecError('score classes must be all numbers or all strings');
+  w.u8(classes === null ? 0 : numeric ? 1 : 2);
+  w.u32(classes?.length ?? 0);
+  if (classes && numeric) w.f64s(Float64Array.from(classes as number[]));
+  else for (const c of classes ?? []) w.str(c as string);
+  w.f64s(scores.values);
+}
+
+function readScores(r: Reader, rowCount: number): BatchScores {
+  const kind = r.u8('scores kind');
+  const k = r.u32('score classes');
+  let classes: (number | string)[] | null;
+  if (kind === 0) classes = null;
+  else if (kind === 1) classes = Array.from(r.f64s(k, 'score classes'));
+  else if (kind === 2) classes = Array.from({ length: k }, () => r.str('score class'));
+  else throw new BatchCodecError(`scores: unknown classes kind ${kind}`);
+  return { classes, values: r.f64s(rowCount * (classes ? k : 1), 'scores') };
+}
+
 function checkLength(length: number, rowCount: number, what: string): void {
   if (length !== rowCount) throw new BatchCodecError(`${what} has ${length} values for ${rowCount} rows`);
 }
@@ -192,7 +220,11 @@ export function encodeBatch(batch: SampleBatch): Buffer {
   head.write(BATCH_MAGIC, 0, 'latin1');
   head.writeUInt16LE(BATCH_FORMAT_VERSION, 4);
   const flags =
-    (batch.ids ? FLAG_IDS : 0) | (batch.predictions ? FLAG_PREDICTIONS : 0) | (batch.labels ? FLAG_LABELS : 0) | (batch.timestamps ? FLAG_TIMESTAMPS : 0);
+    (batch.ids ? FLAG_IDS : 0) |
+    (batch.predictions ? FLAG_PREDICTIONS : 0) |
+    (batch.labels ? FLAG_LABELS : 0) |
+    (batch.timestamps ? FLAG_TIMESTAMPS : 0) |
+    (batch.scores ? FLAG_SCORES : 0);
   head.writeUInt16LE(flags, 6);
   head.writeUInt32LE(rowCount, 8);
   head.writeUInt32LE(batch.columns.size, 12);
@@ -220,6 +252,7 @@ export function encodeBatch(batch: SampleBatch): Buffer {
     checkLength(batch.timestamps.length, rowCount, 'timestamps');
     w.f64s(batch.timestamps);
   }
+  if (batch.scores) writeScores(w, batch.scores, rowCount);
   return w.finish();
 }
 
@@ -250,6 +283,7 @@ export function decodeBatch(buf: Buffer): SampleBatch {
   if (flags & FLAG_PREDICTIONS) batch.predictions = readOutcome(r, rowCount, 'predictions');
   if (flags & FLAG_LABELS) batch.labels = readOutcome(r, rowCount, 'labels');
   if (flags & FLAG_TIMESTAMPS) batch.timestamps = r.f64s(rowCount, 'timestamps');
+  if (flags & FLAG_SCORES) batch.scores = readScores(r, rowCount);
   if (r.offset !== end) throw new BatchCodecError(`${end - r.offset} unexpected bytes after the last column`);
   return batch;
 }

@@ -21,6 +21,15 @@ export type FeatureColumn = NumericColumn | CategoricalColumn;
 /** Predictions or labels: all numbers (regression, class ids) or all strings (class names); null = none. */
 export type OutcomeValues = (number | null)[] | (string | null)[];
 
+/**
+ * The model's probabilities. Binary (`classes` null): one P(positive class) per row. Multiclass:
+ * one probability per class of `classes` per row, row-major. NaN marks a row without scores.
+ */
+export interface BatchScores {
+  classes: (number | string)[] | null;
+  values: Float64Array;
+}
+
 export interface SampleBatch {
   rowCount: number;
   columns: Map<string, FeatureColumn>;
@@ -28,6 +37,7 @@ export interface SampleBatch {
   ids?: (string | null)[];
   predictions?: OutcomeValues;
   labels?: OutcomeValues;
+  scores?: BatchScores;
   /** Epoch milliseconds per row; NaN where a row has none (the batch time applies). */
   timestamps?: Float64Array;
 }

@@ -150,7 +150,11 @@ export function createDriftReportsService(deps: {
         });
       }
       const registered = (await registry.versionDetails(version.id)).metrics;
-      const performance = computePerformance(data.predictions, labels, registered, settings.performance.tolerance);
+      const performance = computePerformance(
+        { task: version.task, predictions: data.predictions, labels, scores: data.scores, classes: data.classes },
+        registered,
+        settings.performance.tolerance,
+      );
       const stored = await finish(
         row,
         {

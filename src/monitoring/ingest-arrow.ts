@@ -4,6 +4,7 @@ import { arrowStrings } from './arrow-strings.js';
 import type { FeatureColumn, OutcomeValues } from './batch.js';
 import { FieldErrorCollector, batchTooLarge } from './ingest-errors.js';
 import { DEFAULT_MAX_ROWS, type IngestOptions, type IngestedBatch } from './ingest-types.js';
+import { isScoreColumn, scoresFromColumns } from './score-columns.js';
 
 /**
  * Arrow IPC stream bodies (`application/vnd.apache.arrow.stream`), e.g. from pyarrow's
@@ -12,6 +13,8 @@ import { DEFAULT_MAX_ROWS, type IngestOptions, type IngestedBatch } from './inge
  *   __id          sample ids (string, or integer written as text), to join delayed labels
  *   __prediction  the model's outputs (numeric or string)
  *   __label       ground truth, when known at scoring time (numeric or string)
+ *   __score       binary scores: P(positive class) (numeric), or
+ *   __score_<c>   one probability column per class c (multiclass; see score-columns.ts)
  *
  * A numeric feature takes any integer or floating-point column; a categorical feature a string
  * column (Utf8, LargeUtf8, or dictionary-encoded strings). Arrow nulls are missing values, and so
@@ -85,6 +88,8 @@ export function ingestArrow(bytes: Uint8Array, options: IngestOptions): Ingested
     const path = `columns.${field.name}`;
     if (field.name === ARROW_ID_COLUMN) {
       if (!isString(field.type) && !DataType.isInt(field.type)) errors.add(path, `must be a string or integer column, got ${field.type}`);
+    } else if (isScoreColumn(field.name)) {
+      if (!isNumeric(field.type)) errors.add(path, `must be a numeric column of probabilities, got ${field.type}`);
     } else if (field.name === ARROW_PREDICTION_COLUMN || field.name === ARROW_LABEL_COLUMN) {
       if (!isString(field.type) && !isNumeric(field.type)) errors.add(path, `must be a numeric or string column, got ${field.type}`);
     } else {
@@ -113,6 +118,19 @@ export function ingestArrow(bytes: Uint8Array, options: IngestOptions): Ingested
   if (predictions) batch.predictions = toOutcomes(predictions, `columns.${ARROW_PREDICTION_COLUMN}`, errors);
   const labels = table.getChild(ARROW_LABEL_COLUMN);
   if (labels) batch.labels = toOutcomes(labels, `columns.${ARROW_LABEL_COLUMN}`, errors);
+  const scoreColumns = table.schema.fields
+    .filter((f) => isScoreColumn(f.name))
+    .map((f) => ({ name: f.name, values: toFloat64(table.getChild(f.name)!, `columns.${f.name}`, errors) }));
+  const outcomeType = (predictions ?? labels)?.type;
+  const scores = scoresFromColumns(scoreColumns, rowCount, outcomeType !== undefined && isNumeric(outcomeType), (n) => `columns.${n}`, errors);
+  if (scores) batch.scores = scores;
+  if (predictions || labels || scores)
+    batch.outcomeFields = {
+      predictions: `columns.${ARROW_PREDICTION_COLUMN}`,
+      labels: `columns.${ARROW_LABEL_COLUMN}`,
+      scores: `columns.${scoreColumns[0]?.name ?? '__score'}`,
+      classes: 'columns.__score_<class>',
+    };
   errors.throwIfAny();
   return batch;
 }

@@ -3,7 +3,8 @@ import { readCsv, TabularParseError } from '../tabular/index.js';
 import type { ColumnKind, TabularColumn } from '../tabular/types.js';
 import type { FeatureColumn } from './batch.js';
 import { ARROW_ID_COLUMN, ARROW_LABEL_COLUMN, ARROW_PREDICTION_COLUMN } from './ingest-arrow.js';
-import { batchTooLarge } from './ingest-errors.js';
+import { FieldErrorCollector, batchTooLarge } from './ingest-errors.js';
+import { isScoreColumn, scoresFromColumns } from './score-columns.js';
 import { DEFAULT_MAX_ROWS, type IngestedBatch, type IngestOptions } from './ingest-types.js';
 
 export const CSV_TYPE = 'text/csv';
@@ -12,7 +13,7 @@ export const CSV_TYPE = 'text/csv';
  * CSV bodies (`text/csv`, a header row), read with the same scanner as `mlcycle drift`: the
  * pandas NA tokens are missing values, declared feature types win over inference, and a stray
  * text in a numeric feature is a 400 naming its line and column. The reserved columns are those
- * of Arrow bodies: `__id`, `__prediction`, `__label`.
+ * of Arrow bodies: `__id`, `__prediction`, `__label`, and `__score` or `__score_<class>` (numeric).
  */
 export async function ingestCsv(bytes: Uint8Array, options: IngestOptions): Promise<IngestedBatch> {
   const declared = new Map<string, ColumnKind>(options.features.map((f) => [f.name, f.type]));
@@ -32,7 +33,7 @@ export async function ingestCsv(bytes: Uint8Array, options: IngestOptions): Prom
   if (table.rowCount > maxRows) throw batchTooLarge(table.rowCount, maxRows);
   const reserved = new Set([ARROW_ID_COLUMN, ARROW_PREDICTION_COLUMN, ARROW_LABEL_COLUMN]);
   for (const name of table.columns.keys()) {
-    if (!declared.has(name) && !reserved.has(name))
+    if (!declared.has(name) && !reserved.has(name) && !isScoreColumn(name))
       throw invalidField(name, `"${name}" is not a feature of this version (expected ${[...declared.keys()].join(', ')})`);
   }
   const columns = new Map<string, FeatureColumn>();
@@ -49,7 +50,28 @@ export async function ingestCsv(bytes: Uint8Array, options: IngestOptions): Prom
     c ? (c.kind === 'numeric' ? Array.from(c.values, (v) => (Number.isNaN(v) ? null : v)) : c.values) : undefined;
   const ids = table.columns.get(ARROW_ID_COLUMN);
   if (table.rowCount === 0) throw new AppError('VALIDATION_FAILED', 'the CSV body has a header but no rows', [{ path: 'body', message: 'no rows' }]);
+  const errors = new FieldErrorCollector();
+  const scoreColumns: { name: string; values: Float64Array }[] = [];
+  for (const [name, column] of table.columns) {
+    if (!isScoreColumn(name)) continue;
+    if (column.kind === 'numeric') scoreColumns.push({ name, values: column.values });
+    else errors.add(name, 'must be numeric: probabilities in [0, 1]');
+  }
+  const outcomeColumn = table.columns.get(ARROW_PREDICTION_COLUMN) ?? table.columns.get(ARROW_LABEL_COLUMN);
+  const scores = scoresFromColumns(scoreColumns, table.rowCount, outcomeColumn?.kind === 'numeric', (n) => n, errors);
+  errors.throwIfAny();
   return {
+    ...(outcomeColumn || scores
+      ? {
+          outcomeFields: {
+            predictions: ARROW_PREDICTION_COLUMN,
+            labels: ARROW_LABEL_COLUMN,
+            scores: scoreColumns[0]?.name ?? '__score',
+            classes: '__score_<class>',
+          },
+        }
+      : {}),
+    ...(scores ? { scores } : {}),
     rowCount: table.rowCount,
     columns,
     ...(ids ? { ids: ids.values as (string | null)[] } : {}),

@@ -1,11 +1,13 @@
 import { AppError } from '../http/errors.js';
-import type { FeatureColumn, OutcomeValues } from './batch.js';
+import type { BatchScores, FeatureColumn, OutcomeValues } from './batch.js';
 import { FieldErrorCollector, batchTooLarge, describe } from './ingest-errors.js';
 import { DEFAULT_MAX_ROWS, type IngestOptions, type IngestedBatch } from './ingest-types.js';
 
 /**
  * JSON sample bodies: `{rows:[{feature:value}]}` or `{columns:{feature:[values]}}`, plus optional
- * `predictions`, `labels`, `ids` (arrays aligned with the rows), `timestamp` and `batchId`.
+ * `predictions`, `labels`, `ids`, `scores` (arrays aligned with the rows), `classes`, `timestamp` and
+ * `batchId`. `scores` holds per row P(positive class) (binary) or, with `classes`, an array of one
+ * probability per class in that order (multiclass); null for a row without.
  *
  * JSON is typed, so types are taken as sent: a numeric feature takes numbers (a numeric string
  * such as "3.5" is refused, it usually means a serialisation bug upstream); a categorical feature
@@ -16,7 +18,7 @@ import { DEFAULT_MAX_ROWS, type IngestOptions, type IngestedBatch } from './inge
  * one pass, writes straight into the typed output columns, no per-row allocation.
  */
 
-const KNOWN_FIELDS = new Set(['rows', 'columns', 'predictions', 'labels', 'ids', 'timestamp', 'batchId']);
+const KNOWN_FIELDS = new Set(['rows', 'columns', 'predictions', 'labels', 'ids', 'scores', 'classes', 'timestamp', 'batchId']);
 const BATCH_ID = /^[A-Za-z0-9._:-]{1,200}$/;
 const MAX_ID_LENGTH = 256;
 
@@ -89,6 +91,8 @@ export function ingestJson(body: unknown, options: IngestOptions): IngestedBatch
   if (body.ids !== undefined) batch.ids = readIds(body.ids, rowCount, errors);
   if (body.predictions !== undefined) batch.predictions = readOutcomes(body.predictions, 'predictions', rowCount, errors);
   if (body.labels !== undefined) batch.labels = readOutcomes(body.labels, 'labels', rowCount, errors);
+  if (body.scores !== undefined) batch.scores = readScores(body.scores, body.classes, rowCount, errors);
+  else if (body.classes !== undefined) errors.add('classes', 'names the columns of multiclass scores: send it with scores');
   if (body.timestamp !== undefined) {
     const ms = typeof body.timestamp === 'string' && /(Z|[+-]\d\d:?\d\d)$/i.test(body.timestamp) ? Date.parse(body.timestamp) : Number.NaN;
     if (Number.isNaN(ms)) errors.add('timestamp', 'must be an ISO-8601 date-time with a time zone, e.g. 2026-01-31T12:00:00Z');
@@ -211,4 +215,39 @@ function readOutcomes(value: unknown, path: string, rowCount: number, errors: Fi
     else if (typeof v !== kind) errors.add(`${path}[${i}]`, `must be a ${kind} like the values before it`);
   }
   return value as OutcomeValues;
+}
+
+/** Binary scores (numbers) or, with `classes`, one array of per-class probabilities per row. */
+function readScores(value: unknown, classes: unknown, rowCount: number, errors: FieldErrorCollector): BatchScores | undefined {
+  if (!checkArray(value, 'scores', rowCount, errors)) return undefined;
+  if (classes !== undefined) {
+    if (!Array.isArray(classes) || classes.length === 0 || classes.length > 1000 || !classes.every((c) => typeof c === 'string' || typeof c === 'number')) {
+      errors.add('classes', `must be an array of 1–1000 class labels (numbers or strings), got ${describe(classes)}`);
+      return undefined;
+    }
+    const k = classes.length;
+    const out = new Float64Array(rowCount * k).fill(Number.NaN);
+    for (let i = 0; i < rowCount; i++) {
+      const row = value[i];
+      if (row === null) continue;
+      if (!Array.isArray(row) || row.length !== k)
+        errors.add(`scores[${i}]`, `must be an array of ${k} probabilities (one per class) or null, got ${describe(row)}`);
+      else
+        for (let j = 0; j < k; j++) {
+          const p = row[j];
+          if (typeof p === 'number' && p - p === 0) out[i * k + j] = p;
+          else errors.add(`scores[${i}][${j}]`, `must be a finite number, got ${describe(p)}`);
+        }
+    }
+    return { classes: classes as (number | string)[], values: out };
+  }
+  const out = new Float64Array(rowCount).fill(Number.NaN);
+  for (let i = 0; i < rowCount; i++) {
+    const p = value[i];
+    if (p === null) continue;
+    if (typeof p === 'number' && p - p === 0) out[i] = p;
+    else if (Array.isArray(p)) errors.add(`scores[${i}]`, 'is an array: per-class scores need "classes" naming their order');
+    else errors.add(`scores[${i}]`, `must be a number (P(positive class)) or null, got ${describe(p)}`);
+  }
+  return { classes: null, values: out };
 }

@@ -20,4 +20,14 @@ export interface IngestedBatch extends SampleBatch {
   batchId?: string;
   /** The body's `timestamp`, epoch ms. */
   timestamp?: number;
+  /** How the body names predictions, labels and scores, for error paths (JSON's by default). */
+  outcomeFields?: OutcomeFieldNames;
+}
+
+/** The body's names of the outcome fields (JSON arrays or the reserved CSV/Arrow columns), for error paths. */
+export interface OutcomeFieldNames {
+  predictions: string;
+  labels: string;
+  scores: string;
+  classes: string;
 }

@@ -89,6 +89,7 @@ export function createMonitoringRepository(database: Database) {
           rowCount: sampleBatches.rowCount,
           observedAt: sampleBatches.observedAt,
           receivedAt: sampleBatches.receivedAt,
+          predictionKind: sampleBatches.predictionKind,
         })
         .from(sampleBatches)
         .where(and(eq(sampleBatches.modelId, modelId), eq(sampleBatches.batchKey, batchKey)));
@@ -182,6 +183,19 @@ export function createMonitoringRepository(database: Database) {
         for (const r of rows) known.add(r.id);
       }
       return known;
+    },
+    /** The version and prediction type of the batch that holds each stored sample id: what a late label must fit. */
+    async sampleOwners(modelId: number, ids: string[]): Promise<Map<string, { versionId: number; predictionKind: string | null }>> {
+      const out = new Map<string, { versionId: number; predictionKind: string | null }>();
+      for (const part of chunks(ids)) {
+        const rows = await db()
+          .select({ id: sampleIds.sampleId, versionId: sampleBatches.versionId, predictionKind: sampleBatches.predictionKind })
+          .from(sampleIds)
+          .innerJoin(sampleBatches, eq(sampleBatches.id, sampleIds.batchId))
+          .where(and(eq(sampleIds.modelId, modelId), inArray(sampleIds.sampleId, part)));
+        for (const r of rows) out.set(r.id, { versionId: r.versionId, predictionKind: r.predictionKind });
+      }
+      return out;
     },
     async upsertLabels(modelId: number, items: { id: string; label: number | string }[], at: string): Promise<void> {
       for (const part of chunks(items)) {

@@ -11,6 +11,7 @@ import type { IngestedBatch } from './ingest.js';
 import { monitorSettings } from './monitor-config.js';
 import type { MonitoringRepository } from './monitoring.repository.js';
 import type { LabelsBody } from './monitoring.schemas.js';
+import { checkOutcomes, labelMismatch, labelsError } from './outcome-checks.js';
 import { completedCountWindows } from './window.js';
 
 export interface SampleTargetInput {
@@ -92,6 +93,20 @@ export function createSamplesService(deps: {
     return { accepted: prior.rowCount, batchId: batchKey, version: version!.version, windowsCompleted: 0 };
   }
 
+  /** A label that does not fit the task of the version its sample was scored by: 400 for the whole request. */
+  async function checkLabelTypes(modelId: number, body: LabelsBody): Promise<void> {
+    const owners = await repo.sampleOwners(modelId, [...new Set(body.items.map((i) => i.id))]);
+    const tasks = new Map<number, VersionRow['task']>();
+    for (const { versionId } of owners.values()) if (!tasks.has(versionId)) tasks.set(versionId, (await registry.findVersionById(versionId))?.task ?? null);
+    const errors: { path: string; message: string }[] = [];
+    body.items.forEach((item, i) => {
+      const owner = owners.get(item.id);
+      const message = owner && labelMismatch(item.label, tasks.get(owner.versionId), owner.predictionKind);
+      if (message && errors.length < 20) errors.push({ path: `items[${i}].label`, message });
+    });
+    if (errors.length) throw labelsError(errors);
+  }
+
   return {
     targetVersion,
 
@@ -108,6 +123,7 @@ export function createSamplesService(deps: {
      * stored. A retried batch (same key, same bytes) counts once and gets the first answer.
      */
     async ingest(model: ModelRow, version: VersionRow, batch: IngestedBatch, rawBody: Buffer | string, idempotencyKey?: string): Promise<SamplesAccepted> {
+      checkOutcomes(batch, version.task);
       const clientKey = idempotencyKey ?? batch.batchId;
       const batchKey = clientKey ?? randomUUID();
       // Only a key the client chose can come back in a retry: hash the bytes only then (~1 ms per MB).
@@ -115,6 +131,8 @@ export function createSamplesService(deps: {
       const at = now().toISOString();
       const observedAt = batch.timestamp !== undefined ? new Date(batch.timestamp).toISOString() : at;
       const payload = encodeBatch(batch);
+      const firstPrediction = (batch.predictions as (number | string | null)[] | undefined)?.find((v) => v !== null);
+      const predictionKind = firstPrediction === undefined ? null : typeof firstPrediction;
       const settings = await monitorSettings(repo, model.id);
       let result: { answer: SamplesAccepted; reportIds: number[] } | undefined;
       try {
@@ -132,6 +150,7 @@ export function createSamplesService(deps: {
             observedAt,
             receivedAt: at,
             payload,
+            predictionKind,
           });
           const ids = batch.ids?.filter((id): id is string => id !== null) ?? [];
           if (ids.length) await repo.insertSampleIds(model.id, batchId, ids);
@@ -173,6 +192,7 @@ export function createSamplesService(deps: {
       const latest = [...new Map(body.items.map((i) => [i.id, i])).values()];
       const ids = body.items.map((i) => i.id);
       const known = await repo.knownSampleIds(model.id, [...new Set(ids)]);
+      await checkLabelTypes(model.id, body);
       await repo.transaction(() => repo.upsertLabels(model.id, latest, now().toISOString()));
       return { accepted: body.items.length, unmatched: ids.filter((id) => !known.has(id)) };
     },

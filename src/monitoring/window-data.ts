@@ -1,6 +1,6 @@
 import type { Column } from '../drift/index.js';
 import { decodeBatch } from './batch-codec.js';
-import type { FeatureSpec, OutcomeValues } from './batch.js';
+import type { BatchScores, FeatureSpec, OutcomeValues } from './batch.js';
 import type { SampleBatchRow } from './monitoring.repository.js';
 
 /** The rows of one window, gathered from the stored batches that overlap it. */
@@ -10,6 +10,10 @@ export interface WindowData {
   ids: (string | null)[];
   predictions: (number | string | null)[];
   labels: (number | string | null)[];
+  /** Per row: P(positive) (binary), per-class probabilities in `classes` order (multiclass), or null. */
+  scores: (number | number[] | null)[];
+  /** The classes of multiclass scores: the first scored batch's; null for binary or no scores. */
+  classes: (number | string)[] | null;
   firstObservedAt: string | null;
   lastObservedAt: string | null;
 }
@@ -56,13 +60,42 @@ export function assembleWindow(batches: readonly SampleBatchRow[], features: rea
     return out;
   };
   const used = slices.filter((s) => s.end > s.start);
+  const { scores, classes } = windowScores(slices);
   return {
     rows,
     columns,
     ids: take<string>((b) => b.ids),
     predictions: take<number | string>((b) => b.predictions as OutcomeValues | undefined),
     labels: take<number | string>((b) => b.labels as OutcomeValues | undefined),
+    scores,
+    classes,
     firstObservedAt: used[0]?.observedAt ?? null,
     lastObservedAt: used.at(-1)?.observedAt ?? null,
   };
+}
+
+/**
+ * Scores of the window's rows. Multiclass columns are put in the order of the first batch that
+ * has them; a batch whose classes are another set (or binary among multiclass) contributes no
+ * scores for its rows rather than misaligned ones.
+ */
+function windowScores(slices: readonly { batch: { scores?: BatchScores }; start: number; end: number }[]) {
+  const first = slices.find((s) => s.end > s.start && s.batch.scores)?.batch.scores;
+  const classes = first?.classes ?? null;
+  const scores: (number | number[] | null)[] = [];
+  for (const { batch, start, end } of slices) {
+    const own = batch.scores;
+    const map = own && classes && own.classes && own.classes.length === classes.length ? classes.map((c) => own.classes!.indexOf(c)) : undefined;
+    const fits = own && (classes === null ? own.classes === null : map?.every((j) => j >= 0) === true);
+    for (let i = start; i < end; i++) {
+      if (!fits) scores.push(null);
+      else if (classes === null) scores.push(Number.isNaN(own.values[i]!) ? null : own.values[i]!);
+      else {
+        const k = own.classes!.length;
+        const row = map!.map((j) => own.values[i * k + j]!);
+        scores.push(row.some(Number.isNaN) ? null : row);
+      }
+    }
+  }
+  return { scores, classes };
 }

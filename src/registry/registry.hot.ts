@@ -26,7 +26,7 @@ const MODEL_COLUMNS = 'id, name, description, last_version as "lastVersion", rev
 const VERSION_COLUMNS = (p: string) =>
   `${p}id, ${p}model_id as "modelId", ${p}version, ${p}description, ${p}features, ${p}artifact_uri as "artifactUri", ${p}run_id as "runId",
    ${p}git_commit as "gitCommit", ${p}parent_version as "parentVersion", ${p}created_by as "createdBy", ${p}created_at as "createdAt",
-   ${p}updated_at as "updatedAt"`;
+   ${p}updated_at as "updatedAt", ${p}task`;
 const ALIAS_TARGET = `select ${VERSION_COLUMNS('v.')} from aliases a join versions v on v.id = a.version_id where a.model_id = $1 and a.alias = $2`;
 const ALIASES_OF_MODEL =
   'select a.alias as alias, v.version as version from aliases a join versions v on v.id = a.version_id where a.model_id = $1 order by a.alias';

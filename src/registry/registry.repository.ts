@@ -25,7 +25,9 @@ export function createRegistryRepository(database: Database) {
   const db = () => database.db();
   const hot = createHotReads(database);
   const toVersionRow = (row: Record<string, unknown> | undefined): VersionRow | undefined =>
-    row ? ({ ...row, features: parseJson(row.features) } as VersionRow) : undefined;
+    row
+      ? ({ ...row, features: parseJson(row.features), task: row.task === null || row.task === undefined ? null : parseJson(row.task) } as VersionRow)
+      : undefined;
 
   return {
     transaction: <R>(fn: () => Promise<R>): Promise<R> => database.transaction(fn),

@@ -20,6 +20,20 @@ export const Feature = Type.Object(
   { additionalProperties: false },
 );
 
+/**
+ * What the model predicts: drift reports compute performance for it (docs/drift-semantics.md,
+ * "Performance"). `positive` (classification only) is the class that binary scores and the
+ * binary precision/recall/F1 are about; classes are integers or strings.
+ */
+export const Task = Type.Object(
+  {
+    type: Type.Unsafe<'classification' | 'regression'>({ type: 'string', enum: ['classification', 'regression'] }),
+    positive: Type.Optional(Type.Union([Type.Integer(), Type.String({ minLength: 1, maxLength: 256 })], { description: 'classification only' })),
+  },
+  { additionalProperties: false },
+);
+export type TaskBody = Static<typeof Task>;
+
 /** Params keep their JSON scalar type: 0.1 stays a number, true a boolean, "adam" a string. */
 const ParamValue = Type.Union([Type.String({ maxLength: 4096 }), Type.Number(), Type.Boolean()]);
 
@@ -33,6 +47,13 @@ export const PatchBody = Type.Object(
   { additionalProperties: false, minProperties: 1 },
 );
 export type PatchBody = Static<typeof PatchBody>;
+
+/** A version's editable fields: the model's, plus its task (null clears it). */
+export const VersionPatchBody = Type.Object(
+  { description: Type.Optional(Type.Union([Description, Type.Null()])), tags: Type.Optional(Tags), task: Type.Optional(Type.Union([Task, Type.Null()])) },
+  { additionalProperties: false, minProperties: 1 },
+);
+export type VersionPatchBody = Static<typeof VersionPatchBody>;
 
 export const ListModelsQuery = Type.Object(
   {
@@ -72,6 +93,8 @@ export const CreateVersionBody = Type.Object(
     ),
     metrics: Type.Optional(Type.Record(Type.String({ minLength: 1, maxLength: 256 }), FiniteNumber, { maxProperties: 1000 })),
     parentVersion: Type.Optional(Id),
+    /** Without it, reports say performance is off; a retrained version inherits its parent's. */
+    task: Type.Optional(Task),
   },
   { additionalProperties: false },
 );
@@ -86,6 +109,7 @@ export const Version = Type.Object({
   runId: Nullable(Type.String()),
   gitCommit: Nullable(Type.String()),
   parentVersion: Nullable(Type.Integer()),
+  task: Nullable(Task),
   tags: Type.Record(Type.String(), Type.String()),
   params: Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean()])),
   metrics: Type.Record(Type.String(), Type.Number()),

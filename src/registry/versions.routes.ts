@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { ModelParams, Page, PageQuery, responses, VersionParams } from '../http/schemas.js';
-import { CreateVersionBody, ListMetricsQuery, LogMetricsBody, Metric, PatchBody, Version } from './registry.schemas.js';
+import { CreateVersionBody, ListMetricsQuery, LogMetricsBody, Metric, Version, VersionPatchBody } from './registry.schemas.js';
 import type { VersionsService } from './versions.service.js';
 
 const tags = ['versions'];
@@ -68,9 +68,9 @@ export function versionsRoutes(versions: VersionsService): FastifyPluginAsyncTyp
         schema: {
           operationId: 'updateVersion',
           tags,
-          summary: 'Update description and/or replace tags of a version',
+          summary: 'Update the description, replace the tags and/or set the task of a version',
           params: VersionParams,
-          body: PatchBody,
+          body: VersionPatchBody,
           response: responses({ 200: Version }),
         },
       },

@@ -4,7 +4,7 @@ import type { EventsService } from '../events/events.service.js';
 import { AppError, invalidField } from '../http/errors.js';
 import { decodeCursor, toPage } from '../http/pagination.js';
 import type { RegistryRepository } from './registry.repository.js';
-import type { CreateVersionBody, LogMetricsBody, PatchBody, Version } from './registry.schemas.js';
+import type { CreateVersionBody, LogMetricsBody, TaskBody, Version, VersionPatchBody } from './registry.schemas.js';
 import type { RegistryViews } from './views.js';
 
 /** Stable JSON (sorted keys) so a retried body hashes the same whatever its key order. */
@@ -22,6 +22,12 @@ function canonicalHash(value: unknown): string {
   return createHash('sha256')
     .update(JSON.stringify(canon(value)))
     .digest('hex');
+}
+
+/** `positive` names a class, so it belongs to classification only. */
+function checkTask(task: TaskBody | null | undefined, path: string): void {
+  if (task?.type === 'regression' && task.positive !== undefined)
+    throw invalidField(`${path}.positive`, 'is for a classification task only; a regression has no positive class');
 }
 
 /** Thrown inside the registration transaction to roll back its number bump when the key was seen before. */
@@ -53,6 +59,7 @@ export function createVersionsService(deps: { repo: RegistryRepository; views: R
         if (seen.has(f.name)) throw invalidField(`features[${i}].name`, `duplicate feature "${f.name}"`);
         seen.add(f.name);
       });
+      checkTask(input.task, 'task');
       const at = now().toISOString();
       const requestHash = canonicalHash(input);
       try {
@@ -79,6 +86,7 @@ export function createVersionsService(deps: { repo: RegistryRepository; views: R
             runId: input.runId ?? null,
             gitCommit: input.gitCommit ?? null,
             parentVersion: input.parentVersion ?? null,
+            task: input.task ?? null,
             createdBy: actor?.name ?? null,
             createdAt: at,
             updatedAt: at,
@@ -113,12 +121,14 @@ export function createVersionsService(deps: { repo: RegistryRepository; views: R
       return { items: await Promise.all(page.items.map((r) => views.versionView(model, r))), nextCursor: page.nextCursor };
     },
 
-    async update(name: string, version: number, patch: PatchBody, actor: Actor | undefined): Promise<Version> {
+    async update(name: string, version: number, patch: VersionPatchBody, actor: Actor | undefined): Promise<Version> {
+      checkTask(patch.task, 'task');
       const { model, id } = await repo.transaction(async () => {
         const model = await views.requireModel(name);
         const row = await views.requireVersion(model, version);
         const changes: Record<string, unknown> = { updatedAt: now().toISOString() };
         if (patch.description !== undefined) changes.description = patch.description;
+        if (patch.task !== undefined) changes.task = patch.task;
         await repo.updateVersion(row.id, changes);
         if (patch.tags !== undefined) await repo.setVersionTags(row.id, patch.tags);
         await events.record({ type: 'version.updated', model, data: { version, ...patch }, actor });

@@ -48,6 +48,7 @@ export function createRegistryViews(repo: RegistryRepository) {
       runId: row.runId,
       gitCommit: row.gitCommit,
       parentVersion: row.parentVersion,
+      task: row.task ?? null,
       tags: details.tags,
       params: details.params,
       metrics: details.metrics,

@@ -9,6 +9,7 @@ import type { MonitoringRepository } from '../monitoring/monitoring.repository.j
 import type { StagedReference } from '../monitoring/reference.service.js';
 import type { RetrainJobRow, RetrainJobsRepository } from './retrain-jobs.repository.js';
 import type { Evaluation } from './retrain.schemas.js';
+import type { Task } from '../monitoring/performance.js';
 
 export interface StagedOutput extends StoredObject {
   path: string;
@@ -58,6 +59,8 @@ export async function registerVersion(
     base: VersionRow | undefined;
     outputs: StagedOutput[];
     metrics: Record<string, number>;
+    /** The trainer's declared task; undefined: the base version's. */
+    task?: Task | undefined;
     reference: StagedReference | undefined;
   },
 ): Promise<VersionRow | undefined> {
@@ -74,6 +77,7 @@ export async function registerVersion(
         features: input.base?.features ?? [],
         ...(input.base ? { parentVersion: input.base.version } : {}),
         metrics: input.metrics,
+        ...((input.task ?? input.base?.task) ? { task: (input.task ?? input.base?.task)! } : {}),
         description: `retrained by job ${input.jobId}${job.triggerReportId ? ` after drift report ${job.triggerReportId}` : ''}`,
         tags: { 'mlcycle.retrain-job': String(input.jobId) },
       },

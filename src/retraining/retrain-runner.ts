@@ -9,6 +9,7 @@ import { createCommandExecutor, listFiles } from './executors/command.js';
 import type { Executor } from './executors/types.js';
 import type { Leases } from './lease.js';
 import { createWebhookExecutor, type Completion } from './executors/webhook.js';
+import type { Task } from '../monitoring/performance.js';
 import { describeObject, promoteAndSucceed, registerVersion, type FinishDeps, type StagedOutput } from './retrain-finish.js';
 import { retrainConfigOf, trainingSettings } from './retrain-config.js';
 import { stageVersionReference } from './retrain-reference.js';
@@ -148,7 +149,7 @@ export function createRetrainRunner(deps: RunnerDeps) {
     config: ExecutorConfig,
     outputDir: string,
     logFile: string,
-  ): Promise<{ outputs: StagedOutput[]; metrics: Record<string, number> }> {
+  ): Promise<{ outputs: StagedOutput[]; metrics: Record<string, number>; task: Task | undefined }> {
     const outputs: StagedOutput[] = [];
     if (config.type === 'command') {
       const files = await listFiles(outputDir);
@@ -164,14 +165,15 @@ export function createRetrainRunner(deps: RunnerDeps) {
         });
       }
       const metricsFile = files.includes('metrics.json') ? JSON.parse(await readFile(join(outputDir, 'metrics.json'), 'utf8')) : {};
-      return { outputs, metrics: numericEntries(metricsFile) };
+      const task = files.includes('task.json') ? taskOf(await readFile(join(outputDir, 'task.json'), 'utf8'), job.id, log) : undefined;
+      return { outputs, metrics: numericEntries(metricsFile), task };
     }
     const completion = ((await repo.find(job.id))?.completion ?? {}) as unknown as Completion & { artifacts?: { path: string }[] };
     for (const a of completion.artifacts ?? []) {
       const key = outputKey(job.id, job.attempts, a.path);
       outputs.push({ path: a.path, storageKey: key, contentType: contentTypeOf(a.path), ...(await describeObject(store, key)) });
     }
-    return { outputs, metrics: numericEntries(completion.metrics ?? {}) };
+    return { outputs, metrics: numericEntries(completion.metrics ?? {}), task: completion.task };
   }
 
   return {
@@ -237,12 +239,12 @@ export function createRetrainRunner(deps: RunnerDeps) {
             const cancelled = outcome.cancelled || Boolean((await repo.find(jobId))?.cancelRequestedAt);
             return await fail(job, cancelled ? 'cancelled' : outcome.reason, cancelled, outcome.logTail);
           }
-          const { outputs, metrics } = await stageOutputs(job, config, outputDir, logFile);
+          const { outputs, metrics, task } = await stageOutputs(job, config, outputDir, logFile);
           const reference = await stageVersionReference(
             { store, log },
             { modelId: model.id, jobId, features, outputs, train: exported.train, at: now().toISOString() },
           );
-          version = await registerVersion(finish, { jobId, attempt: job.attempts, model, base, outputs, metrics, reference });
+          version = await registerVersion(finish, { jobId, attempt: job.attempts, model, base, outputs, metrics, task, reference });
           if (!version) return; // cancelled, or taken over, while registering
         }
         const promote = retrainConfigOf(await deps.monitorConfig(model.id))?.promote;
@@ -276,4 +278,30 @@ function numericEntries(value: unknown): Record<string, number> {
   return Object.fromEntries(
     Object.entries(value as Record<string, unknown>).filter((e): e is [string, number] => typeof e[1] === 'number' && Number.isFinite(e[1])),
   );
+}
+
+/**
+ * The trainer's `task.json` ({"type": "classification", "positive"?: label} or {"type":
+ * "regression"}): the new version's task. One that does not parse is logged and ignored, so the
+ * version inherits its parent's as without the file.
+ */
+export function taskOf(text: string, jobId: number, log: (message: string, error?: unknown) => void): Task | undefined {
+  try {
+    const value = JSON.parse(text) as Record<string, unknown>;
+    const keys = value && typeof value === 'object' ? Object.keys(value) : [];
+    const positive = value?.positive;
+    if (value?.type === 'regression' && keys.length === 1) return { type: 'regression' };
+    if (
+      value?.type === 'classification' &&
+      keys.every((k) => k === 'type' || k === 'positive') &&
+      (positive === undefined || Number.isInteger(positive) || (typeof positive === 'string' && positive.length > 0 && positive.length <= 256))
+    )
+      return positive === undefined ? { type: 'classification' } : { type: 'classification', positive: positive as number | string };
+  } catch {
+    // fall through to the log line
+  }
+  log(
+    `retrain job ${jobId}: task.json is not {"type": "classification", "positive"?: label} or {"type": "regression"}; the version inherits its parent's task`,
+  );
+  return undefined;
 }

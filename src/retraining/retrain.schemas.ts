@@ -1,5 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { Id, Nullable, Timestamp } from '../http/schemas.js';
+import { Task } from '../registry/registry.schemas.js';
 import { PROMOTE_METRICS } from './paired-tests.js';
 
 /** A union of literals (not Type.Unsafe) so TypeCompiler and Value.Default understand it too. */
@@ -161,6 +162,8 @@ export const CompleteBody = Type.Object(
     /** The `attempt` of the request the pipeline answers: a completion for an attempt no longer the job's is refused (409). */
     attempt: Type.Optional(Type.Integer({ minimum: 1, maximum: 2_147_483_647 })),
     metrics: Type.Optional(Type.Record(Type.String({ minLength: 1, maxLength: 256 }), Type.Number(), { maxProperties: 1000 })),
+    /** The new version's task; left out, it inherits the base version's. */
+    task: Type.Optional(Task),
     /** Artifacts the pipeline wrote to the store through the artifacts API of the staging area. */
     artifacts: Type.Optional(
       Type.Array(

@@ -43,12 +43,17 @@ describe('mlcycle against a server: registry', () => {
       'user_id:categorical:id',
       '--metric',
       'auc=0.93',
+      '--task',
+      'classification:1',
       '--idempotency-key',
       'train-run-7',
       '--json',
     ];
-    const first = f.json<{ version: number; features: unknown[]; metrics: Record<string, number>; params: Record<string, string> }>(await f.cli(...args));
+    const first = f.json<{ version: number; features: unknown[]; metrics: Record<string, number>; params: Record<string, string>; task: unknown }>(
+      await f.cli(...args),
+    );
     expect(first.version).toBe(1);
+    expect(first.task).toEqual({ type: 'classification', positive: 1 }); // an integer positive is a number
     // Flags add to the file and win over it.
     expect(first.features).toEqual([
       { name: 'age', type: 'numeric' },
@@ -61,6 +66,8 @@ describe('mlcycle against a server: registry', () => {
     expect(again.stdout).toMatch(/version 1 of reg was already registered/);
     expect(f.json<unknown[]>(await f.cli('versions', 'list', 'reg', '--json'))).toHaveLength(1);
     expect((await f.cli('versions', 'list', 'reg')).stdout).toMatch(/^\s*1\s+-\s+3\s+auc=0\.93/m);
+    expect((await f.cli('versions', 'show', 'reg', '1')).stdout).toMatch(/task\s+classification \(positive 1\)/);
+    expect((await f.cli('versions', 'register', 'reg', '--feature', 'a:numeric', '--task', 'multilabel')).stderr).toMatch(/--task expects/);
   });
 
   it('alias set moves an alias, and versions show resolves it', async () => {

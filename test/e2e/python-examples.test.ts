@@ -63,11 +63,16 @@ describe('examples/python with python3', () => {
     // The data is learnable: a broken trainer (or swapped labels) would sit near 0.5.
     expect(summary.metrics.accuracy).toBeGreaterThan(0.7);
 
-    const version = await api<{ metrics: Record<string, number>; params: Record<string, string>; aliases: string[]; features: { name: string }[] }>(
-      '/models/churn/versions/1',
-    );
+    const version = await api<{
+      metrics: Record<string, number>;
+      params: Record<string, string>;
+      aliases: string[];
+      features: { name: string }[];
+      task: unknown;
+    }>('/models/churn/versions/1');
     expect(version.metrics.accuracy).toBe(summary.metrics.accuracy);
     expect(version.params.algorithm).toBe('logistic-regression');
+    expect(version.task).toEqual({ type: 'classification', positive: 1 });
     expect(version.aliases).toEqual(['production']);
     expect(version.features.map((f) => f.name)).toEqual(['age', 'monthly_spend', 'plan']);
     const weights = readFileSync(join(dir, 'model.json'));

@@ -165,7 +165,11 @@ for (const mode of ['inline', 'bullmq'] as const) {
 
     it('joins delayed labels by id and reports performance against the registered metric', async () => {
       await t.call({ method: 'POST', url: '/api/v1/models', payload: { name: 'perf' } });
-      await t.call({ method: 'POST', url: '/api/v1/models/perf/versions', payload: { features, metrics: { accuracy: 0.95 } } });
+      await t.call({
+        method: 'POST',
+        url: '/api/v1/models/perf/versions',
+        payload: { features, metrics: { accuracy: 0.95 }, task: { type: 'classification' } },
+      });
       await t.call({ method: 'POST', url: '/api/v1/models/perf/versions/1/reference', payload: { rows: reference } });
       await t.call({ method: 'PUT', url: '/api/v1/models/perf/monitor', payload: { window: { size: 100 }, performance: { tolerance: 0.05 } } });
       const rows = reference.slice(0, 100);
@@ -199,6 +203,7 @@ for (const mode of ['inline', 'bullmq'] as const) {
       const [summary] = await waitForReports(t, 'perf', 1);
       const report = (await t.call({ method: 'GET', url: `/api/v1/drift-reports/${summary!.id}` })).json();
       expect(report.performance).toMatchObject({
+        status: 'ok',
         task: 'classification',
         labeled: 100,
         metrics: { accuracy: 0.6 },

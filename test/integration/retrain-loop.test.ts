@@ -51,7 +51,11 @@ const monitorFor = (command: string[], extra: Record<string, unknown> = {}) => (
 async function seedModel(t: TestApp, name: string, monitor: Record<string, unknown>) {
   expect((await t.call({ method: 'POST', url: '/api/v1/models', payload: { name } })).statusCode).toBe(201);
   // v1 claims a great accuracy: claims are recorded, never compared.
-  await t.call({ method: 'POST', url: `/api/v1/models/${name}/versions`, payload: { features, metrics: { accuracy: 0.99 } } });
+  await t.call({
+    method: 'POST',
+    url: `/api/v1/models/${name}/versions`,
+    payload: { features, metrics: { accuracy: 0.99 }, task: { type: 'classification' } },
+  });
   await t.call({ method: 'PUT', url: `/api/v1/models/${name}/aliases/production`, payload: { version: 1 } });
   const reference = phase(1, 2000, MUS[0]!, MUS[0]!, 'ref');
   expect((await t.call({ method: 'POST', url: `/api/v1/models/${name}/versions/1/reference`, payload: { rows: reference.rows } })).statusCode).toBe(200);
@@ -168,14 +172,18 @@ json.dump({"accuracy": 0.999}, open(os.path.join(o, "metrics.json"), "w"))
     expect(job.evaluation.challenger).toBeLessThan(0.7);
     const model = (await t.call({ method: 'GET', url: '/api/v1/models/braggart' })).json();
     expect(model.aliases).toEqual({ production: 1, challenger: 2 });
-    expect((await t.call({ method: 'GET', url: '/api/v1/models/braggart/versions/2' })).json().metrics).toEqual({ accuracy: 0.999 }); // recorded as claimed
+    const v2 = (await t.call({ method: 'GET', url: '/api/v1/models/braggart/versions/2' })).json();
+    expect(v2.metrics).toEqual({ accuracy: 0.999 }); // recorded as claimed
+    expect(v2.task).toEqual({ type: 'classification' }); // no task.json: the parent's
   });
 
   it('a trainer that omits holdout-predictions.csv gets `challenger`, and the reason says so', async () => {
     const job = await runOnce(
       'silent',
-      `import json, os; json.dump({"accuracy": 1.0}, open(os.path.join(os.environ["MLCYCLE_OUTPUT_DIR"], "metrics.json"), "w"))`,
+      `import json, os; o = os.environ["MLCYCLE_OUTPUT_DIR"]; json.dump({"accuracy": 1.0}, open(os.path.join(o, "metrics.json"), "w")); json.dump({"type": "classification", "positive": 1}, open(os.path.join(o, "task.json"), "w"))`,
     );
+    // The trainer's task.json declares the new version's task.
+    expect((await t.call({ method: 'GET', url: '/api/v1/models/silent/versions/2' })).json().task).toEqual({ type: 'classification', positive: 1 });
     expect(job).toMatchObject({ status: 'succeeded', evaluation: { decision: 'challenger', reason: 'the trainer wrote no holdout-predictions.csv' } });
     expect((await t.call({ method: 'GET', url: '/api/v1/models/silent' })).json().aliases).toEqual({ production: 1, challenger: 2 });
     const promotion = (await t.call({ method: 'GET', url: '/api/v1/models/silent/events?type=retrain.promotion' })).json().items[0];

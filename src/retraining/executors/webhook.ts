@@ -1,3 +1,4 @@
+import type { Task } from '../../monitoring/performance.js';
 import { randomUUID } from 'node:crypto';
 import { signedHeaders } from '../../events/webhook-signing.js';
 import { DEFAULT_EXECUTOR_TIMEOUT_S, type WebhookExecutor } from '../retrain.schemas.js';
@@ -7,6 +8,7 @@ import type { Executor, ExecutorContext, ExecutorOutcome } from './types.js';
 export interface Completion {
   status: 'succeeded' | 'failed';
   metrics?: Record<string, number>;
+  task?: Task;
   error?: string;
 }
 

@@ -56,7 +56,12 @@ describe('retrain trigger under load, and the webhook (external pipeline) execut
           await t.call({
             method: 'POST',
             url: `/api/v1/retrain-jobs/${id}/complete`,
-            payload: { status: 'succeeded', metrics: { accuracy: 0.93 }, artifacts: [{ path: 'model/weights.bin' }, { path: 'holdout-predictions.csv' }] },
+            payload: {
+              status: 'succeeded',
+              metrics: { accuracy: 0.93 },
+              task: { type: 'classification', positive: 1 },
+              artifacts: [{ path: 'model/weights.bin' }, { path: 'holdout-predictions.csv' }],
+            },
           });
         })();
       });
@@ -92,7 +97,10 @@ describe('retrain trigger under load, and the webhook (external pipeline) execut
     expect(evaluation).toMatchObject({ metric: 'accuracy', decision: 'challenger', championVersion: 1 });
     expect(evaluation.rows).toBeGreaterThan(20);
     expect(evaluation.challenger).toBeLessThan(evaluation.champion);
-    expect((await t.call({ method: 'GET', url: '/api/v1/models/external/versions/2' })).json().metrics.accuracy).toBe(0.93); // the claim, recorded
+    const v2 = (await t.call({ method: 'GET', url: '/api/v1/models/external/versions/2' })).json();
+    expect(v2.metrics.accuracy).toBe(0.93); // the claim, recorded
+    expect(v2.task).toEqual({ type: 'classification', positive: 1 }); // the pipeline's declared task
+    expect((await t.call({ method: 'GET', url: '/api/v1/models/external/versions/1' })).json().task).toBeNull();
   });
 
   it('reads the verdicts from the stored reports: consecutive windows counted, the last trainingWindows windows exported', async () => {

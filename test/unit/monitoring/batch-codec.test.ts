@@ -24,6 +24,16 @@ const batchArb: fc.Arbitrary<SampleBatch> = fc.integer({ min: 0, max: 40 }).chai
       predictions: outcome,
       labels: outcome,
       timestamps: fc.array(double, { minLength: rowCount, maxLength: rowCount }).map((v) => Float64Array.from(v)),
+      scores: fc.oneof(
+        fc.array(double, { minLength: rowCount, maxLength: rowCount }).map((v) => ({ classes: null, values: Float64Array.from(v) })),
+        fc
+          .oneof(fc.uniqueArray(fc.integer(), { minLength: 1, maxLength: 4 }), fc.uniqueArray(text, { minLength: 1, maxLength: 4 }))
+          .chain((classes) =>
+            fc
+              .array(double, { minLength: rowCount * classes.length, maxLength: rowCount * classes.length })
+              .map((v) => ({ classes: classes as (number | string)[], values: Float64Array.from(v) })),
+          ),
+      ),
     },
     { requiredKeys: ['rowCount', 'columns'] },
   ) as fc.Arbitrary<SampleBatch>;
@@ -34,7 +44,7 @@ function bits(values: Float64Array): string {
 }
 
 describe('batch codec', () => {
-  it('round-trips every batch exactly: NaN payloads, -0, missing values, dictionaries, ids, outcomes, timestamps', () => {
+  it('round-trips every batch exactly: NaN payloads, -0, missing values, dictionaries, ids, outcomes, timestamps, scores', () => {
     fc.assert(
       fc.property(batchArb, (batch) => {
         const decoded = decodeBatch(encodeBatch(batch));
@@ -51,6 +61,10 @@ describe('batch codec', () => {
         expect(decoded.labels).toEqual(batch.labels);
         if (batch.timestamps) expect(bits(decoded.timestamps!)).toBe(bits(batch.timestamps));
         else expect(decoded.timestamps).toBeUndefined();
+        if (batch.scores) {
+          expect(decoded.scores!.classes).toEqual(batch.scores.classes);
+          expect(bits(decoded.scores!.values)).toBe(bits(batch.scores.values));
+        } else expect(decoded.scores).toBeUndefined();
       }),
       { numRuns: 300 },
     );

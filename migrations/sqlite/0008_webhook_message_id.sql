@@ -1,1 +1,0 @@
-ALTER TABLE `webhook_deliveries` ADD `message_id` text;
