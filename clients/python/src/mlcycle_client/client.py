@@ -330,7 +330,7 @@ class Client:
                      labels: Optional[Sequence[Any]] = None, timestamp: Optional[Time] = None,
                      idempotency_key: Optional[str] = None) -> SamplesAccepted:
         """Posts one batch of serving samples (at most 10 000 rows), as `columns` or `rows`, aimed
-        at a version or an alias (default: the model's latest). `predictions` are what the service
+        at a version or an alias (default: the version behind `production`). `predictions` are what the service
         answered (classes, not probabilities). One Idempotency-Key per batch (a uuid unless given)
         is reused by every retry, so a batch whose answer was lost is stored once."""
         body = _table_body(rows, columns)
