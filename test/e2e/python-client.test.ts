@@ -15,7 +15,7 @@ import { startServerProcess } from '../helpers/server-process.js';
 const TOKEN = 'py-client-e2e-token-0123456789abcdef';
 const PACKAGE = resolve('clients', 'python');
 /** The number of tests in clients/python/tests/test_client.py: a test that silently vanished fails here. */
-const PYTHON_TESTS = 12;
+const PYTHON_TESTS = 13;
 const dir = join(process.cwd(), '.tmp', 'test', `python-client-${randomUUID()}`);
 const venv = join(dir, 'venv');
 let server: ChildProcess;

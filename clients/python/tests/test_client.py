@@ -17,6 +17,7 @@ import tempfile
 import threading
 import time
 import unittest
+import urllib.error
 import urllib.request
 import uuid
 
@@ -114,6 +115,8 @@ class ModelsTest(ClientTestCase):
         self.assertIsNotNone(pages[0].next_cursor)
         self.assertIsNone(pages[-1].next_cursor)
         self.assertEqual([m.name for m in pager], sorted(names))
+        # A saved cursor resumes after its page.
+        self.assertEqual([m.name for m in self.client.list_models(tag=f"run:{RUN}", limit=2, cursor=pages[0].next_cursor)], sorted(names)[2:])
         # Iterating again fetches again: a Pager is not a one-shot generator.
         self.assertEqual(len(list(pager)), 5)
         self.assertEqual([m.name for m in self.client.list_models(tag={"run": RUN, "parity": "even"}, limit=1)], [names[0], names[2], names[4]])
@@ -128,7 +131,7 @@ class ModelsTest(ClientTestCase):
         self.assertEqual(error.problem["status"], 400)
         self.assertIn("VALIDATION_FAILED (400)", str(error))
         with self.assertRaises(ApiError) as cursor:
-            self.client.list_models(limit=1).__class__(self.client._t, "/models", lambda j: j, None, 1, "forged").first_page()
+            self.client.list_models(limit=1, cursor="forged").first_page()
         self.assertEqual((cursor.exception.code, cursor.exception.field), ("INVALID_CURSOR", "cursor"))
 
     def test_a_bad_token_is_unauthenticated(self) -> None:
@@ -220,32 +223,63 @@ class AliasesTest(ClientTestCase):
         self.assertEqual(nowhere.exception.status, 404)
 
 
-class _CorruptingProxy(http.server.ThreadingHTTPServer):
-    """Forwards GETs to the server and flips one byte of every artifact download."""
+class _Proxy(http.server.ThreadingHTTPServer):
+    """Forwards requests to the server, with faults: `corrupt` flips one byte of every artifact
+    download; `unavailable` answers the first N POSTs to paths ending so with a 503 problem."""
 
-    def __init__(self, upstream: str):
+    def __init__(self, upstream: str, corrupt: bool = False, unavailable: tuple = ("", 0)):
         upstream_base = upstream.rstrip("/")
+        proxy = self
+        self.seen: list = []
+        self._left = unavailable[1]
 
         class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802
-                request = urllib.request.Request(upstream_base + self.path, headers={"Authorization": self.headers.get("Authorization", "")})
-                with urllib.request.urlopen(request) as response:
-                    body = bytearray(response.read())
-                    headers = response.headers
-                if "/artifacts/" in self.path and body:
-                    body[len(body) // 2] ^= 0xFF
-                self.send_response(200)
+            def _forward(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else None
+                proxy.seen.append((self.command, self.path, self.headers.get("Idempotency-Key")))
+                if self.command == "POST" and unavailable[0] and self.path.endswith(unavailable[0]) and proxy._left > 0:
+                    proxy._left -= 1
+                    problem = b'{"type":"about:blank","title":"Overloaded","status":503,"detail":"try again","code":"OVERLOADED"}'
+                    self.send_response(503)
+                    self.send_header("Content-Type", "application/problem+json")
+                    self.send_header("Retry-After", "0")
+                    self.send_header("Content-Length", str(len(problem)))
+                    self.end_headers()
+                    self.wfile.write(problem)
+                    return
+                headers = {k: v for k, v in self.headers.items() if k.lower() in ("authorization", "content-type", "idempotency-key")}
+                request = urllib.request.Request(upstream_base + self.path, data=body, method=self.command, headers=headers)
+                try:
+                    with urllib.request.urlopen(request) as response:
+                        status, answer, answer_headers = response.status, bytearray(response.read()), response.headers
+                except urllib.error.HTTPError as error:
+                    status, answer, answer_headers = error.code, bytearray(error.read()), error.headers
+                if corrupt and "/artifacts/" in self.path and status == 200 and answer:
+                    answer[len(answer) // 2] ^= 0xFF
+                self.send_response(status)
                 for key in ("Content-Type", "X-Artifact-Sha256"):
-                    if headers.get(key) is not None:
-                        self.send_header(key, headers.get(key))
-                self.send_header("Content-Length", str(len(body)))
+                    if answer_headers.get(key) is not None:
+                        self.send_header(key, answer_headers.get(key))
+                self.send_header("Content-Length", str(len(answer)))
                 self.end_headers()
-                self.wfile.write(bytes(body))
+                self.wfile.write(bytes(answer))
+
+            do_GET = do_POST = do_PUT = _forward  # noqa: N815
 
             def log_message(self, *args) -> None:
                 pass
 
         super().__init__(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+    def close(self) -> None:
+        self.shutdown()
+        self.server_close()
 
 
 class ArtifactsTest(ClientTestCase):
@@ -274,11 +308,9 @@ class ArtifactsTest(ClientTestCase):
             self.assertEqual(self.client.read_artifact(model, 1, "config.json"), b'{"depth": 3}')
 
             # Bytes altered on the way: the download fails and leaves nothing behind.
-            proxy = _CorruptingProxy(URL)
-            thread = threading.Thread(target=proxy.serve_forever, daemon=True)
-            thread.start()
+            proxy = _Proxy(URL, corrupt=True)
             try:
-                through = Client(f"http://127.0.0.1:{proxy.server_address[1]}", TOKEN, retries=0)
+                through = Client(proxy.base, TOKEN, retries=0)
                 corrupt_dest = os.path.join(tmp, "corrupt.bin")
                 with self.assertRaises(ChecksumError) as bad:
                     through.download_artifact(model, 1, "weights/model.bin", corrupt_dest)
@@ -289,8 +321,7 @@ class ArtifactsTest(ClientTestCase):
                 with self.assertRaises(ChecksumError):
                     through.read_artifact(model, 1, "config.json")
             finally:
-                proxy.shutdown()
-                proxy.server_close()
+                proxy.close()
 
             with self.assertRaises(ApiError) as missing:
                 self.client.download_artifact(model, 1, "nope.bin", os.path.join(tmp, "nope"))
@@ -367,6 +398,31 @@ class ReferenceAndSamplesTest(ClientTestCase):
         self.assertEqual((bad.exception.code, bad.exception.field), ("VALIDATION_FAILED", "columns.x[1]"))
         with self.assertRaises(ValueError):
             self.client.post_samples(model, {"x": [1.0]}, rows=[{"x": 1.0}])
+
+
+    def test_a_503_is_retried_with_the_same_key_and_a_400_is_not(self) -> None:
+        model = self.new_model("retry")
+        proxy = _Proxy(URL, unavailable=("/samples", 2))
+        try:
+            through = Client(proxy.base, TOKEN, retries=3, backoff=0.01)
+            answer = through.post_samples(model, {"x": [1.0, 2.0], "c": ["a", "b"]}, version=1, ids=["k-1", "k-2"])
+            self.assertEqual((answer.accepted, through.retried), (2, 2))
+            posts = [key for method, path, key in proxy.seen if method == "POST"]
+            self.assertEqual(len(posts), 3)
+            self.assertEqual(len(set(posts)), 1)  # every attempt carried the batch's one key
+            self.assertEqual(self.client.post_labels(model, {"k-1": 1, "k-2": 0}).unmatched, [])  # the batch arrived: its ids take labels
+            before = through.requests
+            with self.assertRaises(ApiError) as bad:
+                through.post_samples(model, {"x": ["one"], "c": ["a"]}, version=1)
+            self.assertEqual((bad.exception.status, through.requests - before, through.retried), (400, 1, 2))
+            # Out of retries: the last 503 is raised as it came.
+            proxy._left = 5
+            once = Client(proxy.base, TOKEN, retries=1, backoff=0.01)
+            with self.assertRaises(ApiError) as unavailable:
+                once.post_samples(model, {"x": [3.0], "c": ["a"]}, version=1)
+            self.assertEqual((unavailable.exception.status, unavailable.exception.code, unavailable.exception.retry_after, once.retried), (503, "OVERLOADED", 0.0, 1))
+        finally:
+            proxy.close()
 
 
 class DriftTest(ClientTestCase):

@@ -154,9 +154,11 @@ class Client:
         return from_json(Model, self._call("GET", _m(name), retry=True))
 
     def list_models(self, q: Optional[str] = None, tag: Union[None, str, Sequence[str], Mapping[str, str]] = None, *,
-                    limit: Optional[int] = None) -> Pager[Model]:
-        """Every model (q searches name and description; tag="k:v", a list of them, or {k: v} filters). `limit` is the page size."""
-        return Pager(self._t, "/models", lambda j: from_json(Model, j), {"q": q, "tag": _tags_query(tag)}, limit)
+                    limit: Optional[int] = None,
+                    cursor: Optional[str] = None) -> Pager[Model]:
+        """Every model (q searches name and description; tag="k:v", a list of them, or {k: v} filters).
+        On every list method `limit` is the page size and `cursor` resumes after a page's `next_cursor`."""
+        return Pager(self._t, "/models", lambda j: from_json(Model, j), {"q": q, "tag": _tags_query(tag)}, limit, cursor)
 
     def update_model(self, name: str, *, description: Optional[str] = UNSET, tags: Optional[Mapping[str, str]] = None) -> Model:
         """Changes the description (None clears it) and/or replaces the tags whole."""
@@ -169,9 +171,10 @@ class Client:
         """Deletes the model with its versions, aliases, artifacts and monitoring data."""
         self._call("DELETE", _m(name))
 
-    def list_model_events(self, name: str, type: Optional[str] = None, *, limit: Optional[int] = None) -> Pager[Event]:
+    def list_model_events(self, name: str, type: Optional[str] = None, *, limit: Optional[int] = None,
+                    cursor: Optional[str] = None) -> Pager[Event]:
         """The model's audit log, newest first."""
-        return Pager(self._t, f"{_m(name)}/events", lambda j: from_json(Event, j), {"type": type}, limit)
+        return Pager(self._t, f"{_m(name)}/events", lambda j: from_json(Event, j), {"type": type}, limit, cursor)
 
     # ------------------------------------------------------------------ versions
 
@@ -195,8 +198,9 @@ class Client:
             return from_json(Version, self._call("GET", _v(model, version), retry=True))
         return self.get_alias(model, str(version))
 
-    def list_versions(self, model: str, *, limit: Optional[int] = None) -> Pager[Version]:
-        return Pager(self._t, f"{_m(model)}/versions", lambda j: from_json(Version, j), None, limit)
+    def list_versions(self, model: str, *, limit: Optional[int] = None,
+                    cursor: Optional[str] = None) -> Pager[Version]:
+        return Pager(self._t, f"{_m(model)}/versions", lambda j: from_json(Version, j), None, limit, cursor)
 
     def update_version(self, model: str, version: int, *, description: Optional[str] = UNSET,
                        tags: Optional[Mapping[str, str]] = None) -> Version:
@@ -215,8 +219,9 @@ class Client:
             points = [dict(p) for p in metrics]
         return int(self._call("POST", f"{_v(model, version)}/metrics", {"metrics": points})["accepted"])
 
-    def list_metrics(self, model: str, version: int, key: Optional[str] = None, *, limit: Optional[int] = None) -> Pager[Metric]:
-        return Pager(self._t, f"{_v(model, version)}/metrics", lambda j: from_json(Metric, j), {"key": key}, limit)
+    def list_metrics(self, model: str, version: int, key: Optional[str] = None, *, limit: Optional[int] = None,
+                    cursor: Optional[str] = None) -> Pager[Metric]:
+        return Pager(self._t, f"{_v(model, version)}/metrics", lambda j: from_json(Metric, j), {"key": key}, limit, cursor)
 
     def get_lineage(self, model: str, version: int) -> Lineage:
         """The chain back to the first version, each link with its drift report and retrain job."""
@@ -257,8 +262,9 @@ class Client:
             raise ChecksumError(f"upload of {path}", expected, artifact.sha256)
         return artifact
 
-    def list_artifacts(self, model: str, version: int, *, limit: Optional[int] = None) -> Pager[Artifact]:
-        return Pager(self._t, f"{_v(model, version)}/artifacts", lambda j: from_json(Artifact, j), None, limit)
+    def list_artifacts(self, model: str, version: int, *, limit: Optional[int] = None,
+                    cursor: Optional[str] = None) -> Pager[Artifact]:
+        return Pager(self._t, f"{_v(model, version)}/artifacts", lambda j: from_json(Artifact, j), None, limit, cursor)
 
     def download_artifact(self, model: str, version: int, path: str, dest: Union[str, "os.PathLike[str]"]) -> DownloadedArtifact:
         """Streams an artifact to `dest`, verifying it against the X-Artifact-Sha256 header. The
@@ -375,10 +381,11 @@ class Client:
         return from_json(DriftReport, self._call("POST", f"{_m(model)}/drift-reports", body))
 
     def list_drift_reports(self, model: str, *, version: Optional[int] = None, from_: Optional[Time] = None,
-                           to: Optional[Time] = None, drifted: Optional[bool] = None, limit: Optional[int] = None) -> Pager[DriftReport]:
+                           to: Optional[Time] = None, drifted: Optional[bool] = None, limit: Optional[int] = None,
+                    cursor: Optional[str] = None) -> Pager[DriftReport]:
         """The model's reports, newest first (summaries; `get_drift_report` has the features)."""
         query = {"version": version, "from": _ts(from_), "to": _ts(to), "drifted": drifted}
-        return Pager(self._t, f"{_m(model)}/drift-reports", lambda j: from_json(DriftReport, j), query, limit)
+        return Pager(self._t, f"{_m(model)}/drift-reports", lambda j: from_json(DriftReport, j), query, limit, cursor)
 
     def get_drift_report(self, report_id: int) -> DriftReport:
         return from_json(DriftReport, self._call("GET", f"/drift-reports/{int(report_id)}", retry=True))
@@ -402,8 +409,9 @@ class Client:
         return from_json(RetrainJob, self._call("GET", f"/retrain-jobs/{int(job_id)}", retry=True))
 
     def list_retrain_jobs(self, model: Optional[str] = None, status: Optional[str] = None, *,
-                          limit: Optional[int] = None) -> Pager[RetrainJob]:
-        return Pager(self._t, "/retrain-jobs", lambda j: from_json(RetrainJob, j), {"model": model, "status": status}, limit)
+                          limit: Optional[int] = None,
+                    cursor: Optional[str] = None) -> Pager[RetrainJob]:
+        return Pager(self._t, "/retrain-jobs", lambda j: from_json(RetrainJob, j), {"model": model, "status": status}, limit, cursor)
 
     def cancel_retrain_job(self, job_id: int) -> RetrainJob:
         """Cancels a queued job at once; a running one is stopped (its trainer killed)."""
@@ -430,10 +438,11 @@ class Client:
     # ------------------------------------------------------------------ events
 
     def list_events(self, model: Optional[str] = None, type: Optional[str] = None, *, include_deleted: Optional[bool] = None,
-                    limit: Optional[int] = None) -> Pager[Event]:
+                    limit: Optional[int] = None,
+                    cursor: Optional[str] = None) -> Pager[Event]:
         """The audit log across models, newest first; filter by model name and event type."""
         query = {"model": model, "type": type, "includeDeleted": include_deleted}
-        return Pager(self._t, "/events", lambda j: from_json(Event, j), query, limit)
+        return Pager(self._t, "/events", lambda j: from_json(Event, j), query, limit, cursor)
 
 
 def _ts(value: Optional[Time]) -> Optional[str]:
