@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import http.server
+import io
 import os
 import random
 import tempfile
@@ -297,6 +298,8 @@ class ArtifactsTest(ClientTestCase):
             self.assertEqual((small.size, small.content_type), (12, "application/json"))
             with open(source, "rb") as stream:
                 self.assertEqual(self.client.upload_artifact(model, 1, "copy.bin", stream).sha256, digest)
+            # A stream without a file behind it goes chunked, and is hashed as it is read.
+            self.assertEqual(self.client.upload_artifact(model, 1, "copy.bin", io.BytesIO(payload)).size, len(payload))
 
             self.assertEqual([a.path for a in self.client.list_artifacts(model, 1, limit=2)], ["config.json", "copy.bin", "weights/model.bin"])
 

@@ -86,16 +86,36 @@ def _tags_query(tag: Union[None, str, Sequence[str], Mapping[str, str]]) -> Opti
     return list(tag)
 
 
-def _sha256_of(source: Source) -> Optional[str]:
+def _sha256_of(source: Union[bytes, bytearray, str, "os.PathLike[str]"]) -> str:
     if isinstance(source, (bytes, bytearray)):
         return hashlib.sha256(source).hexdigest()
-    if isinstance(source, (str, os.PathLike)):
-        digest = hashlib.sha256()
-        with open(source, "rb") as f:
-            for block in iter(lambda: f.read(1 << 20), b""):
-                digest.update(block)
-        return digest.hexdigest()
-    return None  # a stream is read once, by the upload
+    digest = hashlib.sha256()
+    with open(source, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+class _HashingReader:
+    """A caller's binary stream, hashed as the upload reads it (size via its fileno, if any)."""
+
+    def __init__(self, stream: Any):
+        self._stream = stream
+        self._digest = hashlib.sha256()
+
+    def read(self, *args: Any) -> bytes:
+        block = self._stream.read(*args)
+        self._digest.update(block)
+        return block
+
+    def fileno(self) -> int:
+        return self._stream.fileno()
+
+    def tell(self) -> int:
+        return self._stream.tell()
+
+    def hexdigest(self) -> str:
+        return self._digest.hexdigest()
 
 
 def _table_body(rows: Optional[Sequence[Mapping[str, Any]]], columns: Optional[Mapping[str, Sequence[Any]]]) -> Dict[str, Any]:
@@ -253,12 +273,15 @@ class Client:
                         content_type: str = "application/octet-stream") -> Artifact:
         """Uploads `source` (a file path — streamed —, bytes, or a binary file object) as the
         artifact `path` (may contain `/`). The sha256 the server computed is checked against the
-        local bytes' (for paths and bytes); a mismatch raises ChecksumError."""
-        opener, repeatable = body_source(source)
-        expected = _sha256_of(source)
+        local bytes' (a stream is hashed as it is sent); a mismatch raises ChecksumError."""
+        stream = None if isinstance(source, (bytes, bytearray, str, os.PathLike)) else _HashingReader(source)
+        opener, repeatable = body_source(stream if stream is not None else source)
+        expected = _sha256_of(source) if stream is None else None
         artifact = from_json(Artifact, self._call("PUT", _artifact_path(model, version, path), data=opener,
                                                   headers={"Content-Type": content_type}, retry=repeatable))
-        if expected is not None and artifact.sha256 != expected:
+        if stream is not None:
+            expected = stream.hexdigest()  # of the bytes the upload read
+        if artifact.sha256 != expected:
             raise ChecksumError(f"upload of {path}", expected, artifact.sha256)
         return artifact
 
