@@ -121,6 +121,11 @@ def build_sdist(sdist_directory, config_settings=None):
     dist = _dist(_project())
     name = f"{dist}.tar.gz"
     with tarfile.open(os.path.join(sdist_directory, name), "w:gz") as sdist:
+        info = _metadata(_project()).encode()
+        entry = tarfile.TarInfo(f"{dist}/PKG-INFO")
+        entry.size = len(info)
+        entry.mode = 0o644
+        sdist.addfile(entry, io.BytesIO(info))
         for rel in ["pyproject.toml", "README.md", "_build/mlcycle_build.py"] + ["src/" + p for p, _ in _sources()]:
             with open(os.path.join(ROOT, rel), "rb") as f:
                 data = f.read()
