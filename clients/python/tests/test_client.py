@@ -21,6 +21,7 @@ import unittest
 import urllib.error
 import urllib.request
 import uuid
+from datetime import datetime, timedelta, timezone
 
 from mlcycle_client import (
     AliasMove,
@@ -489,6 +490,15 @@ class DriftTest(ClientTestCase):
         self.assertEqual(bad.exception.code, "VALIDATION_FAILED")
         self.assertTrue(bad.exception.field.startswith("window"), bad.exception.field)
         self.assertEqual(self.client.get_monitor(model).config["window"], {"size": 200})
+
+        # On demand, over a time range given as datetimes: every sample of the last hour.
+        now = datetime.now(timezone.utc)
+        requested = self.client.request_drift_report(model, now - timedelta(hours=1), now + timedelta(minutes=1), version=1)
+        self.assertIn(requested.status, ("pending", "done"))
+        self.assertEqual(requested.window.kind, "range")
+        ranged = eventually(lambda: (lambda r: r if r.status == "done" else None)(self.client.get_drift_report(requested.id)))
+        self.assertEqual((ranged.sample_count, ranged.dataset_drift), (800, True))
+        self.assertEqual(parse_time(ranged.window.to) - parse_time(ranged.window.from_), timedelta(hours=1, minutes=1))
 
 
 class RetrainingTest(ClientTestCase):
