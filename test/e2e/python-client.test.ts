@@ -15,7 +15,7 @@ import { startServerProcess } from '../helpers/server-process.js';
 const TOKEN = 'py-client-e2e-token-0123456789abcdef';
 const PACKAGE = resolve('clients', 'python');
 /** The number of tests in clients/python/tests/test_client.py: a test that silently vanished fails here. */
-const PYTHON_TESTS = 13;
+const PYTHON_TESTS = 15;
 const dir = join(process.cwd(), '.tmp', 'test', `python-client-${randomUUID()}`);
 const venv = join(dir, 'venv');
 let server: ChildProcess;
@@ -44,7 +44,13 @@ function run(file: string, args: string[], env: NodeJS.ProcessEnv, timeout = 120
 
 beforeAll(async () => {
   mkdirSync(dir, { recursive: true });
-  const started = await startServerProcess({ DATA_DIR: join(dir, 'data'), ADMIN_TOKEN: TOKEN, LOG_LEVEL: 'warn', OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0' });
+  const started = await startServerProcess({
+    DATA_DIR: join(dir, 'data'),
+    ADMIN_TOKEN: TOKEN,
+    LOG_LEVEL: 'warn',
+    OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0',
+    OUTBOUND_ALLOW_PRIVATE: 'true',
+  });
   server = started.child;
   base = started.base;
   // An Arrow IPC stream for the reference and samples tests (the python side has no pyarrow).

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import http.server
 import io
+import json
 import os
 import random
 import tempfile
@@ -26,6 +27,7 @@ from datetime import datetime, timedelta, timezone
 from mlcycle_client import (
     AliasMove,
     ApiError,
+    ApiKey,
     ChecksumError,
     Client,
     DriftReport,
@@ -36,6 +38,7 @@ from mlcycle_client import (
     Pager,
     RetrainJob,
     Version,
+    Webhook,
     parse_model_uri,
     parse_time,
 )
@@ -571,6 +574,92 @@ class EventsTest(ClientTestCase):
         with self.assertRaises(ApiError) as bad:
             list(self.client.list_events(type="no.such.type"))
         self.assertEqual((bad.exception.code, bad.exception.field), ("VALIDATION_FAILED", "querystring.type"))
+
+
+class _Receiver(http.server.ThreadingHTTPServer):
+    """A webhook receiver: records each POST's headers and JSON body, answers 204."""
+
+    def __init__(self) -> None:
+        self.received: list = []
+        receiver = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                receiver.received.append((dict(self.headers), json.loads(body)))
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args) -> None:
+                pass
+
+        super().__init__(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+
+
+class AccessTest(ClientTestCase):
+    def test_scoped_api_keys(self) -> None:
+        model = self.new_model("keys")
+        reader = self.client.create_api_key(name("reader"), ["read"])
+        self.assertIsInstance(reader, ApiKey)
+        self.assertEqual(reader.scopes, ["read"])
+        self.assertTrue(reader.token)
+        as_reader = Client(URL, reader.token, retries=0)
+        self.assertEqual(as_reader.get_model(model).name, model)
+        with self.assertRaises(ApiError) as forbidden:
+            as_reader.create_model(name("not-allowed"))
+        self.assertEqual((forbidden.exception.status, forbidden.exception.code), (403, "FORBIDDEN"))
+
+        self.client.create_api_key(name("writer"), ["models:write", "samples:write"])
+        keys = list(self.client.list_api_keys(limit=1))
+        listed = [k for k in keys if k.id == reader.id]
+        self.assertEqual(len(listed), 1)
+        self.assertIsNone(listed[0].token)  # shown once, never again
+        self.assertIsNotNone(listed[0].last_used_at)
+        self.assertGreaterEqual(len(keys), 3)  # the admin key, the reader, the writer
+
+        self.client.revoke_api_key(reader.id)
+        with self.assertRaises(ApiError) as revoked:
+            as_reader.get_model(model)
+        self.assertEqual(revoked.exception.code, "UNAUTHENTICATED")
+        with self.assertRaises(ApiError) as bad:
+            self.client.create_api_key(name("bad"), ["everything"])
+        self.assertEqual(bad.exception.code, "VALIDATION_FAILED")
+        self.assertTrue(bad.exception.field.startswith("scopes"), bad.exception.field)
+
+    def test_webhook_subscription_deliveries_and_redelivery(self) -> None:
+        model = self.new_model("hooks", versions=2)
+        receiver = _Receiver()
+        try:
+            try:
+                hook = self.client.create_webhook(f"http://127.0.0.1:{receiver.server_address[1]}/hook", ["alias.moved"], "py tests")
+            except ApiError as error:
+                if error.field == "url":
+                    self.skipTest("this server refuses loopback webhook URLs (start it with OUTBOUND_ALLOW_PRIVATE=true)")
+                raise
+            self.assertIsInstance(hook, Webhook)
+            self.assertTrue(hook.secret)
+            self.assertEqual(hook.events, ["alias.moved"])
+            self.client.set_alias(model, "production", 2)
+            headers, body = eventually(lambda: receiver.received[:1])[0]
+            self.assertEqual(body["type"], "alias.moved")
+            self.assertTrue(headers.get("webhook-signature", "").startswith("v1,"))
+            delivery = eventually(lambda: [d for d in self.client.list_webhook_deliveries(hook.id) if d.response_code == 204])[0]
+            self.assertEqual((delivery.webhook_id, delivery.event_type, delivery.attempts), (hook.id, "alias.moved", 1))
+            self.assertEqual(delivery.message_id, headers.get("webhook-id"))
+
+            self.client.redeliver_webhook(hook.id, delivery.id)
+            eventually(lambda: len(receiver.received) >= 2)
+            self.assertEqual(receiver.received[1][1]["type"], "alias.moved")
+            self.assertIn(hook.id, [h.id for h in self.client.list_webhooks(limit=1)])
+            self.client.delete_webhook(hook.id)
+            self.assertNotIn(hook.id, [h.id for h in self.client.list_webhooks()])
+            with self.assertRaises(ApiError) as bad:
+                self.client.create_webhook("ftp://example.com/hook", ["alias.moved"])
+            self.assertEqual((bad.exception.code, bad.exception.field), ("VALIDATION_FAILED", "url"))
+        finally:
+            receiver.shutdown()
+            receiver.server_close()
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ from .errors import ApiError, ChecksumError, FieldError, InvalidModelUri, Mlcycl
 from .transport import Page, Pager
 from .results import (
     Actor,
+    ApiKey,
     AliasMove,
     Artifact,
     DownloadedArtifact,
@@ -37,6 +38,8 @@ from .results import (
     Timeline,
     TimelinePoint,
     Version,
+    Webhook,
+    WebhookDelivery,
     parse_time,
 )
 from .uri import ModelRef, parse_model_uri
@@ -44,9 +47,9 @@ from .uri import ModelRef, parse_model_uri
 __version__ = "0.2.0"
 
 __all__ = [
-    "Actor", "AliasMove", "ApiError", "Artifact", "ChecksumError", "Client", "DownloadedArtifact", "DriftReport", "Evaluation",
+    "Actor", "AliasMove", "ApiError", "ApiKey", "Artifact", "ChecksumError", "Client", "DownloadedArtifact", "DriftReport", "Evaluation",
     "Event", "Feature", "FeaturePoint", "FieldError", "InvalidModelUri", "LabelsAccepted", "Lineage", "LineageLink", "MEDIA_TYPES",
     "Metric", "MlcycleError", "Model", "ModelRef", "MonitorStatus", "MonitorView", "Page", "Pager", "ReferenceInfo",
-    "ReferenceSummary", "ReportWindow", "RetrainJob", "SamplesAccepted", "Timeline", "TimelinePoint", "UNSET", "Version",
+    "ReferenceSummary", "ReportWindow", "RetrainJob", "SamplesAccepted", "Timeline", "TimelinePoint", "UNSET", "Version", "Webhook", "WebhookDelivery",
     "parse_model_uri", "parse_time",
 ]

@@ -1,4 +1,4 @@
-"""Retraining jobs and the audit log."""
+"""Retraining jobs, the audit log, API keys and outbound webhooks."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import time
 from typing import Any, Mapping, Optional, Sequence
 
 from ._base import Part, _drop_none, _m
-from .results import Event, RetrainJob, from_json
-from .transport import Pager
+from .results import ApiKey, Event, RetrainJob, Webhook, WebhookDelivery, from_json
+from .transport import Pager, quote
 
 
 class OperationsPart(Part):
@@ -57,4 +57,36 @@ class OperationsPart(Part):
         query = {"model": model, "type": type, "includeDeleted": include_deleted}
         return Pager(self._t, "/events", lambda j: from_json(Event, j), query, limit, cursor)
 
+    # ------------------------------------------------------------------ API keys (admin)
 
+    def create_api_key(self, name: str, scopes: Sequence[str]) -> ApiKey:
+        """A new key with some of the scopes `admin`, `models:write`, `samples:write`, `read`,
+        `metrics`; its `token` is in this answer only."""
+        return from_json(ApiKey, self._call("POST", "/api-keys", {"name": name, "scopes": list(scopes)}))
+
+    def list_api_keys(self, *, limit: Optional[int] = None, cursor: Optional[str] = None) -> Pager[ApiKey]:
+        return Pager(self._t, "/api-keys", lambda j: from_json(ApiKey, j), None, limit, cursor)
+
+    def revoke_api_key(self, key_id: str) -> None:
+        self._call("DELETE", f"/api-keys/{quote(key_id)}")
+
+    # ------------------------------------------------------------------ webhooks (admin)
+
+    def create_webhook(self, url: str, events: Sequence[str], description: Optional[str] = None) -> Webhook:
+        """Subscribes `url` to event types (`model_version.created`, `alias.moved`, `drift.detected`,
+        …); deliveries are signed (Standard Webhooks) with the `secret` in this answer only."""
+        return from_json(Webhook, self._call("POST", "/webhooks", _drop_none(url=url, events=list(events), description=description)))
+
+    def list_webhooks(self, *, limit: Optional[int] = None, cursor: Optional[str] = None) -> Pager[Webhook]:
+        return Pager(self._t, "/webhooks", lambda j: from_json(Webhook, j), None, limit, cursor)
+
+    def delete_webhook(self, webhook_id: int) -> None:
+        self._call("DELETE", f"/webhooks/{int(webhook_id)}")
+
+    def list_webhook_deliveries(self, webhook_id: int, *, limit: Optional[int] = None,
+                                cursor: Optional[str] = None) -> Pager[WebhookDelivery]:
+        return Pager(self._t, f"/webhooks/{int(webhook_id)}/deliveries", lambda j: from_json(WebhookDelivery, j), None, limit, cursor)
+
+    def redeliver_webhook(self, webhook_id: int, delivery_id: int) -> WebhookDelivery:
+        """Sends a delivery again (202)."""
+        return from_json(WebhookDelivery, self._call("POST", f"/webhooks/{int(webhook_id)}/deliveries/{int(delivery_id)}/redeliver"))

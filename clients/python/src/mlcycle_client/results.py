@@ -392,3 +392,48 @@ class Event:
 
 
 _nest(Event, actor=_one(Actor))
+
+
+# ---- access and outbound webhooks
+
+
+@dataclass
+class ApiKey:
+    """An API key; `token` is set only in the answer that created it (it is never shown again)."""
+
+    id: str
+    name: str
+    scopes: List[str]
+    created_at: str
+    last_used_at: Optional[str]
+    token: Optional[str]
+    raw: JSON = _raw()
+
+
+@dataclass
+class Webhook:
+    """A webhook subscription; `secret` (to verify signatures) only in the answer that created it."""
+
+    id: int
+    url: str
+    events: List[str]
+    description: Optional[str]
+    created_at: str
+    secret: Optional[str]
+    raw: JSON = _raw()
+
+
+@dataclass
+class WebhookDelivery:
+    id: int
+    webhook_id: int
+    message_id: str
+    event_type: str
+    status: str
+    attempts: int
+    response_code: Optional[int]
+    latency_ms: Optional[int]
+    last_error: Optional[str]
+    created_at: str
+    delivered_at: Optional[str]
+    raw: JSON = _raw()
