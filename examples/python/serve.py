@@ -25,7 +25,11 @@ import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from churn_data import FEATURES, make_rows, predict  # noqa: E402
-from mlcycle_client import Client  # noqa: E402
+try:
+    from mlcycle_client import Client
+except ImportError:  # a checkout without `pip install ./clients/python`: use the package's source
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "clients", "python", "src"))
+    from mlcycle_client import Client
 
 
 def main() -> int:
@@ -40,10 +44,10 @@ def main() -> int:
 
     client = Client()
     # Pin the version once: every batch of this process is attributed to the model it really ran.
-    version = client.get_version(args.model, args.alias)["version"]
+    version = client.resolve(f"mlcycle://models/{args.model}@{args.alias}").version
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "model.json")
-        sha256 = client.download_artifact(args.model, version, "model.json", path)
+        sha256 = client.download_artifact(args.model, version, "model.json", path).sha256
         with open(path) as f:
             model = json.load(f)
 
@@ -64,13 +68,13 @@ def main() -> int:
             args.model, {n: [r[n] for r in batch] for n in names}, version=version, ids=ids, predictions=predictions,
             scores=probabilities, idempotency_key=str(uuid.uuid4()),
         )
-        posted += answer["accepted"]
+        posted += answer.accepted
         outcomes.extend(zip(ids, (r["churned"] for r in batch)))
 
     # ... time passes; the outcomes arrive. Labels go in chunks the server accepts (≤ 10 000).
     labelled = 0
     for start in range(0, len(outcomes), 10_000):
-        labelled += client.post_labels(args.model, outcomes[start:start + 10_000])["accepted"]
+        labelled += client.post_labels(args.model, outcomes[start:start + 10_000]).accepted
 
     print(f"posted {posted} samples to {args.model} v{version} ({client.retried} retries), {labelled} labels", file=sys.stderr)
     print(json.dumps({"model": args.model, "version": version, "artifactSha256": sha256, "samples": posted, "labels": labelled, "retries": client.retried}))

@@ -26,7 +26,11 @@ import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from churn_data import FEATURES, PLANS, make_rows, predict, encode  # noqa: E402
-from mlcycle_client import Client  # noqa: E402
+try:
+    from mlcycle_client import Client
+except ImportError:  # a checkout without `pip install ./clients/python`: use the package's source
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "clients", "python", "src"))
+    from mlcycle_client import Client
 
 
 def train(rows: list[dict], epochs: int, lr: float) -> dict:
@@ -81,14 +85,14 @@ def main() -> int:
         # A binary classifier whose positive class is 1 (churned): reports score its class
         # predictions and P(churn) against the labels as sklearn.metrics would.
         task={"type": "classification", "positive": 1},
-    )["version"]
+    ).version
     artifact = client.upload_artifact(args.model, version, "model.json", weights_file)
     train_rows = rows[:cut]
     reference = client.push_reference(args.model, version, {f["name"]: [r[f["name"]] for r in train_rows] for f in FEATURES}, chunk_rows=1000)
     if args.promote:
         client.set_alias(args.model, args.promote, version)
-    print(f"registered {args.model} v{version}: accuracy {metrics['accuracy']}, reference rows {reference['rows']}", file=sys.stderr)
-    print(json.dumps({"model": args.model, "version": version, "metrics": metrics, "artifact": artifact, "referenceRows": reference["rows"]}))
+    print(f"registered {args.model} v{version}: accuracy {metrics['accuracy']}, reference rows {reference.rows}", file=sys.stderr)
+    print(json.dumps({"model": args.model, "version": version, "metrics": metrics, "artifact": artifact.raw, "referenceRows": reference.rows}))
     return 0
 
 

@@ -115,6 +115,6 @@ describe('examples/python with python3', () => {
       );
     });
     expect(res.code).toBe(1);
-    expect(res.stderr).toMatch(/MlcycleError: UNAUTHENTICATED \(401\): send "Authorization: Bearer <api key>"/);
+    expect(res.stderr).toMatch(/ApiError: UNAUTHENTICATED \(401\): send "Authorization: Bearer <api key>"/);
   });
 });
