@@ -3,6 +3,7 @@ import { AppError } from '../http/errors.js';
 import { arrowStrings } from './arrow-strings.js';
 import type { FeatureColumn, OutcomeValues } from './batch.js';
 import { FieldErrorCollector, batchTooLarge } from './ingest-errors.js';
+import { readRowTimes, TIMESTAMP_COLUMN } from './ingest-times.js';
 import { DEFAULT_MAX_ROWS, type IngestOptions, type IngestedBatch } from './ingest-types.js';
 
 /**
@@ -12,6 +13,8 @@ import { DEFAULT_MAX_ROWS, type IngestOptions, type IngestedBatch } from './inge
  *   __id          sample ids (string, or integer written as text), to join delayed labels
  *   __prediction  the model's outputs (numeric or string)
  *   __label       ground truth, when known at scoring time (numeric or string)
+ *   __timestamp   each row's time: an Arrow timestamp, epoch ms (integer), or ISO-8601 text
+ *                 (the monitor's `timestampColumn` names another column for the same)
  *
  * A numeric feature takes any integer or floating-point column; a categorical feature a string
  * column (Utf8, LargeUtf8, or dictionary-encoded strings). Arrow nulls are missing values, and so
@@ -81,9 +84,13 @@ export function ingestArrow(bytes: Uint8Array, options: IngestOptions): Ingested
   if (rowCount === 0) errors.add('body', 'the Arrow stream must hold at least one row');
 
   const declared = new Map(options.features.map((f) => [f.name, f.type]));
+  const timesName = table.getChild(TIMESTAMP_COLUMN) ? TIMESTAMP_COLUMN : options.timestampColumn;
   for (const field of table.schema.fields) {
     const path = `columns.${field.name}`;
-    if (field.name === ARROW_ID_COLUMN) {
+    if (field.name === timesName && !declared.has(field.name)) {
+      if (!DataType.isTimestamp(field.type) && !DataType.isInt(field.type) && !isString(field.type))
+        errors.add(path, `must be a timestamp, integer (epoch ms) or string (ISO-8601) column, got ${field.type}`);
+    } else if (field.name === ARROW_ID_COLUMN) {
       if (!isString(field.type) && !DataType.isInt(field.type)) errors.add(path, `must be a string or integer column, got ${field.type}`);
     } else if (field.name === ARROW_PREDICTION_COLUMN || field.name === ARROW_LABEL_COLUMN) {
       if (!isString(field.type) && !isNumeric(field.type)) errors.add(path, `must be a numeric or string column, got ${field.type}`);
@@ -113,6 +120,11 @@ export function ingestArrow(bytes: Uint8Array, options: IngestOptions): Ingested
   if (predictions) batch.predictions = toOutcomes(predictions, `columns.${ARROW_PREDICTION_COLUMN}`, errors);
   const labels = table.getChild(ARROW_LABEL_COLUMN);
   if (labels) batch.labels = toOutcomes(labels, `columns.${ARROW_LABEL_COLUMN}`, errors);
+  const times = timesName === undefined ? null : table.getChild(timesName);
+  if (times && timesName !== undefined) {
+    const values = isString(times.type) ? toStrings(times) : Array.from({ length: rowCount }, (_, i) => times.get(i) as unknown);
+    batch.timestamps = readRowTimes(values, `columns.${timesName}`, errors);
+  }
   errors.throwIfAny();
   return batch;
 }

@@ -3,7 +3,8 @@ import { readCsv, TabularParseError } from '../tabular/index.js';
 import type { ColumnKind, TabularColumn } from '../tabular/types.js';
 import type { FeatureColumn } from './batch.js';
 import { ARROW_ID_COLUMN, ARROW_LABEL_COLUMN, ARROW_PREDICTION_COLUMN } from './ingest-arrow.js';
-import { batchTooLarge } from './ingest-errors.js';
+import { batchTooLarge, FieldErrorCollector } from './ingest-errors.js';
+import { TIMESTAMP_COLUMN, timesFromColumn } from './ingest-times.js';
 import { DEFAULT_MAX_ROWS, type IngestedBatch, type IngestOptions } from './ingest-types.js';
 
 export const CSV_TYPE = 'text/csv';
@@ -12,12 +13,19 @@ export const CSV_TYPE = 'text/csv';
  * CSV bodies (`text/csv`, a header row), read with the same scanner as `mlcycle drift`: the
  * pandas NA tokens are missing values, declared feature types win over inference, and a stray
  * text in a numeric feature is a 400 naming its line and column. The reserved columns are those
- * of Arrow bodies: `__id`, `__prediction`, `__label`.
+ * of Arrow bodies: `__id`, `__prediction`, `__label`, `__timestamp` (and the monitor's `timestampColumn`).
  */
 export async function ingestCsv(bytes: Uint8Array, options: IngestOptions): Promise<IngestedBatch> {
   const declared = new Map<string, ColumnKind>(options.features.map((f) => [f.name, f.type]));
   // Ids are names, never numbers, even when they look like numbers.
-  const types = new Map<string, ColumnKind>([...declared, [ARROW_ID_COLUMN, 'categorical']]);
+  // Row times are read as text (ISO-8601 or epoch-ms digits), then parsed.
+  const timeColumn = options.timestampColumn !== undefined && !declared.has(options.timestampColumn) ? options.timestampColumn : undefined;
+  const types = new Map<string, ColumnKind>([
+    ...declared,
+    [ARROW_ID_COLUMN, 'categorical'],
+    [TIMESTAMP_COLUMN, 'categorical'],
+    ...(timeColumn ? ([[timeColumn, 'categorical']] as const) : []),
+  ]);
   let table;
   try {
     table = await readCsv(bytes, { types, sourceName: 'request body' });
@@ -30,7 +38,7 @@ export async function ingestCsv(bytes: Uint8Array, options: IngestOptions): Prom
   }
   const maxRows = options.maxRows ?? DEFAULT_MAX_ROWS;
   if (table.rowCount > maxRows) throw batchTooLarge(table.rowCount, maxRows);
-  const reserved = new Set([ARROW_ID_COLUMN, ARROW_PREDICTION_COLUMN, ARROW_LABEL_COLUMN]);
+  const reserved = new Set([ARROW_ID_COLUMN, ARROW_PREDICTION_COLUMN, ARROW_LABEL_COLUMN, TIMESTAMP_COLUMN, ...(timeColumn ? [timeColumn] : [])]);
   for (const name of table.columns.keys()) {
     if (!declared.has(name) && !reserved.has(name))
       throw invalidField(name, `"${name}" is not a feature of this version (expected ${[...declared.keys()].join(', ')})`);
@@ -49,7 +57,17 @@ export async function ingestCsv(bytes: Uint8Array, options: IngestOptions): Prom
     c ? (c.kind === 'numeric' ? Array.from(c.values, (v) => (Number.isNaN(v) ? null : v)) : c.values) : undefined;
   const ids = table.columns.get(ARROW_ID_COLUMN);
   if (table.rowCount === 0) throw new AppError('VALIDATION_FAILED', 'the CSV body has a header but no rows', [{ path: 'body', message: 'no rows' }]);
+  const timesName = table.columns.has(TIMESTAMP_COLUMN) ? TIMESTAMP_COLUMN : options.timestampColumn;
+  const timesColumn = timesName === undefined ? undefined : (table.columns.get(timesName) ?? columns.get(timesName));
+  let timestamps: Float64Array | undefined;
+  if (timesColumn && timesName !== undefined) {
+    const errors = new FieldErrorCollector();
+    // The header is line 1: row i is on line i + 2.
+    timestamps = timesFromColumn(timesColumn, (i) => `${timesName}[line ${i + 2}]`, errors);
+    errors.throwIfAny();
+  }
   return {
+    ...(timestamps ? { timestamps } : {}),
     rowCount: table.rowCount,
     columns,
     ...(ids ? { ids: ids.values as (string | null)[] } : {}),
