@@ -103,7 +103,7 @@ export function createDriftReportsService(deps: {
         attempts: current.attempts + 1,
         completedAt: now().toISOString(),
         requestsSeen: seen,
-        ...(patch.status === 'done' ? { revision: current.revision + 1 } : {}),
+        ...(patch.status !== 'failed' ? { revision: current.revision + 1 } : {}),
         ...(due ? {} : { recompute: null, requestedAt: null }),
       });
       await onDone?.(current);

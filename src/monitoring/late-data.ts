@@ -32,8 +32,12 @@ export async function reportsHoldingSamples(
     const candidates = await repo.reportsOverlapping(versionId, {
       seqFrom: Math.min(...rows.map((r) => r.seqStart)),
       seqTo: Math.max(...rows.map((r) => r.seqStart + r.rowCount)),
-      from: rows.map((r) => r.observedAt).reduce((a, b) => (a < b ? a : b)),
-      to: rows.map((r) => r.observedUntil ?? r.observedAt).reduce((a, b) => (a > b ? a : b)),
+      // ISO-8601 UTC strings of one format sort as their instants.
+      from: rows.map((r) => r.observedAt).sort()[0]!,
+      to: rows
+        .map((r) => r.observedUntil ?? r.observedAt)
+        .sort()
+        .at(-1)!,
     });
     for (const l of rows) {
       const t = candidates.some((r) => r.kind !== 'count') ? await rowTime(l) : undefined;
