@@ -3,6 +3,8 @@ import type { InlineQueue } from '../../src/queue/index.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { count, query } from '../helpers/db.js';
 import { createRng } from '../helpers/random.js';
+import { deletePrefix, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
+import { registerProcessors } from '../../workers/processors.js';
 
 /**
  * Late data is revised, never dropped (issue 17 item 5), through the HTTP API on both dialects:
@@ -38,8 +40,8 @@ function clockAt(iso: string): Clock {
   };
 }
 
-async function app(clock: Clock, monitor: Record<string, unknown>) {
-  const t = await createTestApp({ now: clock.now });
+async function app(clock: Clock, monitor: Record<string, unknown>, options: Parameters<typeof createTestApp>[0] = {}) {
+  const t = await createTestApp({ now: clock.now, ...options });
   apps.push(t);
   await t.call({ method: 'POST', url: '/api/v1/models', payload: { name: 'm' } });
   await t.call({ method: 'POST', url: '/api/v1/models/m/versions', payload: { features, metrics: { accuracy: 0.9 } } });
@@ -185,6 +187,40 @@ describe('late labels', () => {
     expect((await t.container.maintenance.sweepOnce()).enqueued).toBe(0);
     expect(await t.container.reports.process(id)).toBe('skipped');
     expect(await report(t, id)).toMatchObject({ revision: 2 });
+  });
+});
+
+describe('a revision whose BullMQ job vanished (Redis wiped)', () => {
+  it('is enqueued again by the sweep under a new generation and computed once', async () => {
+    const url = await testRedisUrl();
+    const prefix = uniquePrefix('late-labels');
+    const clock = clockAt('2026-03-01T10:00:00Z');
+    const t = await app(clock, { window: { size: 40 } }, { queue: 'bullmq', consume: false, env: { REDIS_URL: url, REDIS_PREFIX: prefix } });
+    try {
+      const ids = Array.from({ length: 40 }, (_, i) => `b-${i}`);
+      await post(t, { rows: rows(20, 40), ids, predictions: ids.map(() => 'yes') });
+      const id = (await reportRows(t))[0]!.id;
+      expect(await t.container.reports.process(id)).toBe('ok'); // the first revision, computed by hand (no consumer yet)
+      const res = await labels(
+        t,
+        ids.map((i) => ({ id: i, label: 'no' })),
+      );
+      expect(res.json().reportsUpdated).toEqual([id]);
+      const [row] = await reportRows(t);
+      expect(await t.container.queue.jobState('drift.report', { reportId: id, generation: row!.generation })).toBe('waiting');
+      await deletePrefix(url, prefix);
+      clock.advance(3_000);
+      expect((await t.container.maintenance.sweepOnce()).enqueued).toBe(1);
+      const [bumped] = await reportRows(t);
+      expect(bumped!.generation).toBe(row!.generation + 1);
+      expect((await t.container.maintenance.sweepOnce()).enqueued).toBe(0); // waiting: left alone
+      registerProcessors(t.container);
+      await t.container.queue.start();
+      for (let i = 0; i < 200 && (await report(t, id)).revision < 2; i++) await new Promise((r) => setTimeout(r, 25));
+      expect(await report(t, id)).toMatchObject({ revision: 2, revisionPending: false, performance: { labeled: 40, metrics: { accuracy: 0 } } });
+    } finally {
+      await deletePrefix(url, prefix);
+    }
   });
 });
 
