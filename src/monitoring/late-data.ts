@@ -62,7 +62,12 @@ function holds(r: CandidateReport, l: SampleLocation, t: number | undefined): bo
   return t >= from && t <= to;
 }
 
-/** A time window's report takes rows received up to its end + allowed lateness, or up to its creation when it was written later (a backfill). */
+/**
+ * A time window's report takes rows received up to its end + allowed lateness. A report first
+ * written after that (a backfill, or rows for a window the sweep had passed) takes rows for
+ * another allowed lateness from its creation, so a backfill sent in several batches is whole.
+ */
 export function timeReportCutoff(windowEndMs: number, latenessMs: number, createdAt: string): string {
-  return new Date(Math.max(windowEndMs + latenessMs, Date.parse(createdAt))).toISOString();
+  const created = Date.parse(createdAt);
+  return new Date(created <= windowEndMs + latenessMs ? windowEndMs + latenessMs : created + latenessMs).toISOString();
 }

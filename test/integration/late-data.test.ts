@@ -277,6 +277,13 @@ describe('late rows in time windows (window.every PT1H, allowedLateness PT1H)', 
     await idle(t);
     const hour8 = (await reportRows(t)).at(-1)!;
     expect(await report(t, hour8.id)).toMatchObject({ status: 'done', sampleCount: 20, window: { from: '2026-03-01T08:00:00.000Z' } });
+    // A backfill sent in pieces: the report written late takes rows for another allowed lateness from its creation.
+    clock.set('2026-03-01T13:10:00Z');
+    expect((await post(t, { rows: rows(15, 5), timestamps: at('08:20', 5) })).json()).toMatchObject({ late: 0, reportsUpdated: [hour8.id] });
+    await idle(t);
+    expect(await report(t, hour8.id)).toMatchObject({ revision: 2, sampleCount: 25 });
+    clock.set('2026-03-01T13:31:00Z');
+    expect((await post(t, { rows: rows(16, 5), timestamps: at('08:30', 5) })).json()).toMatchObject({ late: 5, reportsUpdated: [] });
   });
 
   it('a recompute of the same data gives the same report; a revision lost with the queue is picked up by the sweep', async () => {
