@@ -97,6 +97,7 @@ export function createDriftReportsService(deps: {
       if (!current) return false;
       const first = current.status === 'pending';
       if (!first && !(current.status === 'done' && seen > current.requestsSeen)) return false;
+      if (patch.status === 'failed' && !first) return false; // a done report keeps its last revision
       const due = current.requests > seen;
       await repo.updateReport(row.id, {
         ...patch,
@@ -207,8 +208,11 @@ export function createDriftReportsService(deps: {
       if (revising && row.recompute !== 'full' && previous?.report) {
         const data = await loadReportWindow(repo, row, []);
         const performance = await performanceOf(row.modelId, version.id, data, settings.performance.tolerance);
-        const stored = await finish(row, seen, { result: { report: previous.report, performance } as unknown as Record<string, unknown> }, (before) =>
-          detected(model, version.version, row.id, before, previous.report, performance, row.referenceVersion ?? version.version),
+        const stored = await finish(
+          row,
+          seen,
+          { result: { report: previous.report, performance } as unknown as Record<string, unknown>, error: null },
+          (before) => detected(model, version.version, row.id, before, previous.report, performance, row.referenceVersion ?? version.version),
         );
         if (stored) await deps.onReportDone?.(row.modelId);
         return stored ? 'ok' : 'skipped';
@@ -248,7 +252,23 @@ export function createDriftReportsService(deps: {
     /** A job that gave up: the report says why instead of staying pending forever, and says it loudly. */
     async markFailed(reportId: number, message: string): Promise<void> {
       const row = await repo.findReport(reportId);
-      if (row) await fail(row, 'job_failed', message);
+      if (!row) return;
+      if (row.status !== 'done') {
+        await fail(row, 'job_failed', message);
+        return;
+      }
+      // A revision's job gave up: the report keeps its last revision and says why no newer one
+      // came; the sweep does not retry it forever (new late data asks again).
+      await repo.transaction(async () => {
+        const current = await repo.findReport(reportId);
+        if (current?.status !== 'done' || current.requests <= current.requestsSeen) return;
+        await repo.updateReport(reportId, {
+          requestsSeen: current.requests,
+          recompute: null,
+          requestedAt: null,
+          error: `revision ${current.revision + 1} failed: ${message}`,
+        });
+      });
     },
 
     /** On demand, over any time range of one version (default: the one `production` points at). */

@@ -187,6 +187,23 @@ describe('late labels', () => {
     expect((await t.container.maintenance.sweepOnce()).enqueued).toBe(0);
     expect(await t.container.reports.process(id)).toBe('skipped');
     expect(await report(t, id)).toMatchObject({ revision: 2 });
+
+    // A revision whose job gives up for good leaves the report done with its last revision, saying why.
+    queue.enqueue = (async () => {
+      throw new Error('the process died');
+    }) as typeof queue.enqueue;
+    await labels(t, [{ id: 'c-0', label: 'no' }]);
+    queue.enqueue = enqueue;
+    await t.container.reports.markFailed(id, 'a corrupted batch');
+    expect(await report(t, id)).toMatchObject({
+      status: 'done',
+      revision: 2,
+      revisionPending: false,
+      error: 'revision 3 failed: a corrupted batch',
+      performance: { metrics: { accuracy: 1 } },
+    });
+    clock.advance(3_000);
+    expect((await t.container.maintenance.sweepOnce()).enqueued).toBe(0);
   });
 });
 
