@@ -204,8 +204,10 @@ export function createDriftReportsService(deps: {
       if (!version || !model) return 'skipped'; // deleted meanwhile: the cascade removed the report too
       const settings = await monitorSettings(repo, row.modelId);
       const previous = row.result as unknown as StoredResult | null;
-      // Late labels change only the performance section: the drift part stays as computed.
-      if (revising && row.recompute !== 'full' && previous?.report) {
+      const reference = revising && row.recompute !== 'full' ? undefined : await nearestReference({ registry, references }, version);
+      // Late labels change only the performance section: the drift part stays as computed. (So
+      // does a revision whose reference went away: a done report never turns failed.)
+      if (revising && previous?.report && !reference) {
         const data = await loadReportWindow(repo, row, []);
         const performance = await performanceOf(row.modelId, version.id, data, settings.performance.tolerance);
         const stored = await finish(
@@ -214,16 +216,13 @@ export function createDriftReportsService(deps: {
           { result: { report: previous.report, performance } as unknown as Record<string, unknown>, error: null },
           (before) => detected(model, version.version, row.id, before, previous.report, performance, row.referenceVersion ?? version.version),
         );
-        if (stored) await deps.onReportDone?.(row.modelId);
+        await deps.onReportDone?.(row.modelId);
         return stored ? 'ok' : 'skipped';
       }
-      const reference = await nearestReference({ registry, references }, version);
       if (!reference) {
         const message =
           `version ${version.version} has no reference data${version.parentVersion === null ? '' : ', nor has any ancestor'}: ` +
           `POST it to /api/v1/models/${model.name}/versions/${version.version}/reference`;
-        // A done report keeps its last revision rather than turn failed because its reference went away.
-        if (revising) return 'skipped';
         return (await fail(row, 'no_reference', message)) ? 'failed' : 'skipped';
       }
       const data = await loadReportWindow(repo, row, version.features);
@@ -245,7 +244,7 @@ export function createDriftReportsService(deps: {
         },
         (before) => detected(model, version.version, row.id, before, report, performance, reference.version),
       );
-      if (stored) await deps.onReportDone?.(row.modelId);
+      await deps.onReportDone?.(row.modelId);
       return stored ? 'ok' : 'skipped';
     },
 
