@@ -303,6 +303,34 @@ describe('late rows in time windows (window.every PT1H, allowedLateness PT1H)', 
     expect((await post(t, { rows: rows(16, 5), timestamps: at('08:30', 5) })).json()).toMatchObject({ late: 5, reportsUpdated: [] });
   });
 
+  it("the issue's case: samples stamped 02:10 posted after hour 03 was reported are in a report, or counted as late", async () => {
+    const clock = clockAt('2026-03-01T03:10:00Z');
+    const t = await app(clock, { window: { every: 'PT1H' } });
+    await post(t, { rows: rows(30, 40), timestamps: at('03:05', 40) });
+    clock.set('2026-03-01T04:00:10Z');
+    await t.container.maintenance.sweepOnce();
+    await idle(t);
+    const hour3 = (await reportRows(t))[0]!.id;
+    // 04:10: hour 02 had no rows, so no report, and its lateness passed at 04:00: its report is written now.
+    clock.set('2026-03-01T04:10:00Z');
+    const first = await post(t, { rows: rows(31, 30), timestamps: at('02:10', 30) });
+    expect(first.json()).toMatchObject({ accepted: 30, windowsCompleted: 1, late: 0, reportsUpdated: [] });
+    await idle(t);
+    const hour2 = (await reportRows(t)).at(-1)!.id;
+    expect(await report(t, hour2)).toMatchObject({ status: 'done', sampleCount: 30, window: { from: '2026-03-01T02:00:00.000Z' } });
+    // 03:10-stamped rows at 04:50 join hour 03 (lateness until 05:00); at 05:10 they are late.
+    clock.set('2026-03-01T04:50:00Z');
+    expect((await post(t, { rows: rows(32, 10), timestamps: at('03:10', 10) })).json()).toMatchObject({ late: 0, reportsUpdated: [hour3] });
+    await idle(t);
+    expect(await report(t, hour3)).toMatchObject({ revision: 2, sampleCount: 50 });
+    clock.set('2026-03-01T05:10:00Z');
+    expect((await post(t, { rows: rows(33, 10), timestamps: at('03:10', 10) })).json()).toMatchObject({ late: 10, reportsUpdated: [] });
+    await idle(t);
+    expect(await report(t, hour3)).toMatchObject({ revision: 2, sampleCount: 50 });
+    // Stored all the same: 4 batches, 90 rows.
+    expect(await count(t.container.database, 'select sum(row_count) as n from sample_batches')).toBe(90);
+  });
+
   it('a recompute of the same data gives the same report; a revision lost with the queue is picked up by the sweep', async () => {
     const clock = clockAt('2026-03-01T10:30:00Z');
     const t = await app(clock, { window: { every: 'PT1H', allowedLateness: 'PT30M' } });
