@@ -56,7 +56,7 @@ describe('mlcycle against a server: data', () => {
         ],
       }),
     });
-    expect(await labels.json()).toEqual({ accepted: 3, unmatched: ['nope'] });
+    expect(await labels.json()).toMatchObject({ accepted: 3, matched: ['r2-0', 'r2-23455'], unmatched: ['nope'] });
   });
 
   it('samples push retries a batch whose answer was lost, with the same key, and it is stored once', async () => {
