@@ -13,7 +13,7 @@ import { DEFAULT_MAX_ROWS, type IngestOptions, type IngestedBatch } from './inge
  *   __id          sample ids (string, or integer written as text), to join delayed labels
  *   __prediction  the model's outputs (numeric or string)
  *   __label       ground truth, when known at scoring time (numeric or string)
- *   __timestamp   each row's time: an Arrow timestamp, epoch ms (integer), or ISO-8601 text
+ *   __timestamp   each row's time: an Arrow timestamp, epoch ms (whole numbers), or ISO-8601 text
  *                 (the monitor's `timestampColumn` names another column for the same)
  *
  * A numeric feature takes any integer or floating-point column; a categorical feature a string
@@ -88,8 +88,9 @@ export function ingestArrow(bytes: Uint8Array, options: IngestOptions): Ingested
   for (const field of table.schema.fields) {
     const path = `columns.${field.name}`;
     if (field.name === timesName && !declared.has(field.name)) {
-      if (!DataType.isTimestamp(field.type) && !DataType.isInt(field.type) && !isString(field.type))
-        errors.add(path, `must be a timestamp, integer (epoch ms) or string (ISO-8601) column, got ${field.type}`);
+      // Floats too: readers hand dates over as float64 epoch ms (whole values are checked per row).
+      if (!DataType.isTimestamp(field.type) && !isNumeric(field.type) && !isString(field.type))
+        errors.add(path, `must be a timestamp, numeric (epoch ms) or string (ISO-8601) column, got ${field.type}`);
     } else if (field.name === ARROW_ID_COLUMN) {
       if (!isString(field.type) && !DataType.isInt(field.type)) errors.add(path, `must be a string or integer column, got ${field.type}`);
     } else if (field.name === ARROW_PREDICTION_COLUMN || field.name === ARROW_LABEL_COLUMN) {
@@ -122,7 +123,13 @@ export function ingestArrow(bytes: Uint8Array, options: IngestOptions): Ingested
   if (labels) batch.labels = toOutcomes(labels, `columns.${ARROW_LABEL_COLUMN}`, errors);
   const times = timesName === undefined ? null : table.getChild(timesName);
   if (times && timesName !== undefined) {
-    const values = isString(times.type) ? toStrings(times) : Array.from({ length: rowCount }, (_, i) => times.get(i) as unknown);
+    // NaN in a float column is missing, as in features (pandas' marker).
+    const values = isString(times.type)
+      ? toStrings(times)
+      : Array.from({ length: rowCount }, (_, i) => {
+          const v = times.get(i) as unknown;
+          return typeof v === 'number' && Number.isNaN(v) ? null : v;
+        });
     batch.timestamps = readRowTimes(values, `columns.${timesName}`, errors);
   }
   errors.throwIfAny();

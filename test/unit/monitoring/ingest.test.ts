@@ -1,5 +1,6 @@
 import {
   type Vector,
+  Bool,
   Dictionary,
   LargeUtf8,
   Float32,
@@ -289,7 +290,13 @@ describe('row times', () => {
     expect(Array.from(b.timestamps!)).toEqual([t0]);
     const c = ingestArrow(arrowBytes({ age: vectorFromArray([1], new Float64()), __timestamp: vectorFromArray([BigInt(t0)], new Int64()) }), opts);
     expect(Array.from(c.timestamps!)).toEqual([t0]);
-    const bad = failure(() => ingestArrow(arrowBytes({ age: vectorFromArray([1], new Float64()), __timestamp: vectorFromArray([1.5], new Float64()) }), opts));
+    const float = ingestArrow(arrowBytes({ age: vectorFromArray([1, 2], new Float64()), __timestamp: vectorFromArray([t0, Number.NaN], new Float64()) }), opts);
+    expect(Array.from(float.timestamps!)).toEqual([t0, Number.NaN]);
+    const fraction = failure(() =>
+      ingestArrow(arrowBytes({ age: vectorFromArray([1], new Float64()), __timestamp: vectorFromArray([1.5], new Float64()) }), opts),
+    );
+    expect(fraction.errors).toEqual([expect.objectContaining({ path: 'columns.__timestamp[0]' })]);
+    const bad = failure(() => ingestArrow(arrowBytes({ age: vectorFromArray([1], new Float64()), __timestamp: vectorFromArray([true], new Bool()) }), opts));
     expect(bad.errors).toEqual([expect.objectContaining({ path: 'columns.__timestamp' })]);
     const badValue = failure(() =>
       ingestArrow(arrowBytes({ age: vectorFromArray([1], new Float64()), __timestamp: vectorFromArray(['noon'], new Utf8()) }), opts),
