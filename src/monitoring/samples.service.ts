@@ -128,7 +128,9 @@ export function createSamplesService(deps: {
     let sweptUntil: string | undefined | null = null;
     for (const group of timeWindowRows(spec, times, nowMs)) {
       const interval = timeWindowInterval(spec, group.window);
-      if (interval.end + TIME_WINDOW_GRACE_MS > nowMs) continue; // still open: the sweep closes it
+      // Still open by this clock: the sweep closes it. (An ended one is looked up even within the
+      // sweep's grace: another host's clock may have closed it already.)
+      if (interval.end > nowMs) continue;
       const windowKey = timeWindowKey(label, version.id, group.window);
       const existing = await repo.findReportByWindow(model.id, windowKey);
       if (existing) {
