@@ -114,6 +114,7 @@ export async function createContainer(config: Config, overrides: ContainerOverri
     log,
     now,
     enqueueBudgetMs: config.monitoring.enqueueBudgetMs,
+    onLateRows: (model, rows) => metrics.lateRows.inc({ model }, rows),
   });
 
   const retraining = createRetraining({

@@ -13,7 +13,7 @@ import { createProgressBar } from './progress-bar.js';
 
 const ARROW_STREAM = 'application/vnd.apache.arrow.stream';
 /** Columns the server reads as sample ids, model outputs and ground truth, not as features. */
-const RESERVED = { id: '__id', prediction: '__prediction', label: '__label' } as const;
+const RESERVED = { id: '__id', prediction: '__prediction', label: '__label', timestamp: '__timestamp' } as const;
 
 interface Feature {
   name: string;
@@ -33,6 +33,7 @@ interface SamplesFlags extends FileFlags {
   idColumn?: string;
   predictionColumn?: string;
   labelColumn?: string;
+  timestampColumn?: string;
   retries: number;
 }
 
@@ -149,6 +150,7 @@ export function registerDataCommands(program: Command): void {
     .option('--id-column <name>', `column of sample ids, for delayed labels (default: ${RESERVED.id})`)
     .option('--prediction-column <name>', `column of model outputs (default: ${RESERVED.prediction})`)
     .option('--label-column <name>', `column of ground truth (default: ${RESERVED.label})`)
+    .option('--timestamp-column <name>', `column of each row's time, ISO-8601 or epoch ms (default: ${RESERVED.timestamp})`)
     .option(
       '--retries <n>',
       'retries of a batch after a network error or 5xx',
@@ -169,6 +171,7 @@ export function registerDataCommands(program: Command): void {
         [RESERVED.id]: flags.idColumn,
         [RESERVED.prediction]: flags.predictionColumn,
         [RESERVED.label]: flags.labelColumn,
+        [RESERVED.timestamp]: flags.timestampColumn,
       });
       const maxRows = flags.batchRows ?? 10_000;
       // Same file, same target, same batch size → same keys: a re-run replays instead of adding.

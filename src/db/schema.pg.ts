@@ -228,7 +228,10 @@ export const sampleBatches = pgTable(
     requestHash: text('request_hash').notNull(),
     seqStart: bigint('seq_start', { mode: 'number' }).notNull(),
     rowCount: integer('row_count').notNull(),
+    /** The batch's earliest row time (its `timestamp`, else the receive time when no row carries one). */
     observedAt: text('observed_at').notNull(),
+    /** The batch's latest row time when rows carry their own timestamps (NULL: every row is at observed_at). */
+    observedUntil: text('observed_until'),
     receivedAt: text('received_at').notNull(),
     payload: bytea('payload').notNull(),
     /** 'number' or 'string': the type of the batch's predictions (what a later label must match); null without predictions. */
@@ -251,6 +254,8 @@ export const sampleIds = pgTable(
     batchId: integer('batch_id')
       .notNull()
       .references(() => sampleBatches.id, { onDelete: 'cascade' }),
+    /** The sample's row in its batch (NULL for ids indexed before rows were recorded): which window holds it. */
+    rowIndex: integer('row_index'),
   },
   (t) => [primaryKey({ columns: [t.modelId, t.sampleId] }), index('sample_ids_batch').on(t.batchId)],
 );
@@ -297,6 +302,19 @@ export const driftReports = pgTable(
     referenceVersion: integer('reference_version'),
     /** Why a failed report failed: 'no_reference' or 'job_failed' (NULL unless status is failed). */
     failureReason: text('failure_reason'),
+    /** How many times the result was computed: 1 for the first, +1 per revision (late labels or rows). */
+    revision: integer('revision').notNull().default(0),
+    /** Late-data requests for a recompute, and how many of them the stored result reflects: a revision is due while requests > requests_seen. */
+    requests: integer('requests').notNull().default(0),
+    requestsSeen: integer('requests_seen').notNull().default(0),
+    /** What the due revision recomputes: 'labels' (performance only) or 'full' (late rows changed the window). */
+    recompute: text('recompute'),
+    /** When the due revision was requested (the sweep's grace period starts there); NULL when none is due. */
+    requestedAt: text('requested_at'),
+    /** When late labels last asked for a revision of the performance section. */
+    labelsUpdatedAt: text('labels_updated_at'),
+    /** Time and range reports: only batches received up to here belong to it (its window's end + allowed lateness, or its creation if later). */
+    dataCutoff: text('data_cutoff'),
     createdAt: text('created_at').notNull(),
     completedAt: text('completed_at'),
   },
@@ -304,6 +322,7 @@ export const driftReports = pgTable(
     uniqueIndex('drift_reports_window_unique').on(t.modelId, t.windowKey),
     index('drift_reports_model').on(t.modelId, t.id),
     index('drift_reports_status').on(t.status, t.createdAt),
+    index('drift_reports_requested').on(t.requestedAt),
   ],
 );
 

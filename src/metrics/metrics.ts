@@ -75,6 +75,12 @@ export function createMetrics(sources: MetricsSources, limits: MetricsLimits = D
     buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
     registers: [registry],
   });
+  const lateRows = new Counter({
+    name: 'mlcycle_ingest_late_rows_total',
+    help: 'Sample rows stamped in a time window past its allowed lateness whose report was final: stored, in no report',
+    labelNames: ['model'] as const,
+    registers: [registry],
+  });
   const driftReportsFailed = new Counter({
     name: 'mlcycle_drift_reports_failed_total',
     help: 'Drift reports that ended failed, by model and reason (no_reference: no reference on the version or any ancestor; job_failed: the job gave up)',
@@ -192,6 +198,8 @@ export function createMetrics(sources: MetricsSources, limits: MetricsLimits = D
     httpDuration,
     ingest: { batchesIngested, rowsIngested, batchesRejected, rowsRejected },
     driftJobDuration,
+    /** Rows beyond allowed lateness, by model: `metrics.lateRows.inc({ model }, n)`. */
+    lateRows,
     /** Increment once per report that ends failed: `metrics.driftReportsFailed.inc({ model, reason: 'no_reference' })`. */
     driftReportsFailed,
     /** The retrain-jobs repository increments it on every status it writes (container wiring). */

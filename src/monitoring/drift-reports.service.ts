@@ -3,7 +3,7 @@ import { computeDrift, type DriftReport } from '../drift/index.js';
 import type { EventsService } from '../events/events.service.js';
 import { AppError } from '../http/errors.js';
 import { decodeCursor, toPage } from '../http/pagination.js';
-import type { RegistryRepository } from '../registry/registry.repository.js';
+import type { ModelRow, RegistryRepository, VersionRow } from '../registry/registry.repository.js';
 import type { RegistryViews } from '../registry/views.js';
 import { driftOptionsFor, monitorSettings } from './monitor-config.js';
 import type { DriftReportRow, MonitoringRepository } from './monitoring.repository.js';
@@ -19,7 +19,7 @@ import { computePerformance, type PerformanceResult } from './performance.js';
 import { nearestReference } from './reference-lineage.js';
 import type { ReferenceService } from './reference.service.js';
 import type { SamplesService } from './samples.service.js';
-import { assembleWindow } from './window-data.js';
+import { loadReportWindow, type WindowData } from './window-data.js';
 
 interface StoredResult {
   report: DriftReport;
@@ -71,21 +71,59 @@ export function createDriftReportsService(deps: {
       ...(whole && report ? { features: report.features as unknown as Record<string, unknown>[], options: report.options } : {}),
       error: row.error,
       failureReason: failureReasonOf(row),
+      revision: row.revision,
+      revisionPending: row.status === 'done' && row.requests > row.requestsSeen,
+      labelsUpdatedAt: row.labelsUpdatedAt,
       createdAt: row.createdAt,
       completedAt: row.completedAt,
     };
   }
 
-  /** Stores the outcome if the report is still pending; false when someone else already did. */
-  async function finish(row: DriftReportRow, patch: Parameters<MonitoringRepository['updateReport']>[1], onDone?: () => Promise<void>): Promise<boolean> {
+  /**
+   * Stores an outcome computed from the data as it was at `seen` revision requests, under the
+   * write lock: the first computation of a pending report, or a revision newer than the stored
+   * one. A rerun (stalled job, sweeper) or an older job that finishes after a newer one writes
+   * nothing, so two runs over the same data leave one revision. A request that arrived meanwhile
+   * stays due (its own job is queued already). `onDone` gets the row as it was before.
+   */
+  async function finish(
+    row: DriftReportRow,
+    seen: number,
+    patch: Parameters<MonitoringRepository['updateReport']>[1],
+    onDone?: (before: DriftReportRow) => Promise<void>,
+  ): Promise<boolean> {
     return repo.transaction(async () => {
-      // Re-check under the write lock: a rerun (stalled job, sweeper) must not write twice.
       const current = await repo.findReport(row.id);
-      if (current?.status !== 'pending') return false;
-      await repo.updateReport(row.id, { ...patch, attempts: current.attempts + 1, completedAt: now().toISOString() });
-      await onDone?.();
+      if (!current) return false;
+      const first = current.status === 'pending';
+      if (!first && !(current.status === 'done' && seen > current.requestsSeen)) return false;
+      if (patch.status === 'failed' && !first) return false; // a done report keeps its last revision
+      const due = current.requests > seen;
+      await repo.updateReport(row.id, {
+        ...patch,
+        attempts: current.attempts + 1,
+        completedAt: now().toISOString(),
+        requestsSeen: seen,
+        ...(patch.status !== 'failed' ? { revision: current.revision + 1 } : {}),
+        ...(due ? {} : { recompute: null, requestedAt: null }),
+      });
+      await onDone?.(current);
       return true;
     });
+  }
+
+  /** Performance from the window's predictions and labels (given with the batch, else delayed by id): the one call of computePerformance. */
+  async function performanceOf(modelId: number, version: VersionRow, data: WindowData, tolerance: number): Promise<PerformanceResult> {
+    const labels = data.labels.slice();
+    const missing = data.ids.filter((id, i): id is string => id !== null && (labels[i] === null || labels[i] === undefined));
+    if (missing.length) {
+      const delayed = await repo.labelsFor(modelId, missing);
+      data.ids.forEach((id, i) => {
+        if (id !== null && (labels[i] === null || labels[i] === undefined) && delayed.has(id)) labels[i] = delayed.get(id)!;
+      });
+    }
+    const registered = (await registry.versionDetails(version.id)).metrics;
+    return computePerformance({ task: version.task, predictions: data.predictions, labels, scores: data.scores, classes: data.classes }, registered, tolerance);
   }
 
   /**
@@ -96,7 +134,7 @@ export function createDriftReportsService(deps: {
   async function fail(row: DriftReportRow, reason: FailureReason, message: string): Promise<boolean> {
     const version = await registry.findVersionById(row.versionId);
     const model = version ? await registry.findModelById(version.modelId) : undefined;
-    const stored = await finish(row, { status: 'failed', failureReason: reason, error: message }, async () => {
+    const stored = await finish(row, row.requests, { status: 'failed', failureReason: reason, error: message }, async () => {
       if (!model || !version) return;
       await events.record({
         type: 'drift.report_failed',
@@ -109,6 +147,41 @@ export function createDriftReportsService(deps: {
     return stored;
   }
 
+  /**
+   * `drift.detected` for the newest revision, in its transaction: on the first computation when
+   * the window drifted or performance degraded; on a revision only when it newly does (late labels
+   * that reveal a degradation fire it; a revision that changes nothing does not fire it again).
+   */
+  async function detected(
+    model: ModelRow,
+    version: number,
+    reportId: number,
+    before: DriftReportRow,
+    report: DriftReport,
+    performance: PerformanceResult | null,
+    referenceVersion: number,
+  ): Promise<void> {
+    const prior = before.status === 'done' ? (before.result as unknown as StoredResult | null) : null;
+    const drifted = report.datasetDrift && !(prior?.report.datasetDrift ?? false);
+    const degraded = (performance?.degraded ?? false) && !(prior?.performance?.degraded ?? false);
+    if (!drifted && !degraded) return;
+    await events.record({
+      type: 'drift.detected',
+      model,
+      data: {
+        reportId,
+        revision: before.status === 'done' ? before.revision + 1 : 1,
+        version,
+        referenceVersion,
+        driftShare: report.driftShare,
+        features: report.features.filter((f) => f.drifted).map((f) => f.name),
+        datasetDrift: report.datasetDrift,
+        performanceDegraded: performance?.degraded ?? false,
+      },
+      actor: undefined,
+    });
+  }
+
   return {
     /**
      * The drift job: computes one pending report and stores it. Idempotent — a report that is not
@@ -117,75 +190,59 @@ export function createDriftReportsService(deps: {
     async process(reportId: number): Promise<ReportOutcome> {
       const row = await repo.findReport(reportId);
       if (!row) return 'skipped';
-      if (row.status !== 'pending') {
+      const revising = row.status === 'done' && row.requests > row.requestsSeen;
+      if (row.status !== 'pending' && !revising) {
         // A rerun after a crash between storing the report and the policy's turn: give it its
         // turn (the policy is idempotent: one active retrain per model, decided under a lock).
         if (row.status === 'done') await deps.onReportDone?.(row.modelId);
         return 'skipped';
       }
+      // The late data this computation sees: everything stored before the requests it counts.
+      const seen = row.requests;
       const version = await registry.findVersionById(row.versionId);
       const model = version ? await registry.findModelById(version.modelId) : undefined;
       if (!version || !model) return 'skipped'; // deleted meanwhile: the cascade removed the report too
       const settings = await monitorSettings(repo, row.modelId);
-      const reference = await nearestReference({ registry, references }, version);
+      const previous = row.result as unknown as StoredResult | null;
+      const reference = revising && row.recompute !== 'full' ? undefined : await nearestReference({ registry, references }, version);
+      // Late labels change only the performance section: the drift part stays as computed. (So
+      // does a revision whose reference went away: a done report never turns failed.)
+      if (revising && previous?.report && !reference) {
+        const data = await loadReportWindow(repo, row, []);
+        const performance = await performanceOf(row.modelId, version, data, settings.performance.tolerance);
+        const stored = await finish(
+          row,
+          seen,
+          { result: { report: previous.report, performance } as unknown as Record<string, unknown>, error: null },
+          (before) => detected(model, version.version, row.id, before, previous.report, performance, row.referenceVersion ?? version.version),
+        );
+        await deps.onReportDone?.(row.modelId);
+        return stored ? 'ok' : 'skipped';
+      }
       if (!reference) {
         const message =
           `version ${version.version} has no reference data${version.parentVersion === null ? '' : ', nor has any ancestor'}: ` +
           `POST it to /api/v1/models/${model.name}/versions/${version.version}/reference`;
         return (await fail(row, 'no_reference', message)) ? 'failed' : 'skipped';
       }
-      const batches =
-        row.kind === 'count'
-          ? await repo.batchesInSequence(version.id, Number(row.seqFrom), Number(row.seqTo))
-          : await repo.batchesInTime(version.id, row.fromTime!, row.toTime!);
-      const range = row.kind === 'count' ? { from: Number(row.seqFrom), to: Number(row.seqTo) } : undefined;
-      const data = assembleWindow(batches, version.features, range);
+      const data = await loadReportWindow(repo, row, version.features);
       const report = computeDrift(reference.profile, data.columns, driftOptionsFor(settings, version.features));
-      const labels = data.labels.slice();
-      const missing = data.ids.filter((id, i): id is string => id !== null && (labels[i] === null || labels[i] === undefined));
-      if (missing.length) {
-        const delayed = await repo.labelsFor(row.modelId, missing);
-        data.ids.forEach((id, i) => {
-          if (id !== null && (labels[i] === null || labels[i] === undefined) && delayed.has(id)) labels[i] = delayed.get(id)!;
-        });
-      }
-      const registered = (await registry.versionDetails(version.id)).metrics;
-      const performance = computePerformance(
-        { task: version.task, predictions: data.predictions, labels, scores: data.scores, classes: data.classes },
-        registered,
-        settings.performance.tolerance,
-      );
+      const performance = await performanceOf(row.modelId, version, data, settings.performance.tolerance);
       const stored = await finish(
         row,
+        seen,
         {
           status: 'done',
           sampleCount: data.rows,
           drifted: report.datasetDrift,
           driftShare: report.driftShare,
-          fromTime: row.fromTime ?? data.firstObservedAt,
+          fromTime: row.kind === 'count' ? data.firstObservedAt : row.fromTime,
           toTime: row.kind === 'count' ? (data.lastObservedAt ?? row.toTime) : row.toTime,
           result: { report, performance } as unknown as Record<string, unknown>,
           referenceVersion: reference.version,
           error: null,
         },
-        async () => {
-          if (report.datasetDrift || performance?.degraded) {
-            await events.record({
-              type: 'drift.detected',
-              model,
-              data: {
-                reportId: row.id,
-                version: version.version,
-                referenceVersion: reference.version,
-                driftShare: report.driftShare,
-                features: report.features.filter((f) => f.drifted).map((f) => f.name),
-                datasetDrift: report.datasetDrift,
-                performanceDegraded: performance?.degraded ?? false,
-              },
-              actor: undefined,
-            });
-          }
-        },
+        (before) => detected(model, version.version, row.id, before, report, performance, reference.version),
       );
       await deps.onReportDone?.(row.modelId);
       return stored ? 'ok' : 'skipped';
@@ -194,7 +251,23 @@ export function createDriftReportsService(deps: {
     /** A job that gave up: the report says why instead of staying pending forever, and says it loudly. */
     async markFailed(reportId: number, message: string): Promise<void> {
       const row = await repo.findReport(reportId);
-      if (row) await fail(row, 'job_failed', message);
+      if (!row) return;
+      if (row.status !== 'done') {
+        await fail(row, 'job_failed', message);
+        return;
+      }
+      // A revision's job gave up: the report keeps its last revision and says why no newer one
+      // came; the sweep does not retry it forever (new late data asks again).
+      await repo.transaction(async () => {
+        const current = await repo.findReport(reportId);
+        if (current?.status !== 'done' || current.requests <= current.requestsSeen) return;
+        await repo.updateReport(reportId, {
+          requestsSeen: current.requests,
+          recompute: null,
+          requestedAt: null,
+          error: `revision ${current.revision + 1} failed: ${message}`,
+        });
+      });
     },
 
     /** On demand, over any time range of one version (default: the one `production` points at). */
@@ -213,6 +286,8 @@ export function createDriftReportsService(deps: {
           kind: 'range',
           fromTime: from,
           toTime: to,
+          // Only what was stored when it was asked for: a revision recomputes the same rows.
+          dataCutoff: at,
           status: 'pending',
           createdAt: at,
         }),
@@ -261,6 +336,8 @@ export function createDriftReportsService(deps: {
           const report = (r.result as unknown as StoredResult).report;
           return {
             reportId: r.id,
+            revision: r.revision,
+            performanceDegraded: (r.result as unknown as StoredResult).performance?.degraded ?? null,
             version: numbers.get(r.versionId)!,
             referenceVersion: r.referenceVersion ?? numbers.get(r.versionId)!,
             from: r.fromTime,

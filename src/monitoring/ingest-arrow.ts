@@ -3,6 +3,7 @@ import { AppError } from '../http/errors.js';
 import { arrowStrings } from './arrow-strings.js';
 import type { FeatureColumn, OutcomeValues } from './batch.js';
 import { FieldErrorCollector, batchTooLarge } from './ingest-errors.js';
+import { readRowTimes, TIMESTAMP_COLUMN } from './ingest-times.js';
 import { DEFAULT_MAX_ROWS, type IngestOptions, type IngestedBatch } from './ingest-types.js';
 import { isScoreColumn, scoresFromColumns } from './score-columns.js';
 
@@ -15,6 +16,8 @@ import { isScoreColumn, scoresFromColumns } from './score-columns.js';
  *   __label       ground truth, when known at scoring time (numeric or string)
  *   __score       binary scores: P(positive class) (numeric), or
  *   __score_<c>   one probability column per class c (multiclass; see score-columns.ts)
+ *   __timestamp   each row's time: an Arrow timestamp, epoch ms (whole numbers), or ISO-8601 text
+ *                 (the monitor's `timestampColumn` names another column for the same)
  *
  * A numeric feature takes any integer or floating-point column; a categorical feature a string
  * column (Utf8, LargeUtf8, or dictionary-encoded strings). Arrow nulls are missing values, and so
@@ -84,9 +87,14 @@ export function ingestArrow(bytes: Uint8Array, options: IngestOptions): Ingested
   if (rowCount === 0) errors.add('body', 'the Arrow stream must hold at least one row');
 
   const declared = new Map(options.features.map((f) => [f.name, f.type]));
+  const timesName = table.getChild(TIMESTAMP_COLUMN) ? TIMESTAMP_COLUMN : options.timestampColumn;
   for (const field of table.schema.fields) {
     const path = `columns.${field.name}`;
-    if (field.name === ARROW_ID_COLUMN) {
+    if (field.name === timesName && !declared.has(field.name)) {
+      // Floats too: readers hand dates over as float64 epoch ms (whole values are checked per row).
+      if (!DataType.isTimestamp(field.type) && !isNumeric(field.type) && !isString(field.type))
+        errors.add(path, `must be a timestamp, numeric (epoch ms) or string (ISO-8601) column, got ${field.type}`);
+    } else if (field.name === ARROW_ID_COLUMN) {
       if (!isString(field.type) && !DataType.isInt(field.type)) errors.add(path, `must be a string or integer column, got ${field.type}`);
     } else if (isScoreColumn(field.name)) {
       if (!isNumeric(field.type)) errors.add(path, `must be a numeric column of probabilities, got ${field.type}`);
@@ -131,6 +139,17 @@ export function ingestArrow(bytes: Uint8Array, options: IngestOptions): Ingested
       scores: `columns.${scoreColumns[0]?.name ?? '__score'}`,
       classes: 'columns.__score_<class>',
     };
+  const times = timesName === undefined ? null : table.getChild(timesName);
+  if (times && timesName !== undefined) {
+    // NaN in a float column is missing, as in features (pandas' marker).
+    const values = isString(times.type)
+      ? toStrings(times)
+      : Array.from({ length: rowCount }, (_, i) => {
+          const v = times.get(i) as unknown;
+          return typeof v === 'number' && Number.isNaN(v) ? null : v;
+        });
+    batch.timestamps = readRowTimes(values, `columns.${timesName}`, errors);
+  }
   errors.throwIfAny();
   return batch;
 }

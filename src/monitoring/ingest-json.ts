@@ -1,6 +1,7 @@
 import { AppError } from '../http/errors.js';
 import type { BatchScores, FeatureColumn, OutcomeValues } from './batch.js';
 import { FieldErrorCollector, batchTooLarge, describe } from './ingest-errors.js';
+import { readRowTimes, timesFromColumn } from './ingest-times.js';
 import { DEFAULT_MAX_ROWS, type IngestOptions, type IngestedBatch } from './ingest-types.js';
 
 /**
@@ -14,11 +15,12 @@ import { DEFAULT_MAX_ROWS, type IngestOptions, type IngestedBatch } from './inge
  * takes strings, and numbers or booleans, which are stored as their text ("3", "true") so integer-
  * coded categories work. `null` is a missing value; a declared feature absent from the body is
  * missing in every row. `ids` are strings (or null), at most 256 characters; `predictions` and
- * `labels` are all numbers or all strings (nulls anywhere). This runs on every serving request, so the row loop is written for speed:
+ * `labels` are all numbers or all strings (nulls anywhere). `timestamps` (aligned with the rows) or
+ * the monitor's `timestampColumn` give each row its time: ISO-8601 with a zone, or epoch ms. This runs on every serving request, so the row loop is written for speed:
  * one pass, writes straight into the typed output columns, no per-row allocation.
  */
 
-const KNOWN_FIELDS = new Set(['rows', 'columns', 'predictions', 'labels', 'ids', 'scores', 'classes', 'timestamp', 'batchId']);
+const KNOWN_FIELDS = new Set(['rows', 'columns', 'predictions', 'labels', 'ids', 'scores', 'classes', 'timestamp', 'timestamps', 'batchId']);
 const BATCH_ID = /^[A-Za-z0-9._:-]{1,200}$/;
 const MAX_ID_LENGTH = 256;
 
@@ -84,8 +86,12 @@ export function ingestJson(body: unknown, options: IngestOptions): IngestedBatch
     output.set(name, numeric ? { kind: 'numeric', values: slot.num } : { kind: 'categorical', values: slot.cat });
   }
 
-  if (Array.isArray(rows)) readRows(rows, slots, errors);
-  else readColumns(columns as Record<string, unknown>, slots, errors);
+  // The monitor's timestamp column, when it is not a declared feature: its raw values, by row.
+  const tsColumn = options.timestampColumn;
+  const rawTimes = tsColumn !== undefined && slots[tsColumn] === undefined ? new Array<unknown>(rowCount).fill(null) : undefined;
+  const extra = rawTimes ? { name: tsColumn!, values: rawTimes } : undefined;
+  if (Array.isArray(rows)) readRows(rows, slots, errors, extra);
+  else readColumns(columns as Record<string, unknown>, slots, errors, extra);
 
   const batch: IngestedBatch = { rowCount, columns: output };
   if (body.ids !== undefined) batch.ids = readIds(body.ids, rowCount, errors);
@@ -93,6 +99,15 @@ export function ingestJson(body: unknown, options: IngestOptions): IngestedBatch
   if (body.labels !== undefined) batch.labels = readOutcomes(body.labels, 'labels', rowCount, errors);
   if (body.scores !== undefined) batch.scores = readScores(body.scores, body.classes, rowCount, errors);
   else if (body.classes !== undefined) errors.add('classes', 'names the columns of multiclass scores: send it with scores');
+  if (body.timestamps !== undefined) {
+    if (tsColumn !== undefined && (rawTimes?.some((v) => v !== null) || (slots[tsColumn] !== undefined && columnHasValues(output.get(tsColumn)!))))
+      errors.add('timestamps', `send timestamps or the "${tsColumn}" column, not both`);
+    else if (checkArray(body.timestamps, 'timestamps', rowCount, errors)) batch.timestamps = readRowTimes(body.timestamps, 'timestamps', errors);
+  } else if (tsColumn !== undefined) {
+    const path = (i: number) => (Array.isArray(rows) ? `rows[${i}].${tsColumn}` : `columns.${tsColumn}[${i}]`);
+    if (rawTimes) batch.timestamps = readRowTimes(rawTimes, path, errors);
+    else batch.timestamps = timesFromColumn(output.get(tsColumn)!, path, errors);
+  }
   if (body.timestamp !== undefined) {
     const ms = typeof body.timestamp === 'string' && /(Z|[+-]\d\d:?\d\d)$/i.test(body.timestamp) ? Date.parse(body.timestamp) : Number.NaN;
     if (Number.isNaN(ms)) errors.add('timestamp', 'must be an ISO-8601 date-time with a time zone, e.g. 2026-01-31T12:00:00Z');
@@ -106,7 +121,13 @@ export function ingestJson(body: unknown, options: IngestOptions): IngestedBatch
   return batch;
 }
 
-function readRows(rows: unknown[], slots: Record<string, Slot>, errors: FieldErrorCollector): void {
+type Extra = { name: string; values: unknown[] } | undefined;
+
+function columnHasValues(column: FeatureColumn): boolean {
+  return column.kind === 'numeric' ? column.values.some((v) => !Number.isNaN(v)) : column.values.some((v) => v !== null);
+}
+
+function readRows(rows: unknown[], slots: Record<string, Slot>, errors: FieldErrorCollector, extra: Extra): void {
   for (let i = 0; i < rows.length; i++) {
     const row = rows[i];
     if (row === null || typeof row !== 'object' || Array.isArray(row)) {
@@ -116,8 +137,10 @@ function readRows(rows: unknown[], slots: Record<string, Slot>, errors: FieldErr
     for (const key in row) {
       const slot = slots[key];
       const value = (row as Record<string, unknown>)[key];
-      if (slot === undefined) errors.add(`rows[${i}].${key}`, 'is not a declared feature of this version');
-      else if (slot.numeric) {
+      if (slot === undefined) {
+        if (key === extra?.name) extra.values[i] = value;
+        else errors.add(`rows[${i}].${key}`, 'is not a declared feature of this version');
+      } else if (slot.numeric) {
         // `value - value` is 0 for finite numbers only: one check for NaN and ±Infinity.
         if (typeof value === 'number' && value - value === 0) slot.num[i] = value;
         else if (value !== null) errors.add(`rows[${i}].${key}`, numericMessage(value));
@@ -149,9 +172,13 @@ function columnsLength(columns: Record<string, unknown>, errors: FieldErrorColle
   return length ?? 0;
 }
 
-function readColumns(columns: Record<string, unknown>, slots: Record<string, Slot>, errors: FieldErrorCollector): void {
+function readColumns(columns: Record<string, unknown>, slots: Record<string, Slot>, errors: FieldErrorCollector, extra: Extra): void {
   for (const name of Object.keys(columns)) {
     const slot = slots[name];
+    if (slot === undefined && name === extra?.name) {
+      (columns[name] as unknown[]).forEach((v, i) => (extra.values[i] = v));
+      continue;
+    }
     if (slot === undefined) {
       errors.add(`columns.${name}`, 'is not a declared feature of this version');
       continue;

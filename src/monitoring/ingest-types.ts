@@ -10,6 +10,8 @@ export interface IngestOptions {
    * allowed through unchecked. Any other unknown field is an error.
    */
   passThroughFields?: readonly string[];
+  /** The monitor's `timestampColumn`: a body column (a declared feature or not) holding each row's time. */
+  timestampColumn?: string;
 }
 
 export const DEFAULT_MAX_ROWS = 10_000;

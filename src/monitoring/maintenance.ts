@@ -3,14 +3,12 @@ import { requeueLost } from '../queue/requeue.js';
 import type { RegistryRepository } from '../registry/registry.repository.js';
 import { monitorSettings } from './monitor-config.js';
 import type { MonitoringRepository } from './monitoring.repository.js';
-import type { SamplesService } from './samples.service.js';
+import { type SamplesService, TIME_WINDOW_GRACE_MS, timeReportRow, timeWindowKey } from './samples.service.js';
 import { timeWindowInterval, timeWindowOf } from './window.js';
 
 const DAY_MS = 86_400_000;
 /** A pending report younger than this was just written; its own request is still enqueueing it. */
 const OUTBOX_GRACE_MS = 2_000;
-/** Samples may arrive a little after their window ends (clock skew, retries) before it is closed. */
-const TIME_WINDOW_GRACE_MS = 5_000;
 /** A monitor that was off for long catches up over several sweeps. */
 const MAX_WINDOWS_PER_SWEEP = 100;
 
@@ -103,23 +101,17 @@ export function createMaintenance(deps: {
       const interval = timeWindowInterval(settings.window, k);
       const from = new Date(interval.start).toISOString();
       const to = new Date(interval.end - 1).toISOString();
-      const at = now().toISOString();
       const ids: number[] = [];
       for (const versionId of await repo.versionsWithSamples(modelId, from, to)) {
         const version = await registry.findVersionById(versionId);
         if (!version) continue;
-        const id = await repo.transaction(() =>
-          repo.insertPendingReport({
-            modelId,
-            versionId,
-            windowKey: `v${versionId}:${settings.windowLabel}:${k}`,
-            kind: 'time',
-            fromTime: from,
-            toTime: to,
-            status: 'pending',
-            createdAt: at,
-          }),
-        );
+        const spec = settings.window;
+        const id = await repo.transaction(async () => {
+          // Ordered against the version's ingests (see lockSequence), and created after every batch committed before it.
+          await repo.lockSequence(versionId);
+          const at = now().toISOString();
+          return repo.insertPendingReport(timeReportRow(modelId, versionId, timeWindowKey(settings.windowLabel, versionId, k), interval, spec.latenessMs, at));
+        });
         if (id !== undefined) ids.push(id);
       }
       await samples.enqueueReports(ids);

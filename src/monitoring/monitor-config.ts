@@ -3,7 +3,7 @@ import { invalidField } from '../http/errors.js';
 import { DurationError, parseIsoDuration } from './duration.js';
 import type { MonitoringRepository } from './monitoring.repository.js';
 import type { MonitorConfig } from './monitoring.schemas.js';
-import { DEFAULT_WINDOW, type WindowSpec, resolveWindow } from './window.js';
+import { DEFAULT_WINDOW, parseLateness, type WindowSpec, resolveWindow } from './window.js';
 
 /** A monitor's configuration with every default filled in: what ingestion and drift jobs act on. */
 export interface MonitorSettings {
@@ -13,6 +13,8 @@ export interface MonitorSettings {
   minSamples: number;
   drift: DriftOptions;
   performance: { tolerance: number };
+  /** The body column holding each row's time, if the monitor names one. */
+  timestampColumn?: string;
 }
 
 export const DEFAULT_MIN_SAMPLES = 30;
@@ -44,6 +46,7 @@ export function resolveMonitor(config: MonitorConfig | undefined): MonitorSettin
       minSamples: c.minSamples ?? DEFAULT_MIN_SAMPLES,
     }),
     performance: { tolerance: c.performance?.tolerance ?? DEFAULT_PERFORMANCE_TOLERANCE },
+    ...(c.timestampColumn !== undefined ? { timestampColumn: c.timestampColumn } : {}),
   };
 }
 
@@ -76,7 +79,20 @@ export function validateMonitorConfig(config: MonitorConfig, features: readonly 
       throw error;
     }
     if (ms < MIN_WINDOW_MS) throw invalidField('window.every', `must be at least PT1M (one minute), got "${config.window.every}"`);
+    if (config.window.allowedLateness !== undefined) {
+      try {
+        parseLateness(config.window.allowedLateness);
+      } catch (error) {
+        if (error instanceof DurationError) throw invalidField('window.allowedLateness', error.message);
+        throw error;
+      }
+    }
   }
+  if (config.timestampColumn !== undefined && features?.some((f) => f.name === config.timestampColumn && (f as { role?: string }).role !== 'timestamp'))
+    throw invalidField(
+      'timestampColumn',
+      `"${config.timestampColumn}" is a drift feature of the latest version; mark it role "timestamp" or name another column`,
+    );
   if (config.critical && features) {
     const known = new Set(features.map((f) => f.name));
     config.critical.forEach((name, i) => {

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, gte, inArray, lt, lte, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, inArray, isNotNull, lt, lte, ne, or, sql } from 'drizzle-orm';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Database, Tables } from '../db/client.js';
 import type { PostgresDatabase } from '../db/postgres.js';
@@ -8,6 +8,17 @@ type T = Tables;
 export type ReferenceProfileRow = T['referenceProfiles']['$inferSelect'];
 export type SampleBatchRow = T['sampleBatches']['$inferSelect'];
 export type DriftReportRow = T['driftReports']['$inferSelect'];
+export interface SampleLocation {
+  sampleId: string;
+  rowIndex: number | null;
+  batchId: number;
+  versionId: number;
+  seqStart: number;
+  rowCount: number;
+  observedAt: string;
+  observedUntil: string | null;
+  receivedAt: string;
+}
 
 /** SQL's IN lists stay well under both dialects' parameter limits. */
 const CHUNK = 500;
@@ -73,6 +84,17 @@ export function createMonitoringRepository(database: Database) {
         .returning({ total: sampleCounters.total });
       return Number(row!.total) - rows;
     },
+    /**
+     * Takes the version's counter row lock until commit (PostgreSQL; SQLite has one writer):
+     * writing a time window's report under it orders it against every ingest of the version, so a
+     * batch either commits first (and is received before the report's cutoff) or sees the report.
+     */
+    async lockSequence(versionId: number): Promise<void> {
+      await db()
+        .update(sampleCounters)
+        .set({ total: sql`${sampleCounters.total}` })
+        .where(eq(sampleCounters.versionId, versionId));
+    },
     async sampleCount(versionId: number): Promise<number> {
       const [row] = await db().select().from(sampleCounters).where(eq(sampleCounters.versionId, versionId));
       return row ? Number(row.total) : 0;
@@ -88,6 +110,7 @@ export function createMonitoringRepository(database: Database) {
           seqStart: sampleBatches.seqStart,
           rowCount: sampleBatches.rowCount,
           observedAt: sampleBatches.observedAt,
+          observedUntil: sampleBatches.observedUntil,
           receivedAt: sampleBatches.receivedAt,
           predictionKind: sampleBatches.predictionKind,
         })
@@ -100,24 +123,25 @@ export function createMonitoringRepository(database: Database) {
       return inserted!.id;
     },
     /**
-     * Indexes a batch's sample ids for label matching; an id seen before keeps its first batch.
-     * On the ingestion hot path, so not through the query builder (a 1 000-id batch cost ~30 ms
-     * there): one `json_each` statement on SQLite, one `unnest` statement on PostgreSQL.
+     * Indexes a batch's sample ids (null where a row has none) with their row numbers, for label
+     * matching; an id seen before keeps its first batch. On the ingestion hot path, so not through
+     * the query builder (a 1 000-id batch cost ~30 ms there): one `json_each` statement on SQLite,
+     * one `unnest … with ordinality` statement on PostgreSQL.
      */
-    async insertSampleIds(modelId: number, batchId: number, ids: string[]): Promise<void> {
-      if (ids.length === 0) return;
+    async insertSampleIds(modelId: number, batchId: number, ids: readonly (string | null)[]): Promise<void> {
+      if (!ids.some((id) => id !== null)) return;
       if (database.dialect === 'sqlite') {
-        // One statement: SQLite walks the JSON array itself (~40 % less than a run() per id).
+        // One statement: SQLite walks the JSON array itself (~40 % less than a run() per id); `key` is the row.
         const stmt = (insertIdStatement ??= (database as SqliteDatabase).connections.writer.prepare(
-          'insert or ignore into sample_ids (model_id, sample_id, batch_id) select ?, value, ? from json_each(?)',
+          'insert or ignore into sample_ids (model_id, sample_id, batch_id, row_index) select ?, value, ?, key from json_each(?) where value is not null',
         ));
         stmt.run(modelId, batchId, JSON.stringify(ids));
         return;
       }
       // node-postgres binds a JS array as one text[] parameter (drizzle's sql`` would spread it).
       await (database as PostgresDatabase).prepared(
-        'insert_sample_ids',
-        'insert into sample_ids (model_id, sample_id, batch_id) select $1, unnest($2::text[]), $3 on conflict do nothing',
+        'insert_sample_ids_rows',
+        'insert into sample_ids (model_id, sample_id, batch_id, row_index) select $1, t.id, $3, t.n - 1 from unnest($2::text[]) with ordinality as t(id, n) where t.id is not null on conflict do nothing',
         [modelId, ids, batchId],
       );
     },
@@ -131,12 +155,22 @@ export function createMonitoringRepository(database: Database) {
         )
         .orderBy(asc(sampleBatches.seqStart));
     },
-    /** Batches of a version observed in [from, to] (ISO timestamps), oldest first. */
-    batchesInTime(versionId: number, from: string, to: string): Promise<SampleBatchRow[]> {
+    /**
+     * Batches of a version with rows observed in [from, to] (ISO timestamps; a batch spans
+     * observed_at…observed_until), received by `receivedBy` when given, in sequence order.
+     */
+    batchesInTime(versionId: number, from: string, to: string, receivedBy?: string | null): Promise<SampleBatchRow[]> {
       return db()
         .select()
         .from(sampleBatches)
-        .where(and(eq(sampleBatches.versionId, versionId), gte(sampleBatches.observedAt, from), lte(sampleBatches.observedAt, to)))
+        .where(
+          and(
+            eq(sampleBatches.versionId, versionId),
+            lte(sampleBatches.observedAt, to),
+            gte(sql`coalesce(${sampleBatches.observedUntil}, ${sampleBatches.observedAt})`, from),
+            receivedBy ? lte(sampleBatches.receivedAt, receivedBy) : undefined,
+          ),
+        )
         .orderBy(asc(sampleBatches.seqStart));
     },
     /** The end of the newest time-window report of a model, if any. */
@@ -149,22 +183,32 @@ export function createMonitoringRepository(database: Database) {
         .limit(1);
       return row?.to ?? undefined;
     },
-    /** The earliest observation time of a model's batches after `after` (ISO), if any. */
+    /**
+     * The earliest row time after `after` (ISO) of a model's batches, if any: the later of
+     * `after` and the first batch that still has rows after it (a batch spans observed_at…observed_until).
+     */
     async firstObservedAfter(modelId: number, after: string): Promise<string | undefined> {
       const [row] = await db()
         .select({ at: sampleBatches.observedAt })
         .from(sampleBatches)
-        .where(and(eq(sampleBatches.modelId, modelId), gt(sampleBatches.observedAt, after)))
+        .where(and(eq(sampleBatches.modelId, modelId), gt(sql`coalesce(${sampleBatches.observedUntil}, ${sampleBatches.observedAt})`, after)))
         .orderBy(asc(sampleBatches.observedAt))
         .limit(1);
-      return row?.at;
+      if (!row) return undefined;
+      return row.at > after ? row.at : new Date(Date.parse(after) + 1).toISOString();
     },
-    /** Versions of a model with batches observed in [from, to]. */
+    /** Versions of a model with batches that have rows observed in [from, to]. */
     async versionsWithSamples(modelId: number, from: string, to: string): Promise<number[]> {
       const rows = await db()
         .selectDistinct({ v: sampleBatches.versionId })
         .from(sampleBatches)
-        .where(and(eq(sampleBatches.modelId, modelId), gte(sampleBatches.observedAt, from), lte(sampleBatches.observedAt, to)));
+        .where(
+          and(
+            eq(sampleBatches.modelId, modelId),
+            lte(sampleBatches.observedAt, to),
+            gte(sql`coalesce(${sampleBatches.observedUntil}, ${sampleBatches.observedAt})`, from),
+          ),
+        );
       return rows.map((r) => r.v);
     },
     /** Deletes batches received before `before`; returns how many. */
@@ -205,6 +249,33 @@ export function createMonitoringRepository(database: Database) {
           .onConflictDoUpdate({ target: [sampleLabels.modelId, sampleLabels.sampleId], set: { label: sql`excluded.label`, createdAt: at } });
       }
     },
+    /** Where labelled samples live: their batch (sequence start, observation span, receive time) and row. */
+    async sampleLocations(modelId: number, ids: string[]): Promise<SampleLocation[]> {
+      const out: SampleLocation[] = [];
+      for (const part of chunks(ids)) {
+        const rows = await db()
+          .select({
+            sampleId: sampleIds.sampleId,
+            rowIndex: sampleIds.rowIndex,
+            batchId: sampleBatches.id,
+            versionId: sampleBatches.versionId,
+            seqStart: sampleBatches.seqStart,
+            rowCount: sampleBatches.rowCount,
+            observedAt: sampleBatches.observedAt,
+            observedUntil: sampleBatches.observedUntil,
+            receivedAt: sampleBatches.receivedAt,
+          })
+          .from(sampleIds)
+          .innerJoin(sampleBatches, eq(sampleBatches.id, sampleIds.batchId))
+          .where(and(eq(sampleIds.modelId, modelId), inArray(sampleIds.sampleId, part)));
+        out.push(...rows.map((r) => ({ ...r, seqStart: Number(r.seqStart) })));
+      }
+      return out;
+    },
+    async batchPayload(batchId: number): Promise<Buffer | undefined> {
+      const [row] = await db().select({ payload: sampleBatches.payload }).from(sampleBatches).where(eq(sampleBatches.id, batchId));
+      return row?.payload;
+    },
     async labelsFor(modelId: number, ids: string[]): Promise<Map<string, number | string>> {
       const out = new Map<string, number | string>();
       for (const part of chunks(ids)) {
@@ -237,26 +308,88 @@ export function createMonitoringRepository(database: Database) {
     async updateReport(id: number, patch: Partial<T['driftReports']['$inferInsert']>): Promise<void> {
       await db().update(driftReports).set(patch).where(eq(driftReports.id, id));
     },
-    /** Pending reports created before `before`: what the outbox sweeper (re-)enqueues. */
+    /**
+     * What the outbox sweeper (re-)enqueues: pending reports created before `before`, and done
+     * reports whose revision (late labels or rows) was requested before it.
+     */
     pendingReports(before: string, limit: number): Promise<{ id: number; generation: number }[]> {
       return db()
         .select({ id: driftReports.id, generation: driftReports.generation })
         .from(driftReports)
-        .where(and(eq(driftReports.status, 'pending'), lt(driftReports.createdAt, before)))
+        .where(
+          or(
+            and(eq(driftReports.status, 'pending'), lt(driftReports.createdAt, before)),
+            and(eq(driftReports.status, 'done'), isNotNull(driftReports.requestedAt), lt(driftReports.requestedAt, before)),
+          ),
+        )
         .orderBy(asc(driftReports.id))
         .limit(limit);
     },
     /**
-     * Compare-and-set of a pending report's generation (the sweep's re-enqueue): true for the one
-     * caller that moved it from `from` to `from + 1`, false for any racing sweep.
+     * Compare-and-set of the generation of a report that still waits for a job (pending, or a
+     * revision due): true for the one caller that moved it from `from` to `from + 1`, false for
+     * any racing sweep.
      */
     async bumpReportGeneration(id: number, from: number): Promise<boolean> {
       const rows = await db()
         .update(driftReports)
         .set({ generation: from + 1 })
-        .where(and(eq(driftReports.id, id), eq(driftReports.status, 'pending'), eq(driftReports.generation, from)))
+        .where(
+          and(
+            eq(driftReports.id, id),
+            or(eq(driftReports.status, 'pending'), and(eq(driftReports.status, 'done'), isNotNull(driftReports.requestedAt))),
+            eq(driftReports.generation, from),
+          ),
+        )
         .returning({ id: driftReports.id });
       return rows.length === 1;
+    },
+    /**
+     * Asks for a revision of a pending or done report, in the transaction that stored the late
+     * data: one more request, a new generation (so the revision's job id is one no finished job
+     * holds), and the scope (a full recompute wins over labels only). Returns the new generation,
+     * or undefined for a failed or missing report.
+     */
+    async requestRevision(id: number, scope: 'labels' | 'full', at: string): Promise<number | undefined> {
+      const [row] = await db()
+        .update(driftReports)
+        .set({
+          requests: sql`${driftReports.requests} + 1`,
+          generation: sql`${driftReports.generation} + 1`,
+          recompute: scope === 'full' ? 'full' : sql`coalesce(${driftReports.recompute}, 'labels')`,
+          requestedAt: at,
+          ...(scope === 'labels' ? { labelsUpdatedAt: at } : {}),
+        })
+        .where(and(eq(driftReports.id, id), inArray(driftReports.status, ['pending', 'done'])))
+        .returning({ generation: driftReports.generation });
+      return row?.generation;
+    },
+    /** Reports of a version (pending or done) whose window may hold the given sample numbers or times. */
+    reportsOverlapping(
+      versionId: number,
+      q: { seqFrom: number; seqTo: number; from: string; to: string },
+    ): Promise<Pick<DriftReportRow, 'id' | 'kind' | 'seqFrom' | 'seqTo' | 'fromTime' | 'toTime' | 'dataCutoff'>[]> {
+      return db()
+        .select({
+          id: driftReports.id,
+          kind: driftReports.kind,
+          seqFrom: driftReports.seqFrom,
+          seqTo: driftReports.seqTo,
+          fromTime: driftReports.fromTime,
+          toTime: driftReports.toTime,
+          dataCutoff: driftReports.dataCutoff,
+        })
+        .from(driftReports)
+        .where(
+          and(
+            eq(driftReports.versionId, versionId),
+            inArray(driftReports.status, ['pending', 'done']),
+            or(
+              and(eq(driftReports.kind, 'count'), lt(driftReports.seqFrom, q.seqTo), gt(driftReports.seqTo, q.seqFrom)),
+              and(ne(driftReports.kind, 'count'), lte(driftReports.fromTime, q.to), gte(driftReports.toTime, q.from)),
+            ),
+          ),
+        );
     },
     listReports(q: {
       modelId: number;

@@ -100,11 +100,15 @@ export function monitoringRoutes(deps: MonitoringRouteDeps): FastifyPluginAsyncT
         },
         async (req, reply) => {
           const body = openBody(req);
-          const { model, version } = await samples.resolveTarget(req.params.name, body.target);
-          const batch = await body.batch({ features: version.features, maxRows: limits.maxRows });
+          const { model, version, settings } = await samples.resolveTarget(req.params.name, body.target);
+          const batch = await body.batch({
+            features: version.features,
+            maxRows: limits.maxRows,
+            ...(settings.timestampColumn !== undefined ? { timestampColumn: settings.timestampColumn } : {}),
+          });
           meter?.rows(req, batch.rowCount);
           const key = req.headers['idempotency-key'];
-          const result = await samples.ingest(model, version, batch, body.raw, typeof key === 'string' ? key : undefined);
+          const result = await samples.ingest(model, version, batch, body.raw, typeof key === 'string' ? key : undefined, settings);
           return reply.status(202).send(result);
         },
       );
@@ -123,9 +127,14 @@ export function monitoringRoutes(deps: MonitoringRouteDeps): FastifyPluginAsyncT
           },
         },
         async (req) => {
-          const { version } = await samples.resolveTarget(req.params.name, { version: req.params.version });
-          // Reference chunks may be larger than serving batches: the byte limit bounds them.
-          const batch = await openBody(req).batch({ features: version.features, maxRows: Number.MAX_SAFE_INTEGER });
+          const { version, settings } = await samples.resolveTarget(req.params.name, { version: req.params.version });
+          // Reference chunks may be larger than serving batches: the byte limit bounds them. A
+          // timestamp column is accepted (and left out of the profile) like in serving samples.
+          const batch = await openBody(req).batch({
+            features: version.features,
+            maxRows: Number.MAX_SAFE_INTEGER,
+            ...(settings.timestampColumn !== undefined ? { timestampColumn: settings.timestampColumn } : {}),
+          });
           meter?.rows(req, batch.rowCount);
           return references.append(req.params.name, req.params.version, batch);
         },

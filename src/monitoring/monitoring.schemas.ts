@@ -11,8 +11,24 @@ export const MonitorConfig = Type.Object(
     window: Type.Optional(
       Type.Union([
         Type.Object({ size: Type.Integer({ minimum: 1, maximum: 10_000_000 }) }, { additionalProperties: false }),
-        Type.Object({ every: Type.String({ minLength: 2, maxLength: 32, description: 'ISO-8601 duration, e.g. PT1H' }) }, { additionalProperties: false }),
+        Type.Object(
+          {
+            every: Type.String({ minLength: 2, maxLength: 32, description: 'ISO-8601 duration, e.g. PT1H' }),
+            allowedLateness: Type.Optional(
+              Type.String({
+                minLength: 2,
+                maxLength: 32,
+                description: 'how long after its end a window still takes late rows, each revising its report (ISO-8601 duration, default PT1H; PT0S for none)',
+              }),
+            ),
+          },
+          { additionalProperties: false },
+        ),
       ]),
+    ),
+    /** A body column holding each row's time (ISO-8601 or epoch ms), instead of or beside `timestamps`. */
+    timestampColumn: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 256, description: "the body column holding each row's time (ISO-8601 or epoch ms)" }),
     ),
     minSamples: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
     methods: Type.Optional(DriftMethods),
@@ -63,7 +79,16 @@ export const SampleTarget = Type.Object(
   { additionalProperties: false },
 );
 
-export const SamplesAccepted = Type.Object({ accepted: Type.Integer(), batchId: Type.String(), version: Type.Integer(), windowsCompleted: Type.Integer() });
+export const SamplesAccepted = Type.Object({
+  accepted: Type.Integer(),
+  batchId: Type.String(),
+  version: Type.Integer(),
+  windowsCompleted: Type.Integer(),
+  /** Rows stamped in a time window whose allowed lateness had passed and whose report was final: stored, in no report. */
+  late: Type.Integer(),
+  /** Reports that late rows of this batch revise (a recompute was requested). */
+  reportsUpdated: Type.Array(Type.Integer()),
+});
 
 export const LabelsBody = Type.Object(
   {
@@ -78,7 +103,15 @@ export const LabelsBody = Type.Object(
   { additionalProperties: false },
 );
 export type LabelsBody = Static<typeof LabelsBody>;
-export const LabelsAccepted = Type.Object({ accepted: Type.Integer(), unmatched: Type.Array(Type.String()) });
+export const LabelsAccepted = Type.Object({
+  accepted: Type.Integer(),
+  /** Ids a stored sample has. */
+  matched: Type.Array(Type.String()),
+  /** Ids no stored sample has (yet): kept, joined when the sample arrives. */
+  unmatched: Type.Array(Type.String()),
+  /** Reports whose performance section these labels change: each gets a new revision. */
+  reportsUpdated: Type.Array(Type.Integer()),
+});
 
 export const DriftRangeBody = Type.Object({ version: Type.Optional(Id), from: Timestamp, to: Timestamp }, { additionalProperties: false });
 export type DriftRangeBody = Static<typeof DriftRangeBody>;
@@ -145,6 +178,12 @@ export const DriftReportView = Type.Object({
   referenceVersion: Nullable(Type.Integer()),
   error: Nullable(Type.String()),
   failureReason: NullableFailureReason,
+  /** 1 for the first computation, +1 for each recompute after late labels or rows (0 while pending). */
+  revision: Type.Integer(),
+  /** A newer revision is requested and not computed yet. */
+  revisionPending: Type.Boolean(),
+  /** When late labels last asked for a revision. */
+  labelsUpdatedAt: Nullable(Type.String()),
   createdAt: Type.String(),
   completedAt: Nullable(Type.String()),
 });
@@ -152,6 +191,9 @@ export type DriftReportView = Static<typeof DriftReportView>;
 
 export const TimelinePoint = Type.Object({
   reportId: Type.Integer(),
+  /** The report's newest revision, which every value here is from. */
+  revision: Type.Integer(),
+  performanceDegraded: Nullable(Type.Boolean()),
   version: Type.Integer(),
   referenceVersion: Type.Integer(),
   from: Nullable(Type.String()),

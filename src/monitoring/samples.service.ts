@@ -8,11 +8,15 @@ import type { ModelRow, RegistryRepository, VersionRow } from '../registry/regis
 import type { RegistryViews } from '../registry/views.js';
 import { encodeBatch } from './batch-codec.js';
 import type { IngestedBatch } from './ingest.js';
-import { monitorSettings } from './monitor-config.js';
+import { reportsHoldingSamples, timeReportCutoff } from './late-data.js';
+import { type MonitorSettings, monitorSettings } from './monitor-config.js';
 import type { MonitoringRepository } from './monitoring.repository.js';
 import type { LabelsBody } from './monitoring.schemas.js';
 import { checkOutcomes, labelMismatch, labelsError } from './outcome-checks.js';
-import { completedCountWindows } from './window.js';
+import { completedCountWindows, type Interval, timeWindowInterval, timeWindowRows } from './window.js';
+
+/** Samples may arrive a little after their window ends (clock skew, retries) before the sweep closes it. */
+export const TIME_WINDOW_GRACE_MS = 5_000;
 
 export interface SampleTargetInput {
   version?: number;
@@ -24,6 +28,23 @@ export interface SamplesAccepted {
   batchId: string;
   version: number;
   windowsCompleted: number;
+  /** Rows past their time window's allowed lateness whose report was final: stored, in no report. */
+  late: number;
+  /** Reports these rows revise (late rows within the allowed lateness). */
+  reportsUpdated: number[];
+}
+
+export interface LabelsAccepted {
+  accepted: number;
+  matched: string[];
+  unmatched: string[];
+  reportsUpdated: number[];
+}
+
+/** A report's job to enqueue after commit: a new report (generation 0) or a requested revision. */
+export interface ReportJob {
+  reportId: number;
+  generation: number;
 }
 
 /** The window key of count window k: part of the unique (model, window) constraint on reports. */
@@ -39,6 +60,8 @@ export function createSamplesService(deps: {
   now?: () => Date;
   /** ENQUEUE_BUDGET_MS: a request waits at most this long, in all, for the queue after its commit. */
   enqueueBudgetMs?: number;
+  /** Rows beyond allowed lateness, after commit (the late-rows counter). */
+  onLateRows?: (model: string, rows: number) => void;
 }) {
   const { repo, registry, views, aliases, queue } = deps;
   const now = deps.now ?? (() => new Date());
@@ -68,21 +91,72 @@ export function createSamplesService(deps: {
    * enqueue budget in all. What the queue did not take by then — Redis down or frozen — stays in
    * the outbox: the sweep enqueues it (a late enqueue that lands anyway is found there by id).
    */
-  async function enqueueReports(ids: number[]): Promise<void> {
+  async function enqueueReports(jobs: readonly (number | ReportJob)[]): Promise<void> {
     const budgetMs = deps.enqueueBudgetMs ?? 100;
     const budget = enqueueBudget(budgetMs);
-    for (const [i, reportId] of ids.entries()) {
-      const settled = await budget.run(queue.enqueue('drift.report', { reportId, generation: 0 }));
+    for (const [i, job] of jobs.entries()) {
+      const payload = typeof job === 'number' ? { reportId: job, generation: 0 } : job;
+      const settled = await budget.run(queue.enqueue('drift.report', payload));
       if (settled.outcome === 'ok') continue;
-      const left = ids.length - i;
+      const left = jobs.length - i;
       deps.log(
         settled.outcome === 'timeout'
-          ? `${left} drift report(s) from ${reportId} on left in the outbox: the queue did not answer within ${budgetMs} ms`
-          : `${left} drift report(s) from ${reportId} on left in the outbox: queue unavailable`,
+          ? `${left} drift report(s) from ${payload.reportId} on left in the outbox: the queue did not answer within ${budgetMs} ms`
+          : `${left} drift report(s) from ${payload.reportId} on left in the outbox: queue unavailable`,
         settled.outcome === 'failed' ? settled.error : undefined,
       );
       return;
     }
+  }
+
+  /**
+   * The rows of a batch in time windows, in the ingest transaction (after the version's counter
+   * row is locked): a window whose report exists and still takes rows received now (its data
+   * cutoff) gets a full revision; one whose report is final counts the rows as late; an ended
+   * window the sweep has already passed without a report gets its pending report now (else it
+   * would never be closed); an open window is left to the sweep.
+   */
+  async function placeTimeRows(
+    model: ModelRow,
+    version: VersionRow,
+    spec: Extract<MonitorSettings['window'], { kind: 'time' }>,
+    label: string,
+    times: Float64Array,
+    at: string,
+  ): Promise<{ late: number; jobs: ReportJob[]; revised: number[]; created: number }> {
+    const nowMs = Date.parse(at);
+    const out = { late: 0, jobs: [] as ReportJob[], revised: [] as number[], created: 0 };
+    let sweptUntil: string | undefined | null = null;
+    for (const group of timeWindowRows(spec, times, nowMs)) {
+      const interval = timeWindowInterval(spec, group.window);
+      // Still open by this clock: the sweep closes it. (An ended one is looked up even within the
+      // sweep's grace: another host's clock may have closed it already.)
+      if (interval.end > nowMs) continue;
+      const windowKey = timeWindowKey(label, version.id, group.window);
+      const existing = await repo.findReportByWindow(model.id, windowKey);
+      if (existing) {
+        if (existing.status === 'failed') continue;
+        const cutoff = existing.dataCutoff ?? timeReportCutoff(interval.end, spec.latenessMs, existing.createdAt);
+        if (at > cutoff) {
+          out.late += group.rows;
+          continue;
+        }
+        const generation = await repo.requestRevision(existing.id, 'full', at);
+        if (generation !== undefined) {
+          out.jobs.push({ reportId: existing.id, generation });
+          out.revised.push(existing.id);
+        }
+        continue;
+      }
+      if (sweptUntil === null) sweptUntil = await repo.lastTimeWindowEnd(model.id);
+      if (sweptUntil === undefined || new Date(interval.end - 1).toISOString() > sweptUntil) continue; // the sweep gets to it
+      const id = await repo.insertPendingReport(timeReportRow(model.id, version.id, windowKey, interval, spec.latenessMs, at));
+      if (id !== undefined) {
+        out.jobs.push({ reportId: id, generation: 0 });
+        out.created += 1;
+      }
+    }
+    return out;
   }
 
   async function replay(modelId: number, batchKey: string, requestHash: string): Promise<SamplesAccepted | undefined> {
@@ -90,7 +164,7 @@ export function createSamplesService(deps: {
     if (!prior) return undefined;
     if (prior.requestHash !== requestHash) throw new AppError('BATCH_ID_REUSED', `batch "${batchKey}" was already accepted with different samples`);
     const version = await registry.findVersionById(prior.versionId);
-    return { accepted: prior.rowCount, batchId: batchKey, version: version!.version, windowsCompleted: 0 };
+    return { accepted: prior.rowCount, batchId: batchKey, version: version!.version, windowsCompleted: 0, late: 0, reportsUpdated: [] };
   }
 
   /** A label that does not fit the task of the version its sample was scored by: 400 for the whole request. */
@@ -111,9 +185,9 @@ export function createSamplesService(deps: {
     targetVersion,
 
     /** The features a batch for this model is validated against (resolved before the body is read). */
-    async resolveTarget(name: string, target: SampleTargetInput): Promise<{ model: ModelRow; version: VersionRow }> {
+    async resolveTarget(name: string, target: SampleTargetInput): Promise<{ model: ModelRow; version: VersionRow; settings: MonitorSettings }> {
       const model = await views.requireModel(name);
-      return { model, version: await targetVersion(model, target) };
+      return { model, version: await targetVersion(model, target), settings: await monitorSettings(repo, model.id) };
     },
 
     /**
@@ -122,24 +196,33 @@ export function createSamplesService(deps: {
      * transaction, so a window is handed to the drift worker exactly when its last sample is
      * stored. A retried batch (same key, same bytes) counts once and gets the first answer.
      */
-    async ingest(model: ModelRow, version: VersionRow, batch: IngestedBatch, rawBody: Buffer | string, idempotencyKey?: string): Promise<SamplesAccepted> {
+    async ingest(
+      model: ModelRow,
+      version: VersionRow,
+      batch: IngestedBatch,
+      rawBody: Buffer | string,
+      idempotencyKey?: string,
+      given?: MonitorSettings,
+    ): Promise<SamplesAccepted> {
       checkOutcomes(batch, version.task);
       const clientKey = idempotencyKey ?? batch.batchId;
       const batchKey = clientKey ?? randomUUID();
       // Only a key the client chose can come back in a retry: hash the bytes only then (~1 ms per MB).
       const requestHash = clientKey === undefined ? 'unkeyed' : createHash('sha256').update(rawBody).digest('hex');
-      const at = now().toISOString();
-      const observedAt = batch.timestamp !== undefined ? new Date(batch.timestamp).toISOString() : at;
-      const payload = encodeBatch(batch);
       const firstPrediction = (batch.predictions as (number | string | null)[] | undefined)?.find((v) => v !== null);
       const predictionKind = firstPrediction === undefined ? null : typeof firstPrediction;
-      const settings = await monitorSettings(repo, model.id);
-      let result: { answer: SamplesAccepted; reportIds: number[] } | undefined;
+      const settings = given ?? (await monitorSettings(repo, model.id));
+      let result: { answer: SamplesAccepted; jobs: ReportJob[] } | undefined;
       try {
         result = await repo.transaction(async () => {
           const prior = await replay(model.id, batchKey, requestHash);
-          if (prior) return { answer: prior, reportIds: [] };
+          if (prior) return { answer: prior, jobs: [] };
           const seqStart = await repo.claimSequence(version.id, batch.rowCount);
+          // Taken under the counter's lock: a time window's report written after this commit has a later creation time.
+          const at = now().toISOString();
+          const fallback = batch.timestamp ?? Date.parse(at);
+          const times = batch.timestamps ? batch.timestamps.map((t) => (Number.isNaN(t) ? fallback : t)) : undefined;
+          const span = times ? times.reduce((a, t) => ({ min: Math.min(a.min, t), max: Math.max(a.max, t) }), { min: Infinity, max: -Infinity }) : undefined;
           const batchId = await repo.insertBatch({
             modelId: model.id,
             versionId: version.id,
@@ -147,14 +230,17 @@ export function createSamplesService(deps: {
             requestHash,
             seqStart,
             rowCount: batch.rowCount,
-            observedAt,
+            observedAt: new Date(span ? span.min : fallback).toISOString(),
+            observedUntil: span ? new Date(span.max).toISOString() : null,
             receivedAt: at,
-            payload,
+            payload: encodeBatch(times ? { ...batch, timestamps: times } : batch),
             predictionKind,
           });
-          const ids = batch.ids?.filter((id): id is string => id !== null) ?? [];
-          if (ids.length) await repo.insertSampleIds(model.id, batchId, ids);
-          const reportIds: number[] = [];
+          if (batch.ids) await repo.insertSampleIds(model.id, batchId, batch.ids);
+          const jobs: ReportJob[] = [];
+          let windowsCompleted = 0;
+          let late = 0;
+          let reportsUpdated: number[] = [];
           if (settings.window.kind === 'count') {
             const size = settings.window.size;
             for (const k of completedCountWindows(size, seqStart, batch.rowCount)) {
@@ -165,14 +251,28 @@ export function createSamplesService(deps: {
                 kind: 'count',
                 seqFrom: k * size,
                 seqTo: (k + 1) * size,
-                toTime: observedAt,
+                toTime: new Date(span ? span.max : fallback).toISOString(),
                 status: 'pending',
                 createdAt: at,
               });
-              if (id !== undefined) reportIds.push(id);
+              if (id !== undefined) jobs.push({ reportId: id, generation: 0 });
             }
+            windowsCompleted = jobs.length;
+          } else {
+            const placed = await placeTimeRows(
+              model,
+              version,
+              settings.window,
+              settings.windowLabel,
+              times ?? new Float64Array(batch.rowCount).fill(fallback),
+              at,
+            );
+            jobs.push(...placed.jobs);
+            windowsCompleted = placed.created;
+            late = placed.late;
+            reportsUpdated = placed.revised;
           }
-          return { answer: { accepted: batch.rowCount, batchId: batchKey, version: version.version, windowsCompleted: reportIds.length }, reportIds };
+          return { answer: { accepted: batch.rowCount, batchId: batchKey, version: version.version, windowsCompleted, late, reportsUpdated }, jobs };
         });
       } catch (error) {
         // Two retries of one batch racing: the unique (model, batch key) index let one in.
@@ -181,23 +281,65 @@ export function createSamplesService(deps: {
         if (!prior) throw error;
         return prior;
       }
-      await enqueueReports(result.reportIds);
+      if (result.answer.late > 0) deps.onLateRows?.(model.name, result.answer.late);
+      await enqueueReports(result.jobs);
       return result.answer;
     },
 
-    /** Delayed ground truth by sample id. Every label is kept; ids no stored sample has (yet) are listed. */
-    async postLabels(name: string, body: LabelsBody): Promise<{ accepted: number; unmatched: string[] }> {
+    /**
+     * Delayed ground truth by sample id. Every label is kept; ids no stored sample has (yet) are
+     * listed. In the same transaction, every report (pending or done) holding a sample whose label
+     * is new or changed gets a labels revision requested (performance recomputed, drift kept);
+     * the same labels posted again change nothing and ask for nothing.
+     */
+    async postLabels(name: string, body: LabelsBody): Promise<LabelsAccepted> {
       const model = await views.requireModel(name);
       // A repeated id in one request: the last label wins (one upsert may touch a row only once).
-      const latest = [...new Map(body.items.map((i) => [i.id, i])).values()];
+      const latest = new Map(body.items.map((i) => [i.id, i]));
       const ids = body.items.map((i) => i.id);
-      const known = await repo.knownSampleIds(model.id, [...new Set(ids)]);
       await checkLabelTypes(model.id, body);
-      await repo.transaction(() => repo.upsertLabels(model.id, latest, now().toISOString()));
-      return { accepted: body.items.length, unmatched: ids.filter((id) => !known.has(id)) };
+      const { known, jobs } = await repo.transaction(async () => {
+        const at = now().toISOString();
+        const locations = await repo.sampleLocations(model.id, [...latest.keys()]);
+        const known = new Set(locations.map((l) => l.sampleId));
+        const before = await repo.labelsFor(model.id, [...known]);
+        await repo.upsertLabels(model.id, [...latest.values()], at);
+        const changed = locations.filter((l) => before.get(l.sampleId) !== latest.get(l.sampleId)!.label);
+        const jobs: ReportJob[] = [];
+        for (const reportId of changed.length ? await reportsHoldingSamples(repo, changed) : []) {
+          const generation = await repo.requestRevision(reportId, 'labels', at);
+          if (generation !== undefined) jobs.push({ reportId, generation });
+        }
+        return { known, jobs };
+      });
+      await enqueueReports(jobs);
+      return {
+        accepted: body.items.length,
+        matched: ids.filter((id) => known.has(id)),
+        unmatched: ids.filter((id) => !known.has(id)),
+        reportsUpdated: jobs.map((j) => j.reportId),
+      };
     },
 
     enqueueReports,
   };
 }
 export type SamplesService = ReturnType<typeof createSamplesService>;
+
+/** The window key of time window k: part of the unique (model, window) constraint on reports. */
+export const timeWindowKey = (label: string, versionId: number, k: number) => `v${versionId}:${label}:${k}`;
+
+/** The pending report row of a time window, with its data cutoff (see timeReportCutoff). */
+export function timeReportRow(modelId: number, versionId: number, windowKey: string, interval: Interval, latenessMs: number, at: string) {
+  return {
+    modelId,
+    versionId,
+    windowKey,
+    kind: 'time',
+    fromTime: new Date(interval.start).toISOString(),
+    toTime: new Date(interval.end - 1).toISOString(),
+    dataCutoff: timeReportCutoff(interval.end, latenessMs, at),
+    status: 'pending',
+    createdAt: at,
+  };
+}

@@ -15,9 +15,17 @@ import { parseIsoDuration } from './duration.js';
  * windows are whole UTC hours and P1D windows UTC days): window k is [origin + k·d, origin + (k+1)·d).
  */
 
-export type WindowConfig = { size: number } | { every: string };
+export type WindowConfig = { size: number } | { every: string; allowedLateness?: string };
 
-export type WindowSpec = { kind: 'count'; size: number } | { kind: 'time'; everyMs: number; originMs: number };
+export type WindowSpec = { kind: 'count'; size: number } | { kind: 'time'; everyMs: number; originMs: number; latenessMs: number };
+
+/** How long after its end a time window still takes late rows (each one revises its report): PT1H. */
+export const DEFAULT_ALLOWED_LATENESS_MS = 3_600_000;
+
+/** `allowedLateness` → ms; a zero duration (PT0S) means none. @throws DurationError */
+export function parseLateness(text: string): number {
+  return /^P(T0+(\.0+)?[HMS]|0+D)$/i.test(text) ? 0 : parseIsoDuration(text);
+}
 
 /** Half-open interval [start, end). For count windows: sample numbers; for time windows: epoch ms. */
 export interface Interval {
@@ -43,7 +51,8 @@ export function resolveWindow(config: WindowConfig, originMs = 0): WindowSpec {
     if (!Number.isSafeInteger(config.size) || config.size < 1) throw new RangeError(`window size must be a positive integer, got ${config.size}`);
     return { kind: 'count', size: config.size };
   }
-  return { kind: 'time', everyMs: parseIsoDuration(config.every), originMs };
+  const latenessMs = config.allowedLateness === undefined ? DEFAULT_ALLOWED_LATENESS_MS : parseLateness(config.allowedLateness);
+  return { kind: 'time', everyMs: parseIsoDuration(config.every), originMs, latenessMs };
 }
 
 /**
@@ -114,4 +123,28 @@ export function timeWindowsClosed(spec: { everyMs: number; originMs: number }, a
   const windows: number[] = [];
   for (let k = first; k <= lastClosed; k++) windows.push(k);
   return windows;
+}
+
+/** Rows of one batch in one time window: how many, and whether the window still takes them. */
+export interface TimeWindowRows {
+  window: number;
+  rows: number;
+  /** now ≤ the window's end + allowed lateness: rows that join (or revise) the window's report. */
+  onTime: boolean;
+}
+
+/**
+ * Groups a batch's row times (epoch ms) by time window, oldest window first, and says for each
+ * whether it is still within its allowed lateness at `nowMs` (its end + lateness ≥ now).
+ * @example timeWindowRows({everyMs:3.6e6, originMs:0, latenessMs:3.6e6}, [t(02:10), t(03:20)], t(04:30)) → [{window 2, rows 1, onTime: false}, {window 3, rows 1, onTime: true}]
+ */
+export function timeWindowRows(spec: { everyMs: number; originMs: number; latenessMs: number }, times: ArrayLike<number>, nowMs: number): TimeWindowRows[] {
+  const counts = new Map<number, number>();
+  for (let i = 0; i < times.length; i++) {
+    const k = timeWindowOf(spec, times[i]!);
+    counts.set(k, (counts.get(k) ?? 0) + 1);
+  }
+  return [...counts.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([window, rows]) => ({ window, rows, onTime: timeWindowInterval(spec, window).end + spec.latenessMs >= nowMs }));
 }

@@ -7,7 +7,7 @@ import type { ArtifactStore } from '../artifacts/artifact-store.js';
 import type { Column } from '../drift/index.js';
 import type { FeatureSpec } from '../monitoring/batch.js';
 import type { MonitoringRepository } from '../monitoring/monitoring.repository.js';
-import { assembleWindow } from '../monitoring/window-data.js';
+import { loadReportWindow } from '../monitoring/window-data.js';
 import { classKey } from './paired-tests.js';
 import type { HoldoutTruth } from './promotion.js';
 import type { RetrainJobsRepository } from './retrain-jobs.repository.js';
@@ -77,11 +77,7 @@ export async function collectTrainingRows(deps: Omit<ExportDeps, 'store'>, sourc
   const reports = await deps.repo.windowReports(source.modelId, source.baseVersionId, source.upToReportId ?? undefined, source.trainingWindows);
   const rows: LabelledRow[] = [];
   for (const report of [...reports].reverse()) {
-    const count = report.kind === 'count';
-    const batches = count
-      ? await deps.monitoring.batchesInSequence(report.versionId, Number(report.seqFrom), Number(report.seqTo))
-      : await deps.monitoring.batchesInTime(report.versionId, report.fromTime ?? '', report.toTime ?? '');
-    const data = assembleWindow(batches, source.features, count ? { from: Number(report.seqFrom), to: Number(report.seqTo) } : undefined);
+    const data = await loadReportWindow(deps.monitoring, report, source.features);
     const missing = data.ids.filter((id, i): id is string => id !== null && data.labels[i] === null);
     const delayed = missing.length ? await deps.monitoring.labelsFor(source.modelId, missing) : new Map<string, number | string>();
     for (let i = 0; i < data.rows; i++) {

@@ -1,4 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCliRunner } from '../helpers/cli.js';
@@ -56,7 +58,32 @@ describe('mlcycle against a server: data', () => {
         ],
       }),
     });
-    expect(await labels.json()).toEqual({ accepted: 3, unmatched: ['nope'] });
+    expect(await labels.json()).toMatchObject({ accepted: 3, matched: ['r2-0', 'r2-23455'], unmatched: ['nope'] });
+  });
+
+  it("samples push sends each row's time from --timestamp-column; a bad time is a 400 naming the row, nothing stored", async () => {
+    await f.modelWithVersion('timed');
+    const lines = ['age,plan,event_time'];
+    for (let i = 0; i < 30; i++) lines.push(`${40 + i},pro,2026-03-01T10:${String(i).padStart(2, '0')}:00Z`);
+    writeFileSync(f.file('timed.csv'), `${lines.join('\n')}\n`);
+    const pushed = f.json<{ accepted: number }>(
+      await f.cli('samples', 'push', 'timed', f.file('timed.csv'), '--version', '1', '--timestamp-column', 'event_time', '--json'),
+    );
+    expect(pushed.accepted).toBe(30);
+    const db = new BetterSqlite3(join(f.dir, 'data', 'mlcycle.db'), { readonly: true });
+    try {
+      const span = db
+        .prepare('select min(b.observed_at) as first, max(b.observed_until) as last from sample_batches b join models m on m.id = b.model_id where m.name = ?')
+        .get('timed');
+      expect(span).toEqual({ first: '2026-03-01T10:00:00.000Z', last: '2026-03-01T10:29:00.000Z' });
+    } finally {
+      db.close();
+    }
+    writeFileSync(f.file('timed-bad.csv'), `${lines.slice(0, 3).join('\n')}\n41,pro,noon\n`);
+    const bad = await f.cli('samples', 'push', 'timed', f.file('timed-bad.csv'), '--version', '1', '--timestamp-column', 'event_time');
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain('columns.__timestamp[2]');
+    expect(f.storedSamples('timed')).toBe(30);
   });
 
   it('samples push retries a batch whose answer was lost, with the same key, and it is stored once', async () => {

@@ -42,7 +42,7 @@ describe('README walkthrough', () => {
     expect(out).toContain('"windowsCompleted":1');
     expect(out).toMatch(/"status":"done","sampleCount":5,"datasetDrift":true/);
     expect(out).toContain('"points":[{"reportId":1');
-    expect(out).toContain('{"accepted":2,"unmatched":[]}');
+    expect(out).toContain('{"accepted":2,"matched":["r1","r2"],"unmatched":[],"reportsUpdated":[1]}');
     expect(out).toMatch(/"status":"succeeded"/);
     // Two cycles: v2 then v3 promoted, each on mlcycle's own holdout evaluation.
     expect(out).toMatch(/"baseVersion":1,[\s\S]*?"resultVersion":2,"evaluation":\{[^}]*"decision":"promoted"/);

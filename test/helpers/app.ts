@@ -30,7 +30,15 @@ export interface TestApp {
  * when TEST_DIALECT=postgres — and the fs artifact store unless one is given.
  */
 export async function createTestApp(
-  options: { store?: ArtifactStore; env?: Record<string, string>; logger?: object; queue?: 'inline' | 'bullmq'; consume?: boolean } = {},
+  options: {
+    store?: ArtifactStore;
+    env?: Record<string, string>;
+    logger?: object;
+    queue?: 'inline' | 'bullmq';
+    consume?: boolean;
+    /** The services' clock (the queue keeps real time). */
+    now?: () => Date;
+  } = {},
 ): Promise<TestApp> {
   const dir = join(process.cwd(), '.tmp', 'test', randomUUID());
   mkdirSync(dir, { recursive: true });
@@ -50,7 +58,11 @@ export async function createTestApp(
             worker: { lockDuration: 5_000, stalledInterval: 2_000 },
           })
       : undefined;
-  const container = await createContainer(config, { ...(options.store ? { store: options.store } : {}), ...(queue ? { queue } : {}) });
+  const container = await createContainer(config, {
+    ...(options.store ? { store: options.store } : {}),
+    ...(queue ? { queue } : {}),
+    ...(options.now ? { now: options.now } : {}),
+  });
   // The same processors the server and the worker register: jobs run in this process.
   if (options.consume !== false) {
     registerProcessors(container);

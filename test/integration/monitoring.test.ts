@@ -186,7 +186,7 @@ for (const mode of ['inline', 'bullmq'] as const) {
           ],
         },
       });
-      expect(labelsPosted.json()).toEqual({ accepted: 101, unmatched: ids.concat('never-seen') });
+      expect(labelsPosted.json()).toEqual({ accepted: 101, matched: [], unmatched: ids.concat('never-seen'), reportsUpdated: [] });
       await t.call({ method: 'POST', url: '/api/v1/models/perf/samples', payload: { version: 1, rows, ids, predictions } });
       // The ids are indexed now: labels for them match, an unknown id is listed.
       const later = await t.call({
@@ -199,7 +199,8 @@ for (const mode of ['inline', 'bullmq'] as const) {
           ],
         },
       });
-      expect(later.json()).toEqual({ accepted: 2, unmatched: ['ghost'] });
+      // s-0's label is the one it had: nothing changed, no report is revised.
+      expect(later.json()).toEqual({ accepted: 2, matched: ['s-0'], unmatched: ['ghost'], reportsUpdated: [] });
       const [summary] = await waitForReports(t, 'perf', 1);
       const report = (await t.call({ method: 'GET', url: `/api/v1/drift-reports/${summary!.id}` })).json();
       expect(report.performance).toMatchObject({

@@ -1,4 +1,18 @@
-import { type Vector, Dictionary, LargeUtf8, Float32, Float64, Int32, Int64, Table, Utf8, tableToIPC, vectorFromArray } from 'apache-arrow';
+import {
+  type Vector,
+  Bool,
+  Dictionary,
+  LargeUtf8,
+  Float32,
+  Float64,
+  Int32,
+  Int64,
+  Table,
+  TimestampMillisecond,
+  Utf8,
+  tableToIPC,
+  vectorFromArray,
+} from 'apache-arrow';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../../src/http/errors.js';
@@ -222,5 +236,76 @@ describe('Arrow IPC sample bodies', () => {
     expect(failure(() => ingestArrow(new Uint8Array([1, 2, 3, 4, 5]), opts)).code).toBe('MALFORMED_BATCH');
     expect(failure(() => ingestArrow(bytes, { ...opts, maxRows: 2 })).code).toBe('BATCH_TOO_LARGE');
     expect(failure(() => ingestBody('text/plain', 'age\n1', opts)).code).toBe('UNSUPPORTED_MEDIA_TYPE');
+  });
+});
+
+describe('row times', () => {
+  const t0 = Date.parse('2026-03-01T10:05:00Z');
+
+  it('JSON: `timestamps` aligned with the rows, or the monitor column in rows and columns form; a declared timestamp feature is read too', () => {
+    const a = ingestJson({ rows: [{ age: 1 }, { age: 2 }], timestamps: ['2026-03-01T10:05:00Z', t0 + 1000] }, opts);
+    expect(Array.from(a.timestamps!)).toEqual([t0, t0 + 1000]);
+    const b = ingestJson(
+      {
+        rows: [
+          { age: 1, at: t0 },
+          { age: 2, at: null },
+        ],
+      },
+      { ...opts, timestampColumn: 'at' },
+    );
+    expect(Array.from(b.timestamps!)).toEqual([t0, Number.NaN]);
+    expect(b.columns.has('at')).toBe(false);
+    const c = ingestJson({ columns: { age: [1, 2], at: ['2026-03-01T10:05:00Z', '2026-03-01T11:05:00+01:00'] } }, { ...opts, timestampColumn: 'at' });
+    expect(Array.from(c.timestamps!)).toEqual([t0, t0]);
+    const declared = [...features, { name: 'ts', type: 'categorical' as const }];
+    const d = ingestJson({ rows: [{ ts: '2026-03-01T10:05:00Z' }] }, { features: declared, timestampColumn: 'ts' });
+    expect(Array.from(d.timestamps!)).toEqual([t0]);
+    expect(d.columns.get('ts')!.values).toEqual(['2026-03-01T10:05:00Z']);
+  });
+
+  it('JSON: a bad row time is named, misaligned arrays and both sources at once are refused', () => {
+    expect(failure(() => ingestJson({ rows: [{ age: 1 }, { age: 2 }], timestamps: [t0, 'noon'] }, opts)).errors).toEqual([
+      expect.objectContaining({ path: 'timestamps[1]' }),
+    ]);
+    expect(failure(() => ingestJson({ rows: [{ age: 1 }], timestamps: [t0, t0] }, opts)).errors).toEqual([expect.objectContaining({ path: 'timestamps' })]);
+    expect(failure(() => ingestJson({ columns: { age: [1], at: [-1] } }, { ...opts, timestampColumn: 'at' })).errors).toEqual([
+      expect.objectContaining({ path: 'columns.at[0]' }),
+    ]);
+    expect(failure(() => ingestJson({ rows: [{ age: 1, at: t0 }], timestamps: [t0] }, { ...opts, timestampColumn: 'at' })).errors).toEqual([
+      expect.objectContaining({ path: 'timestamps' }),
+    ]);
+    // Without a monitor column, an unknown key is still an unknown feature.
+    expect(failure(() => ingestJson({ rows: [{ age: 1, at: t0 }] }, opts)).errors).toEqual([expect.objectContaining({ path: 'rows[0].at' })]);
+  });
+
+  it('Arrow: a __timestamp column of Arrow timestamps, epoch-ms integers or ISO strings; a wrong type is named', () => {
+    const times = vectorFromArray([new Date(t0), null], new TimestampMillisecond());
+    const a = ingestArrow(arrowBytes({ age: vectorFromArray([1, 2], new Float64()), __timestamp: times }), opts);
+    expect(Array.from(a.timestamps!)).toEqual([t0, Number.NaN]);
+    const b = ingestArrow(arrowBytes({ age: vectorFromArray([1], new Float64()), event: vectorFromArray(['2026-03-01T10:05:00Z'], new Utf8()) }), {
+      ...opts,
+      timestampColumn: 'event',
+    });
+    expect(Array.from(b.timestamps!)).toEqual([t0]);
+    const c = ingestArrow(arrowBytes({ age: vectorFromArray([1], new Float64()), __timestamp: vectorFromArray([BigInt(t0)], new Int64()) }), opts);
+    expect(Array.from(c.timestamps!)).toEqual([t0]);
+    const float = ingestArrow(arrowBytes({ age: vectorFromArray([1, 2], new Float64()), __timestamp: vectorFromArray([t0, Number.NaN], new Float64()) }), opts);
+    expect(Array.from(float.timestamps!)).toEqual([t0, Number.NaN]);
+    const fraction = failure(() =>
+      ingestArrow(arrowBytes({ age: vectorFromArray([1], new Float64()), __timestamp: vectorFromArray([1.5], new Float64()) }), opts),
+    );
+    expect(fraction.errors).toEqual([expect.objectContaining({ path: 'columns.__timestamp[0]' })]);
+    const bad = failure(() => ingestArrow(arrowBytes({ age: vectorFromArray([1], new Float64()), __timestamp: vectorFromArray([true], new Bool()) }), opts));
+    expect(bad.errors).toEqual([expect.objectContaining({ path: 'columns.__timestamp' })]);
+    const badValue = failure(() =>
+      ingestArrow(arrowBytes({ age: vectorFromArray([1], new Float64()), __timestamp: vectorFromArray(['noon'], new Utf8()) }), opts),
+    );
+    expect(badValue.errors).toEqual([expect.objectContaining({ path: 'columns.__timestamp[0]' })]);
+  });
+
+  it('survive the stored form', () => {
+    const batch = ingestJson({ rows: [{ age: 1 }, { age: 2 }], timestamps: [t0, t0 + 1] }, opts);
+    expect(Array.from(decodeBatch(encodeBatch(batch)).timestamps!)).toEqual([t0, t0 + 1]);
   });
 });

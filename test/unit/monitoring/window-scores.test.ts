@@ -31,7 +31,7 @@ describe('window scores', () => {
         row(3, { rowCount: 2, columns: x(2) }),
       ],
       [{ name: 'x', type: 'numeric' }],
-      { from: 1, to: 5 },
+      { kind: 'seq', from: 1, to: 5 },
     );
     expect(data.classes).toBeNull();
     expect(data.scores).toEqual([null, 0.3, null, null]);

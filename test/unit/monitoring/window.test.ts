@@ -1,11 +1,14 @@
 import fc from 'fast-check';
+import { rowTime } from '../../../src/monitoring/ingest-times.js';
 import { describe, expect, it } from 'vitest';
 import {
   completedCountWindows,
   countBatchSlices,
   countWindowInterval,
   countWindowOf,
+  parseLateness,
   resolveWindow,
+  timeWindowRows,
   timeWindowInterval,
   timeWindowOf,
   timeWindowsClosed,
@@ -62,7 +65,7 @@ describe('time windows', () => {
   const hourly = resolveWindow({ every: 'PT1H' });
 
   it('align to the UTC epoch: PT1H windows are whole hours, P1D windows UTC days', () => {
-    expect(hourly).toEqual({ kind: 'time', everyMs: 3_600_000, originMs: 0 });
+    expect(hourly).toEqual({ kind: 'time', everyMs: 3_600_000, originMs: 0, latenessMs: 3_600_000 });
     const t = Date.parse('2026-03-01T05:59:59.999Z');
     const k = timeWindowOf(hourly as { everyMs: number; originMs: number }, t);
     const range = timeWindowInterval(hourly as { everyMs: number; originMs: number }, k);
@@ -91,5 +94,36 @@ describe('time windows', () => {
     expect(() => resolveWindow({ size: 0 })).toThrow(/positive integer/);
     expect(() => resolveWindow({ size: 1.5 })).toThrow(/positive integer/);
     expect(() => resolveWindow({ every: 'P1M' })).toThrow(/no fixed length/);
+    expect(resolveWindow({ every: 'PT1H', allowedLateness: 'PT30M' })).toMatchObject({ latenessMs: 1_800_000 });
+    expect(resolveWindow({ every: 'PT1H', allowedLateness: 'PT0S' })).toMatchObject({ latenessMs: 0 });
+    expect(parseLateness('P0D')).toBe(0);
+    expect(() => parseLateness('soon')).toThrow();
+  });
+
+  it('group a batch by window and say which windows still take late rows', () => {
+    const spec = { everyMs: 3_600_000, originMs: 0, latenessMs: 3_600_000 };
+    const t = (hhmm: string) => Date.parse(`2026-01-01T${hhmm}:00Z`);
+    const hour = (hhmm: string) => timeWindowOf(spec, t(hhmm));
+    // At 04:30: 02:00–03:00 closed for good at 04:00; 03:00–04:00 takes rows until 05:00; 04:00–05:00 is open.
+    expect(timeWindowRows(spec, [t('04:10'), t('02:10'), t('03:20'), t('02:50')], t('04:30'))).toEqual([
+      { window: hour('02:10'), rows: 2, onTime: false },
+      { window: hour('03:20'), rows: 1, onTime: true },
+      { window: hour('04:10'), rows: 1, onTime: true },
+    ]);
+    // The boundary: a window's end + lateness is still on time.
+    expect(timeWindowRows(spec, [t('02:10')], t('04:00'))[0]!.onTime).toBe(true);
+    expect(timeWindowRows({ ...spec, latenessMs: 0 }, [t('02:10')], t('03:00') + 1)[0]!.onTime).toBe(false);
+  });
+});
+
+describe('row times', () => {
+  it('take ISO-8601 with a zone or epoch ms; null is the batch time; anything else is invalid', () => {
+    expect(rowTime('2026-03-01T10:05:00Z')).toBe(Date.parse('2026-03-01T10:05:00Z'));
+    expect(rowTime('2026-03-01T10:05:00.123+02:00')).toBe(Date.parse('2026-03-01T08:05:00.123Z'));
+    expect(rowTime(1772359500000)).toBe(1772359500000);
+    expect(rowTime('1772359500000')).toBe(1772359500000);
+    expect(rowTime(1772359500000n)).toBe(1772359500000);
+    expect(rowTime(null)).toBeNaN();
+    for (const bad of ['2026-03-01 10:05', '2026-03-01T10:05:00', 'yesterday', -1, 1.5, true, {}]) expect(rowTime(bad)).toBeUndefined();
   });
 });
