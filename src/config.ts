@@ -45,6 +45,10 @@ export interface Config {
     driftJobBackoffMs: number;
     /** How long a request waits, in all, for the queue after its commit before leaving the rest to the outbox sweep. */
     enqueueBudgetMs: number;
+    /** Numeric values a reference keeps per feature; past it, a seeded uniform sample of this size (0: no cap). */
+    referenceMaxValues: number;
+    /** Bytes of decoded reference profiles a process keeps for its drift jobs (LRU by sha256). */
+    profileCacheBytes: number;
   };
   /** Retrain job leases (see src/retraining/lease.ts). */
   retraining: {
@@ -139,6 +143,8 @@ export const ENV_VARS = [
   'DRIFT_JOB_ATTEMPTS',
   'DRIFT_JOB_BACKOFF_MS',
   'ENQUEUE_BUDGET_MS',
+  'REFERENCE_MAX_VALUES',
+  'WORKER_PROFILE_CACHE_BYTES',
 ] as const;
 
 type Env = Partial<Record<string, string | undefined>>;
@@ -272,6 +278,10 @@ export function loadConfig(env: Env = process.env): Config {
       driftJobAttempts: integer('DRIFT_JOB_ATTEMPTS', 5, 1, 100),
       driftJobBackoffMs: integer('DRIFT_JOB_BACKOFF_MS', 2_000, 10, 3_600_000),
       enqueueBudgetMs: integer('ENQUEUE_BUDGET_MS', 100, 0, 60_000),
+      // 2 M: a 20-feature reference is then 320 MB decoded, decodes in well under 2 s, and KS on a
+      // 2 M sample differs from the population's by ~1/√(2 M) ≈ 0.0007 in D (bench/reference-scale.ts).
+      referenceMaxValues: integer('REFERENCE_MAX_VALUES', 2_000_000, 0, 1_000_000_000),
+      profileCacheBytes: integer('WORKER_PROFILE_CACHE_BYTES', 512 * 1024 * 1024, 0, Number.MAX_SAFE_INTEGER),
     },
     retraining: {
       leaseMs: integer('RETRAIN_LEASE_MS', 60_000, 1_000, 86_400_000),

@@ -20,7 +20,7 @@ export async function stageVersionReference(
   input: { modelId: number; jobId: number; features: readonly FeatureSpec[]; outputs: readonly StagedOutput[]; train: readonly LabelledRow[]; at: string },
 ): Promise<StagedReference | undefined> {
   if (input.features.length === 0) return undefined;
-  const storageKey = `references/${input.modelId}/job-${input.jobId}/${randomUUID()}.json`;
+  const storageKey = `references/${input.modelId}/job-${input.jobId}/${randomUUID()}.profile`;
   const output = input.outputs.find((o) => REFERENCE_OUTPUT.test(o.path));
   if (output) {
     try {
