@@ -79,7 +79,9 @@ try {
   await call('PUT', '/models/big/monitor', { window: { size: WINDOW } });
 
   console.log(`reference: ${ROWS / 1e6} M rows × ${FEATURES} numeric features in ${CHUNK / 1e6} M-row Arrow chunks; API pid ${api.child.pid}`);
-  console.log(`${'chunk'.padStart(5)} ${'rows'.padStart(8)} ${'status'.padStart(6)} ${'latency s'.padStart(10)} ${'API RSS'.padStart(10)} ${'API peak'.padStart(10)} ${'stored'.padStart(10)}`);
+  console.log(
+    `${'chunk'.padStart(5)} ${'rows'.padStart(8)} ${'status'.padStart(6)} ${'latency s'.padStart(10)} ${'API RSS'.padStart(10)} ${'API peak'.padStart(10)} ${'stored'.padStart(10)}`,
+  );
   let allOk = true;
   const latencies: number[] = [];
   for (let start = 0, i = 1; start < ROWS; start += CHUNK, i++) {
@@ -101,7 +103,10 @@ try {
   const summary = (await (await call('GET', '/models/big/versions/1/reference')).json()) as { features: { sample?: { size: number; population: number } }[] };
 
   // A worker started now has never decoded this profile: its first report is the cold one.
-  worker = spawn(process.execPath, ['--import', 'tsx', 'workers/index.ts'], { env: { ...process.env, ...env, WORKER_CONCURRENCY: '1' }, stdio: ['ignore', 'ignore', 'inherit'] });
+  worker = spawn(process.execPath, ['--import', 'tsx', 'workers/index.ts'], {
+    env: { ...process.env, ...env, WORKER_CONCURRENCY: '1' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   await new Promise((r) => setTimeout(r, 3000)); // its start-up (tsx, Redis) is not the report's
   const report = async (round: number) => {
     const window = arrow(Array.from({ length: FEATURES }, (_, f) => rng.normals(WINDOW, (f % 5) + (f % 4 === 0 ? 0.2 : 0), 1 + (f % 3))));
@@ -129,7 +134,9 @@ try {
   console.log(`every chunk 2xx:            ${allOk ? 'yes' : 'NO'} (target: yes) ${verdict(allOk)}`);
   console.log(`API peak RSS:               ${fmt(apiPeak)} (target ≤ 1 GB) ${verdict(apiPeak <= GB)}`);
   console.log(`chunk latency first → last: ${first.toFixed(2)} → ${last.toFixed(2)} s (${(last / first).toFixed(2)}×; the old code: 2.8 → 5.2 → 8.0 s)`);
-  console.log(`reference per feature:      ${sample ? `sample of ${sample.size} of ${sample.population} values (REFERENCE_MAX_VALUES)` : 'every value (under REFERENCE_MAX_VALUES)'}`);
+  console.log(
+    `reference per feature:      ${sample ? `sample of ${sample.size} of ${sample.population} values (REFERENCE_MAX_VALUES)` : 'every value (under REFERENCE_MAX_VALUES)'}`,
+  );
   console.log(`cold report (new worker):   ${cold.toFixed(2)} s (target ≤ 2 s) ${verdict(cold <= 2)}   warm: ${warm.toFixed(2)} s`);
   console.log(`worker peak RSS:            ${fmt(workerPeak)} (target ≤ 1 GB) ${verdict(workerPeak <= GB)}`);
 } finally {
