@@ -131,6 +131,7 @@ export async function createContainer(config: Config, overrides: ContainerOverri
     aliases,
     queue,
     enqueueBudgetMs: config.monitoring.enqueueBudgetMs,
+    referenceMaxValues: config.monitoring.referenceMaxValues,
     workDir: join(config.dataDir, 'retrain'),
     lease: { leaseMs: config.retraining.leaseMs, heartbeatMs: config.retraining.heartbeatMs, maxAttempts: config.retraining.maxLeaseAttempts },
     outbound,
