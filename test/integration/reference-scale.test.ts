@@ -7,6 +7,7 @@ import type { InlineQueue } from '../../src/queue/index.js';
 import { createRegistryRepository } from '../../src/registry/registry.repository.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { createRng } from '../helpers/random.js';
+import { type S3rverHandle, s3StoreFor, startS3rver } from '../helpers/s3rver.js';
 
 /**
  * References of any size through the HTTP API (issue 20 item 5): chunks appended one by one give
@@ -241,3 +242,27 @@ async function* cutAfter(body: Readable, limit: number): AsyncGenerator<Uint8Arr
     yield chunk as Uint8Array;
   }
 }
+
+describe('reference chunks on the S3 store', () => {
+  let t: TestApp;
+  let s3: S3rverHandle;
+  beforeAll(async () => {
+    s3 = await startS3rver();
+    t = await createTestApp({ store: s3StoreFor(s3) });
+    await setUp(t, 's3ref');
+  });
+  afterAll(async () => {
+    await t.close();
+    await s3.close();
+  });
+
+  it('streams the merge through multipart uploads and reads it back equal to the whole profile', async () => {
+    for (const c of chunks.slice(0, 3)) expect((await append(t, 's3ref', 1, c)).statusCode).toBe(200);
+    const version = await versionRow(t, 's3ref', 1);
+    expectSameProfile((await t.container.references.profileFor(version.id))!.profile, buildProfile(concat(chunks.slice(0, 3)), types));
+    const report = await reportOn(t, 's3ref', 1, window);
+    expect(report.features).toEqual(
+      JSON.parse(JSON.stringify(computeDrift(buildProfile(concat(chunks.slice(0, 3)), types), window, { minSamples: 30 }).features)),
+    );
+  });
+});
