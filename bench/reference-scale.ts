@@ -86,7 +86,7 @@ try {
 
   console.log(`reference: ${ROWS / 1e6} M rows × ${FEATURES} numeric features in ${CHUNK / 1e6} M-row Arrow chunks; API pid ${api.child.pid}`);
   console.log(
-    `${'chunk'.padStart(5)} ${'rows'.padStart(8)} ${'status'.padStart(6)} ${'latency s'.padStart(10)} ${'API RSS'.padStart(10)} ${'API peak'.padStart(10)} ${'stored'.padStart(10)}`,
+    `${'chunk'.padStart(5)} ${'rows'.padStart(8)} ${'status'.padStart(6)} ${'latency s'.padStart(10)} ${'API CPU s'.padStart(10)} ${'API RSS'.padStart(10)} ${'API peak'.padStart(10)} ${'stored'.padStart(10)}`,
   );
   let allOk = true;
   const latencies: number[] = [];
@@ -115,9 +115,21 @@ try {
   // A worker started now has never decoded this profile: its first report is the cold one.
   worker = spawn(process.execPath, ['--import', 'tsx', 'workers/index.ts'], {
     env: { ...process.env, ...env, WORKER_CONCURRENCY: '1' },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', 'ignore', 'pipe'],
   });
-  await new Promise((r) => setTimeout(r, 3000)); // its start-up (tsx, Redis) is not the report's
+  // Its start-up (tsx, Redis, the database) is not the report's: wait until it consumes, and a little more.
+  await new Promise<void>((resolve, reject) => {
+    let seen = '';
+    worker!.stderr!.on('data', (d: Buffer) => {
+      process.stderr.write(d);
+      if (!seen.includes('consuming')) {
+        seen += d.toString();
+        if (seen.includes('consuming')) resolve();
+      }
+    });
+    worker!.on('exit', (code) => reject(new Error(`worker exited (${code}): ${seen}`)));
+  });
+  await new Promise((r) => setTimeout(r, 2000));
   const report = async (round: number) => {
     const window = arrow(Array.from({ length: FEATURES }, (_, f) => rng.normals(WINDOW, (f % 5) + (f % 4 === 0 ? 0.2 : 0), 1 + (f % 3))));
     const t0 = performance.now();
