@@ -6,7 +6,7 @@
  * never saw the profile: the first window's POST → report readable) and a warm one, with the
  * worker's peak RSS. Targets (issue 20 item 5): every chunk 2xx, API RSS ≤ 1 GB, worker ≤ 1 GB,
  * cold report ≤ 2 s, chunk latency flat (not growing with the reference).
- *   npx tsx bench/reference-scale.ts [--rows 5] [--chunk 1] [--features 20] [--max-values 2000000]
+ *   npx tsx bench/reference-scale.ts [--rows 5] [--chunk 1] [--features 20] [--max-values 1000000]
  *   (rows and chunk in millions; REDIS_URL, default redis://127.0.0.1:6379)
  */
 import { type ChildProcess, spawn } from 'node:child_process';

@@ -23,7 +23,7 @@ import { type FeatureProfile, mergeFeature, mergeSorted, type NumericFeatureProf
  */
 
 /** Values per feature a reference keeps exactly by default (REFERENCE_MAX_VALUES). */
-export const DEFAULT_REFERENCE_MAX_VALUES = 2_000_000;
+export const DEFAULT_REFERENCE_MAX_VALUES = 1_000_000;
 
 /** True when a numeric feature keeps a sample rather than every value. */
 export function isSampled(f: FeatureProfile): f is NumericFeatureProfile {

@@ -1,6 +1,6 @@
 import type { DatasetProfile } from '../drift/index.js';
 
-/** Default WORKER_PROFILE_CACHE_BYTES: room for one 2 M-value × 20-feature reference (320 MB) and a few small ones. */
+/** Default WORKER_PROFILE_CACHE_BYTES: room for three capped 1 M-value × 20-feature references (160 MB each). */
 export const DEFAULT_PROFILE_CACHE_BYTES = 512 * 1024 * 1024;
 
 /** Bytes a decoded profile holds: 8 a numeric value, and a rough per-entry cost for category maps. */
