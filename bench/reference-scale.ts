@@ -63,6 +63,8 @@ const env: Record<string, string> = {
   // A chunk past the cap takes several seconds of CPU with no bytes on the socket; on a loaded
   // machine that can pass the 30 s socket-inactivity default, which would cut the connection.
   HTTP_IDLE_TIMEOUT_MS: '600000',
+  // The window's report is enqueued at once, not left to the 5 s outbox sweep when Redis is slow to answer on a busy machine.
+  ENQUEUE_BUDGET_MS: '5000',
   ...(values['max-values'] ? { REFERENCE_MAX_VALUES: values['max-values'] } : {}),
 };
 const api = await startServerProcess(env, { capture: false });

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { quantileSorted } from 'simple-statistics';
-import type { ArtifactStore } from '../artifacts/artifact-store.js';
+import { ArtifactNotFoundError, type ArtifactStore } from '../artifacts/artifact-store.js';
 import {
   buildProfile,
   type Column,
@@ -91,7 +91,14 @@ export function createReferenceService(deps: {
       const columns = new Map<string, Column>([...batch.columns].map(([k, c]) => [k, c.values]));
       for (let attempt = 0; attempt < MAX_APPEND_ATTEMPTS; attempt++) {
         const current = await repo.referenceProfile(version.id);
-        const source = current ? await store.get(current.storageKey) : undefined;
+        let source: Awaited<ReturnType<ArtifactStore['get']>> | undefined;
+        try {
+          source = current ? await store.get(current.storageKey) : undefined;
+        } catch (err) {
+          // A concurrent append switched the row and deleted this object meanwhile: build on its profile instead.
+          if (err instanceof ArtifactNotFoundError && (await repo.referenceProfile(version.id))?.revision !== current?.revision) continue;
+          throw err;
+        }
         const features: Record<string, unknown>[] = [];
         const storageKey = `references/${model.id}/${version.id}/${randomUUID()}.profile`;
         let stored: { sha256: string; size: number };

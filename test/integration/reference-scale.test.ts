@@ -86,6 +86,8 @@ const window = makeColumns(9, 400, 2);
 describe('reference chunks (exact, no cap reached)', () => {
   let t: TestApp;
   let failPuts = false;
+  /** Runs once before the next read of a profile object (to slip a concurrent append in). */
+  let beforeGet: (() => Promise<unknown>) | undefined;
   beforeAll(async () => {
     // The fs store, whose puts can be made to fail half-way through the upload.
     const base = createFsArtifactStore({ root: join(process.cwd(), '.tmp', 'test', `refstore-${process.pid}-${Date.now()}`) });
@@ -94,6 +96,12 @@ describe('reference chunks (exact, no cap reached)', () => {
       put: (key, body, opts) => {
         if (!failPuts || !key.startsWith('references/')) return base.put(key, body, opts);
         return base.put(key, Readable.from(cutAfter(body as Readable, 20_000)), opts);
+      },
+      get: async (key) => {
+        const hook = key.startsWith('references/') ? beforeGet : undefined;
+        beforeGet = undefined;
+        await hook?.();
+        return base.get(key);
       },
     };
     t = await createTestApp({ store });
@@ -160,6 +168,23 @@ describe('reference chunks (exact, no cap reached)', () => {
     expect(retry.json()).toMatchObject({ rows: before.rows + 3000, chunks: before.chunks + 1 });
     const now = (await t.container.references.profileFor(row1))!;
     expectSameProfile(now.profile, buildProfile(concat([...chunks, makeColumns(5, 3000)]), types));
+  });
+
+  it('an append whose old profile is deleted under it by a concurrent one rebuilds on the winner', async () => {
+    await setUp(t, 'race');
+    expect((await append(t, 'race', 1, chunks[0]!)).statusCode).toBe(200);
+    // The second append reads the row, then — before it opens the object — the third one lands
+    // and deletes that object.
+    let winner: Awaited<ReturnType<typeof append>> | undefined;
+    beforeGet = async () => {
+      winner = await append(t, 'race', 1, chunks[2]!);
+    };
+    const loser = await append(t, 'race', 1, chunks[1]!);
+    expect(winner?.statusCode, winner?.body).toBe(200);
+    expect(loser.statusCode, loser.body).toBe(200);
+    expect(loser.json()).toMatchObject({ chunks: 3, rows: 2500 + 1700 + 3100 });
+    const version = await versionRow(t, 'race', 1);
+    expectSameProfile((await t.container.references.profileFor(version.id))!.profile, buildProfile(concat(chunks.slice(0, 3)), types));
   });
 
   it('a profile stored as mlcycle.profile/1 (JSON, before this format) still serves reports and takes appends', async () => {
