@@ -45,6 +45,10 @@ export interface Config {
     driftJobBackoffMs: number;
     /** How long a request waits, in all, for the queue after its commit before leaving the rest to the outbox sweep. */
     enqueueBudgetMs: number;
+    /** Numeric values a reference keeps per feature; past it, a seeded uniform sample of this size (0: no cap). */
+    referenceMaxValues: number;
+    /** Bytes of decoded reference profiles a process keeps for its drift jobs (LRU by sha256). */
+    profileCacheBytes: number;
   };
   /** Retrain job leases (see src/retraining/lease.ts). */
   retraining: {
@@ -139,6 +143,8 @@ export const ENV_VARS = [
   'DRIFT_JOB_ATTEMPTS',
   'DRIFT_JOB_BACKOFF_MS',
   'ENQUEUE_BUDGET_MS',
+  'REFERENCE_MAX_VALUES',
+  'WORKER_PROFILE_CACHE_BYTES',
 ] as const;
 
 type Env = Partial<Record<string, string | undefined>>;
@@ -272,6 +278,11 @@ export function loadConfig(env: Env = process.env): Config {
       driftJobAttempts: integer('DRIFT_JOB_ATTEMPTS', 5, 1, 100),
       driftJobBackoffMs: integer('DRIFT_JOB_BACKOFF_MS', 2_000, 10, 3_600_000),
       enqueueBudgetMs: integer('ENQUEUE_BUDGET_MS', 100, 0, 60_000),
+      // 1 M, from bench/reference-scale.ts on 2 cores: a 20-feature reference is then 160 MB decoded
+      // and its cold report took 1.0 s (2 M: 320 MB, 3.7 s, over the 2 s goal); a 1 M sample's
+      // CDF is within ~1/√(1 M) ≈ 0.001 of the population's, far below any KS critical D.
+      referenceMaxValues: integer('REFERENCE_MAX_VALUES', 1_000_000, 0, 1_000_000_000),
+      profileCacheBytes: integer('WORKER_PROFILE_CACHE_BYTES', 512 * 1024 * 1024, 0, Number.MAX_SAFE_INTEGER),
     },
     retraining: {
       leaseMs: integer('RETRAIN_LEASE_MS', 60_000, 1_000, 86_400_000),

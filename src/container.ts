@@ -104,7 +104,14 @@ export async function createContainer(config: Config, overrides: ContainerOverri
   const events = withWebhookOutbox(auditLog, webhooks, now);
   const aliases = createAliasesService({ repo, views, events, now });
   const versions = createVersionsService({ repo, views, events, now });
-  const references = createReferenceService({ repo: monitoringRepo, views, store, now });
+  const references = createReferenceService({
+    repo: monitoringRepo,
+    views,
+    store,
+    now,
+    maxValues: config.monitoring.referenceMaxValues,
+    cacheBytes: config.monitoring.profileCacheBytes,
+  });
   const samples = createSamplesService({
     repo: monitoringRepo,
     registry: repo,
@@ -128,6 +135,7 @@ export async function createContainer(config: Config, overrides: ContainerOverri
     aliases,
     queue,
     enqueueBudgetMs: config.monitoring.enqueueBudgetMs,
+    referenceMaxValues: config.monitoring.referenceMaxValues,
     workDir: join(config.dataDir, 'retrain'),
     lease: { leaseMs: config.retraining.leaseMs, heartbeatMs: config.retraining.heartbeatMs, maxAttempts: config.retraining.maxLeaseAttempts },
     outbound,

@@ -1,7 +1,10 @@
 import type { DatasetProfile, FeatureProfile } from './profile.js';
 
 /**
- * Compact, lossless JSON form of a profile.
+ * `mlcycle.profile/1`: the compact, lossless JSON form profiles were stored in before
+ * `mlcycle.profile/2` (src/drift/binary-codec.ts, which still reads this one). One JSON string
+ * per profile cannot hold a large reference (V8 caps strings at 512 MB); new profiles are not
+ * written in it.
  *
  * Sorted doubles as raw float64 would take 8 bytes a value, 10.7 MB in base64 for 1 M values,
  * over the 10 MB budget. Instead each value is mapped to its order-preserving 64-bit key (the

@@ -6,6 +6,7 @@ export {
   buildProfile,
   mergeProfiles,
   mergeSorted,
+  mergeFeature,
   featureProfile,
   numericProfile,
   categoricalProfile,
@@ -30,6 +31,17 @@ export {
   PROFILE_FORMAT,
   type SerializedProfile,
 } from './codec.js';
+export {
+  encodeProfile,
+  decodeProfile,
+  openProfile,
+  headerFrames,
+  featureFrames,
+  endFrames,
+  PROFILE_FORMAT_V2,
+  type ProfileReader,
+} from './binary-codec.js';
+export { mergeFeatureCapped, capFeature, isSampled, selectSorted, seededRandom, DEFAULT_REFERENCE_MAX_VALUES } from './sample.js';
 export { quantileEdges, binIndex, binCounts, binCountsSorted, proportions, upperBound } from './binning.js';
 export {
   psiFromProportions,

@@ -30,9 +30,11 @@ export interface FeatureDriftResult {
   reasons: string[];
   /** The thresholds this feature was judged by (floor, α, PSI threshold, PSI's minimum n_eff). */
   rule: FeatureVerdict['rule'];
-  /** Non-missing values compared on each side. */
+  /** Non-missing values compared on each side (the reference's sample size when it is sampled). */
   referenceSize: number;
   currentSize: number;
+  /** Present when the reference keeps a seeded uniform sample (REFERENCE_MAX_VALUES): its size and the values it stands for. */
+  referenceSample?: { size: number; population: number };
   psi: number | null;
   epsilon: number;
   ks?: { statistic: number; pValue: number; method: 'exact' | 'asymp' };
@@ -142,7 +144,8 @@ function absent(ref: FeatureProfile, rows: number): FeatureProfile {
 
 function compareFeature(name: string, ref: FeatureProfile, now: FeatureProfile, opts: ResolvedDriftOptions): FeatureDriftResult {
   const methods = featureMethods(opts, name);
-  const referenceSize = ref.count - ref.missing;
+  // A sampled reference is compared through its sample: every statistic, PSI's noise included, sees that many values.
+  const referenceSize = ref.kind === 'numeric' ? ref.values.length : ref.count - ref.missing;
   const currentSize = now.count - now.missing;
   const result: FeatureDriftResult = {
     name,
@@ -160,6 +163,7 @@ function compareFeature(name: string, ref: FeatureProfile, now: FeatureProfile, 
     },
     referenceSize,
     currentSize,
+    ...(referenceSize < ref.count - ref.missing ? { referenceSample: { size: referenceSize, population: ref.count - ref.missing } } : {}),
     psi: null,
     epsilon: opts.epsilon,
     adjustedPValue: null,

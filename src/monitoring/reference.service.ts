@@ -1,42 +1,59 @@
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { text } from 'node:stream/consumers';
 import { quantileSorted } from 'simple-statistics';
-import type { ArtifactStore } from '../artifacts/artifact-store.js';
+import { ArtifactNotFoundError, type ArtifactStore } from '../artifacts/artifact-store.js';
 import {
   buildProfile,
   type Column,
+  capFeature,
   type DatasetProfile,
-  deserializeProfile,
+  DEFAULT_REFERENCE_MAX_VALUES,
+  decodeProfile,
+  encodeProfile,
+  type FeatureProfile,
   type FeatureType,
-  mergeProfiles,
+  isSampled,
+  openProfile,
   quantileEdges,
-  serializeProfile,
 } from '../drift/index.js';
 import { AppError } from '../http/errors.js';
 import type { ModelRow, VersionRow } from '../registry/registry.repository.js';
 import type { RegistryViews } from '../registry/views.js';
 import type { SampleBatch } from './batch.js';
 import type { MonitoringRepository, ReferenceProfileRow } from './monitoring.repository.js';
+import { createProfileCache, DEFAULT_PROFILE_CACHE_BYTES } from './profile-cache.js';
+import { mergedProfileFrames } from './reference-merge.js';
 
-/** Decoded profiles are large (a 1 M-row column is 8 MB): a few, by sha256, so a revision is never served stale. */
-const PROFILE_CACHE_MAX = 8;
+/** How stored profiles are written; `/1` (JSON) objects written before it stay readable. */
+export const PROFILE_CONTENT_TYPE = 'application/vnd.mlcycle.profile.v2';
 const MAX_APPEND_ATTEMPTS = 8;
 const SUMMARY_QUANTILES = [0, 0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99, 1];
 
-export function createReferenceService(deps: { repo: MonitoringRepository; views: RegistryViews; store: ArtifactStore; now?: () => Date }) {
+export function createReferenceService(deps: {
+  repo: MonitoringRepository;
+  views: RegistryViews;
+  store: ArtifactStore;
+  now?: () => Date;
+  /** REFERENCE_MAX_VALUES: numeric values kept per feature before a seeded uniform sample takes over (0: no cap). */
+  maxValues?: number;
+  /** WORKER_PROFILE_CACHE_BYTES: decoded profiles kept for drift jobs, in bytes. */
+  cacheBytes?: number;
+}) {
   const { repo, views, store } = deps;
   const now = deps.now ?? (() => new Date());
-  const cache = new Map<string, DatasetProfile>();
+  const cap = deps.maxValues ?? DEFAULT_REFERENCE_MAX_VALUES;
+  const cache = createProfileCache(deps.cacheBytes ?? DEFAULT_PROFILE_CACHE_BYTES);
 
+  /** The decoded profile of a row (either stored format), shared through the byte-bounded cache. */
   async function loadProfile(row: ReferenceProfileRow): Promise<DatasetProfile> {
-    const hit = cache.get(row.sha256);
-    if (hit) return hit;
-    const { body } = await store.get(row.storageKey);
-    const profile = deserializeProfile(JSON.parse(await text(body)));
-    if (cache.size >= PROFILE_CACHE_MAX) cache.delete(cache.keys().next().value!);
-    cache.set(row.sha256, profile);
-    return profile;
+    return cache.get(row.sha256, async () => {
+      const { body } = await store.get(row.storageKey);
+      try {
+        return await decodeProfile(body);
+      } finally {
+        body.destroy();
+      }
+    });
   }
 
   function summary(model: ModelRow, version: VersionRow, row: ReferenceProfileRow) {
@@ -54,40 +71,60 @@ export function createReferenceService(deps: { repo: MonitoringRepository; views
 
   return {
     loadProfile,
+    cacheStats: cache.stats,
 
     /**
      * Merges a chunk of reference data into the version's profile. The new profile goes to the
      * store under a fresh key first; the row is then switched to it only if nobody else switched
      * it meanwhile (compare-and-set on the revision; a loser rebuilds on the winner's profile), and
      * only then is the old object deleted: the row always points at complete bytes.
+     *
+     * The merge streams (src/monitoring/reference-merge.ts): the old profile is read one feature
+     * at a time while the new one is written, so an append holds one feature of each, whatever
+     * the size of the reference. A chunk that fails half-way abandons its upload; the row keeps
+     * pointing at the previous profile.
      */
     async append(name: string, versionNumber: number, batch: SampleBatch) {
       const model = await views.requireModel(name);
       const version = await views.requireVersion(model, versionNumber);
       const types = new Map<string, FeatureType>(version.features.map((f) => [f.name, f.type]));
       const columns = new Map<string, Column>([...batch.columns].map(([k, c]) => [k, c.values]));
-      const chunk = buildProfile(columns, types);
       for (let attempt = 0; attempt < MAX_APPEND_ATTEMPTS; attempt++) {
         const current = await repo.referenceProfile(version.id);
-        const merged = current ? mergeProfiles(await loadProfile(current), chunk) : chunk;
-        const bytes = Buffer.from(JSON.stringify(serializeProfile(merged)));
-        const storageKey = `references/${model.id}/${version.id}/${randomUUID()}.json`;
-        const stored = await store.put(storageKey, Readable.from([bytes]), { contentType: 'application/json' });
+        let source: Awaited<ReturnType<ArtifactStore['get']>> | undefined;
+        try {
+          source = current ? await store.get(current.storageKey) : undefined;
+        } catch (err) {
+          // A concurrent append switched the row and deleted this object meanwhile: build on its profile instead.
+          if (err instanceof ArtifactNotFoundError && (await repo.referenceProfile(version.id))?.revision !== current?.revision) continue;
+          throw err;
+        }
+        const features: Record<string, unknown>[] = [];
+        const storageKey = `references/${model.id}/${version.id}/${randomUUID()}.profile`;
+        let stored: { sha256: string; size: number };
+        let rowCount: number;
+        try {
+          const old = source ? await openProfile(source.body) : undefined;
+          rowCount = (old?.rows ?? 0) + batch.rowCount;
+          const frames = mergedProfileFrames({ old, rows: batch.rowCount, columns, types, cap, onFeature: (n, f) => features.push(summarizeFeature(n, f)) });
+          stored = await store.put(storageKey, Readable.from(frames), { contentType: PROFILE_CONTENT_TYPE });
+        } finally {
+          source?.body.destroy();
+        }
         const row = {
           versionId: version.id,
           storageKey,
           sha256: stored.sha256,
           size: stored.size,
-          rowCount: merged.rows,
+          rowCount,
           chunks: (current?.chunks ?? 0) + 1,
           revision: (current?.revision ?? 0) + 1,
-          summary: { features: summarize(merged) },
+          summary: { features },
           updatedAt: now().toISOString(),
           source: 'uploaded',
         };
         const switched = await repo.transaction(() => repo.replaceReferenceProfile(row, current?.revision ?? 0));
         if (switched) {
-          cache.set(stored.sha256, merged);
           if (current) await store.delete(current.storageKey).catch(() => undefined);
           return summary(model, version, row as ReferenceProfileRow);
         }
@@ -138,14 +175,16 @@ export async function stageReferenceProfile(
     columns: ReadonlyMap<string, Column>;
     source: ReferenceSource;
     at: string;
+    /** REFERENCE_MAX_VALUES (default {@link DEFAULT_REFERENCE_MAX_VALUES}). */
+    maxValues?: number;
   },
 ): Promise<StagedReference> {
   const types = new Map<string, FeatureType>(input.features.map((f) => [f.name, f.type]));
   const columns = new Map([...input.columns].filter(([name]) => types.has(name)));
-  const profile = buildProfile(columns, types);
-  const stored = await store.put(input.storageKey, Readable.from([Buffer.from(JSON.stringify(serializeProfile(profile)))]), {
-    contentType: 'application/json',
-  });
+  const built = buildProfile(columns, types);
+  const cap = input.maxValues ?? DEFAULT_REFERENCE_MAX_VALUES;
+  const profile: DatasetProfile = { rows: built.rows, features: new Map([...built.features].map(([n, f]) => [n, capFeature(n, f, cap)])) };
+  const stored = await store.put(input.storageKey, Readable.from(encodeProfile(profile)), { contentType: PROFILE_CONTENT_TYPE });
   return {
     storageKey: input.storageKey,
     sha256: stored.sha256,
@@ -161,16 +200,20 @@ export async function stageReferenceProfile(
 
 /** Per feature: counts, and quantiles and bin edges (numeric) or the most frequent categories — never raw values. */
 function summarize(profile: DatasetProfile): Record<string, unknown>[] {
-  return [...profile.features].map(([name, f]) => {
-    if (f.kind === 'numeric') {
-      const v = f.values;
-      // numpy's default (linear) quantiles, as everywhere else in the drift core.
-      const quantiles = Object.fromEntries(
-        SUMMARY_QUANTILES.map((q) => [`p${Math.round(q * 100)}`, v.length ? quantileSorted(v as unknown as number[], q) : null]),
-      );
-      return { name, type: 'numeric', count: f.count, missing: f.missing, quantiles, binEdges: Array.from(quantileEdges(v, 10)) };
-    }
-    const top = [...f.counts].sort((a, b) => b[1] - a[1]).slice(0, 20);
-    return { name, type: 'categorical', count: f.count, missing: f.missing, distinct: f.counts.size, frequencies: Object.fromEntries(top) };
-  });
+  return [...profile.features].map(([name, f]) => summarizeFeature(name, f));
+}
+
+/** A sampled feature's quantiles and edges are its sample's; `sample` says how many values stand for how many. */
+function summarizeFeature(name: string, f: FeatureProfile): Record<string, unknown> {
+  if (f.kind === 'numeric') {
+    const v = f.values;
+    // numpy's default (linear) quantiles, as everywhere else in the drift core.
+    const quantiles = Object.fromEntries(
+      SUMMARY_QUANTILES.map((q) => [`p${Math.round(q * 100)}`, v.length ? quantileSorted(v as unknown as number[], q) : null]),
+    );
+    const sample = isSampled(f) ? { sample: { size: v.length, population: f.count - f.missing } } : {};
+    return { name, type: 'numeric', count: f.count, missing: f.missing, ...sample, quantiles, binEdges: Array.from(quantileEdges(v, 10)) };
+  }
+  const top = [...f.counts].sort((a, b) => b[1] - a[1]).slice(0, 20);
+  return { name, type: 'categorical', count: f.count, missing: f.missing, distinct: f.counts.size, frequencies: Object.fromEntries(top) };
 }

@@ -31,6 +31,8 @@ export interface RetrainingDeps {
   queue: Pick<JobQueue, 'enqueue' | 'jobState' | 'promote'>;
   /** ENQUEUE_BUDGET_MS (see retrain-jobs.service.ts). */
   enqueueBudgetMs?: number;
+  /** REFERENCE_MAX_VALUES for the references retrained versions are registered with. */
+  referenceMaxValues?: number;
   /** Local scratch space for exports and trainer outputs (e.g. `${DATA_DIR}/retrain`). */
   workDir: string;
   /** Public …/api/v1 URL handed to external pipelines (webhook executor). */
@@ -85,6 +87,7 @@ export function createRetraining(deps: RetrainingDeps) {
     ...(deps.publicBaseUrl ? { publicBaseUrl: deps.publicBaseUrl } : {}),
     ...(deps.outbound ? { fetch: deps.outbound.fetch } : {}),
     ...(deps.pollMs ? { pollMs: deps.pollMs } : {}),
+    ...(deps.referenceMaxValues !== undefined ? { referenceMaxValues: deps.referenceMaxValues } : {}),
   });
   return { jobs, runner, repo, leases };
 }

@@ -16,11 +16,12 @@ const REFERENCE_OUTPUT = /^reference\.(csv|arrow|parquet)$/;
  * falls back to the training data (and is logged): the version must not go unmonitored.
  */
 export async function stageVersionReference(
-  deps: { store: ArtifactStore; log: (message: string, error?: unknown) => void },
+  deps: { store: ArtifactStore; log: (message: string, error?: unknown) => void; maxValues?: number },
   input: { modelId: number; jobId: number; features: readonly FeatureSpec[]; outputs: readonly StagedOutput[]; train: readonly LabelledRow[]; at: string },
 ): Promise<StagedReference | undefined> {
   if (input.features.length === 0) return undefined;
-  const storageKey = `references/${input.modelId}/job-${input.jobId}/${randomUUID()}.json`;
+  const storageKey = `references/${input.modelId}/job-${input.jobId}/${randomUUID()}.profile`;
+  const cap = deps.maxValues !== undefined ? { maxValues: deps.maxValues } : {};
   const output = input.outputs.find((o) => REFERENCE_OUTPUT.test(o.path));
   if (output) {
     try {
@@ -29,7 +30,7 @@ export async function stageVersionReference(
       const format = REFERENCE_OUTPUT.exec(output.path)![1] as 'csv' | 'arrow' | 'parquet';
       const table = await readTable(new Uint8Array(Buffer.concat(chunks)), { format, types: new Map(input.features.map((f) => [f.name, f.type])) });
       const columns = new Map<string, Column>([...table.columns].map(([name, c]) => [name, c.values]));
-      return await stageReferenceProfile(deps.store, { storageKey, features: input.features, columns, source: 'trainer-output', at: input.at });
+      return await stageReferenceProfile(deps.store, { storageKey, features: input.features, columns, source: 'trainer-output', at: input.at, ...cap });
     } catch (error) {
       deps.log(`retrain job ${input.jobId}: ${output.path} could not be read as the reference; using train.csv's features`, error);
     }
@@ -41,5 +42,6 @@ export async function stageVersionReference(
     columns: trainColumns(input.features, input.train),
     source: 'training-data',
     at: input.at,
+    ...cap,
   });
 }

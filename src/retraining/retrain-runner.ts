@@ -31,6 +31,8 @@ export interface RunnerDeps extends Omit<FinishDeps, 'now'> {
   fetch?: typeof fetch;
   /** How often a running job looks for a cancel request or a pipeline's completion. */
   pollMs?: number;
+  /** REFERENCE_MAX_VALUES for the staged reference profile. */
+  referenceMaxValues?: number;
   now?: () => Date;
   log?: (message: string, error?: unknown) => void;
 }
@@ -241,7 +243,7 @@ export function createRetrainRunner(deps: RunnerDeps) {
           }
           const { outputs, metrics, task } = await stageOutputs(job, config, outputDir, logFile);
           const reference = await stageVersionReference(
-            { store, log },
+            { store, log, ...(deps.referenceMaxValues !== undefined ? { maxValues: deps.referenceMaxValues } : {}) },
             { modelId: model.id, jobId, features, outputs, train: exported.train, at: now().toISOString() },
           );
           version = await registerVersion(finish, { jobId, attempt: job.attempts, model, base, outputs, metrics, task, reference });
