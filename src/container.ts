@@ -29,6 +29,7 @@ import { createArtifactsService } from './registry/artifacts.service.js';
 import { createModelsService } from './registry/models.service.js';
 import { createRegistryRepository } from './registry/registry.repository.js';
 import { createVersionsService } from './registry/versions.service.js';
+import { createMlflowRegistry } from './mlflow/registry.service.js';
 import { createRegistryViews } from './registry/views.js';
 
 export interface ContainerOverrides {
@@ -154,6 +155,9 @@ export async function createContainer(config: Config, overrides: ContainerOverri
     now,
   });
 
+  const models = createModelsService({ repo, views, events, store, now });
+  const mlflowRegistry = createMlflowRegistry({ models, versions, aliases, repo, views, events, store, ...(now ? { now } : {}), log });
+
   return {
     config,
     deploymentId,
@@ -161,7 +165,8 @@ export async function createContainer(config: Config, overrides: ContainerOverri
     store,
     events,
     apiKeys,
-    models: createModelsService({ repo, views, events, store, now }),
+    models,
+    mlflow: { registry: mlflowRegistry },
     versions,
     aliases,
     artifacts: createArtifactsService({ repo, views, events, store, now, log }),
