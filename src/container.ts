@@ -30,6 +30,9 @@ import { createModelsService } from './registry/models.service.js';
 import { createRegistryRepository } from './registry/registry.repository.js';
 import { createVersionsService } from './registry/versions.service.js';
 import { createMlflowRegistry } from './mlflow/registry.service.js';
+import { createTrackingRepository } from './mlflow/tracking.repository.js';
+import { createTrackingService } from './mlflow/tracking.service.js';
+import { createMlflowArtifacts } from './mlflow/artifacts.service.js';
 import { createRegistryViews } from './registry/views.js';
 
 export interface ContainerOverrides {
@@ -156,7 +159,22 @@ export async function createContainer(config: Config, overrides: ContainerOverri
   });
 
   const models = createModelsService({ repo, views, events, store, now });
-  const mlflowRegistry = createMlflowRegistry({ models, versions, aliases, repo, views, events, store, ...(now ? { now } : {}), log });
+  const trackingRepo = createTrackingRepository(database);
+  const tracking = createTrackingService({ repo: trackingRepo, ...(now ? { now } : {}) });
+  const mlflowArtifacts = createMlflowArtifacts({ repo: trackingRepo, store, ...(now ? { now } : {}), log });
+  const mlflowRegistry = createMlflowRegistry({
+    models,
+    versions,
+    aliases,
+    repo,
+    views,
+    events,
+    store,
+    runs: tracking,
+    artifacts: mlflowArtifacts,
+    ...(now ? { now } : {}),
+    log,
+  });
 
   return {
     config,
@@ -166,7 +184,7 @@ export async function createContainer(config: Config, overrides: ContainerOverri
     events,
     apiKeys,
     models,
-    mlflow: { registry: mlflowRegistry },
+    mlflow: { registry: mlflowRegistry, tracking, trackingRepo, artifacts: mlflowArtifacts },
     versions,
     aliases,
     artifacts: createArtifactsService({ repo, views, events, store, now, log }),

@@ -4,6 +4,8 @@ import { AppError } from '../http/errors.js';
 import { sendProblem } from '../http/problem.js';
 import { registerMlflowErrors } from './errors.js';
 import { mlflowRegistryRoutes } from './registry.routes.js';
+import { mlflowTrackingRoutes } from './tracking.routes.js';
+import { mlflowArtifactsRoutes } from './artifacts.routes.js';
 
 export const MLFLOW_PREFIX = '/api/2.0/mlflow';
 export const MLFLOW_ARTIFACTS_PREFIX = '/api/2.0/mlflow-artifacts';
@@ -19,11 +21,21 @@ export function mlflowRoutes(container: Container): FastifyPluginAsync {
     await app.register(
       async (api) => {
         await api.register(mlflowRegistryRoutes(container.mlflow.registry));
+        await api.register(mlflowTrackingRoutes(container.mlflow.tracking));
         api.setNotFoundHandler((request, reply) =>
           sendProblem(reply, new AppError('ROUTE_NOT_FOUND', `no MLflow endpoint ${request.method} ${request.url.split('?')[0]} on this server`)),
         );
       },
       { prefix: MLFLOW_PREFIX },
+    );
+    await app.register(
+      async (api) => {
+        await api.register(mlflowArtifactsRoutes(container.mlflow.artifacts));
+        api.setNotFoundHandler((request, reply) =>
+          sendProblem(reply, new AppError('ROUTE_NOT_FOUND', `no MLflow endpoint ${request.method} ${request.url.split('?')[0]} on this server`)),
+        );
+      },
+      { prefix: MLFLOW_ARTIFACTS_PREFIX },
     );
   };
 }

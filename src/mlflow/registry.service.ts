@@ -10,6 +10,7 @@ import type { ModelRow, RegistryRepository } from '../registry/registry.reposito
 import type { Model, Version } from '../registry/registry.schemas.js';
 import type { VersionsService } from '../registry/versions.service.js';
 import type { RegistryViews } from '../registry/views.js';
+import { artifactPathOf, featuresFromMlmodel } from './signature.js';
 import { type Clause, matches, maxResults, orderComparator, paginate, parseFilter, parseOrderBy } from './filter.js';
 import {
   latestVersionNumbers,
@@ -44,6 +45,13 @@ export interface RunLookup {
   runData(runId: string): Promise<{ params: Record<string, string>; metrics: Record<string, number> } | undefined>;
   /** A logged model's source run and artifact URI (`mlflow-artifacts:/…`). */
   loggedModel(modelId: string): Promise<{ sourceRunId: string | null; artifactUri: string } | undefined>;
+  /** A run's artifact URI, to resolve `runs:/<id>/<path>` sources. */
+  runArtifactUri(runId: string): Promise<string | undefined>;
+}
+
+/** Small-file reads of the MLflow artifact store (for `MLmodel`). */
+export interface ArtifactReader {
+  readSmall(path: string, maxBytes: number): Promise<Buffer | undefined>;
 }
 
 type Log = (msg: string, err: unknown) => void;
@@ -62,6 +70,7 @@ export function createMlflowRegistry(deps: {
   events: EventsService;
   store: ArtifactStore;
   runs?: RunLookup;
+  artifacts?: ArtifactReader;
   now?: () => Date;
   log?: Log;
 }) {
@@ -85,6 +94,26 @@ export function createMlflowRegistry(deps: {
       if (v) out.push(await views.versionView(row, v));
     }
     return out;
+  }
+
+  /** Where a source's files are: a logged model's root, a run's artifact path, or the URI itself. */
+  async function resolveSource(source: string | null): Promise<string> {
+    const modelId = loggedModelIdOf(source);
+    if (modelId) return (await deps.runs?.loggedModel(modelId))?.artifactUri ?? source ?? '';
+    const run = /^runs:\/([0-9a-f]{32})\/?(.*)$/.exec(source ?? '');
+    if (run) {
+      const root = await deps.runs?.runArtifactUri(run[1]!);
+      if (root) return run[2] ? `${root}/${run[2]}` : root;
+    }
+    return source ?? '';
+  }
+
+  /** The features an MLflow model's signature declares, when its MLmodel is in the MLflow artifact store. */
+  async function signatureFeatures(source: string | undefined) {
+    const path = artifactPathOf(await resolveSource(source ?? null));
+    if (!path || !deps.artifacts) return [];
+    const bytes = await deps.artifacts.readSmall(`${path}/MLmodel`, 1 << 20).catch(() => undefined);
+    return bytes ? featuresFromMlmodel(bytes.toString('utf8')) : [];
   }
 
   const registered = async (model: Model) => registeredModelJson(model, await latestOf(model));
@@ -237,7 +266,7 @@ export function createMlflowRegistry(deps: {
       const { version } = await versions.create(
         name,
         {
-          features: [],
+          features: await signatureFeatures(source),
           ...(source !== undefined ? { artifactUri: source } : {}),
           ...(runId ? { runId } : {}),
           ...(typeof body.description === 'string' && body.description !== '' ? { description: body.description } : {}),
@@ -356,9 +385,7 @@ export function createMlflowRegistry(deps: {
     /** Where the client downloads the version from: a logged model's artifact root, else the source as registered. */
     async getDownloadUri(name: unknown, version: unknown) {
       const v = await versions.get(requireName(name), versionNumber(version));
-      const modelId = loggedModelIdOf(v.artifactUri);
-      const logged = modelId ? await deps.runs?.loggedModel(modelId) : undefined;
-      return { artifact_uri: logged?.artifactUri ?? v.artifactUri ?? '' };
+      return { artifact_uri: await resolveSource(v.artifactUri) };
     },
   };
 }
