@@ -100,11 +100,28 @@ export function createTrackingRepository(database: Database) {
     },
 
     // ---- metrics
+    /**
+     * A point identical to one already logged (same key, step, timestamp and value) is the same
+     * point, as in MLflow's store: `log_model` re-logs the run's metrics with a model_id, which
+     * then links the existing point to the model instead of doubling the history.
+     */
     async insertMetrics(rows: T['mlflowRunMetrics']['$inferInsert'][]): Promise<void> {
-      for (let i = 0; i < rows.length; i += 500)
+      const fresh: T['mlflowRunMetrics']['$inferInsert'][] = [];
+      for (const r of rows) {
+        const [same] = await db()
+          .select({ id: metrics.id, modelId: metrics.modelId })
+          .from(metrics)
+          .where(
+            and(eq(metrics.runId, r.runId), eq(metrics.key, r.key), eq(metrics.step, r.step), eq(metrics.timestamp, r.timestamp), eq(metrics.value, r.value)),
+          )
+          .limit(1);
+        if (!same) fresh.push(r);
+        else if (r.modelId && !same.modelId) await db().update(metrics).set({ modelId: r.modelId }).where(eq(metrics.id, same.id));
+      }
+      for (let i = 0; i < fresh.length; i += 500)
         await db()
           .insert(metrics)
-          .values(rows.slice(i, i + 500));
+          .values(fresh.slice(i, i + 500));
     },
     runMetrics: (runId: string): Promise<MetricRow[]> => db().select().from(metrics).where(eq(metrics.runId, runId)).orderBy(asc(metrics.id)),
     metricHistory(runId: string, key: string, limit: number, afterId?: number): Promise<MetricRow[]> {

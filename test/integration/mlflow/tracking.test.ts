@@ -197,6 +197,11 @@ describe('pyfunc.log_model, register_model, load_model by alias', () => {
     }
     const finalized = await patch(`logged-models/${ids.model_id}`, req('logged-models:finalize'));
     expect(finalized.json().model.info.status).toBe('LOGGED_MODEL_READY');
+    // The re-logged point links to the model; the run's history is not doubled.
+    const history = await get('metrics/get-history', { run_id: ids.run, metric_key: 'acc' });
+    expect(history.json().metrics, JSON.stringify(history.json())).toEqual([
+      { key: 'acc', value: 0.9, timestamp: 1764856802000, step: 0, model_id: ids.model_id },
+    ]);
     const fetched = await get(`logged-models/${ids.model_id}`);
     expectShape(fetched.json(), at('model', fixture.shapes.logged_model));
     expect(fetched.json().model.data.metrics).toEqual([{ key: 'acc', value: 0.9, timestamp: 1764856802000, step: 0, model_id: ids.model_id, run_id: ids.run }]);
