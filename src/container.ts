@@ -107,7 +107,7 @@ export async function createContainer(config: Config, overrides: ContainerOverri
   const reportState = createReportStateRepository(database);
   // Prometheus metrics of this process; shared state (queue depths, drift scores) is read at scrape time.
   const metrics = createMetrics(metricsSources({ queue, repo: monitoringRepo, reportState }));
-  const references = createReferenceService({ repo: monitoringRepo, views, store, now });
+  const references = createReferenceService({ repo: monitoringRepo, views, store, registry: repo, now });
   const samples = createSamplesService({
     repo: monitoringRepo,
     registry: repo,
