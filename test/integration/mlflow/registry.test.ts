@@ -185,7 +185,10 @@ describe('model versions', () => {
   });
 
   it('delete a version, rename, delete the model; versions follow the new name', async () => {
+    // The native alias lookup caches its answer; deleting the version through MLflow must not leave it stale.
+    expect((await t.call({ method: 'GET', url: `/api/v1/models/${M}/aliases/production` })).json()).toMatchObject({ version: 2 });
     expect((await del('model-versions/delete', req('model-versions/delete'))).json()).toEqual({});
+    expect((await t.call({ method: 'GET', url: `/api/v1/models/${M}/aliases/production` })).statusCode).toBe(404);
     expect((await t.call({ method: 'GET', url: `/api/v1/models/${M}/versions/2` })).statusCode).toBe(404);
     expectMlflowError(await del('model-versions/delete', req('model-versions/delete')), 404, 'RESOURCE_DOES_NOT_EXIST');
     // The next registration is 3: numbers are never reused.
