@@ -9,7 +9,7 @@ import { parse } from 'yaml';
 const NUMERIC = new Set(['integer', 'long', 'float', 'double']);
 const CATEGORICAL = new Set(['string', 'boolean']);
 
-export type SignatureFeature = { name: string; type: 'numeric' | 'categorical' } | { name: string; type: 'numeric'; role: 'timestamp' };
+export type SignatureFeature = { name: string; type: 'numeric' | 'categorical'; role?: 'timestamp' };
 
 export function featuresFromMlmodel(text: string): SignatureFeature[] {
   let doc: unknown;
@@ -32,7 +32,8 @@ export function featuresFromMlmodel(text: string): SignatureFeature[] {
     if (typeof spec?.name !== 'string' || spec.name === '' || seen.has(spec.name) || typeof spec.type !== 'string') continue;
     if (NUMERIC.has(spec.type)) out.push({ name: spec.name, type: 'numeric' });
     else if (CATEGORICAL.has(spec.type)) out.push({ name: spec.name, type: 'categorical' });
-    else if (spec.type === 'datetime') out.push({ name: spec.name, type: 'numeric', role: 'timestamp' });
+    // Stored (ISO strings or numbers alike), never a drift feature.
+    else if (spec.type === 'datetime') out.push({ name: spec.name, type: 'categorical', role: 'timestamp' });
     else continue;
     seen.add(spec.name);
   }
