@@ -32,6 +32,7 @@ import { createVersionsService } from './registry/versions.service.js';
 import { createMlflowRegistry } from './mlflow/registry.service.js';
 import { createTrackingRepository } from './mlflow/tracking.repository.js';
 import { createTrackingService } from './mlflow/tracking.service.js';
+import { createLoggedModelsService } from './mlflow/logged-models.service.js';
 import { createMlflowArtifacts } from './mlflow/artifacts.service.js';
 import { createRegistryViews } from './registry/views.js';
 
@@ -161,6 +162,7 @@ export async function createContainer(config: Config, overrides: ContainerOverri
   const models = createModelsService({ repo, views, events, store, now });
   const trackingRepo = createTrackingRepository(database);
   const tracking = createTrackingService({ repo: trackingRepo, ...(now ? { now } : {}) });
+  const loggedModels = createLoggedModelsService({ repo: trackingRepo, requireExperiment: tracking.requireExperiment, ...(now ? { now } : {}) });
   const mlflowArtifacts = createMlflowArtifacts({ repo: trackingRepo, store, ...(now ? { now } : {}), log });
   const mlflowRegistry = createMlflowRegistry({
     models,
@@ -170,7 +172,7 @@ export async function createContainer(config: Config, overrides: ContainerOverri
     views,
     events,
     store,
-    runs: tracking,
+    runs: { runData: tracking.runData, runArtifactUri: tracking.runArtifactUri, loggedModel: loggedModels.loggedModel },
     artifacts: mlflowArtifacts,
     ...(now ? { now } : {}),
     log,
@@ -184,7 +186,7 @@ export async function createContainer(config: Config, overrides: ContainerOverri
     events,
     apiKeys,
     models,
-    mlflow: { registry: mlflowRegistry, tracking, trackingRepo, artifacts: mlflowArtifacts },
+    mlflow: { registry: mlflowRegistry, tracking, loggedModels, trackingRepo, artifacts: mlflowArtifacts },
     versions,
     aliases,
     artifacts: createArtifactsService({ repo, views, events, store, now, log }),

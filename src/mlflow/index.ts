@@ -21,7 +21,7 @@ export function mlflowRoutes(container: Container): FastifyPluginAsync {
     await app.register(
       async (api) => {
         await api.register(mlflowRegistryRoutes(container.mlflow.registry));
-        await api.register(mlflowTrackingRoutes(container.mlflow.tracking));
+        await api.register(mlflowTrackingRoutes(container.mlflow.tracking, container.mlflow.loggedModels));
         api.setNotFoundHandler((request, reply) =>
           sendProblem(reply, new AppError('ROUTE_NOT_FOUND', `no MLflow endpoint ${request.method} ${request.url.split('?')[0]} on this server`)),
         );

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { BodyInt, KeyValues, open, QueryInt, read, Str, StrList, write } from './schemas.js';
+import type { LoggedModelsService } from './logged-models.service.js';
 import type { TrackingService } from './tracking.service.js';
 
 const RunRef = { run_id: Str, run_uuid: Str };
@@ -9,7 +10,7 @@ const SearchBody = { filter: Str, max_results: QueryInt, page_token: Str, order_
 const ModelIdParams = Type.Object({ model_id: Type.String({ maxLength: 64 }) });
 
 /** Experiments, runs, metrics and MLflow 3 logged models (service.proto). Writes need `models:write`, as a training script's key has. */
-export function mlflowTrackingRoutes(tracking: TrackingService): FastifyPluginAsyncTypebox {
+export function mlflowTrackingRoutes(tracking: TrackingService, loggedModels: LoggedModelsService): FastifyPluginAsyncTypebox {
   return async (app) => {
     // ---- experiments
     app.post('/experiments/create', write({ body: open({ name: Str, artifact_location: Str, tags: KeyValues }) }), (req) =>
@@ -59,21 +60,21 @@ export function mlflowTrackingRoutes(tracking: TrackingService): FastifyPluginAs
     app.post(
       '/logged-models',
       write({ body: open({ experiment_id: Str, name: Str, source_run_id: Str, model_type: Str, params: KeyValues, tags: KeyValues }) }),
-      (req) => tracking.createLoggedModel(req.body),
+      (req) => loggedModels.createLoggedModel(req.body),
     );
-    app.post('/logged-models/search', read({ body: open({ experiment_ids: StrList, ...SearchBody }) }), (req) => tracking.searchLoggedModels(req.body));
-    app.get('/logged-models/:model_id', read({ params: ModelIdParams }), (req) => tracking.getLoggedModel(req.params.model_id));
+    app.post('/logged-models/search', read({ body: open({ experiment_ids: StrList, ...SearchBody }) }), (req) => loggedModels.searchLoggedModels(req.body));
+    app.get('/logged-models/:model_id', read({ params: ModelIdParams }), (req) => loggedModels.getLoggedModel(req.params.model_id));
     app.patch('/logged-models/:model_id', write({ params: ModelIdParams, body: open({ status: Str }) }), (req) =>
-      tracking.finalizeLoggedModel(req.params.model_id, req.body),
+      loggedModels.finalizeLoggedModel(req.params.model_id, req.body),
     );
-    app.delete('/logged-models/:model_id', write({ params: ModelIdParams }), (req) => tracking.deleteLoggedModel(req.params.model_id));
+    app.delete('/logged-models/:model_id', write({ params: ModelIdParams }), (req) => loggedModels.deleteLoggedModel(req.params.model_id));
     app.patch('/logged-models/:model_id/tags', write({ params: ModelIdParams, body: open({ tags: KeyValues }) }), (req) =>
-      tracking.setLoggedModelTags(req.params.model_id, req.body),
+      loggedModels.setLoggedModelTags(req.params.model_id, req.body),
     );
     app.delete(
       '/logged-models/:model_id/tags/:key',
       write({ params: Type.Object({ model_id: Type.String({ maxLength: 64 }), key: Type.String({ maxLength: 1024 }) }) }),
-      (req) => tracking.deleteLoggedModelTag(req.params.model_id, req.params.key),
+      (req) => loggedModels.deleteLoggedModelTag(req.params.model_id, req.params.key),
     );
   };
 }

@@ -1,60 +1,19 @@
-import { randomUUID } from 'node:crypto';
 import type { Actor } from '../actor.js';
 import { isUniqueViolation } from '../db/errors.js';
 import { AppError, invalidField } from '../http/errors.js';
 import { matches, maxResults, orderComparator, paginate, parseFilter, parseOrderBy } from './filter.js';
 import { type KeyValue, tagList, tagRecord } from './mapping.js';
-import type { ExperimentRow, LoggedModelRow, MetricRow, RunRow, TrackingRepository } from './tracking.repository.js';
+import type { ExperimentRow, RunRow, TrackingRepository } from './tracking.repository.js';
+import { experimentIdOf, experimentIdsOf, hex32, int, latestMetrics, metricJson, metricValue, runUri, str } from './tracking.shared.js';
 
 /**
- * MLflow's tracking store: experiments, runs (params, tags, metric series), MLflow 3 logged models.
+ * MLflow's tracking store: experiments and runs (params, tags, metric series); logged models are
+ * logged-models.service.ts.
  * Artifact URIs are `mlflow-artifacts:/…`, so clients upload and download through this server
  * (artifacts.service.ts). Deletes are MLflow's soft deletes (`lifecycle_stage: deleted`).
  */
 const DEFAULT_EXPERIMENT = 0;
 const RUN_STATUSES = ['RUNNING', 'SCHEDULED', 'FINISHED', 'FAILED', 'KILLED'];
-const LOGGED_MODEL_STATUSES = ['LOGGED_MODEL_PENDING', 'LOGGED_MODEL_READY', 'LOGGED_MODEL_UPLOAD_FAILED'];
-
-const hex32 = () => randomUUID().replaceAll('-', '');
-const runUri = (experimentId: number, runId: string) => `mlflow-artifacts:/${experimentId}/${runId}/artifacts`;
-const modelUri = (experimentId: number, modelId: string) => `mlflow-artifacts:/${experimentId}/models/${modelId}/artifacts`;
-
-function str(value: unknown, field: string): string {
-  if (typeof value !== 'string' || value === '') throw invalidField(field, 'is required');
-  return value;
-}
-
-function experimentIdOf(value: unknown, field = 'experiment_id'): number {
-  const text = typeof value === 'number' ? String(value) : value;
-  if (typeof text !== 'string' || !/^[0-9]{1,10}$/.test(text) || Number(text) > 2_147_483_647)
-    throw invalidField(field, 'must be an experiment id ("0", "1", …)');
-  return Number(text);
-}
-
-function int(value: unknown, field: string, fallback: number): number {
-  if (value === undefined || value === null || value === '') return fallback;
-  const n = typeof value === 'number' ? value : /^-?\d{1,16}$/.test(String(value)) ? Number(value) : Number.NaN;
-  if (!Number.isSafeInteger(n)) throw invalidField(field, 'must be an integer');
-  return n;
-}
-
-function metricValue(value: unknown, field: string): number {
-  const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : Number.NaN;
-  if (!Number.isFinite(n)) throw invalidField(field, 'must be a finite number');
-  return n;
-}
-
-/** MLflow's "latest" value of each metric: highest step, then newest timestamp, then largest value. */
-export function latestMetrics(rows: readonly MetricRow[]): MetricRow[] {
-  const best = new Map<string, MetricRow>();
-  for (const r of rows) {
-    const b = best.get(r.key);
-    if (!b || r.step > b.step || (r.step === b.step && (r.timestamp > b.timestamp || (r.timestamp === b.timestamp && r.value > b.value)))) best.set(r.key, r);
-  }
-  return [...best.values()];
-}
-
-const metricJson = (m: MetricRow) => ({ key: m.key, value: m.value, timestamp: m.timestamp, step: m.step, ...(m.modelId ? { model_id: m.modelId } : {}) });
 
 export function createTrackingService(deps: { repo: TrackingRepository; now?: () => Date }) {
   const { repo } = deps;
@@ -157,34 +116,6 @@ export function createTrackingService(deps: { repo: TrackingRepository; now?: ()
       modelId: typeof m.model_id === 'string' && m.model_id !== '' ? m.model_id : null,
     }));
   }
-
-  async function loggedModelJson(m: LoggedModelRow) {
-    const metrics = await repo.metricsOfModel(m.modelId);
-    return {
-      info: {
-        model_id: m.modelId,
-        experiment_id: String(m.experimentId),
-        name: m.name,
-        ...(m.sourceRunId ? { source_run_id: m.sourceRunId } : {}),
-        ...(m.modelType ? { model_type: m.modelType } : {}),
-        status: m.status,
-        artifact_uri: m.artifactUri,
-        creation_timestamp_ms: m.creationTime,
-        last_updated_timestamp_ms: m.lastUpdateTime,
-        tags: tagList(m.tags),
-      },
-      data: { params: tagList(m.params), metrics: metrics.map((x) => ({ ...metricJson(x), run_id: x.runId })) },
-    };
-  }
-
-  async function requireLoggedModel(id: unknown) {
-    const modelId = str(id, 'model_id');
-    const m = await repo.loggedModel(modelId);
-    if (!m) throw new AppError('LOGGED_MODEL_NOT_FOUND', `no logged model with id ${modelId}`);
-    return m;
-  }
-
-  const experimentIdsOf = (raw: unknown): number[] => (Array.isArray(raw) ? raw.map((x, i) => experimentIdOf(x, `experiment_ids[${i}]`)) : []);
 
   return {
     // ---- experiments
@@ -414,77 +345,6 @@ export function createTrackingService(deps: { repo: TrackingRepository; now?: ()
       return {};
     },
 
-    // ---- logged models (MLflow 3)
-    async createLoggedModel(body: {
-      experiment_id?: unknown;
-      name?: unknown;
-      source_run_id?: unknown;
-      model_type?: unknown;
-      params?: KeyValue[];
-      tags?: KeyValue[];
-    }) {
-      const experiment = await requireExperiment(body.experiment_id);
-      const modelId = `m-${hex32()}`;
-      const at = now();
-      const sourceRunId = typeof body.source_run_id === 'string' && body.source_run_id !== '' ? body.source_run_id : null;
-      await repo.transaction(() =>
-        repo.insertLoggedModel({
-          modelId,
-          experimentId: experiment.id,
-          name: typeof body.name === 'string' && body.name !== '' ? body.name : 'model',
-          sourceRunId,
-          modelType: typeof body.model_type === 'string' ? body.model_type : null,
-          status: 'LOGGED_MODEL_PENDING',
-          artifactUri: modelUri(experiment.id, modelId),
-          tags: tagRecord(body.tags),
-          params: tagRecord(body.params, 'params'),
-          creationTime: at,
-          lastUpdateTime: at,
-        }),
-      );
-      return { model: await loggedModelJson((await repo.loggedModel(modelId))!) };
-    },
-    getLoggedModel: async (id: unknown) => ({ model: await loggedModelJson(await requireLoggedModel(id)) }),
-    async finalizeLoggedModel(id: unknown, body: { status?: unknown }) {
-      const m = await requireLoggedModel(id);
-      if (typeof body.status !== 'string' || !LOGGED_MODEL_STATUSES.includes(body.status))
-        throw invalidField('status', `must be one of ${LOGGED_MODEL_STATUSES.join(', ')}`);
-      const status = body.status;
-      await repo.transaction(() => repo.updateLoggedModel(m.modelId, { status, lastUpdateTime: now() }));
-      return { model: await loggedModelJson((await repo.loggedModel(m.modelId))!) };
-    },
-    async setLoggedModelTags(id: unknown, body: { tags?: KeyValue[] }) {
-      const m = await requireLoggedModel(id);
-      const tags = { ...m.tags, ...tagRecord(body.tags) };
-      await repo.transaction(() => repo.updateLoggedModel(m.modelId, { tags, lastUpdateTime: now() }));
-      return {};
-    },
-    async deleteLoggedModelTag(id: unknown, key: string) {
-      const m = await requireLoggedModel(id);
-      const { [key]: _gone, ...tags } = m.tags;
-      await repo.transaction(() => repo.updateLoggedModel(m.modelId, { tags, lastUpdateTime: now() }));
-      return {};
-    },
-    async deleteLoggedModel(id: unknown) {
-      const m = await requireLoggedModel(id);
-      await repo.transaction(() => repo.deleteLoggedModel(m.modelId));
-      return {};
-    },
-    async searchLoggedModels(body: { experiment_ids?: unknown; filter?: string; max_results?: unknown; page_token?: string; order_by?: unknown }) {
-      const ids = experimentIdsOf(body.experiment_ids);
-      const clauses = parseFilter(body.filter, { attributes: ['name', 'model_id', 'status', 'source_run_id', 'model_type'], kinds: ['tag', 'param'] });
-      const limit = maxResults(body.max_results, 100, 10_000);
-      const rows = (await repo.loggedModelsOf(ids)).filter((m) =>
-        matches(clauses, {
-          attributes: { name: m.name, model_id: m.modelId, status: m.status, source_run_id: m.sourceRunId ?? '', model_type: m.modelType ?? '' },
-          tags: m.tags,
-          params: m.params,
-        }),
-      );
-      const { page, nextPageToken } = paginate(rows, limit, body.page_token);
-      return { models: await Promise.all(page.map(loggedModelJson)), ...(nextPageToken ? { next_page_token: nextPageToken } : {}) };
-    },
-
     // ---- for the registry (RunLookup)
     async runData(runId: string) {
       const run = await repo.run(runId);
@@ -493,10 +353,7 @@ export function createTrackingService(deps: { repo: TrackingRepository; now?: ()
       return { params: await repo.runParams(runId), metrics: Object.fromEntries(metrics.map((m) => [m.key, m.value])) };
     },
     runArtifactUri: async (runId: string) => (await repo.run(runId))?.artifactUri,
-    async loggedModel(modelId: string) {
-      const m = await repo.loggedModel(modelId);
-      return m ? { sourceRunId: m.sourceRunId, artifactUri: m.artifactUri } : undefined;
-    },
+    requireExperiment: (raw: unknown) => requireExperiment(raw),
   };
 }
 export type TrackingService = ReturnType<typeof createTrackingService>;
