@@ -10,21 +10,9 @@ import type { ModelRow, RegistryRepository } from '../registry/registry.reposito
 import type { Model, Version } from '../registry/registry.schemas.js';
 import type { VersionsService } from '../registry/versions.service.js';
 import type { RegistryViews } from '../registry/views.js';
-import { artifactPathOf, featuresFromMlmodel } from './signature.js';
+import { type ArtifactReader, createRegistryReads, type RunLookup } from './registry.reads.js';
 import { type Clause, matches, maxResults, orderComparator, paginate, parseFilter, parseOrderBy } from './filter.js';
-import {
-  latestVersionNumbers,
-  loggedModelIdOf,
-  modelVersionJson,
-  ms,
-  registeredModelJson,
-  STAGES,
-  stageAlias,
-  stageOf,
-  type KeyValue,
-  tagRecord,
-  versionNumber,
-} from './mapping.js';
+import { loggedModelIdOf, modelVersionJson, ms, registeredModelJson, STAGES, stageAlias, stageOf, type KeyValue, tagRecord, versionNumber } from './mapping.js';
 
 const NAME = new RegExp(NAME_PATTERN);
 
@@ -39,21 +27,6 @@ function requireString(value: unknown, field: string): string {
   return value;
 }
 
-/** What a registration needs from the run store (experiments/runs live in runs.service.ts). */
-export interface RunLookup {
-  /** The run's params and latest metrics, copied onto a version registered from it; undefined when unknown. */
-  runData(runId: string): Promise<{ params: Record<string, string>; metrics: Record<string, number> } | undefined>;
-  /** A logged model's source run and artifact URI (`mlflow-artifacts:/…`). */
-  loggedModel(modelId: string): Promise<{ sourceRunId: string | null; artifactUri: string } | undefined>;
-  /** A run's artifact URI, to resolve `runs:/<id>/<path>` sources. */
-  runArtifactUri(runId: string): Promise<string | undefined>;
-}
-
-/** Small-file reads of the MLflow artifact store (for `MLmodel`). */
-export interface ArtifactReader {
-  readSmall(path: string, maxBytes: number): Promise<Buffer | undefined>;
-}
-
 type Log = (msg: string, err: unknown) => void;
 
 /**
@@ -61,6 +34,8 @@ type Log = (msg: string, err: unknown) => void;
  * service (same transactions, same audit events, same alias cache), so either API sees the other's
  * changes at once.
  */
+export type { ArtifactReader, RunLookup };
+
 export function createMlflowRegistry(deps: {
   models: ModelsService;
   versions: VersionsService;
@@ -78,65 +53,8 @@ export function createMlflowRegistry(deps: {
   const now = deps.now ?? (() => new Date());
   const log: Log = deps.log ?? (() => undefined);
 
-  async function latestOf(model: Model): Promise<Version[]> {
-    const numbers = latestVersionNumbers(model);
-    const row = await repo.findModel(model.name);
-    if (!row) return [];
-    // lastVersion is a counter: after a delete, the newest existing version stands in.
-    if (model.latestVersion !== null && numbers.get(model.latestVersion) === 'None') {
-      numbers.delete(model.latestVersion);
-      const newest = await repo.latestVersion(row.id);
-      if (newest && !numbers.has(newest.version)) numbers.set(newest.version, 'None');
-    }
-    const out: Version[] = [];
-    for (const n of [...numbers.keys()].sort((a, b) => a - b)) {
-      const v = await repo.findVersion(row.id, n);
-      if (v) out.push(await views.versionView(row, v));
-    }
-    return out;
-  }
-
-  /** Where a source's files are: a logged model's root, a run's artifact path, or the URI itself. */
-  async function resolveSource(source: string | null): Promise<string> {
-    const modelId = loggedModelIdOf(source);
-    if (modelId) return (await deps.runs?.loggedModel(modelId))?.artifactUri ?? source ?? '';
-    const run = /^runs:\/([0-9a-f]{32})\/?(.*)$/.exec(source ?? '');
-    if (run) {
-      const root = await deps.runs?.runArtifactUri(run[1]!);
-      if (root) return run[2] ? `${root}/${run[2]}` : root;
-    }
-    return source ?? '';
-  }
-
-  /** The features an MLflow model's signature declares, when its MLmodel is in the MLflow artifact store. */
-  async function signatureFeatures(source: string | undefined) {
-    const path = artifactPathOf(await resolveSource(source ?? null));
-    if (!path || !deps.artifacts) return [];
-    const bytes = await deps.artifacts.readSmall(`${path}/MLmodel`, 1 << 20).catch(() => undefined);
-    return bytes ? featuresFromMlmodel(bytes.toString('utf8')) : [];
-  }
-
+  const { latestOf, resolveSource, signatureFeatures, allModelRows, allVersionsOf } = createRegistryReads(deps);
   const registered = async (model: Model) => registeredModelJson(model, await latestOf(model));
-
-  async function allModelRows(): Promise<ModelRow[]> {
-    const rows: ModelRow[] = [];
-    for (let after: string | undefined; ; ) {
-      const page = await repo.listModels({ limit: 1000, ...(after !== undefined ? { after } : {}), tags: [] });
-      rows.push(...page);
-      if (page.length < 1000) return rows;
-      after = page[page.length - 1]!.name;
-    }
-  }
-
-  async function allVersionsOf(row: ModelRow): Promise<Version[]> {
-    const out: Version[] = [];
-    for (let before: number | undefined; ; ) {
-      const page = await repo.listVersions(row.id, 1000, before);
-      for (const v of page) out.push(await views.versionView(row, v));
-      if (page.length < 1000) return out;
-      before = page[page.length - 1]!.version;
-    }
-  }
 
   async function setModelTags(name: string, change: (tags: Record<string, string>) => void, actor: Actor | undefined) {
     const model = await models.get(requireName(name));
