@@ -68,8 +68,24 @@ describe('an MLflow-registered version', () => {
     ]);
   });
 
+  it('two racing first uploads declare the features once; both chunks are kept', async () => {
+    await mlflow('model-versions/create', { name: 'mf', source: 's3://bucket/mf/race' });
+    const v = '/api/v1/models/mf/versions/3/reference';
+    const [a, b] = await Promise.all([
+      t.call({ method: 'POST', url: v, payload: { rows: rows(7, 50, 0) } }),
+      t.call({ method: 'POST', url: v, payload: { columns: { tenure: [1, 2, 3], plan: ['a', 'b', 'c'] } } }),
+    ]);
+    expect([a.statusCode, b.statusCode], `${a.body} ${b.body}`).toEqual([200, 200]);
+    const version = (await t.call({ method: 'GET', url: '/api/v1/models/mf/versions/3' })).json();
+    expect(version.features).toEqual([
+      { name: 'tenure', type: 'numeric' },
+      { name: 'plan', type: 'categorical' },
+    ]);
+    expect(version.reference.rows).toBe(53);
+  });
+
   it('a native registration may leave features out too', async () => {
-    const res = await t.call({ method: 'POST', url: '/api/v1/models/mf/versions', payload: { artifactUri: 's3://bucket/mf/3' } });
+    const res = await t.call({ method: 'POST', url: '/api/v1/models/mf/versions', payload: { artifactUri: 's3://bucket/mf/4' } });
     expect(res.statusCode, res.body).toBe(201);
     expect(res.json().features).toEqual([]);
   });

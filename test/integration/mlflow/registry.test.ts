@@ -205,6 +205,17 @@ describe('model versions', () => {
   });
 });
 
+describe('races', () => {
+  it('two racing creates of one name: one 200, one 400 RESOURCE_ALREADY_EXISTS (what register_model carries on after)', async () => {
+    const [a, b] = await Promise.all([post('registered-models/create', { name: 'race' }), post('registered-models/create', { name: 'race' })]);
+    expect([a.statusCode, b.statusCode].sort()).toEqual([200, 400]);
+    expect([a, b].find((r) => r.statusCode === 400)!.json().error_code).toBe('RESOURCE_ALREADY_EXISTS');
+    // Concurrent registrations get 1…N, no gap and no duplicate (the native counter).
+    const created = await Promise.all(Array.from({ length: 6 }, (_, i) => post('model-versions/create', { name: 'race', source: `s3://b/${i}` })));
+    expect(created.map((r) => Number(r.json().model_version.version)).sort((x, y) => x - y)).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+});
+
 describe('errors and auth', () => {
   it('a wrong type names the field; a missing name names it too', async () => {
     const typed = expectMlflowError(await post('registered-models/create', { name: 'x', tags: 'nope' }), 400, 'INVALID_PARAMETER_VALUE');

@@ -196,7 +196,10 @@ describe('pyfunc.log_model, register_model, load_model by alias', () => {
       expect(put.json()).toEqual({});
     }
     const finalized = await patch(`logged-models/${ids.model_id}`, req('logged-models:finalize'));
+    expectShape(finalized.json(), at('model', fixture.shapes.logged_model));
     expect(finalized.json().model.info.status).toBe('LOGGED_MODEL_READY');
+    expectMlflowError(await patch(`logged-models/${ids.model_id}`, { status: 'DONE' }), 400, 'INVALID_PARAMETER_VALUE');
+    expectMlflowError(await get(`logged-models/m-${'0'.repeat(32)}`), 404, 'RESOURCE_DOES_NOT_EXIST');
     // The re-logged point links to the model; the run's history is not doubled.
     const history = await get('metrics/get-history', { run_id: ids.run, metric_key: 'acc' });
     expect(history.json().metrics, JSON.stringify(history.json())).toEqual([
@@ -208,7 +211,9 @@ describe('pyfunc.log_model, register_model, load_model by alias', () => {
     const found = await post('logged-models/search', req('logged-models/search'));
     expect(found.json().models.map((m: { info: { model_id: string } }) => m.info.model_id)).toEqual([ids.model_id]);
     expect((await post('logged-models/search', { experiment_ids: [ids.exp], filter: "name = 'raw_model'" })).json()).toEqual({ models: [] });
-    expect((await post('runs/update', req('runs/update'))).json().run_info).toMatchObject({ status: 'FINISHED', end_time: 1764856900000 });
+    const updated = await post('runs/update', req('runs/update'));
+    expectShape(updated.json(), { ...at('run_info', fixture.shapes.run_info), 'run_info.end_time': 'int' });
+    expect(updated.json().run_info).toMatchObject({ status: 'FINISHED', end_time: 1764856900000 });
   });
 
   it('lists and downloads the artifacts (paths relative to the directory, no size for directories), sha256 recorded', async () => {
