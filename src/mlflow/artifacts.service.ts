@@ -9,7 +9,7 @@ import type { TrackingRepository } from './tracking.repository.js';
  * MLflow's proxied artifact store (`mlflow-artifacts:/<path>`) over mlcycle's ArtifactStore (fs or
  * S3). Same integrity rule as the registry's artifacts: stream the bytes to a fresh key (size and
  * sha256 computed on the way), commit the row, then delete the replaced object. Keys live under
- * `mlflow/`, outside the prefix the registry's orphan sweeper owns.
+ * `mlflow/`, a prefix with its own orphan sweeper (server.ts), apart from the registry's.
  */
 export const MLFLOW_KEY_PREFIX = 'mlflow/';
 const LIST_MAX = 10_000;
@@ -89,6 +89,11 @@ export function createMlflowArtifacts(deps: { repo: TrackingRepository; store: A
         for (const r of rows) await repo.deleteArtifact(r.path);
       });
       for (const r of rows) await store.delete(r.storageKey).catch((e: unknown) => log(`could not delete MLflow artifact ${r.storageKey}`, e));
+    },
+
+    /** What the `mlflow/` sweeper must keep: every object a row points at. */
+    async referencedStorageKeys(): Promise<Set<string>> {
+      return new Set(await repo.allArtifactKeys());
     },
 
     /** Bytes of a small file, or undefined (used to read a logged model's MLmodel signature). */

@@ -168,6 +168,9 @@ export function createTrackingRepository(database: Database) {
           set: { storageKey: row.storageKey, size: row.size, sha256: row.sha256, contentType: row.contentType, createdAt: row.createdAt },
         });
     },
+    async allArtifactKeys(): Promise<string[]> {
+      return (await db().select({ key: files.storageKey }).from(files)).map((r) => r.key);
+    },
     async deleteArtifact(path: string): Promise<void> {
       await db().delete(files).where(eq(files.path, path));
     },

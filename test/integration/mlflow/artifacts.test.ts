@@ -90,3 +90,33 @@ describe.each(adapters)('mlflow-artifacts on the %s store', (_kind, setup) => {
     expectMlflowError(await t.call({ method: 'POST', url: `${base}/x` }), 404, 'ENDPOINT_NOT_FOUND');
   });
 });
+
+describe('the mlflow/ sweeper', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp();
+  });
+  afterAll(async () => t.close());
+
+  it('removes objects no row points at and keeps every referenced one, twice over', async () => {
+    const { createArtifactSweeper } = await import('../../../src/artifacts/sweep.js');
+    const { MLFLOW_KEY_PREFIX } = await import('../../../src/mlflow/artifacts.service.js');
+    const { Readable } = await import('node:stream');
+    await t.call({ method: 'PUT', url: `${base}/0/r/artifacts/kept.txt`, payload: Buffer.from('kept'), headers: { 'content-type': 'text/plain' } });
+    await t.container.store.put(`${MLFLOW_KEY_PREFIX}orphan`, Readable.from([Buffer.from('orphan')]));
+    const quiet = { info: () => undefined, warn: () => undefined };
+    const sweeper = createArtifactSweeper({
+      store: t.container.store,
+      prefix: MLFLOW_KEY_PREFIX,
+      referencedKeys: () => t.container.mlflow.artifacts.referencedStorageKeys(),
+      graceMs: -1000,
+      intervalMs: 60_000,
+      log: quiet,
+    });
+    expect((await sweeper.sweep()).orphans).toBe(1);
+    expect(await t.container.store.exists(`${MLFLOW_KEY_PREFIX}orphan`)).toBe(false);
+    expect((await t.call({ method: 'GET', url: `${base}/0/r/artifacts/kept.txt` })).body).toBe('kept');
+    expect((await sweeper.sweep()).orphans).toBe(0);
+    expect((await t.call({ method: 'GET', url: `${base}/0/r/artifacts/kept.txt` })).body).toBe('kept');
+  });
+});
