@@ -31,18 +31,14 @@ export function createRegistryReads(deps: { repo: RegistryRepository; views: Reg
     const numbers = latestVersionNumbers(model);
     const row = await repo.findModel(model.name);
     if (!row) return [];
+    const rows = await Promise.all([...numbers.keys()].sort((a, b) => a - b).map((n) => repo.findVersion(row.id, n)));
     // lastVersion is a counter: after a delete, the newest existing version stands in.
-    if (model.latestVersion !== null && numbers.get(model.latestVersion) === 'None') {
-      numbers.delete(model.latestVersion);
+    if (model.latestVersion !== null && numbers.get(model.latestVersion) === 'None' && !rows.some((v) => v?.version === model.latestVersion)) {
       const newest = await repo.latestVersion(row.id);
-      if (newest && !numbers.has(newest.version)) numbers.set(newest.version, 'None');
+      if (newest && !numbers.has(newest.version)) rows.push(newest);
     }
-    const out: Version[] = [];
-    for (const n of [...numbers.keys()].sort((a, b) => a - b)) {
-      const v = await repo.findVersion(row.id, n);
-      if (v) out.push(await views.versionView(row, v));
-    }
-    return out;
+    const found = rows.filter((v): v is NonNullable<typeof v> => v !== undefined).sort((a, b) => a.version - b.version);
+    return Promise.all(found.map((v) => views.versionView(row, v)));
   }
 
   /** Where a source's files are: a logged model's root, a run's artifact path, or the URI itself. */

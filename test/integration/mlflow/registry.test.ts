@@ -189,6 +189,9 @@ describe('model versions', () => {
     expect((await t.call({ method: 'GET', url: `/api/v1/models/${M}/aliases/production` })).json()).toMatchObject({ version: 2 });
     expect((await del('model-versions/delete', req('model-versions/delete'))).json()).toEqual({});
     expect((await t.call({ method: 'GET', url: `/api/v1/models/${M}/aliases/production` })).statusCode).toBe(404);
+    // latest_versions after the newest version is gone: the remaining one (archived), once.
+    const after = (await get('registered-models/get', { name: M })).json().registered_model.latest_versions;
+    expect(after.map((v: { version: string; current_stage: string }) => [v.version, v.current_stage])).toEqual([['1', 'Archived']]);
     expect((await t.call({ method: 'GET', url: `/api/v1/models/${M}/versions/2` })).statusCode).toBe(404);
     expectMlflowError(await del('model-versions/delete', req('model-versions/delete')), 404, 'RESOURCE_DOES_NOT_EXIST');
     // The next registration is 3: numbers are never reused.
