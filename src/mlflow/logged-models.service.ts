@@ -85,6 +85,13 @@ export function createLoggedModelsService(deps: { repo: TrackingRepository; requ
       await repo.transaction(() => repo.updateLoggedModel(m.modelId, { tags, lastUpdateTime: now() }));
       return {};
     },
+    /** `mlflow.log_model_params`: params of a logged model, merged (a key logged again keeps its last value). */
+    async logLoggedModelParams(id: unknown, body: { params?: KeyValue[] }) {
+      const m = await requireLoggedModel(id);
+      const params = { ...m.params, ...tagRecord(body.params, 'params') };
+      await repo.transaction(() => repo.updateLoggedModel(m.modelId, { params, lastUpdateTime: now() }));
+      return {};
+    },
     async deleteLoggedModelTag(id: unknown, key: string) {
       const m = await requireLoggedModel(id);
       const { [key]: _gone, ...tags } = m.tags;

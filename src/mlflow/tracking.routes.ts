@@ -68,6 +68,9 @@ export function mlflowTrackingRoutes(tracking: TrackingService, loggedModels: Lo
       loggedModels.finalizeLoggedModel(req.params.model_id, req.body),
     );
     app.delete('/logged-models/:model_id', write({ params: ModelIdParams }), (req) => loggedModels.deleteLoggedModel(req.params.model_id));
+    app.post('/logged-models/:model_id/params', write({ params: ModelIdParams, body: open({ params: KeyValues }) }), (req) =>
+      loggedModels.logLoggedModelParams(req.params.model_id, req.body),
+    );
     app.patch('/logged-models/:model_id/tags', write({ params: ModelIdParams, body: open({ tags: KeyValues }) }), (req) =>
       loggedModels.setLoggedModelTags(req.params.model_id, req.body),
     );

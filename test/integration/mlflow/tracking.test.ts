@@ -256,6 +256,16 @@ describe('pyfunc.log_model, register_model, load_model by alias', () => {
       model_id: ids.model_id,
     });
     expect((await patch(`logged-models/${ids.model_id}/tags`, req('logged-models:tags'))).json()).toEqual({});
+    const tagged = (await get(`logged-models/${ids.model_id}`)).json().model;
+    expect(tagged.info.tags).toContainEqual({ key: 'mlflow.modelVersions', value: '[{"name": "churn-flow", "version": "1"}]' });
+    expect((await post(`logged-models/${ids.model_id}/params`, { params: [{ key: 'batch', value: '32' }] })).json()).toEqual({});
+    expect((await get(`logged-models/${ids.model_id}`)).json().model.data.params).toEqual([
+      { key: 'lr', value: '0.1' },
+      { key: 'batch', value: '32' },
+    ]);
+    const untag = await t.call({ method: 'DELETE', url: `${api}/logged-models/${ids.model_id}/tags/mlflow.modelVersions` });
+    expect(untag.json()).toEqual({});
+    expect((await get(`logged-models/${ids.model_id}`)).json().model.info.tags).not.toContainEqual(expect.objectContaining({ key: 'mlflow.modelVersions' }));
     const native = (await t.call({ method: 'GET', url: '/api/v1/models/churn-flow/versions/1' })).json();
     expect(native).toMatchObject({
       runId: ids.run,
