@@ -56,19 +56,27 @@ export function createMlflowRegistry(deps: {
   const { latestOf, resolveSource, signatureFeatures, allModelRows, allVersionsOf } = createRegistryReads(deps);
   const registered = async (model: Model) => registeredModelJson(model, await latestOf(model));
 
+  /**
+   * MLflow edits one tag; the native services replace the set. Read-modify-write under the
+   * model's lock (nested transactions join), so racing set-tag calls never lose each other's tag.
+   */
   async function setModelTags(name: string, change: (tags: Record<string, string>) => void, actor: Actor | undefined) {
-    const model = await models.get(requireName(name));
-    const tags = { ...model.tags };
-    change(tags);
-    await models.update(name, { tags }, actor);
+    await repo.transaction(async () => {
+      const row = await views.lockModel(requireName(name));
+      const tags = { ...((await repo.modelTags([row.id])).get(row.id) ?? {}) };
+      change(tags);
+      await models.update(name, { tags }, actor);
+    });
   }
 
   async function setVersionTags(name: string, version: unknown, change: (tags: Record<string, string>) => void, actor: Actor | undefined) {
     const n = versionNumber(version);
-    const v = await versions.get(requireName(name), n);
-    const tags = { ...v.tags };
-    change(tags);
-    await versions.update(name, n, { tags }, actor);
+    await repo.transaction(async () => {
+      const row = await views.requireVersion(await views.lockModel(requireName(name)), n);
+      const tags = { ...(await repo.versionDetails(row.id)).tags };
+      change(tags);
+      await versions.update(name, n, { tags }, actor);
+    });
   }
 
   return {
@@ -283,10 +291,14 @@ export function createMlflowRegistry(deps: {
       const name = requireName(body.name);
       const n = versionNumber(body.version);
       const alias = stageAlias(requireString(body.stage, 'stage'));
-      const current = await versions.get(name, n);
-      if (alias === null) {
-        for (const stage of STAGES) if (current.aliases.includes(stage.toLowerCase())) await aliases.remove(name, stage.toLowerCase(), actor);
-      } else {
+      // One transaction: a failed step leaves no half-moved stage.
+      await repo.transaction(async () => {
+        await views.lockModel(name);
+        const current = await versions.get(name, n);
+        if (alias === null) {
+          for (const stage of STAGES) if (current.aliases.includes(stage.toLowerCase())) await aliases.remove(name, stage.toLowerCase(), actor);
+          return;
+        }
         const moved = await aliases.set(name, alias, n, actor);
         const previous = moved.previousVersion;
         if (body.archive_existing_versions === true && alias !== 'archived' && previous !== null && previous !== n) {
@@ -296,7 +308,7 @@ export function createMlflowRegistry(deps: {
           const other = stage.toLowerCase();
           if (other !== alias && current.aliases.includes(other)) await aliases.remove(name, other, actor);
         }
-      }
+      });
       return { model_version: modelVersionJson(await versions.get(name, n)) };
     },
 

@@ -216,6 +216,12 @@ describe('races', () => {
     // Concurrent registrations get 1…N, no gap and no duplicate (the native counter).
     const created = await Promise.all(Array.from({ length: 6 }, (_, i) => post('model-versions/create', { name: 'race', source: `s3://b/${i}` })));
     expect(created.map((r) => Number(r.json().model_version.version)).sort((x, y) => x - y)).toEqual([1, 2, 3, 4, 5, 6]);
+    // Ten racing set-tag calls (MLflow edits one tag, the native service replaces the set): none lost.
+    const tagged = await Promise.all(Array.from({ length: 10 }, (_, i) => post('registered-models/set-tag', { name: 'race', key: `k${i}`, value: String(i) })));
+    expect(tagged.map((r) => r.statusCode)).toEqual(Array(10).fill(200));
+    expect((await get('registered-models/get', { name: 'race' })).json().registered_model.tags).toHaveLength(10);
+    await Promise.all(Array.from({ length: 10 }, (_, i) => post('model-versions/set-tag', { name: 'race', version: '1', key: `k${i}`, value: String(i) })));
+    expect((await get('model-versions/get', { name: 'race', version: '1' })).json().model_version.tags).toHaveLength(10);
   });
 });
 
