@@ -40,6 +40,16 @@ export function createLoggedModelsService(deps: { repo: TrackingRepository; requ
     return m;
   }
 
+  /** Read-modify-write of a logged model's tags or params under its row lock: racing calls never lose each other's keys. */
+  async function locked(id: unknown, change: (m: NonNullable<Awaited<ReturnType<TrackingRepository['lockLoggedModel']>>>) => Promise<void>) {
+    const modelId = str(id, 'model_id');
+    await repo.transaction(async () => {
+      const m = await repo.lockLoggedModel(modelId);
+      if (!m) throw new AppError('LOGGED_MODEL_NOT_FOUND', `no logged model with id ${modelId}`);
+      await change(m);
+    });
+  }
+
   return {
     async createLoggedModel(body: {
       experiment_id?: unknown;
@@ -80,22 +90,21 @@ export function createLoggedModelsService(deps: { repo: TrackingRepository; requ
       return { model: await loggedModelJson((await repo.loggedModel(m.modelId))!) };
     },
     async setLoggedModelTags(id: unknown, body: { tags?: KeyValue[] }) {
-      const m = await requireLoggedModel(id);
-      const tags = { ...m.tags, ...tagRecord(body.tags) };
-      await repo.transaction(() => repo.updateLoggedModel(m.modelId, { tags, lastUpdateTime: now() }));
+      const incoming = tagRecord(body.tags);
+      await locked(id, (m) => repo.updateLoggedModel(m.modelId, { tags: { ...m.tags, ...incoming }, lastUpdateTime: now() }));
       return {};
     },
     /** `mlflow.log_model_params`: params of a logged model, merged (a key logged again keeps its last value). */
     async logLoggedModelParams(id: unknown, body: { params?: KeyValue[] }) {
-      const m = await requireLoggedModel(id);
-      const params = { ...m.params, ...tagRecord(body.params, 'params') };
-      await repo.transaction(() => repo.updateLoggedModel(m.modelId, { params, lastUpdateTime: now() }));
+      const incoming = tagRecord(body.params, 'params');
+      await locked(id, (m) => repo.updateLoggedModel(m.modelId, { params: { ...m.params, ...incoming }, lastUpdateTime: now() }));
       return {};
     },
     async deleteLoggedModelTag(id: unknown, key: string) {
-      const m = await requireLoggedModel(id);
-      const { [key]: _gone, ...tags } = m.tags;
-      await repo.transaction(() => repo.updateLoggedModel(m.modelId, { tags, lastUpdateTime: now() }));
+      await locked(id, (m) => {
+        const { [key]: _gone, ...tags } = m.tags;
+        return repo.updateLoggedModel(m.modelId, { tags, lastUpdateTime: now() });
+      });
       return {};
     },
     async deleteLoggedModel(id: unknown) {

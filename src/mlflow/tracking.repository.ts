@@ -63,6 +63,12 @@ export function createTrackingRepository(database: Database) {
       const [row] = await db().select().from(runs).where(eq(runs.runId, runId));
       return toRun(row);
     },
+    /** The run, locked until the transaction ends on PostgreSQL (SQLite's BEGIN IMMEDIATE already serialises writers). */
+    async lockRun(runId: string) {
+      if (database.dialect === 'sqlite') return toRun((await db().select().from(runs).where(eq(runs.runId, runId)))[0]);
+      const [row] = await db().select().from(runs).where(eq(runs.runId, runId)).for('update');
+      return toRun(row);
+    },
     async runsOf(experimentIds: number[]) {
       if (!experimentIds.length) return [];
       const rows = await db().select().from(runs).where(inArray(runs.experimentId, experimentIds)).orderBy(desc(runs.startTime), asc(runs.runId));
@@ -140,6 +146,11 @@ export function createTrackingRepository(database: Database) {
     },
     async loggedModel(modelId: string) {
       const [row] = await db().select().from(logged).where(eq(logged.modelId, modelId));
+      return toLogged(row);
+    },
+    async lockLoggedModel(modelId: string) {
+      if (database.dialect === 'sqlite') return toLogged((await db().select().from(logged).where(eq(logged.modelId, modelId)))[0]);
+      const [row] = await db().select().from(logged).where(eq(logged.modelId, modelId)).for('update');
       return toLogged(row);
     },
     async loggedModelsOf(experimentIds: number[]) {

@@ -340,8 +340,11 @@ export function createTrackingService(deps: { repo: TrackingRepository; now?: ()
     async logOutputs(body: { run_id?: unknown; models?: { model_id?: unknown; step?: unknown }[] }) {
       const run = await requireRun(body);
       const models = (body.models ?? []).map((m, i) => ({ model_id: str(m.model_id, `models[${i}].model_id`), step: int(m.step, `models[${i}].step`, 0) }));
-      const merged = [...run.outputs.filter((o) => !models.some((m) => m.model_id === o.model_id)), ...models];
-      await repo.transaction(() => repo.updateRun(run.runId, { outputs: merged }));
+      await repo.transaction(async () => {
+        const current = (await repo.lockRun(run.runId))!;
+        const merged = [...current.outputs.filter((o) => !models.some((m) => m.model_id === o.model_id)), ...models];
+        await repo.updateRun(run.runId, { outputs: merged });
+      });
       return {};
     },
 

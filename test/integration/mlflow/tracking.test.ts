@@ -263,6 +263,10 @@ describe('pyfunc.log_model, register_model, load_model by alias', () => {
       { key: 'lr', value: '0.1' },
       { key: 'batch', value: '32' },
     ]);
+    // Racing tag calls (each a read-modify-write of the model's tags) keep every key.
+    await Promise.all(Array.from({ length: 8 }, (_, i) => patch(`logged-models/${ids.model_id}/tags`, { tags: [{ key: `t${i}`, value: String(i) }] })));
+    const keys = (await get(`logged-models/${ids.model_id}`)).json().model.info.tags.map((x: { key: string }) => x.key);
+    expect(keys).toEqual(expect.arrayContaining(['t0', 't1', 't2', 't3', 't4', 't5', 't6', 't7']));
     const untag = await t.call({ method: 'DELETE', url: `${api}/logged-models/${ids.model_id}/tags/mlflow.modelVersions` });
     expect(untag.json()).toEqual({});
     expect((await get(`logged-models/${ids.model_id}`)).json().model.info.tags).not.toContainEqual(expect.objectContaining({ key: 'mlflow.modelVersions' }));
