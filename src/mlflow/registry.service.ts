@@ -29,13 +29,13 @@ function requireString(value: unknown, field: string): string {
 
 type Log = (msg: string, err: unknown) => void;
 
+export type { ArtifactReader, RunLookup };
+
 /**
  * MLflow's model registry over mlcycle's own services: every write goes through the native
  * service (same transactions, same audit events, same alias cache), so either API sees the other's
  * changes at once.
  */
-export type { ArtifactReader, RunLookup };
-
 export function createMlflowRegistry(deps: {
   models: ModelsService;
   versions: VersionsService;
