@@ -26,6 +26,7 @@ import { metricsRoutes, registerHttpMetrics } from './metrics/metrics.routes.js'
 import { dashboardRoutes } from './ui/ui.routes.js';
 import { modelsRoutes } from './registry/models.routes.js';
 import { versionsRoutes } from './registry/versions.routes.js';
+import { mlflowRoutes } from './mlflow/index.js';
 
 export const API_PREFIX = '/api/v1';
 
@@ -157,5 +158,7 @@ export async function buildApp(container: Container, options: BuildAppOptions = 
     },
     { prefix: API_PREFIX },
   );
+  // MLflow clients (MLFLOW_TRACKING_URI pointed here) on the same port, over the same services.
+  await app.register(mlflowRoutes(container));
   return app;
 }

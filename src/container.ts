@@ -29,6 +29,11 @@ import { createArtifactsService } from './registry/artifacts.service.js';
 import { createModelsService } from './registry/models.service.js';
 import { createRegistryRepository } from './registry/registry.repository.js';
 import { createVersionsService } from './registry/versions.service.js';
+import { createMlflowRegistry } from './mlflow/registry.service.js';
+import { createTrackingRepository } from './mlflow/tracking.repository.js';
+import { createTrackingService } from './mlflow/tracking.service.js';
+import { createLoggedModelsService } from './mlflow/logged-models.service.js';
+import { createMlflowArtifacts } from './mlflow/artifacts.service.js';
 import { createRegistryViews } from './registry/views.js';
 
 export interface ContainerOverrides {
@@ -108,6 +113,7 @@ export async function createContainer(config: Config, overrides: ContainerOverri
     repo: monitoringRepo,
     views,
     store,
+    registry: repo,
     now,
     maxValues: config.monitoring.referenceMaxValues,
     cacheBytes: config.monitoring.profileCacheBytes,
@@ -168,6 +174,25 @@ export async function createContainer(config: Config, overrides: ContainerOverri
     now,
   });
 
+  const models = createModelsService({ repo, views, events, store, now });
+  const trackingRepo = createTrackingRepository(database);
+  const tracking = createTrackingService({ repo: trackingRepo, ...(now ? { now } : {}) });
+  const loggedModels = createLoggedModelsService({ repo: trackingRepo, requireExperiment: tracking.requireExperiment, ...(now ? { now } : {}) });
+  const mlflowArtifacts = createMlflowArtifacts({ repo: trackingRepo, store, ...(now ? { now } : {}), log });
+  const mlflowRegistry = createMlflowRegistry({
+    models,
+    versions,
+    aliases,
+    repo,
+    views,
+    events,
+    store,
+    runs: { runData: tracking.runData, runArtifactUri: tracking.runArtifactUri, loggedModel: loggedModels.loggedModel },
+    artifacts: mlflowArtifacts,
+    ...(now ? { now } : {}),
+    log,
+  });
+
   return {
     config,
     deploymentId,
@@ -178,7 +203,8 @@ export async function createContainer(config: Config, overrides: ContainerOverri
     /** The one registry repository and its views (modules built outside the container take these). */
     registryRepo: repo,
     views,
-    models: createModelsService({ repo, views, events, store, now }),
+    models,
+    mlflow: { registry: mlflowRegistry, tracking, loggedModels, trackingRepo, artifacts: mlflowArtifacts },
     versions,
     aliases,
     artifacts: createArtifactsService({ repo, views, events, store, now, log }),

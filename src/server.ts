@@ -1,5 +1,6 @@
 import { buildApp } from './app.js';
 import { createArtifactSweeper } from './artifacts/sweep.js';
+import { MLFLOW_KEY_PREFIX } from './mlflow/artifacts.service.js';
 import { bootstrapAdminKey, ensurePrivateDir } from './bootstrap.js';
 import { ConfigError, loadConfig } from './config.js';
 import { createContainer } from './container.js';
@@ -47,7 +48,17 @@ async function main(): Promise<void> {
     intervalMs: config.sweep.intervalMs,
     log: app.log,
   });
+  // The MLflow artifacts' objects (under mlflow/), against the rows of mlflow_artifacts.
+  const mlflowSweeper = createArtifactSweeper({
+    store: container.store,
+    prefix: MLFLOW_KEY_PREFIX,
+    referencedKeys: () => container.mlflow.artifacts.referencedStorageKeys(),
+    graceMs: config.sweep.graceMs,
+    intervalMs: config.sweep.intervalMs,
+    log: app.log,
+  });
   sweeper.start();
+  mlflowSweeper.start();
   // Without Redis the API process runs the drift jobs itself (in-process queue); with Redis it
   // only produces and `npm run worker` processes consume.
   if (!config.redisUrl) {
@@ -69,6 +80,7 @@ async function main(): Promise<void> {
     try {
       await app.close(); // stops accepting, waits for in-flight requests
       await sweeper.stop();
+      await mlflowSweeper.stop();
       stopTicker();
       await container.close();
       process.exit(0);

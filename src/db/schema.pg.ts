@@ -409,3 +409,117 @@ export const deployment = pgTable('deployment', {
   deploymentId: text('deployment_id').notNull(),
   createdAt: text('created_at').notNull(),
 });
+
+/** MLflow tracking (src/mlflow/): see schema.sqlite.ts. */
+export const mlflowExperiments = pgTable(
+  'mlflow_experiments',
+  {
+    id: integer('id').primaryKey().generatedByDefaultAsIdentity({ startWith: 1 }),
+    name: text('name').notNull(),
+    artifactLocation: text('artifact_location').notNull(),
+    lifecycleStage: text('lifecycle_stage').notNull(),
+    creationTime: bigint('creation_time', { mode: 'number' }).notNull(),
+    lastUpdateTime: bigint('last_update_time', { mode: 'number' }).notNull(),
+  },
+  (t) => [uniqueIndex('mlflow_experiments_name_unique').on(t.name)],
+);
+
+export const mlflowExperimentTags = pgTable(
+  'mlflow_experiment_tags',
+  {
+    experimentId: integer('experiment_id')
+      .notNull()
+      .references(() => mlflowExperiments.id, { onDelete: 'cascade' }),
+    key: text('key').notNull(),
+    value: text('value').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.experimentId, t.key] })],
+);
+
+export const mlflowRuns = pgTable(
+  'mlflow_runs',
+  {
+    runId: text('run_id').primaryKey(),
+    experimentId: integer('experiment_id')
+      .notNull()
+      .references(() => mlflowExperiments.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    userId: text('user_id').notNull(),
+    status: text('status').notNull(),
+    startTime: bigint('start_time', { mode: 'number' }).notNull(),
+    endTime: bigint('end_time', { mode: 'number' }),
+    lifecycleStage: text('lifecycle_stage').notNull(),
+    artifactUri: text('artifact_uri').notNull(),
+    outputs: json('outputs').notNull().$type<{ model_id: string; step: number }[]>(),
+  },
+  (t) => [index('mlflow_runs_experiment').on(t.experimentId, t.startTime)],
+);
+
+export const mlflowRunParams = pgTable(
+  'mlflow_run_params',
+  {
+    runId: text('run_id')
+      .notNull()
+      .references(() => mlflowRuns.runId, { onDelete: 'cascade' }),
+    key: text('key').notNull(),
+    value: text('value').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.runId, t.key] })],
+);
+
+export const mlflowRunTags = pgTable(
+  'mlflow_run_tags',
+  {
+    runId: text('run_id')
+      .notNull()
+      .references(() => mlflowRuns.runId, { onDelete: 'cascade' }),
+    key: text('key').notNull(),
+    value: text('value').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.runId, t.key] })],
+);
+
+export const mlflowRunMetrics = pgTable(
+  'mlflow_run_metrics',
+  {
+    id: id(),
+    runId: text('run_id')
+      .notNull()
+      .references(() => mlflowRuns.runId, { onDelete: 'cascade' }),
+    key: text('key').notNull(),
+    value: doublePrecision('value').notNull(),
+    step: bigint('step', { mode: 'number' }).notNull(),
+    timestamp: bigint('timestamp', { mode: 'number' }).notNull(),
+    modelId: text('model_id'),
+  },
+  (t) => [index('mlflow_run_metrics_series').on(t.runId, t.key, t.step)],
+);
+
+export const mlflowLoggedModels = pgTable(
+  'mlflow_logged_models',
+  {
+    modelId: text('model_id').primaryKey(),
+    experimentId: integer('experiment_id')
+      .notNull()
+      .references(() => mlflowExperiments.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    sourceRunId: text('source_run_id'),
+    modelType: text('model_type'),
+    status: text('status').notNull(),
+    artifactUri: text('artifact_uri').notNull(),
+    tags: json('tags').notNull().$type<Record<string, string>>(),
+    params: json('params').notNull().$type<Record<string, string>>(),
+    creationTime: bigint('creation_time', { mode: 'number' }).notNull(),
+    lastUpdateTime: bigint('last_update_time', { mode: 'number' }).notNull(),
+  },
+  (t) => [index('mlflow_logged_models_experiment').on(t.experimentId)],
+);
+
+export const mlflowArtifacts = pgTable('mlflow_artifacts', {
+  path: text('path').primaryKey(),
+  storageKey: text('storage_key').notNull(),
+  size: bigint('size', { mode: 'number' }).notNull(),
+  sha256: text('sha256').notNull(),
+  contentType: text('content_type').notNull(),
+  createdAt: text('created_at').notNull(),
+});

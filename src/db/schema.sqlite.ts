@@ -442,3 +442,128 @@ export const deployment = sqliteTable('deployment', {
   deploymentId: text('deployment_id').notNull(),
   createdAt: text('created_at').notNull(),
 });
+
+/**
+ * MLflow tracking (src/mlflow/): experiments, runs and their params, tags and metric series, as
+ * MLflow's tracking server keeps them. Times are epoch milliseconds, as MLflow sends them.
+ * Experiment 0 is MLflow's "Default", created on first use.
+ */
+export const mlflowExperiments = sqliteTable(
+  'mlflow_experiments',
+  {
+    id: integer('id').primaryKey(),
+    name: text('name').notNull(),
+    artifactLocation: text('artifact_location').notNull(),
+    lifecycleStage: text('lifecycle_stage').notNull(),
+    creationTime: integer('creation_time').notNull(),
+    lastUpdateTime: integer('last_update_time').notNull(),
+  },
+  (t) => [uniqueIndex('mlflow_experiments_name_unique').on(t.name)],
+);
+
+export const mlflowExperimentTags = sqliteTable(
+  'mlflow_experiment_tags',
+  {
+    experimentId: integer('experiment_id')
+      .notNull()
+      .references(() => mlflowExperiments.id, { onDelete: 'cascade' }),
+    key: text('key').notNull(),
+    value: text('value').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.experimentId, t.key] })],
+);
+
+export const mlflowRuns = sqliteTable(
+  'mlflow_runs',
+  {
+    runId: text('run_id').primaryKey(),
+    experimentId: integer('experiment_id')
+      .notNull()
+      .references(() => mlflowExperiments.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    userId: text('user_id').notNull(),
+    status: text('status').notNull(),
+    startTime: integer('start_time').notNull(),
+    endTime: integer('end_time'),
+    lifecycleStage: text('lifecycle_stage').notNull(),
+    artifactUri: text('artifact_uri').notNull(),
+    /** runs/outputs: the logged models this run produced, `[{model_id, step}]`. */
+    outputs: text('outputs', { mode: 'json' }).notNull().$type<{ model_id: string; step: number }[]>(),
+  },
+  (t) => [index('mlflow_runs_experiment').on(t.experimentId, t.startTime)],
+);
+
+export const mlflowRunParams = sqliteTable(
+  'mlflow_run_params',
+  {
+    runId: text('run_id')
+      .notNull()
+      .references(() => mlflowRuns.runId, { onDelete: 'cascade' }),
+    key: text('key').notNull(),
+    value: text('value').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.runId, t.key] })],
+);
+
+export const mlflowRunTags = sqliteTable(
+  'mlflow_run_tags',
+  {
+    runId: text('run_id')
+      .notNull()
+      .references(() => mlflowRuns.runId, { onDelete: 'cascade' }),
+    key: text('key').notNull(),
+    value: text('value').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.runId, t.key] })],
+);
+
+/** Every logged point of every metric (the history); a run's "latest" is its highest step, then newest timestamp. */
+export const mlflowRunMetrics = sqliteTable(
+  'mlflow_run_metrics',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    runId: text('run_id')
+      .notNull()
+      .references(() => mlflowRuns.runId, { onDelete: 'cascade' }),
+    key: text('key').notNull(),
+    value: real('value').notNull(),
+    step: integer('step').notNull(),
+    timestamp: integer('timestamp').notNull(),
+    modelId: text('model_id'),
+  },
+  (t) => [index('mlflow_run_metrics_series').on(t.runId, t.key, t.step)],
+);
+
+/** MLflow 3 logged models (`m-<32 hex>`): a model's artifacts before (and apart from) its registration. */
+export const mlflowLoggedModels = sqliteTable(
+  'mlflow_logged_models',
+  {
+    modelId: text('model_id').primaryKey(),
+    experimentId: integer('experiment_id')
+      .notNull()
+      .references(() => mlflowExperiments.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    sourceRunId: text('source_run_id'),
+    modelType: text('model_type'),
+    status: text('status').notNull(),
+    artifactUri: text('artifact_uri').notNull(),
+    tags: text('tags', { mode: 'json' }).notNull().$type<Record<string, string>>(),
+    params: text('params', { mode: 'json' }).notNull().$type<Record<string, string>>(),
+    creationTime: integer('creation_time').notNull(),
+    lastUpdateTime: integer('last_update_time').notNull(),
+  },
+  (t) => [index('mlflow_logged_models_experiment').on(t.experimentId)],
+);
+
+/**
+ * Files under `mlflow-artifacts:/…`: the path the client uses → the object holding its bytes (a
+ * fresh key per upload under `mlflow/`, outside the registry sweeper's prefix), size and sha256.
+ */
+export const mlflowArtifacts = sqliteTable('mlflow_artifacts', {
+  path: text('path').primaryKey(),
+  storageKey: text('storage_key').notNull(),
+  size: integer('size').notNull(),
+  sha256: text('sha256').notNull(),
+  contentType: text('content_type').notNull(),
+  createdAt: text('created_at').notNull(),
+});

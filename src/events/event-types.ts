@@ -8,6 +8,7 @@ export const EVENT_TYPES = [
   'model.deleted',
   'version.created',
   'version.updated',
+  'version.deleted',
   'alias.moved',
   'alias.deleted',
   'artifact.uploaded',

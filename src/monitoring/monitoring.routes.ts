@@ -5,6 +5,7 @@ import { invalidField } from '../http/errors.js';
 import { INT4_MAX, ModelParams, Page, responses, VersionParams } from '../http/schemas.js';
 import { ARROW_STREAM_TYPE, type IngestedBatch, type IngestOptions, ingestBody, parseJsonText, registerSampleBodyParsers } from './ingest.js';
 import { CSV_TYPE, ingestCsv } from './ingest-csv.js';
+import { inferFeatures } from './infer-features.js';
 import type { DriftReportsService } from './drift-reports.service.js';
 import type { IngestMeter } from '../metrics/ingest-meter.js';
 import {
@@ -66,6 +67,8 @@ function openBody(req: FastifyRequest) {
   return {
     raw,
     target: { ...(version !== undefined ? { version: version as number } : {}), ...(alias !== undefined ? { alias: alias as string } : {}) },
+    /** The columns and types of the body, for a version that declared no features. */
+    features: () => inferFeatures(mediaType, raw, json),
     async batch(options: IngestOptions): Promise<IngestedBatch> {
       if (mediaType === CSV_TYPE) return ingestCsv(raw as Buffer, options);
       // JSON arrives parsed already (its target was read from it), Arrow as bytes.
@@ -101,6 +104,12 @@ export function monitoringRoutes(deps: MonitoringRouteDeps): FastifyPluginAsyncT
         async (req, reply) => {
           const body = openBody(req);
           const { model, version, settings } = await samples.resolveTarget(req.params.name, body.target);
+          if (version.features.length === 0) {
+            throw invalidField(
+              'version',
+              `version ${version.version} declares no features yet: POST its reference data first (its columns become the features)`,
+            );
+          }
           const batch = await body.batch({
             features: version.features,
             maxRows: limits.maxRows,
@@ -127,10 +136,15 @@ export function monitoringRoutes(deps: MonitoringRouteDeps): FastifyPluginAsyncT
           },
         },
         async (req) => {
-          const { version, settings } = await samples.resolveTarget(req.params.name, { version: req.params.version });
+          const target = await samples.resolveTarget(req.params.name, { version: req.params.version });
+          const { settings } = target;
+          let { version } = target;
+          const body = openBody(req);
+          // A version registered without features (through MLflow) gets them from its first reference upload.
+          if (version.features.length === 0) version = await references.declareFeatures(req.params.name, version, await body.features());
           // Reference chunks may be larger than serving batches: the byte limit bounds them. A
           // timestamp column is accepted (and left out of the profile) like in serving samples.
-          const batch = await openBody(req).batch({
+          const batch = await body.batch({
             features: version.features,
             maxRows: Number.MAX_SAFE_INTEGER,
             ...(settings.timestampColumn !== undefined ? { timestampColumn: settings.timestampColumn } : {}),

@@ -16,8 +16,9 @@ import {
   openProfile,
   quantileEdges,
 } from '../drift/index.js';
-import { AppError } from '../http/errors.js';
-import type { ModelRow, VersionRow } from '../registry/registry.repository.js';
+import { AppError, invalidField } from '../http/errors.js';
+import type { ModelRow, RegistryRepository, VersionRow } from '../registry/registry.repository.js';
+import type { FeatureSpec } from './batch.js';
 import type { RegistryViews } from '../registry/views.js';
 import type { SampleBatch } from './batch.js';
 import type { MonitoringRepository, ReferenceProfileRow } from './monitoring.repository.js';
@@ -33,6 +34,8 @@ export function createReferenceService(deps: {
   repo: MonitoringRepository;
   views: RegistryViews;
   store: ArtifactStore;
+  /** To declare the features of a version registered without any (its first reference upload does). */
+  registry?: RegistryRepository;
   now?: () => Date;
   /** REFERENCE_MAX_VALUES: numeric values kept per feature before a seeded uniform sample takes over (0: no cap). */
   maxValues?: number;
@@ -72,6 +75,24 @@ export function createReferenceService(deps: {
   return {
     loadProfile,
     cacheStats: cache.stats,
+
+    /**
+     * Declares the features of a version that has none, from its first reference body. Under the
+     * model's lock and only while the version still has none, so two racing first uploads
+     * declare once and the second one is checked against the first's features.
+     */
+    async declareFeatures(name: string, version: VersionRow, features: FeatureSpec[]): Promise<VersionRow> {
+      const registry = deps.registry;
+      if (!registry) throw new AppError('VALIDATION_FAILED', 'this version declares no features', [{ path: 'features', message: 'none declared' }]);
+      if (features.length === 0) throw invalidField('body', "has no columns to declare the version's features from");
+      return registry.transaction(async () => {
+        const model = await views.lockModel(name);
+        const current = await views.requireVersion(model, version.version);
+        if (current.features.length > 0) return current;
+        await registry.updateVersion(current.id, { features, updatedAt: now().toISOString() });
+        return { ...current, features };
+      });
+    },
 
     /**
      * Merges a chunk of reference data into the version's profile. The new profile goes to the

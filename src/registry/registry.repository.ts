@@ -168,6 +168,15 @@ export function createRegistryRepository(database: Database) {
         .orderBy(desc(versions.version))
         .limit(limit);
     },
+    async deleteVersion(id: number): Promise<void> {
+      await db().delete(versions).where(eq(versions.id, id));
+    },
+    /** What the store holds for one version: its artifacts' objects and its reference profile's. */
+    async storageKeysOfVersion(versionId: number): Promise<string[]> {
+      const keys = await db().select({ key: artifacts.storageKey }).from(artifacts).where(eq(artifacts.versionId, versionId));
+      const refs = await db().select({ key: referenceProfiles.storageKey }).from(referenceProfiles).where(eq(referenceProfiles.versionId, versionId));
+      return [...keys, ...refs].map((r) => r.key);
+    },
     async updateVersion(id: number, patch: Partial<T['versions']['$inferInsert']>): Promise<void> {
       await db().update(versions).set(patch).where(eq(versions.id, id));
     },

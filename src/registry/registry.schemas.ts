@@ -79,7 +79,13 @@ export type Model = Static<typeof Model>;
 // ---- versions
 export const CreateVersionBody = Type.Object(
   {
-    features: Type.Array(Feature, { minItems: 1, maxItems: 10_000 }),
+    features: Type.Optional(
+      Type.Array(Feature, {
+        minItems: 1,
+        maxItems: 10_000,
+        description: 'the columns drift is computed on; when left out, the first reference upload declares them (its columns and types)',
+      }),
+    ),
     artifactUri: Type.Optional(Type.String({ maxLength: 2048 })),
     runId: Type.Optional(Type.String({ maxLength: 256 })),
     gitCommit: Type.Optional(Type.String({ pattern: '^[0-9a-fA-F]{7,64}$' })),

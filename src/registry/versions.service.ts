@@ -55,7 +55,8 @@ export function createVersionsService(deps: { repo: RegistryRepository; views: R
      */
     async create(name: string, input: CreateVersionBody, actor: Actor | undefined, idempotencyKey?: string): Promise<{ version: Version; replayed: boolean }> {
       const seen = new Set<string>();
-      input.features.forEach((f, i) => {
+      const features = input.features ?? [];
+      features.forEach((f, i) => {
         if (seen.has(f.name)) throw invalidField(`features[${i}].name`, `duplicate feature "${f.name}"`);
         seen.add(f.name);
       });
@@ -81,7 +82,7 @@ export function createVersionsService(deps: { repo: RegistryRepository; views: R
             modelId: model.id,
             version: number,
             description: input.description ?? null,
-            features: input.features,
+            features,
             artifactUri: input.artifactUri ?? null,
             runId: input.runId ?? null,
             gitCommit: input.gitCommit ?? null,
