@@ -30,6 +30,7 @@ import { createModelsService } from './registry/models.service.js';
 import { createRegistryRepository } from './registry/registry.repository.js';
 import { createVersionsService } from './registry/versions.service.js';
 import { createRegistryViews } from './registry/views.js';
+import { createSummaryService } from './ui/summary.service.js';
 
 export interface ContainerOverrides {
   store?: ArtifactStore;
@@ -159,6 +160,10 @@ export async function createContainer(config: Config, overrides: ContainerOverri
     now,
   });
 
+  const models = createModelsService({ repo, views, events, store, now });
+  const monitors = createMonitorsService({ repo: monitoringRepo, registry: repo, views, events, checkUrl: outbound.check, now });
+  const monitorStatus = createMonitorStatusService({ views, registry: repo, state: reportState });
+
   return {
     config,
     deploymentId,
@@ -169,7 +174,7 @@ export async function createContainer(config: Config, overrides: ContainerOverri
     /** The one registry repository and its views (modules built outside the container take these). */
     registryRepo: repo,
     views,
-    models: createModelsService({ repo, views, events, store, now }),
+    models,
     versions,
     aliases,
     artifacts: createArtifactsService({ repo, views, events, store, now, log }),
@@ -177,8 +182,10 @@ export async function createContainer(config: Config, overrides: ContainerOverri
     monitoringRepo,
     references,
     samples,
-    monitors: createMonitorsService({ repo: monitoringRepo, registry: repo, views, events, checkUrl: outbound.check, now }),
-    monitorStatus: createMonitorStatusService({ views, registry: repo, state: reportState }),
+    monitors,
+    monitorStatus,
+    /** The dashboard's read model over registry, monitoring and retraining. */
+    summaries: createSummaryService({ models, monitorStatus, monitors, reports, retrainJobs: retraining.jobs, ...(now ? { now } : {}) }),
     reports,
     maintenance,
     webhooks,
