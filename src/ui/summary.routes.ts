@@ -16,7 +16,8 @@ export function summaryRoutes(summaries: SummaryService): FastifyPluginAsyncType
         schema: {
           operationId: 'listModelSummaries',
           tags,
-          summary: 'Models with monitoring health (healthy, stale, failing, no_reference, idle), latest drift verdict and window, drifting since, performance and newest retrain job',
+          summary:
+            'Models with monitoring health (healthy, stale, failing, no_reference, idle), latest drift verdict and window, drifting since, performance and newest retrain job',
           querystring: ListModelsQuery,
           response: responses({ 200: Page(ModelSummary) }),
         },

@@ -26,7 +26,12 @@ export function createSummaryService(deps: {
 }) {
   const now = deps.now ?? (() => new Date());
 
-  async function summary(model: { name: string; description: string | null; latestVersion: number | null; aliases: Record<string, number> }): Promise<ModelSummary> {
+  async function summary(model: {
+    name: string;
+    description: string | null;
+    latestVersion: number | null;
+    aliases: Record<string, number>;
+  }): Promise<ModelSummary> {
     const [status, monitor, timeline, jobs] = await Promise.all([
       deps.monitorStatus.status(model.name),
       deps.monitors.get(model.name),

@@ -6,16 +6,27 @@ const STATUSES = ['', 'queued', 'running', 'succeeded', 'failed', 'cancelled'];
 export function retrainJobsTable(jobs) {
   if (jobs.length === 0) return h('p', {}, 'No retrain jobs.');
   return table(
-    ['Job', 'Model', 'Status', 'Trigger', 'Created', 'Finished'],
+    ['Job', 'Model', 'Status', 'Result', 'Trigger', 'Created', 'Finished'],
     jobs.map((j) => [
       h('a', { href: `#/retrain/${enc(String(j.id))}` }, String(j.id)),
       j.model ? h('a', { href: `#/models/${enc(j.model)}` }, j.model) : '—',
       h('span', { className: 'job-status', dataset: { job: String(j.id), status: j.status } }, badge(String(j.status))),
+      h('span', { className: 'job-result', dataset: { job: String(j.id) } }, jobResult(j)),
       j.trigger ?? '—',
       fmt.time(j.createdAt),
       fmt.time(j.finishedAt ?? j.completedAt),
     ]),
   );
+}
+
+/** What the job came to: the promotion decision and the new version, or the error. */
+export function jobResult(j) {
+  if (j.error) return h('span', { className: 'error' }, j.error);
+  const e = j.evaluation;
+  if (e)
+    return `${e.decision === 'promoted' ? `promoted → ${e.alias}` : `kept as ${e.alias}`}${j.resultVersion ? ` (v${j.resultVersion})` : ''}: ${e.metric} ${score(e.challenger)} vs ${score(e.champion)}`;
+  if (j.resultVersion) return `v${j.resultVersion} registered (not evaluated)`;
+  return j.status === 'queued' || j.status === 'running' ? '…' : '—';
 }
 
 /** #/retrain lists jobs (filter by model and status); #/retrain/:id shows one with its log tail. */
@@ -74,6 +85,8 @@ async function jobDetail(id) {
     ['Trigger', job.trigger ?? '—'],
     ['Drift report', reportLink(job)],
     ['Attempts', job.attempts ?? '—'],
+    ['Holdout rows', job.evaluation ? String(job.evaluation.rows) : '—'],
+    ['Dataset', job.datasetUri ?? '—'],
     ['Created', fmt.time(job.createdAt)],
     ['Finished', fmt.time(job.finishedAt ?? job.completedAt)],
     ['Error', job.error ?? '—'],
@@ -109,6 +122,7 @@ function evaluationBox(job) {
       `p-value${e.test ? ` (${e.test === 'mcnemar' ? 'exact McNemar' : 'paired bootstrap'})` : ''}`,
       typeof e.pValue === 'number' ? e.pValue.toPrecision(3) : '—',
     ],
+    ['Gain', typeof e.champion === 'number' && typeof e.challenger === 'number' ? fmt.num(e.challenger - e.champion) : '—'],
     ['Needed', `gain ≥ ${e.minImprovement} and p ≤ ${e.alpha}`],
     ['Reason', e.reason],
   ];
