@@ -232,6 +232,12 @@ export function performance(el, points) {
   }
   Object.assign(el.dataset, { metrics: JSON.stringify(series), baseline: JSON.stringify(baseline), labels: JSON.stringify(labels) });
   const colours = ['#2b6cb0', '#dd6b20'];
+  // The axis spans the values and the baselines (a mark line outside the axis is not drawn).
+  const values = [...Object.values(series).flat(), ...Object.values(baseline)].filter((v) => typeof v === 'number');
+  const span = Math.max(...values) - Math.min(...values) || Math.abs(values[0] ?? 1) * 0.1 || 0.1;
+  const lo = Math.min(...values) - span * 0.15;
+  const hi = Math.max(...values) + span * 0.15;
+  const round = (v) => Number(v.toPrecision(3));
   const c = chart(el);
   c.setOption({
     animation: false,
@@ -247,7 +253,7 @@ export function performance(el, points) {
       nameGap: 46,
       axisLabel: { rotate: 30, fontSize: 10, hideOverlap: true },
     },
-    yAxis: { type: 'value', scale: true },
+    yAxis: { type: 'value', min: round(lo), max: round(hi), axisLabel: { formatter: (v) => fmt.num(v, 3) } },
     series: metrics.map((m, i) => ({
       name: m,
       type: 'line',
