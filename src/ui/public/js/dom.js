@@ -43,7 +43,8 @@ function bareTable(headers, rows) {
         h(
           'tr',
           {},
-          cells.map((c) => h('td', {}, c)),
+          // The header rides on each cell: on a phone the rows become cards labelled with it.
+          cells.map((c, i) => h('td', { 'data-label': headers[i] || undefined }, h('span', { className: 'cell' }, c))),
         ),
       ),
     ),
