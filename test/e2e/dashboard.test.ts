@@ -499,6 +499,17 @@ describe('dashboard (/ui) in Chromium', () => {
       }),
     );
     jobIds.push(job.id, failed.id);
+    const model = { id: fraud!.id, name: 'fraud' };
+    // Writes go through a transaction (outside one, SQLite uses its read-only connection).
+    await t.container.database.transaction(async () => {
+      await t.container.events.record({
+        type: 'retrain.version_registered',
+        model,
+        data: { job: job.id, version: 2, reference: { rows: 1234, source: 'train.csv' } },
+        actor: undefined,
+      });
+      await t.container.events.record({ type: 'retrain.succeeded', model, data: { job: job.id, version: 2, promotedTo: 'production' }, actor: undefined });
+    });
     await open(`#/retrain/${job.id}`);
     await page.waitForSelector('#evaluation');
     const text = await page.textContent('#evaluation');
@@ -515,7 +526,13 @@ describe('dashboard (/ui) in Chromium', () => {
       evaluation.reason,
     ])
       expect(text).toContain(part);
-    expect(await page.textContent('#retrain-page .facts')).toContain('Holdout rows84');
+    const facts = await page.textContent('#retrain-page .facts');
+    expect(facts).toContain('Training rows1234 (train.csv)');
+    expect(facts).toContain('Holdout rows84');
+    expect(await page.$$eval('#job-trail li', (lis) => lis.map((li) => (li as unknown as PageElement).dataset.type))).toEqual([
+      'retrain.version_registered',
+      'retrain.succeeded',
+    ]);
 
     // The list says what each job came to: the decision with both scores, or the error.
     await open('#/retrain');

@@ -76,6 +76,11 @@ function reportLink(job) {
 
 async function jobDetail(id) {
   const job = await api(`/retrain-jobs/${enc(id)}`);
+  // The job's own trail from the model's audit log: what it did, and the training set's size
+  // (the new version's reference is profiled from train.csv).
+  const trail = job.model ? (await api(`/models/${enc(job.model)}/events?limit=200`)).items.filter((e) => e.data?.job === job.id).reverse() : [];
+  const registered = trail.find((e) => e.type === 'retrain.version_registered');
+  const trainRows = registered?.data?.reference?.rows;
   const tail = job.logTail ?? '';
   const facts = [
     ['Model', job.model ? h('a', { href: `#/models/${enc(job.model)}` }, job.model) : '—'],
@@ -85,6 +90,7 @@ async function jobDetail(id) {
     ['Trigger', job.trigger ?? '—'],
     ['Drift report', reportLink(job)],
     ['Attempts', job.attempts ?? '—'],
+    ['Training rows', typeof trainRows === 'number' ? `${trainRows}${registered.data.reference.source ? ` (${registered.data.reference.source})` : ''}` : '—'],
     ['Holdout rows', job.evaluation ? String(job.evaluation.rows) : '—'],
     ['Dataset', job.datasetUri ?? '—'],
     ['Created', fmt.time(job.createdAt)],
@@ -101,6 +107,14 @@ async function jobDetail(id) {
     ),
     h('h2', {}, 'Evaluation'),
     evaluationBox(job),
+    h('h2', {}, 'History'),
+    trail.length
+      ? h(
+          'ol',
+          { id: 'job-trail', className: 'trail' },
+          trail.map((e) => h('li', { dataset: { type: e.type } }, `${fmt.time(e.createdAt)} · ${e.type}`, e.data?.reason ? ` · ${e.data.reason}` : '')),
+        )
+      : h('p', { id: 'job-trail' }, 'No events for this job.'),
     h('h2', {}, 'Log (tail)'),
     h('pre', { id: 'log-tail' }, Array.isArray(tail) ? tail.join('\n') : String(tail || '(empty)')),
   );
