@@ -227,7 +227,7 @@ describe('dashboard (/ui) in Chromium', () => {
     const newest = points.at(-1)!;
     expect(drift).toMatchObject({ state: 'drifted', since: newest.from });
     expect(drift.text).toContain('67% of features (age, plan)');
-    expect(drift.text).toContain(`drifting since ${newest.from.slice(0, 19).replace('T', ' ')} UTC (1 windows)`);
+    expect(drift.text).toContain(`drifting since ${newest.from.slice(0, 19).replace('T', ' ')} UTC (1 window)`);
     expect(await page.getAttribute('.drift-status[data-model="fraud"]', 'data-state')).toBe('no-reports');
     const text = await page.textContent('#models-page');
     expect(text).toContain('production → v1');
@@ -375,7 +375,7 @@ describe('dashboard (/ui) in Chromium', () => {
     const why = await page.$$eval('#report-table tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)));
     const ageRow = why.find((r) => r[0] === 'age')!;
     expect(ageRow[2]).toMatch(/^KS p \S+ ≤ 0\.04 and Wasserstein [\d.]+ ≥ 0\.05; PSI [\d.]+ ≥ 0\.2 \(effective n \d+ ≥ \d+\)$/);
-    expect(ageRow[3]).toBe(`${points.at(-1)!.from.slice(0, 19).replace('T', ' ')} UTC (1 windows)`);
+    expect(ageRow[3]).toBe(`${points.at(-1)!.from.slice(0, 19).replace('T', ' ')} UTC (1 window)`);
     expect(why.find((r) => r[0] === 'income')![2]).toBe('—');
 
     mkdirSync(SHOTS, { recursive: true });
@@ -585,6 +585,7 @@ describe('dashboard (/ui) in Chromium', () => {
     ];
     expect(jobIds).toHaveLength(2);
     const widths: Record<string, number[]> = {};
+    const requestsPerPage: Record<string, number[]> = {};
     try {
       for (const size of [DESKTOP, PHONE]) {
         await page.setViewportSize(size);
@@ -599,7 +600,11 @@ describe('dashboard (/ui) in Chromium', () => {
             inner: size.width,
           });
           if (hash.includes('/drift') && !hash.includes('orphan')) (widths[hash] ??= []).push(Number(await page.getAttribute('#heatmap', 'data-plot-width')));
-          if (size === PHONE && hash === '#/models/churn/drift') await page.screenshot({ path: join(SHOTS, 'dashboard-drift-phone.png'), fullPage: true });
+          if (size === PHONE && ['#/models', '#/models/churn/drift', `#/retrain/${jobIds[0]}`, '#/events'].includes(hash))
+            await page.screenshot({ path: join(SHOTS, `dashboard-phone-${hash.replace(/\W+/g, '-').replace(/^-|-$/g, '')}.png`), fullPage: true });
+          if (size === DESKTOP && hash === '#/models') await page.screenshot({ path: join(SHOTS, 'dashboard-models.png'), fullPage: true });
+          const apiCalls = await page.evaluate("performance.getEntriesByType('resource').filter((e) => e.name.includes('/api/v1/')).length");
+          (requestsPerPage[hash] ??= []).push(apiCalls as number);
         }
         // The key form, too.
         await page.evaluate("sessionStorage.removeItem('mlcycle.apiKey')");
@@ -611,6 +616,7 @@ describe('dashboard (/ui) in Chromium', () => {
     } finally {
       await page.setViewportSize(DESKTOP);
     }
+    if (process.env.DASHBOARD_FIGURES) console.log('FIGURES', JSON.stringify({ widths, requestsPerPage }));
     // On a phone the heatmap's plot keeps most of the screen (it was about 110 px).
     for (const [hash, [desktop, phone]] of Object.entries(widths)) {
       expect(desktop, hash).toBeGreaterThan(900);

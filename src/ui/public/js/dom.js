@@ -116,6 +116,9 @@ export const fmt = {
   pct: (x) => (typeof x === 'number' && Number.isFinite(x) ? `${(x * 100).toFixed(x > 0 && x < 0.1 ? 1 : 0)} %` : '—'),
 };
 
+/** "1 window", "3 windows" */
+export const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
 export function badge(state) {
   return h('span', { className: `badge badge-${state.replace(/[^a-z-]/g, '')}` }, state);
 }

@@ -1,6 +1,6 @@
 import { api, enc } from '../api.js';
 import { heatmap, histogram, performance, performanceMetrics, timeline } from '../charts.js';
-import { badge, fmt, h, onMount, table } from '../dom.js';
+import { badge, fmt, h, onMount, plural, table } from '../dom.js';
 
 /**
  * #/models/:name/drift?report=&feature= — the heatmap of features × windows (PSI, drifted cells
@@ -70,7 +70,7 @@ export async function driftPage(name, query) {
       `${points.length} windows, ${features.length} features. Latest window (${fmt.window(newest.from, newest.to)}): `,
       badge(newest.datasetDrift ? 'drifted' : 'stable'),
       ` ${Math.round((newest.driftShare ?? 0) * 100)}% of features drifted`,
-      modelSince ? h('strong', { className: 'since' }, ` · drifting since ${fmt.time(modelSince.from)} (${modelSince.windows} windows)`) : '',
+      modelSince ? h('strong', { className: 'since' }, ` · drifting since ${fmt.time(modelSince.from)} (${plural(modelSince.windows, 'window')})`) : '',
       '.',
     ),
     h('h2', {}, 'PSI by feature and window'),
@@ -149,7 +149,7 @@ function reportTable(report, points) {
         f.name,
         f.drifted ? badge('drifted') : f.status === 'ok' ? 'no' : f.status,
         h('span', { className: 'reasons', dataset: { feature: f.name, reasons: (f.reasons ?? []).join(' ') } }, reasonText(f).join('; ') || '—'),
-        h('span', { className: 'feature-since', dataset: { feature: f.name } }, run ? `${fmt.time(run.from)} (${run.windows} windows)` : '—'),
+        h('span', { className: 'feature-since', dataset: { feature: f.name } }, run ? `${fmt.time(run.from)} (${plural(run.windows, 'window')})` : '—'),
         fmt.num(f.psi),
         fmt.num(f.ks?.pValue ?? f.chi2?.pValue),
         `${fmt.pct(f.missing?.referenceRate)} → ${fmt.pct(f.missing?.currentRate)}`,

@@ -1,5 +1,5 @@
 import { enc } from '../api.js';
-import { fmt, h } from '../dom.js';
+import { fmt, h, plural } from '../dom.js';
 
 /** What each failure reason means to the person reading the dashboard, and what to do about it. */
 const REASONS = {
@@ -59,7 +59,9 @@ export function driftCell(name, drift) {
     h('span', { className: `badge badge-${state}` }, state),
     drift ? ` ${Math.round(drift.driftShare * 100)}% of features` : '',
     drift?.driftedFeatures.length ? ` (${drift.driftedFeatures.join(', ')})` : '',
-    drift?.driftingSince ? h('span', { className: 'since' }, ` drifting since ${fmt.time(drift.driftingSince)} (${drift.driftingWindows} windows)`) : '',
+    drift?.driftingSince
+      ? h('span', { className: 'since' }, ` drifting since ${fmt.time(drift.driftingSince)} (${plural(drift.driftingWindows, 'window')})`)
+      : '',
   );
 }
 
