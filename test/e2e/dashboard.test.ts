@@ -599,6 +599,9 @@ describe('dashboard (/ui) in Chromium', () => {
             scroll: Math.min((m as { scroll: number }).scroll, size.width),
             inner: size.width,
           });
+          // Nor does any table cell spill out of its box (a table scrolling inside its wrapper would hide it).
+          const spilled = await page.evaluate("[...document.querySelectorAll('.table-wrap')].filter((w) => w.scrollWidth > w.clientWidth + 1).length");
+          if (size === PHONE) expect({ hash, spilled }).toEqual({ hash, spilled: 0 });
           if (hash.includes('/drift') && !hash.includes('orphan')) (widths[hash] ??= []).push(Number(await page.getAttribute('#heatmap', 'data-plot-width')));
           if (size === PHONE && ['#/models', '#/models/churn/drift', `#/retrain/${jobIds[0]}`, '#/events'].includes(hash))
             await page.screenshot({ path: join(SHOTS, `dashboard-phone-${hash.replace(/\W+/g, '-').replace(/^-|-$/g, '')}.png`), fullPage: true });
