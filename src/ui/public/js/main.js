@@ -118,5 +118,12 @@ async function render() {
 }
 
 window.addEventListener('hashchange', render);
-window.addEventListener('resize', resizeAll);
+// Charts lay out differently on a phone (legend, margins, windows that fit): crossing that width
+// draws the page again; other resizes just resize the charts.
+let narrow = innerWidth < 640;
+window.addEventListener('resize', () => {
+  if (innerWidth < 640 === narrow) return resizeAll();
+  narrow = innerWidth < 640;
+  render();
+});
 render();
