@@ -24,6 +24,7 @@ import { retrainingRoutes } from './retraining/retraining.routes.js';
 import { createIngestMeter } from './metrics/ingest-meter.js';
 import { metricsRoutes, registerHttpMetrics } from './metrics/metrics.routes.js';
 import { dashboardRoutes } from './ui/ui.routes.js';
+import { summaryRoutes } from './ui/summary.routes.js';
 import { modelsRoutes } from './registry/models.routes.js';
 import { versionsRoutes } from './registry/versions.routes.js';
 import { mlflowRoutes } from './mlflow/index.js';
@@ -140,6 +141,7 @@ export async function buildApp(container: Container, options: BuildAppOptions = 
       await api.register(eventsRoutes(container.events));
       await api.register(retrainingRoutes(container.retraining.jobs));
       await api.register(webhooksRoutes(container.webhooks));
+      await api.register(summaryRoutes(container.summaries));
       await api.register(
         monitoringRoutes({
           samples: container.samples,

@@ -35,6 +35,7 @@ import { createTrackingService } from './mlflow/tracking.service.js';
 import { createLoggedModelsService } from './mlflow/logged-models.service.js';
 import { createMlflowArtifacts } from './mlflow/artifacts.service.js';
 import { createRegistryViews } from './registry/views.js';
+import { createSummaryService } from './ui/summary.service.js';
 
 export interface ContainerOverrides {
   store?: ArtifactStore;
@@ -192,6 +193,8 @@ export async function createContainer(config: Config, overrides: ContainerOverri
     ...(now ? { now } : {}),
     log,
   });
+  const monitors = createMonitorsService({ repo: monitoringRepo, registry: repo, views, events, checkUrl: outbound.check, now });
+  const monitorStatus = createMonitorStatusService({ views, registry: repo, state: reportState });
 
   return {
     config,
@@ -212,8 +215,10 @@ export async function createContainer(config: Config, overrides: ContainerOverri
     monitoringRepo,
     references,
     samples,
-    monitors: createMonitorsService({ repo: monitoringRepo, registry: repo, views, events, checkUrl: outbound.check, now }),
-    monitorStatus: createMonitorStatusService({ views, registry: repo, state: reportState }),
+    monitors,
+    monitorStatus,
+    /** The dashboard's read model over registry, monitoring and retraining. */
+    summaries: createSummaryService({ models, monitorStatus, monitors, reports, retrainJobs: retraining.jobs, ...(now ? { now } : {}) }),
     reports,
     maintenance,
     webhooks,

@@ -344,6 +344,7 @@ export function createDriftReportsService(deps: {
             to: r.toTime,
             datasetDrift: report.datasetDrift,
             driftShare: report.driftShare,
+            performance: (r.result as unknown as StoredResult).performance ?? null,
             features: report.features
               .filter((f) => query.feature === undefined || f.name === query.feature)
               .map((f) => ({
@@ -353,6 +354,9 @@ export function createDriftReportsService(deps: {
                 psi: f.psi,
                 statistic: f.ks?.statistic ?? f.chi2?.statistic ?? null,
                 pValue: f.ks?.pValue ?? f.chi2?.pValue ?? null,
+                // Which rules fired (missing, psi, test+<effect>), and the missing rates the first compares.
+                reasons: f.reasons ?? [],
+                missingRate: f.missing ? { reference: f.missing.referenceRate, current: f.missing.currentRate } : null,
               })),
           };
         }),

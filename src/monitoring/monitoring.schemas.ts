@@ -208,8 +208,14 @@ export const TimelinePoint = Type.Object({
       psi: Nullable(Type.Number()),
       statistic: Nullable(Type.Number()),
       pValue: Nullable(Type.Number()),
+      /** The rules that found drift: `missing`, `psi`, `test+psi`, `test+<effect size>` (e.g. `test+wasserstein`). */
+      reasons: Type.Array(Type.String()),
+      /** Share of rows with the feature missing, in the reference and in the window. */
+      missingRate: Nullable(Type.Object({ reference: Type.Number(), current: Type.Number() })),
     }),
   ),
+  /** The window's performance section (status, metrics, baseline), as in the report. */
+  performance: Type.Unknown(),
 });
 
 /** GET /models/{name}/monitor/status: whether the model's windows still end in reports. */

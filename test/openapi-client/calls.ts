@@ -82,7 +82,14 @@ export async function calls(): Promise<void> {
   const drifted: boolean | null | undefined = reports.data?.items[0]?.datasetDrift;
   const referenceVersion: number | null | undefined = reports.data?.items[0]?.referenceVersion;
   await client.GET('/api/v1/drift-reports/{id}', { params: { path: { id: 1 } } });
-  await client.GET('/api/v1/models/{name}/drift/timeline', { params: { path: name, query: { feature: 'age' } } });
+  const timeline = await client.GET('/api/v1/models/{name}/drift/timeline', { params: { path: name, query: { feature: 'age' } } });
+  const reasons: string[] | undefined = timeline.data?.points[0]?.features[0]?.reasons;
+  const summaries = await client.GET('/api/v1/model-summaries', { params: { query: { limit: 50 } } });
+  const summaryHealth: 'healthy' | 'stale' | 'failing' | 'no_reference' | 'idle' | undefined = summaries.data?.items[0]?.health.state;
+  const since: string | null | undefined = (await client.GET('/api/v1/models/{name}/summary', { params: { path: name } })).data?.drift?.driftingSince;
+  void reasons;
+  void summaryHealth;
+  void since;
   void windows;
   void drifted;
   void state;

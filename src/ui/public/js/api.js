@@ -38,10 +38,21 @@ let spec;
  * still being rolled out (retrain jobs, lineage) check here first, so they show "not available"
  * without ever requesting a 404 — which the browser would log as an error.
  */
-export async function hasRoute(pattern) {
+function openapi() {
   spec ??= fetch('/openapi.json')
     .then((r) => (r.ok ? r.json() : { paths: {} }))
     .catch(() => ({ paths: {} }));
-  const paths = (await spec).paths ?? {};
+  return spec;
+}
+
+export async function hasRoute(pattern) {
+  const paths = (await openapi()).paths ?? {};
   return Object.hasOwn(paths, `/api/v1${pattern}`);
+}
+
+/** The values a GET route's query parameter accepts (its enum), e.g. the event types of /events. */
+export async function queryEnum(pattern, name) {
+  const parameters = (await openapi()).paths?.[`/api/v1${pattern}`]?.get?.parameters ?? [];
+  const p = parameters.find((x) => x.in === 'query' && x.name === name);
+  return p?.schema?.enum ?? [];
 }

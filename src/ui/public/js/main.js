@@ -1,20 +1,23 @@
 import { api, session } from './api.js';
 import { resizeAll } from './charts.js';
-import { errorBox, h, runMounted } from './dom.js';
+import { errorBox, h, runMounted, zone } from './dom.js';
 import { driftPage } from './pages/drift.js';
+import { eventsPage } from './pages/events.js';
 import { modelPage } from './pages/model.js';
 import { modelsPage } from './pages/models.js';
 import { retrainPage } from './pages/retrain.js';
 
 /**
  * Hash routes, so the server serves one static page and needs no fallback route:
- * #/models · #/models/:name · #/models/:name/drift?report=&feature= · #/retrain · #/retrain/:id
+ * #/models · #/models/:name · #/models/:name/drift?report=&feature= · #/retrain · #/retrain/:id ·
+ * #/events?model=&type=
  */
 const ROUTES = [
   [/^#\/models\/([^/?]+)\/drift$/, (m, q) => driftPage(decodeURIComponent(m[1]), q)],
   [/^#\/models\/([^/?]+)$/, (m) => modelPage(decodeURIComponent(m[1]))],
   [/^#\/retrain\/([^/?]+)$/, (m) => retrainPage(decodeURIComponent(m[1]))],
   [/^#\/retrain$/, (_m, q) => retrainPage(undefined, q)],
+  [/^#\/events$/, (_m, q) => eventsPage(q)],
   [/^#\/models$/, () => modelsPage()],
 ];
 
@@ -53,7 +56,22 @@ function keyForm(message) {
 
 function sessionBar() {
   const slot = document.getElementById('session');
+  const tz = h(
+    'button',
+    {
+      type: 'button',
+      id: 'tz-toggle',
+      title: 'Show times in UTC or in this browser’s time zone',
+      dataset: { zone: zone.local() ? 'local' : 'utc' },
+      onclick: () => {
+        zone.toggle();
+        render();
+      },
+    },
+    zone.local() ? `Local (${zone.name()})` : 'UTC',
+  );
   slot.replaceChildren(
+    tz,
     session.key()
       ? h(
           'button',
@@ -100,5 +118,12 @@ async function render() {
 }
 
 window.addEventListener('hashchange', render);
-window.addEventListener('resize', resizeAll);
+// Charts lay out differently on a phone (legend, margins, windows that fit): crossing that width
+// draws the page again; other resizes just resize the charts.
+let narrow = innerWidth < 640;
+window.addEventListener('resize', () => {
+  if (innerWidth < 640 === narrow) return resizeAll();
+  narrow = innerWidth < 640;
+  render();
+});
 render();

@@ -1,6 +1,6 @@
 import { api, enc, hasRoute } from '../api.js';
 import { badge, errorBox, fmt, h, table, unavailable } from '../dom.js';
-import { monitorStatus, monitoringBanner } from './monitoring.js';
+import { driftCell, healthBanner, performanceText, retrainCell } from './monitoring.js';
 import { retrainJobsTable } from './retrain.js';
 
 const metricsText = (metrics) =>
@@ -9,7 +9,11 @@ const metricsText = (metrics) =>
     .join(', ') || '—';
 
 export async function modelPage(name) {
-  const [model, versions, monitoring] = await Promise.all([api(`/models/${enc(name)}`), api(`/models/${enc(name)}/versions?limit=500`), monitorStatus(name)]);
+  const [model, versions, summary] = await Promise.all([
+    api(`/models/${enc(name)}`),
+    api(`/models/${enc(name)}/versions?limit=500`),
+    api(`/models/${enc(name)}/summary`),
+  ]);
   const list = versions.items;
   const rows = list.map((v) => [
     `v${v.version}`,
@@ -24,9 +28,29 @@ export async function modelPage(name) {
   return h(
     'section',
     { id: 'model-page', dataset: { model: name } },
-    h('h1', {}, model.name, ' ', h('a', { href: `#/models/${enc(name)}/drift`, className: 'small' }, 'drift →')),
+    h(
+      'h1',
+      {},
+      model.name,
+      ' ',
+      h('a', { href: `#/models/${enc(name)}/drift`, className: 'small' }, 'drift →'),
+      ' ',
+      h('a', { href: `#/events?model=${enc(name)}`, className: 'small' }, 'events →'),
+    ),
     model.description ? h('p', {}, model.description) : '',
-    monitoringBanner(monitoring),
+    healthBanner(name, summary.health),
+    h(
+      'dl',
+      { className: 'facts', id: 'model-status' },
+      h('dt', {}, 'Drift'),
+      h('dd', {}, driftCell(name, summary.drift)),
+      h('dt', {}, 'Window'),
+      h('dd', {}, summary.drift ? `${fmt.window(summary.drift.from, summary.drift.to)} · report #${summary.drift.reportId} (v${summary.drift.version})` : '—'),
+      h('dt', {}, 'Performance'),
+      h('dd', { id: 'model-performance' }, performanceText(summary.performance)),
+      h('dt', {}, 'Last retrain'),
+      h('dd', {}, retrainCell(summary.retrain)),
+    ),
     h('h2', {}, 'Aliases'),
     h(
       'ul',

@@ -6,16 +6,27 @@ const STATUSES = ['', 'queued', 'running', 'succeeded', 'failed', 'cancelled'];
 export function retrainJobsTable(jobs) {
   if (jobs.length === 0) return h('p', {}, 'No retrain jobs.');
   return table(
-    ['Job', 'Model', 'Status', 'Trigger', 'Created', 'Finished'],
+    ['Job', 'Model', 'Status', 'Result', 'Trigger', 'Created', 'Finished'],
     jobs.map((j) => [
       h('a', { href: `#/retrain/${enc(String(j.id))}` }, String(j.id)),
       j.model ? h('a', { href: `#/models/${enc(j.model)}` }, j.model) : '—',
       h('span', { className: 'job-status', dataset: { job: String(j.id), status: j.status } }, badge(String(j.status))),
+      h('span', { className: 'job-result', dataset: { job: String(j.id) } }, jobResult(j)),
       j.trigger ?? '—',
       fmt.time(j.createdAt),
       fmt.time(j.finishedAt ?? j.completedAt),
     ]),
   );
+}
+
+/** What the job came to: the promotion decision and the new version, or the error. */
+export function jobResult(j) {
+  if (j.error) return h('span', { className: 'error' }, j.error);
+  const e = j.evaluation;
+  if (e)
+    return `${e.decision === 'promoted' ? `promoted → ${e.alias}` : `kept as ${e.alias}`}${j.resultVersion ? ` (v${j.resultVersion})` : ''}: ${e.metric} ${score(e.challenger)} vs ${score(e.champion)}`;
+  if (j.resultVersion) return `v${j.resultVersion} registered (not evaluated)`;
+  return j.status === 'queued' || j.status === 'running' ? '…' : '—';
 }
 
 /** #/retrain lists jobs (filter by model and status); #/retrain/:id shows one with its log tail. */
@@ -65,6 +76,11 @@ function reportLink(job) {
 
 async function jobDetail(id) {
   const job = await api(`/retrain-jobs/${enc(id)}`);
+  // The job's own trail from the model's audit log: what it did, and the training set's size
+  // (the new version's reference is profiled from train.csv).
+  const trail = job.model ? (await api(`/models/${enc(job.model)}/events?limit=200`)).items.filter((e) => e.data?.job === job.id).reverse() : [];
+  const registered = trail.find((e) => e.type === 'retrain.version_registered');
+  const trainRows = registered?.data?.reference?.rows;
   const tail = job.logTail ?? '';
   const facts = [
     ['Model', job.model ? h('a', { href: `#/models/${enc(job.model)}` }, job.model) : '—'],
@@ -74,6 +90,9 @@ async function jobDetail(id) {
     ['Trigger', job.trigger ?? '—'],
     ['Drift report', reportLink(job)],
     ['Attempts', job.attempts ?? '—'],
+    ['Training rows', typeof trainRows === 'number' ? `${trainRows}${registered.data.reference.source ? ` (${registered.data.reference.source})` : ''}` : '—'],
+    ['Holdout rows', job.evaluation ? String(job.evaluation.rows) : '—'],
+    ['Dataset', job.datasetUri ?? '—'],
     ['Created', fmt.time(job.createdAt)],
     ['Finished', fmt.time(job.finishedAt ?? job.completedAt)],
     ['Error', job.error ?? '—'],
@@ -88,6 +107,14 @@ async function jobDetail(id) {
     ),
     h('h2', {}, 'Evaluation'),
     evaluationBox(job),
+    h('h2', {}, 'History'),
+    trail.length
+      ? h(
+          'ol',
+          { id: 'job-trail', className: 'trail' },
+          trail.map((e) => h('li', { dataset: { type: e.type } }, `${fmt.time(e.createdAt)} · ${e.type}`, e.data?.reason ? ` · ${e.data.reason}` : '')),
+        )
+      : h('p', { id: 'job-trail' }, 'No events for this job.'),
     h('h2', {}, 'Log (tail)'),
     h('pre', { id: 'log-tail' }, Array.isArray(tail) ? tail.join('\n') : String(tail || '(empty)')),
   );
@@ -109,6 +136,7 @@ function evaluationBox(job) {
       `p-value${e.test ? ` (${e.test === 'mcnemar' ? 'exact McNemar' : 'paired bootstrap'})` : ''}`,
       typeof e.pValue === 'number' ? e.pValue.toPrecision(3) : '—',
     ],
+    ['Gain', typeof e.champion === 'number' && typeof e.challenger === 'number' ? fmt.num(e.challenger - e.champion) : '—'],
     ['Needed', `gain ≥ ${e.minImprovement} and p ≤ ${e.alpha}`],
     ['Reason', e.reason],
   ];

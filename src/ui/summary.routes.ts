@@ -1,0 +1,43 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { ModelParams, Page, responses } from '../http/schemas.js';
+import { ListModelsQuery } from '../registry/registry.schemas.js';
+import { ModelSummary } from './summary.schemas.js';
+import type { SummaryService } from './summary.service.js';
+
+const tags = ['models'];
+
+/** The dashboard's read model: one request for the models page, one for a model's headline. */
+export function summaryRoutes(summaries: SummaryService): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    app.get(
+      '/model-summaries',
+      {
+        config: { scope: 'read' },
+        schema: {
+          operationId: 'listModelSummaries',
+          tags,
+          summary:
+            'Models with monitoring health (healthy, stale, failing, no_reference, idle), latest drift verdict and window, drifting since, performance and newest retrain job',
+          querystring: ListModelsQuery,
+          response: responses({ 200: Page(ModelSummary) }),
+        },
+      },
+      async (req) => summaries.list(req.query),
+    );
+
+    app.get(
+      '/models/:name/summary',
+      {
+        config: { scope: 'read' },
+        schema: {
+          operationId: 'getModelSummary',
+          tags,
+          summary: "One model's monitoring health, latest drift verdict, drifting since, performance and newest retrain job",
+          params: ModelParams,
+          response: responses({ 200: ModelSummary }),
+        },
+      },
+      async (req) => summaries.get(req.params.name),
+    );
+  };
+}
