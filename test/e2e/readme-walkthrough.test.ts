@@ -30,7 +30,7 @@ describe('README walkthrough', () => {
     let script = block('## A five-minute walkthrough with curl') + block('## Closing the loop: retrain on drift');
     expect(script).toContain('/samples');
     script = script
-      .replace(/^npm start &.*$/m, '')
+      .replace(/^npm start .*&.*$/m, '')
       .replaceAll('cat data/admin-token', `cat ${join(dir, 'data', 'admin-token')}`)
       .replaceAll('http://127.0.0.1:8080', server.base)
       .replaceAll('@package.json', `@${join(process.cwd(), 'package.json')}`);

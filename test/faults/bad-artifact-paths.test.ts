@@ -14,7 +14,7 @@ describe('bad artifact paths', () => {
     await t.call({ method: 'POST', url: '/api/v1/models', payload: { name: 'm' } });
     await t.call({ method: 'POST', url: '/api/v1/models/m/versions', payload: { features: [{ name: 'a', type: 'numeric' }] } });
   });
-  afterAll(() => t.close());
+  afterAll(() => t?.close());
   const put = (path: string, payload = 'x') =>
     t.call({ method: 'PUT', url: `${base}/${path}`, payload, headers: { 'content-type': 'application/octet-stream' } });
   const listed = async () => (await t.call({ method: 'GET', url: `${base}?limit=500` })).json<{ items: { path: string }[] }>().items.map((a) => a.path);

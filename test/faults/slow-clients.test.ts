@@ -34,7 +34,7 @@ describe('slow and abusive clients', () => {
     await t.call({ method: 'POST', url: '/api/v1/models', payload: { name: 'm' } });
     await t.call({ method: 'POST', url: '/api/v1/models/m/versions', payload: { features: [{ name: 'a', type: 'numeric' }] } });
   });
-  afterAll(() => t.close());
+  afterAll(() => t?.close());
 
   it('a body that stalls after 8 of 999 bytes is cut off after the idle timeout, and its temp file removed', async () => {
     const socket = connect(port, '127.0.0.1');
@@ -147,7 +147,7 @@ describe('minimum body rate (HTTP_MIN_BODY_BYTES_PER_S, averaged over 10 s)', ()
     await t.call({ method: 'POST', url: '/api/v1/models', payload: { name: 'm' } });
     await t.call({ method: 'POST', url: '/api/v1/models/m/versions', payload: { features: [{ name: 'a', type: 'numeric' }] } });
   });
-  afterAll(() => t.close());
+  afterAll(() => t?.close());
 
   /** Sends the head, then `chunk` every `everyMs` until the server closes or `total` bytes went out. */
   function trickle(head: string, chunk: string, everyMs: number, total: number) {

@@ -9,7 +9,7 @@ describe('hardening details', () => {
   beforeAll(async () => {
     t = await createTestApp();
   });
-  afterAll(() => t.close());
+  afterAll(() => t?.close());
 
   it('every API response carries nosniff and a CSP that allows nothing; /docs keeps a CSP that lets Swagger UI load', async () => {
     for (const url of ['/healthz', '/api/v1/models', '/api/v1/nope', '/openapi.json']) {

@@ -12,7 +12,7 @@ beforeAll(async () => {
   t = await createTestApp({ env: { DATABASE_LOCK_TIMEOUT_MS: '700' } });
   await t.call({ method: 'POST', url: '/api/v1/models', payload: { name: 'locked' } });
 });
-afterAll(async () => t.close());
+afterAll(async () => t?.close());
 
 const features = [{ name: 'x', type: 'numeric' }];
 

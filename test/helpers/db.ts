@@ -18,7 +18,15 @@ function databaseUrl(name: string, base = TEST_DATABASE_URL): string {
 /** Runs one statement on the server's admin database (create and drop databases there). */
 async function admin(text: string): Promise<void> {
   const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
-  await client.connect();
+  try {
+    await client.connect();
+  } catch (error) {
+    // Said as plainly as a missing Redis: which server, and how to get one.
+    throw new Error(
+      `PostgreSQL at ${new URL(TEST_DATABASE_URL).host} does not answer (${(error as Error).message}): the postgres test project needs one — ` +
+        'start the local server (Debian: pg_ctlcluster <version> main start; .ci/run does it) or set TEST_DATABASE_URL',
+    );
+  }
   try {
     await client.query(text);
   } finally {

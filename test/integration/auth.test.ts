@@ -16,7 +16,7 @@ beforeAll(async () => {
   await t.call({ method: 'POST', url: '/api/v1/models/m/versions', payload: { features: [{ name: 'a', type: 'numeric' }] } });
   for (const scope of ['admin', 'models:write', 'samples:write', 'read'] as const) tokens[scope] = await t.keyWith(scope);
 });
-afterAll(async () => t.close());
+afterAll(async () => t?.close());
 
 type Family = { family: string; needs: 'admin' | 'models:write' | 'read'; method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'; url: string; payload?: unknown };
 let counter = 0;

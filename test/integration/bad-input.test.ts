@@ -28,7 +28,7 @@ beforeAll(async () => {
   await t.call({ method: 'POST', url: '/api/v1/models', payload: { name: 'm' } });
   await t.call({ method: 'POST', url: '/api/v1/models/m/versions', payload: { features: [{ name: 'a', type: 'numeric' }] } });
 });
-afterAll(async () => t.close());
+afterAll(async () => t?.close());
 
 const ok = { features: [{ name: 'a', type: 'numeric' }] };
 const raw = (method: 'POST' | 'PUT', url: string, body: string) => ({ method, url, payload: body, headers: { 'content-type': 'application/json' } });

@@ -29,7 +29,7 @@ beforeAll(async () => {
   });
   expect(put.statusCode).toBe(201);
 });
-afterAll(async () => t.close());
+afterAll(async () => t?.close());
 
 const settle = () => new Promise((r) => setTimeout(r, 500));
 

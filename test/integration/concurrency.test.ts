@@ -8,7 +8,7 @@ beforeAll(async () => {
   t = await createTestApp();
   base = await t.app.listen({ host: '127.0.0.1', port: 0 });
 });
-afterAll(async () => t.close());
+afterAll(async () => t?.close());
 
 const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
   fetch(`${base}/api/v1${path}`, {

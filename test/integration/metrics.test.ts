@@ -38,7 +38,7 @@ describe('GET /metrics', () => {
     await t.call({ method: 'PUT', url: '/api/v1/models/churn/aliases/production', payload: { version: 1 } });
     await t.call({ method: 'PUT', url: '/api/v1/models/churn/monitor', payload: { window: { size: 200 }, minSamples: 30 } });
   });
-  afterAll(async () => t.close());
+  afterAll(async () => t?.close());
 
   it('needs a key with the metrics scope (or admin): 401 without one, 403 with a read key', async () => {
     expect((await t.call({ method: 'GET', url: '/metrics', token: null })).statusCode).toBe(401);

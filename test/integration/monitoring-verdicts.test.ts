@@ -24,7 +24,7 @@ describe('issue 17 verdicts through the service', () => {
   beforeAll(async () => {
     t = await createTestApp({ queue: 'inline' });
   });
-  afterAll(async () => t.close());
+  afterAll(async () => t?.close());
 
   async function monitored(
     name: string,

@@ -51,7 +51,7 @@ for (const mode of ['inline', 'bullmq'] as const) {
       await t.call({ method: 'POST', url: '/api/v1/models/churn/versions', payload: { features, metrics: { accuracy: 0.9 } } });
       await t.call({ method: 'PUT', url: '/api/v1/models/churn/aliases/production', payload: { version: 1 } });
     });
-    afterAll(async () => t.close());
+    afterAll(async () => t?.close());
 
     it('merges reference chunks sent as JSON rows, JSON columns and CSV into one profile', async () => {
       const chunks = [reference.slice(0, 1000), reference.slice(1000, 2000), reference.slice(2000)];

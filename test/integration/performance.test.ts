@@ -59,7 +59,7 @@ describe('performance on a declared task', () => {
   beforeAll(async () => {
     t = await createTestApp({ queue: 'inline' });
   });
-  afterAll(async () => t.close());
+  afterAll(async () => t?.close());
 
   it('binary with a positive class and scores (JSON): metrics equal sklearn, and the task is on the version', async () => {
     const c = fixture("binary strings, positive 'yes'");

@@ -107,7 +107,7 @@ describe('reference chunks (exact, no cap reached)', () => {
     t = await createTestApp({ store });
     await setUp(t, 'ref', 2);
   });
-  afterAll(async () => t.close());
+  afterAll(async () => t?.close());
 
   it('appended chunk by chunk, the stored profile and the report equal those of all rows at once', async () => {
     for (const [i, c] of chunks.entries()) {
@@ -230,7 +230,7 @@ describe('references past REFERENCE_MAX_VALUES', () => {
     t = await createTestApp({ env: { REFERENCE_MAX_VALUES: String(CAP) } });
     await setUp(t, 'big', 2);
   });
-  afterAll(async () => t.close());
+  afterAll(async () => t?.close());
 
   it('keep a seeded uniform sample of the cap per numeric feature: deterministic, stated in the summary and the report', async () => {
     for (const v of [1, 2]) for (const c of big) expect((await append(t, 'big', v, c)).statusCode).toBe(200);

@@ -96,7 +96,7 @@ describe('the mlflow/ sweeper', () => {
   beforeAll(async () => {
     t = await createTestApp();
   });
-  afterAll(async () => t.close());
+  afterAll(async () => t?.close());
 
   it('removes objects no row points at and keeps every referenced one, twice over', async () => {
     const { createArtifactSweeper } = await import('../../../src/artifacts/sweep.js');

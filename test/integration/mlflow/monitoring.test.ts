@@ -11,7 +11,7 @@ let t: TestApp;
 beforeAll(async () => {
   t = await createTestApp();
 });
-afterAll(async () => t.close());
+afterAll(async () => t?.close());
 
 const mlflow = (path: string, payload: object) => t.call({ method: 'POST', url: `/api/2.0/mlflow/${path}`, payload });
 const rows = (seed: number, n: number, shift: number) => {

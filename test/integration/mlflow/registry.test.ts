@@ -34,7 +34,7 @@ const get = (path: string, query: Record<string, unknown>, token?: string) =>
 beforeAll(async () => {
   t = await createTestApp();
 });
-afterAll(async () => t.close());
+afterAll(async () => t?.close());
 
 describe('registered models', () => {
   it('create answers 200 with the registered model; a second create is 400 RESOURCE_ALREADY_EXISTS', async () => {

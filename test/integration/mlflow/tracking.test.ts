@@ -27,7 +27,7 @@ const artifacts = '/api/2.0/mlflow-artifacts/artifacts';
 beforeAll(async () => {
   t = await createTestApp();
 });
-afterAll(async () => t.close());
+afterAll(async () => t?.close());
 
 const MLMODEL = `artifact_path: model
 flavors:
