@@ -10,7 +10,10 @@ import { ENV_VARS } from '../../src/config.js';
  * service missing from the scaled layout, an image that runs as root or without a healthcheck.
  */
 const compose = parse(readFileSync('docker-compose.yml', 'utf8'), { merge: true }) as {
-  services: Record<string, { build?: string; image?: string; environment?: Record<string, string>; command?: string[]; deploy?: { replicas?: number } }>;
+  services: Record<
+    string,
+    { build?: string; image?: string; environment?: Record<string, string>; command?: string[]; deploy?: { replicas?: number }; ports?: string[] }
+  >;
 };
 const ours = Object.entries(compose.services).filter(([, s]) => s.build === '.');
 
@@ -21,6 +24,22 @@ describe('docker-compose.yml', () => {
     expect(ours.filter(([, s]) => !s.command)).toHaveLength(2);
     const worker = ours.find(([, s]) => s.command?.includes('dist/workers/index.js'));
     expect(worker?.[1].deploy?.replicas).toBe(2);
+  });
+
+  it('publishes one port, 8080, through a load balancer over both API replicas', () => {
+    const published = Object.entries(compose.services).flatMap(([name, s]) => (s.ports ?? []).map((p) => `${name} ${p}`));
+    expect(published).toEqual(['lb 8080:8080']);
+    const nginx = readFileSync('deploy/nginx.conf', 'utf8');
+    for (const [name] of ours.filter(([, s]) => !s.command)) expect(nginx).toContain(`server ${name}:8080;`);
+    expect(nginx).toMatch(/proxy_request_buffering off;/);
+  });
+
+  it("the runtime image can run the README's command trainer: python3 and examples/ are in it", () => {
+    const runtime = readFileSync('Dockerfile', 'utf8')
+      .split(/^FROM /m)
+      .at(-1)!;
+    expect(runtime).toMatch(/apt-get install[^\n]*python3/);
+    expect(runtime).toContain('COPY --from=build /app/examples ./examples');
   });
 
   it('sets only variables that src/config.ts reads, and the scaled ones on every mlcycle service', () => {
