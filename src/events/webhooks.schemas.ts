@@ -2,17 +2,12 @@ import { type Static, Type } from '@sinclair/typebox';
 import { Id, Nullable, Timestamp } from '../http/schemas.js';
 
 /** Audit-log event type → the public webhook event type it is delivered as. */
-export const WEBHOOK_EVENT_OF: Readonly<Record<string, string>> = {
-  'version.created': 'model_version.created',
-  'alias.moved': 'alias.moved',
-  'drift.detected': 'drift.detected',
-  'drift.report_failed': 'drift.report_failed',
-  'retrain.started': 'retrain.started',
-  'retrain.succeeded': 'retrain.succeeded',
-  'retrain.failed': 'retrain.failed',
-};
+/**
+ * The audit events a webhook can subscribe to, under the audit log's own names: one vocabulary
+ * for `GET /events` and webhook payloads.
+ */
 export const WEBHOOK_EVENT_TYPES = [
-  'model_version.created',
+  'version.created',
   'alias.moved',
   'drift.detected',
   'drift.report_failed',
@@ -20,8 +15,19 @@ export const WEBHOOK_EVENT_TYPES = [
   'retrain.succeeded',
   'retrain.failed',
 ] as const;
+/** Names of earlier releases, still accepted on subscription (and in stored subscriptions) for the audit name. */
+export const DEPRECATED_WEBHOOK_EVENTS: Readonly<Record<string, (typeof WEBHOOK_EVENT_TYPES)[number]>> = {
+  'model_version.created': 'version.created',
+};
+/** A subscription's event name as the audit log spells it. */
+export const webhookEventName = (name: string): string => DEPRECATED_WEBHOOK_EVENTS[name] ?? name;
 
-const EventType = Type.Union(WEBHOOK_EVENT_TYPES.map((t) => Type.Literal(t)));
+const EventType = Type.Union([
+  ...WEBHOOK_EVENT_TYPES.map((t) => Type.Literal(t)),
+  ...Object.keys(DEPRECATED_WEBHOOK_EVENTS).map((t) =>
+    Type.Literal(t, { deprecated: true, description: `deprecated: subscribes to ${DEPRECATED_WEBHOOK_EVENTS[t]}` }),
+  ),
+]);
 
 export const CreateWebhookBody = Type.Object(
   {

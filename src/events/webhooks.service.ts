@@ -6,7 +6,7 @@ import type { EventsService, RecordEvent } from './events.service.js';
 import { isOutboundRefused } from './outbound.js';
 import { generateWebhookSecret, signedHeaders } from './webhook-signing.js';
 import type { DeliveryRow, WebhooksRepository } from './webhooks.repository.js';
-import { WEBHOOK_EVENT_OF, type CreateWebhookBody, type DeliveryView, type WebhookView } from './webhooks.schemas.js';
+import { WEBHOOK_EVENT_TYPES, webhookEventName, type CreateWebhookBody, type DeliveryView, type WebhookView } from './webhooks.schemas.js';
 
 export interface WebhooksDeps {
   repo: WebhooksRepository;
@@ -94,7 +94,7 @@ export function createWebhooksService(deps: WebhooksDeps) {
       const row = await repo.insertWebhook({
         url: url.toString(),
         secret,
-        eventTypes: body.events,
+        eventTypes: [...new Set(body.events.map(webhookEventName))],
         description: body.description ?? null,
         createdAt: now().toISOString(),
       });
@@ -141,9 +141,9 @@ export function createWebhooksService(deps: WebhooksDeps) {
 
     /** Inside the event's transaction: one pending delivery per active webhook subscribed to it. */
     async fanOut(event: RecordEvent, at: string): Promise<number> {
-      const type = WEBHOOK_EVENT_OF[event.type];
-      if (!type) return 0;
-      const hooks = (await repo.activeWebhooks()).filter((h) => h.eventTypes.includes(type));
+      const type = event.type;
+      if (!(WEBHOOK_EVENT_TYPES as readonly string[]).includes(type)) return 0;
+      const hooks = (await repo.activeWebhooks()).filter((h) => h.eventTypes.some((name) => webhookEventName(name) === type));
       const payload = { type, timestamp: at, data: { model: event.model?.name ?? null, ...event.data } };
       await repo.insertDeliveries(
         hooks.map((h) => ({ webhookId: h.id, eventId: null, eventType: type, payload, status: 'pending', attempts: 0, createdAt: at })),

@@ -96,7 +96,7 @@ describe('outbound URL policy', () => {
     const created = await t.call({
       method: 'POST',
       url: '/api/v1/webhooks',
-      payload: { url: `http://rebind.test:${receiver.port}/hook`, events: ['model_version.created'] },
+      payload: { url: `http://rebind.test:${receiver.port}/hook`, events: ['version.created'] },
     });
     expect(created.statusCode).toBe(201); // the first resolution was public
     await t.call({ method: 'POST', url: '/api/v1/models/ssrf/versions', payload: { features: [{ name: 'x', type: 'numeric' }] } });

@@ -66,7 +66,7 @@ describe('retrain on S3 + BullMQ', () => {
         url: '/api/v1/webhooks',
         payload: {
           url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/`,
-          events: ['retrain.started', 'retrain.succeeded', 'model_version.created', 'alias.moved'],
+          events: ['retrain.started', 'retrain.succeeded', 'version.created', 'alias.moved'],
         },
       })
     ).json();

@@ -81,15 +81,17 @@ describe('webhooks: signed deliveries from an outbox', () => {
     expect((await t.call({ method: 'GET', url: '/api/v1/webhooks', token: reader.json().token })).statusCode).toBe(403);
   });
 
-  it('delivers model_version.created, alias.moved and retrain.* signed; retries a failing receiver; logs and redelivers', async () => {
+  it('delivers version.created, alias.moved and retrain.* signed; retries a failing receiver; logs and redelivers', async () => {
     const created = await t.call({
       method: 'POST',
       url: '/api/v1/webhooks',
       payload: { url: receiver.url, events: ['model_version.created', 'alias.moved', 'retrain.started', 'retrain.succeeded', 'retrain.failed'] },
+      // model_version.created is the earlier name of version.created: still accepted, stored as the audit name.
     });
     expect(created.statusCode).toBe(201);
     const hook = created.json();
     expect(hook.secret).toMatch(/^whsec_/);
+    expect(hook.events).toEqual(['version.created', 'alias.moved', 'retrain.started', 'retrain.succeeded', 'retrain.failed']);
     receiver.state.secret = hook.secret;
     const listed = (await t.call({ method: 'GET', url: '/api/v1/webhooks' })).json();
     expect(listed.items[0]).not.toHaveProperty('secret');
@@ -104,7 +106,7 @@ describe('webhooks: signed deliveries from an outbox', () => {
     await drain(t);
 
     const types = receiver.received.map((r) => JSON.parse(r.body).type);
-    expect(types.filter((x) => x === 'model_version.created')).toHaveLength(3); // v1 (one retry) + v2
+    expect(types.filter((x) => x === 'version.created')).toHaveLength(3); // v1 (one retry) + v2
     expect(types).toEqual(expect.arrayContaining(['alias.moved', 'retrain.started', 'retrain.succeeded']));
     expect(receiver.received.every((r) => r.verified)).toBe(true);
     // A tampered body does not verify.
@@ -112,8 +114,11 @@ describe('webhooks: signed deliveries from an outbox', () => {
     expect(verifySignature(hook.secret, first.headers as Record<string, string>, first.body.replace('hooked', 'hacked'))).toBe(false);
     // The retry carried the same webhook-id (receivers dedupe on it).
     expect(receiver.received[0]!.headers['webhook-id']).toBe(receiver.received[1]!.headers['webhook-id']);
-    const v2Event = receiver.received.map((r) => JSON.parse(r.body)).find((p) => p.type === 'model_version.created' && p.data.version === 2);
+    const v2Event = receiver.received.map((r) => JSON.parse(r.body)).find((p) => p.type === 'version.created' && p.data.version === 2);
     expect(v2Event.data).toMatchObject({ model: 'hooked', version: 2, parentVersion: 1 });
+    // One vocabulary: every delivered type is an audit event type the events API lists under the same name.
+    const audit = (await t.call({ method: 'GET', url: '/api/v1/models/hooked/events?limit=100' })).json().items.map((e: { type: string }) => e.type);
+    for (const type of new Set(types)) expect(audit, type).toContain(type);
 
     const log = (await t.call({ method: 'GET', url: `/api/v1/webhooks/${hook.id}/deliveries?limit=100` })).json().items;
     const retried = log.find((d: { attempts: number }) => d.attempts === 2);

@@ -73,7 +73,7 @@ class OperationsPart(Part):
     # ------------------------------------------------------------------ webhooks (admin)
 
     def create_webhook(self, url: str, events: Sequence[str], description: Optional[str] = None) -> Webhook:
-        """Subscribes `url` to event types (`model_version.created`, `alias.moved`, `drift.detected`,
+        """Subscribes `url` to event types (`version.created`, `alias.moved`, `drift.detected`,
         …); deliveries are signed (Standard Webhooks) with the `secret` in this answer only."""
         return from_json(Webhook, self._call("POST", "/webhooks", _drop_none(url=url, events=list(events), description=description)))
 
