@@ -28,7 +28,12 @@ export const Feature = Type.Object(
 export const Task = Type.Object(
   {
     type: Type.Unsafe<'classification' | 'regression'>({ type: 'string', enum: ['classification', 'regression'] }),
-    positive: Type.Optional(Type.Union([Type.Integer(), Type.String({ minLength: 1, maxLength: 256 })], { description: 'classification only' })),
+    // Integer classes within int4, as every integer the API takes (labels are compared as numbers).
+    positive: Type.Optional(
+      Type.Union([Type.Integer({ minimum: -2147483648, maximum: 2147483647 }), Type.String({ minLength: 1, maxLength: 256 })], {
+        description: 'classification only',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
