@@ -15,6 +15,7 @@ export function healthRoutes(checks: Record<string, ReadinessCheck>): FastifyPlu
       {
         schema: {
           operationId: 'healthz',
+          description: 'Liveness: answers 200 while the process serves requests. Needs no key.',
           tags,
           summary: 'Liveness: the process answers (no authentication)',
           response: { 200: Type.Object({ status: Type.Literal('ok') }) },
@@ -28,6 +29,7 @@ export function healthRoutes(checks: Record<string, ReadinessCheck>): FastifyPlu
       {
         schema: {
           operationId: 'readyz',
+          description: 'Readiness: checks every dependency (database, queue, artifact store) and answers 503 naming the one that fails. Needs no key.',
           tags,
           summary: 'Readiness: every dependency answers; 503 names the one that does not (no authentication)',
           response: { 200: Readiness, 503: { ...Readiness, description: 'A dependency does not answer' } },
