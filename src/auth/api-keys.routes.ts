@@ -23,7 +23,7 @@ const CreateApiKeyBody = Type.Object(
     name: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$' }),
     scopes: Type.Array(Type.Unsafe<Scope>({ type: 'string', enum: [...SCOPES] }), { minItems: 1, maxItems: SCOPES.length, uniqueItems: true }),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, examples: [{ name: 'ci', scopes: ['models:write', 'read'] }] },
 );
 
 export function apiKeysRoutes(apiKeys: ApiKeysService): FastifyPluginAsyncTypebox {

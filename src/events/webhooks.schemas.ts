@@ -29,7 +29,10 @@ export const CreateWebhookBody = Type.Object(
     events: Type.Array(EventType, { minItems: 1, uniqueItems: true }),
     description: Type.Optional(Type.String({ maxLength: 1024 })),
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    examples: [{ url: 'https://hooks.internal/mlcycle', events: ['drift.detected', 'retrain.succeeded'], description: 'on-call channel' }],
+  },
 );
 export type CreateWebhookBody = Static<typeof CreateWebhookBody>;
 

@@ -46,7 +46,18 @@ export const MonitorConfig = Type.Object(
     /** The retrain policy (docs/retraining.md); setting an executor needs the admin scope. */
     retrain: Type.Optional(RetrainConfig),
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    examples: [
+      {
+        window: { every: 'PT1H' },
+        minSamples: 500,
+        methods: ['psi', 'ks', 'chi2'],
+        psiThreshold: 0.2,
+        retrain: { on: ['datasetDrift'], executor: { type: 'command', command: ['python3', 'train.py'] }, promote: { metric: 'accuracy' } },
+      },
+    ],
+  },
 );
 export type MonitorConfig = Static<typeof MonitorConfig>;
 
@@ -142,7 +153,17 @@ export const LabelsBody = Type.Object(
       { minItems: 1, maxItems: 10_000 },
     ),
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    examples: [
+      {
+        items: [
+          { id: 's-1', label: 1 },
+          { id: 's-2', label: 0 },
+        ],
+      },
+    ],
+  },
 );
 export type LabelsBody = Static<typeof LabelsBody>;
 export const LabelsAccepted = Type.Object(
@@ -158,7 +179,10 @@ export const LabelsAccepted = Type.Object(
   { $id: 'LabelsAccepted', title: 'LabelsAccepted', examples: [{ accepted: 2, matched: ['s-1'], unmatched: ['s-2'], reportsUpdated: [76] }] },
 );
 
-export const DriftRangeBody = Type.Object({ version: Type.Optional(Id), from: Timestamp, to: Timestamp }, { additionalProperties: false });
+export const DriftRangeBody = Type.Object(
+  { version: Type.Optional(Id), from: Timestamp, to: Timestamp },
+  { additionalProperties: false, examples: [{ version: 3, from: '2026-12-01T00:00:00.000Z', to: '2026-12-02T00:00:00.000Z' }] },
+);
 export type DriftRangeBody = Static<typeof DriftRangeBody>;
 
 export const ListReportsQuery = Type.Object(

@@ -11,6 +11,15 @@ const ArtifactParams = Type.Object(
   { additionalProperties: false },
 );
 
+/** What a download says about the bytes besides the bytes (declared in the OpenAPI document). */
+const ARTIFACT_HEADERS = {
+  'X-Artifact-Sha256': { type: 'string', pattern: '^[0-9a-f]{64}$', description: "SHA-256 of the artifact's bytes, hex" },
+  ETag: { type: 'string', description: 'The sha256, quoted' },
+  'Content-Length': { type: 'integer', minimum: 0, description: 'Size in bytes' },
+  'Content-Disposition': { type: 'string', description: 'attachment, with the file name (RFC 6266; UTF-8 names per RFC 8187)' },
+  'X-Artifact-Content-Type': { type: 'string', description: 'The Content-Type the artifact was uploaded with' },
+};
+
 /** RFC 6266: an ASCII fallback plus the exact UTF-8 name (RFC 8187). */
 function contentDisposition(path: string): string {
   const base = path.slice(path.lastIndexOf('/') + 1);
@@ -79,13 +88,17 @@ export function artifactsRoutes(artifacts: ArtifactsService): FastifyPluginAsync
           tags,
           summary: 'Download an artifact; X-Artifact-Sha256 and Content-Length describe it',
           params: ArtifactParams,
-          response: responses({ 200: Type.String({ format: 'binary', contentMediaType: 'application/octet-stream', description: 'The artifact bytes' }) }, [
-            'MODEL_NOT_FOUND',
-            'VERSION_NOT_FOUND',
-            'INVALID_ARTIFACT_PATH',
-            'ARTIFACT_NOT_FOUND',
-            'ARTIFACT_STORE_UNAVAILABLE',
-          ]),
+          response: responses(
+            {
+              200: Type.String({
+                format: 'binary',
+                contentMediaType: 'application/octet-stream',
+                description: 'The artifact bytes',
+                headers: ARTIFACT_HEADERS,
+              }),
+            },
+            ['MODEL_NOT_FOUND', 'VERSION_NOT_FOUND', 'INVALID_ARTIFACT_PATH', 'ARTIFACT_NOT_FOUND', 'ARTIFACT_STORE_UNAVAILABLE'],
+          ),
         },
       },
       async (req, reply) => {

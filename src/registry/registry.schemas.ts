@@ -38,20 +38,23 @@ export type TaskBody = Static<typeof Task>;
 const ParamValue = Type.Union([Type.String({ maxLength: 4096 }), Type.Number(), Type.Boolean()]);
 
 // ---- models
-export const CreateModelBody = Type.Object({ name: Name, description: Type.Optional(Description), tags: Type.Optional(Tags) }, { additionalProperties: false });
+export const CreateModelBody = Type.Object(
+  { name: Name, description: Type.Optional(Description), tags: Type.Optional(Tags) },
+  { additionalProperties: false, examples: [{ name: 'churn', description: 'Monthly churn classifier', tags: { team: 'growth' } }] },
+);
 export type CreateModelBody = Static<typeof CreateModelBody>;
 
 /** The editable fields of a model or a version: description (null clears it) and tags (replaced whole). */
 export const PatchBody = Type.Object(
   { description: Type.Optional(Type.Union([Description, Type.Null()])), tags: Type.Optional(Tags) },
-  { additionalProperties: false, minProperties: 1 },
+  { additionalProperties: false, minProperties: 1, examples: [{ description: 'Monthly churn classifier, EU', tags: { team: 'growth', region: 'eu' } }] },
 );
 export type PatchBody = Static<typeof PatchBody>;
 
 /** A version's editable fields: the model's, plus its task (null clears it). */
 export const VersionPatchBody = Type.Object(
   { description: Type.Optional(Type.Union([Description, Type.Null()])), tags: Type.Optional(Tags), task: Type.Optional(Type.Union([Task, Type.Null()])) },
-  { additionalProperties: false, minProperties: 1 },
+  { additionalProperties: false, minProperties: 1, examples: [{ task: { type: 'classification', positive: 1 } }] },
 );
 export type VersionPatchBody = Static<typeof VersionPatchBody>;
 
@@ -119,7 +122,23 @@ export const CreateVersionBody = Type.Object(
     /** Without it, reports say performance is off; a retrained version inherits its parent's. */
     task: Type.Optional(Task),
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    examples: [
+      {
+        features: [
+          { name: 'age', type: 'numeric' },
+          { name: 'plan', type: 'categorical' },
+        ],
+        runId: 'run-2026-12-01',
+        gitCommit: '3f2a9c1',
+        params: { max_depth: 6, criterion: 'gini' },
+        metrics: { accuracy: 0.91 },
+        parentVersion: 2,
+        task: { type: 'classification', positive: 1 },
+      },
+    ],
+  },
 );
 export type CreateVersionBody = Static<typeof CreateVersionBody>;
 
@@ -197,7 +216,10 @@ export const MetricPoint = Type.Object(
   },
   { additionalProperties: false },
 );
-export const LogMetricsBody = Type.Object({ metrics: Type.Array(MetricPoint, { minItems: 1, maxItems: 10_000 }) }, { additionalProperties: false });
+export const LogMetricsBody = Type.Object(
+  { metrics: Type.Array(MetricPoint, { minItems: 1, maxItems: 10_000 }) },
+  { additionalProperties: false, examples: [{ metrics: [{ key: 'val_loss', value: 0.231, step: 12 }] }] },
+);
 export type LogMetricsBody = Static<typeof LogMetricsBody>;
 export const Metric = Type.Object(
   { key: Type.String(), value: Type.Number(), step: Type.Integer(), timestamp: Timestamp },
@@ -207,7 +229,7 @@ export const ListMetricsQuery = Type.Object({ ...PageQuery, key: Type.Optional(T
 
 // ---- aliases
 export const AliasParams = Type.Object({ name: Name, alias: Name }, { additionalProperties: false });
-export const SetAliasBody = Type.Object({ version: Id }, { additionalProperties: false });
+export const SetAliasBody = Type.Object({ version: Id }, { additionalProperties: false, examples: [{ version: 3 }] });
 export const AliasView = Type.Object(
   {
     alias: Type.String(),

@@ -93,7 +93,7 @@ export function versionsRoutes(versions: VersionsService): FastifyPluginAsyncTyp
           summary: 'Append metric points (a series per key, ordered by step)',
           params: VersionParams,
           body: LogMetricsBody,
-          response: responses({ 201: Type.Object({ accepted: Type.Integer() }) }, ['MODEL_NOT_FOUND', 'VERSION_NOT_FOUND']),
+          response: responses({ 201: Type.Object({ accepted: Type.Integer() }, { examples: [{ accepted: 1 }] }) }, ['MODEL_NOT_FOUND', 'VERSION_NOT_FOUND']),
         },
       },
       async (req, reply) => reply.status(201).send(await versions.logMetrics(req.params.name, req.params.version, req.body)),

@@ -201,7 +201,7 @@ export const ManualRetrainBody = Type.Object(
     /** Overrides the monitor's executor for this run (admin only: it runs a command). */
     executor: Type.Optional(ExecutorConfig),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, examples: [{ baseVersion: 3 }] },
 );
 export type ManualRetrainBody = Static<typeof ManualRetrainBody>;
 
@@ -239,7 +239,7 @@ export const CompleteBody = Type.Object(
     ),
     error: Type.Optional(Type.String({ maxLength: 8192 })),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, examples: [{ status: 'succeeded', attempt: 1, metrics: { accuracy: 0.912 }, artifacts: [{ path: 'model.pkl' }] }] },
 );
 export type CompleteBody = Static<typeof CompleteBody>;
 

@@ -128,14 +128,22 @@ export function retrainingRoutes(jobs: RetrainJobsService): FastifyPluginAsyncTy
             params: Type.Object({ id: Id, '*': Type.String() }),
             /** The `attempt` of the request the pipeline answers: an upload for an attempt no longer the job's is refused (409). */
             querystring: Type.Object({ attempt: Type.Optional(Id) }),
-            response: responses({ 201: Type.Object({ path: Type.String(), size: Type.Integer(), sha256: Type.String() }) }, [
-              'RETRAIN_JOB_NOT_FOUND',
-              'RETRAIN_JOB_FINISHED',
-              'RETRAIN_JOB_NOT_EXTERNAL',
-              'RETRAIN_ATTEMPT_STALE',
-              'INVALID_ARTIFACT_PATH',
-              'ARTIFACT_STORE_UNAVAILABLE',
-            ]),
+            response: responses(
+              {
+                201: Type.Object(
+                  { path: Type.String(), size: Type.Integer(), sha256: Type.String() },
+                  { examples: [{ path: 'model.pkl', size: 20480, sha256: 'a3f5c0de9b1e4f27a3f5c0de9b1e4f27a3f5c0de9b1e4f27a3f5c0de9b1e4f27' }] },
+                ),
+              },
+              [
+                'RETRAIN_JOB_NOT_FOUND',
+                'RETRAIN_JOB_FINISHED',
+                'RETRAIN_JOB_NOT_EXTERNAL',
+                'RETRAIN_ATTEMPT_STALE',
+                'INVALID_ARTIFACT_PATH',
+                'ARTIFACT_STORE_UNAVAILABLE',
+              ],
+            ),
           },
         },
         async (req, reply) => {
