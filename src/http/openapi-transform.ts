@@ -132,7 +132,10 @@ function media(schema: unknown, doc: OpenApiObject): Record<string, unknown> {
   return { schema: named(schema, doc), ...(example !== undefined ? { example } : {}) };
 }
 
-/** A request body's media: @fastify/swagger keeps only its schema, and lifts a single `examples` beside it to the example. */
+/**
+ * A request body's media: @fastify/swagger keeps only its schema, and lifts a single `examples`
+ * beside it to the example (a `$ref` keeps no siblings there: request bodies are not named).
+ */
 function bodyMedia(schema: unknown, doc: OpenApiObject): Record<string, unknown> {
   const example = exampleOf(schema);
   return { schema: { ...(named(schema, doc) as Schema), ...(example !== undefined ? { examples: [example] } : {}) } };
@@ -191,6 +194,7 @@ interface RouteConfig {
   scope?: string;
   accepts?: string[];
   rawBody?: boolean;
+  bodyDocs?: Record<string, object>;
 }
 
 /** The problem codes a route answers because of what it is, whatever its handler does. */
@@ -247,7 +251,12 @@ export function openapiTransform({ schema, url, route, openapiObject }: { schema
     url = `${url.slice(0, -1)}{path}`;
     if (out.params) out.params = renameWildcard(out.params as Schema, 'path');
   }
-  if (config.rawBody) {
+  if (config.rawBody && config.bodyDocs) {
+    // Parsed by the handler, documented per media type (bytes where the route says nothing).
+    const bytes = { type: 'string', format: 'binary' };
+    const types = config.accepts ?? ['application/octet-stream'];
+    out.body = { content: Object.fromEntries(types.map((type) => [type, bodyMedia(config.bodyDocs?.[type] ?? bytes, doc)])) };
+  } else if (config.rawBody) {
     out.body = { type: 'string', format: 'binary', description: 'the raw bytes, streamed' };
     out.consumes = config.accepts ?? ['application/octet-stream'];
   } else if (out.body) {

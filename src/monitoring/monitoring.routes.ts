@@ -18,7 +18,9 @@ import {
   MonitorStatus,
   MonitorView,
   ReferenceSummary,
+  ReferenceChunkDoc,
   ReportIdParams,
+  SampleBatchDoc,
   SamplesAccepted,
   SampleTarget,
   DriftTimeline,
@@ -33,6 +35,10 @@ const tags = ['monitoring'];
 const BODY_TYPES = `application/json, ${CSV_TYPE} (header row) or ${ARROW_STREAM_TYPE}`;
 /** Parsed and validated by the handler in one pass (see openBody), so the schema declares no body. */
 const BODY_MEDIA_TYPES = ['application/json', CSV_TYPE, ARROW_STREAM_TYPE];
+const CSV_DOC = { type: 'string', description: 'a header row, then one row per sample', examples: ['age,plan\n41,pro\n29,free\n'] };
+const ARROW_DOC = { type: 'string', format: 'binary', description: 'an Arrow IPC stream' };
+const SAMPLE_DOCS = { 'application/json': SampleBatchDoc, [CSV_TYPE]: CSV_DOC, [ARROW_STREAM_TYPE]: ARROW_DOC };
+const REFERENCE_DOCS = { 'application/json': ReferenceChunkDoc, [CSV_TYPE]: CSV_DOC, [ARROW_STREAM_TYPE]: ARROW_DOC };
 
 export interface MonitoringRouteDeps {
   samples: SamplesService;
@@ -89,7 +95,7 @@ export function monitoringRoutes(deps: MonitoringRouteDeps): FastifyPluginAsyncT
       ingest.post(
         '/models/:name/samples',
         {
-          config: { scope: 'samples:write', rawBody: true, accepts: BODY_MEDIA_TYPES },
+          config: { scope: 'samples:write', rawBody: true, accepts: BODY_MEDIA_TYPES, bodyDocs: SAMPLE_DOCS },
           bodyLimit: limits.sampleBytes,
           schema: {
             operationId: 'postSamples',
@@ -136,7 +142,7 @@ export function monitoringRoutes(deps: MonitoringRouteDeps): FastifyPluginAsyncT
       ingest.post(
         '/models/:name/versions/:version/reference',
         {
-          config: { scope: 'models:write', rawBody: true, accepts: BODY_MEDIA_TYPES },
+          config: { scope: 'models:write', rawBody: true, accepts: BODY_MEDIA_TYPES, bodyDocs: REFERENCE_DOCS },
           bodyLimit: limits.referenceBytes,
           schema: {
             operationId: 'appendReference',

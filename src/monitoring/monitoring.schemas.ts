@@ -117,6 +117,54 @@ export const ReferenceSummary = Type.Object(
   },
 );
 
+const Column = Type.Array(Type.Union([Type.String(), Type.Number(), Type.Boolean(), Type.Null()]));
+const Outcomes = Type.Array(Type.Union([Type.Number(), Type.String(), Type.Null()]), { description: 'aligned with the rows' });
+const BATCH_FIELDS = {
+  rows: Type.Optional(Type.Array(Type.Record(Type.String(), Type.Unknown()), { description: 'one object per row, feature → value; or send columns' })),
+  columns: Type.Optional(Type.Record(Type.String(), Column, { description: 'feature → values, one per row; or send rows' })),
+};
+
+/**
+ * Documents the JSON body of POST /models/{name}/samples (the handler reads and checks it in one
+ * pass against the version's features: monitoring/ingest-json.ts; this schema validates nothing).
+ */
+export const SampleBatchDoc = Type.Object(
+  {
+    ...BATCH_FIELDS,
+    predictions: Type.Optional(Outcomes),
+    labels: Type.Optional(Outcomes),
+    ids: Type.Optional(Type.Array(Type.Union([Type.String({ maxLength: 256 }), Type.Null()]), { description: 'sample ids, for labels posted later' })),
+    scores: Type.Optional(Type.Array(Type.Unknown(), { description: 'per row P(positive class), or with classes one probability per class' })),
+    classes: Type.Optional(Type.Array(Type.Union([Type.String(), Type.Number()]))),
+    timestamps: Type.Optional(Type.Array(Type.Union([Type.String(), Type.Number()]), { description: "each row's time: ISO-8601 with a zone, or epoch ms" })),
+    batchId: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._:-]{1,200}$' })),
+    version: Type.Optional(Type.Integer({ minimum: 1 })),
+    alias: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+  },
+  {
+    title: 'SampleBatch',
+    description: 'rows or columns, with optional outcomes aligned with them; the target version by version or alias',
+    examples: [
+      {
+        rows: [
+          { age: 41, plan: 'pro' },
+          { age: 29, plan: 'free' },
+        ],
+        predictions: [1, 0],
+        ids: ['s-1', 's-2'],
+        timestamps: ['2026-12-02T07:12:00Z', '2026-12-02T07:13:30Z'],
+        alias: 'production',
+      },
+    ],
+  },
+);
+
+/** Documents the JSON body of POST …/reference: rows or columns of training data. */
+export const ReferenceChunkDoc = Type.Object(BATCH_FIELDS, {
+  title: 'ReferenceChunk',
+  examples: [{ columns: { age: [41, 29, 35], plan: ['pro', 'free', 'free'] } }],
+});
+
 export const SampleTarget = Type.Object(
   {
     version: Type.Optional(Id),
