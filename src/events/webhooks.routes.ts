@@ -17,7 +17,7 @@ export function webhooksRoutes(webhooks: WebhooksService): FastifyPluginAsyncTyp
         schema: {
           operationId: 'createWebhook',
           description:
-            'Subscribes an http(s) URL to event types. Deliveries are signed (Standard Webhooks) with the secret returned in this response only. Private addresses are refused unless the server allows them.',
+            'Subscribes an http(s) URL to event types. Deliveries are signed (Standard Webhooks) with the secret returned in this response only. Private addresses are refused unless OUTBOUND_ALLOW_PRIVATE=true.',
           tags,
           summary: 'Subscribe a URL to events; the signing secret is in this response only',
           body: CreateWebhookBody,

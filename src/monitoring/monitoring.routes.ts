@@ -100,7 +100,7 @@ export function monitoringRoutes(deps: MonitoringRouteDeps): FastifyPluginAsyncT
           schema: {
             operationId: 'postSamples',
             description:
-              "Stores a batch of serving samples (features, optional predictions, ids and timestamps) for the version named by `version` or `alias` (default: the production alias, else the latest version). Rows are checked against the version's features; a repeated Idempotency-Key or batch id with the same rows is accepted once. Answers 202 once stored; completed windows get drift reports.",
+              "Stores a batch of serving samples (features, optional predictions, ids and timestamps) for the version named by `version` or `alias` (default: the `production` alias; when none resolves, 409 NO_TARGET_VERSION). Rows are checked against the version's features; a repeated Idempotency-Key or batch id with the same rows is accepted once. Answers 202 once stored; completed windows get drift reports.",
             tags,
             summary: `Post a batch of serving samples (${BODY_TYPES}); 202 once stored`,
             params: ModelParams,
@@ -274,12 +274,12 @@ export function monitoringRoutes(deps: MonitoringRouteDeps): FastifyPluginAsyncT
         schema: {
           operationId: 'requestDriftReport',
           description:
-            "Queues a drift report over the given time range of the version's samples (default: the latest version). Answers 202 with the pending report; poll getDriftReport.",
+            "Queues a drift report over the given time range of the version's samples (default: the version the `production` alias points at). Answers 202 with the pending report; poll getDriftReport.",
           tags,
           summary: 'Compute a drift report over a time range, on demand (202; poll the report)',
           params: ModelParams,
           body: DriftRangeBody,
-          response: responses({ 202: DriftReportView }, ['MODEL_NOT_FOUND', 'VERSION_NOT_FOUND']),
+          response: responses({ 202: DriftReportView }, ['MODEL_NOT_FOUND', 'VERSION_NOT_FOUND', 'NO_TARGET_VERSION']),
         },
       },
       async (req, reply) => reply.status(202).send(await reports.requestRange(req.params.name, req.body)),

@@ -30,8 +30,7 @@ export function modelsRoutes(models: ModelsService): FastifyPluginAsyncTypebox {
         config: { scope: 'read' },
         schema: {
           operationId: 'listModels',
-          description:
-            'Lists models by name, a page at a time (`cursor` from the previous page). `q` matches name and description; each `tag=key:value` must hold.',
+          description: 'Lists models a page at a time (`cursor` from the previous page). `q` matches name and description; each `tag=key:value` must hold.',
           tags,
           summary: 'List models; q searches name and description, tag=k:v filters (repeatable)',
           querystring: ListModelsQuery,
@@ -97,7 +96,7 @@ export function modelsRoutes(models: ModelsService): FastifyPluginAsyncTypebox {
         config: { scope: 'models:write' },
         schema: {
           operationId: 'deleteModel',
-          description: 'Deletes the model, its versions, aliases, monitoring data and artifacts. Its audit events remain readable through listEvents.',
+          description: 'Deletes the model with its versions, aliases and artifacts. Its audit events remain readable through listEvents.',
           tags,
           summary: 'Delete a model, its versions and artifacts',
           params: ModelParams,
