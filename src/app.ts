@@ -9,7 +9,7 @@ import { eventsRoutes } from './events/events.routes.js';
 import { registerAuth } from './http/auth.js';
 import { logClientGone } from './http/client-gone.js';
 import { registerJsonBodyParser } from './http/json-body.js';
-import { OPENAPI_TAGS, openapiTransform } from './http/openapi-transform.js';
+import { OPENAPI_TAGS, openapiShareResponses, openapiTransform } from './http/openapi-transform.js';
 import { redactUrl } from './http/redact-url.js';
 import { genReqId, registerAuthFailureLimiter, registerLoadShedding, serverFactory } from './http/limits.js';
 import { registerProblemHandlers, sendProblem, toAppError } from './http/problem.js';
@@ -127,6 +127,7 @@ export async function buildApp(container: Container, options: BuildAppOptions = 
     },
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
     transform: openapiTransform,
+    transformObject: openapiShareResponses,
   });
   // Swagger UI is the one page we serve: its own CSP (script/style hashes) replaces the API's.
   // (Without upgrade-insecure-requests: on a plain-HTTP deployment it would break the page's own assets.)

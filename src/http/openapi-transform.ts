@@ -16,6 +16,8 @@ import { PROBLEM_CODES } from './schemas.js';
  *   listing the codes it can carry: the route's own (`responses(…, codes)`) plus those every route
  *   of its kind shares (authentication, validation, body limits, database, overload);
  * - every response declares X-Request-Id; 429 and 503 declare Retry-After;
+ * - error responses several operations share word for word are one `#/components/responses`
+ *   entry each (openapiShareResponses, the swagger `transformObject`);
  * - a response schema with `contentMediaType` is served as that media type (e.g. artifact bytes),
  *   and a response schema's `headers` are the response's headers;
  * - a route with `config.rawBody` documents its body as bytes of the accepted media types;
@@ -285,4 +287,53 @@ export function openapiTransform({ schema, url, route, openapiObject }: { schema
   }
   out.response = responses;
   return { schema: out as FastifySchema, url };
+}
+
+type Operations = Record<string, Record<string, { responses?: Record<string, unknown> }>>;
+
+const pascal = (code: string) => code.toLowerCase().replace(/(^|_)([a-z])/g, (_m, _s, c: string) => c.toUpperCase());
+
+/**
+ * The swagger `transformObject`: an error response that several operations share word for word
+ * (401 UNAUTHENTICATED, 503 OVERLOADED/DATABASE_UNAVAILABLE/DATABASE_BUSY, …) becomes one entry of
+ * `#/components/responses`, named after its codes, and each operation references it.
+ */
+export function openapiShareResponses(documentObject: object): object {
+  const { openapiObject } = documentObject as { openapiObject: object };
+  const doc = openapiObject as { paths?: Operations; components?: { responses?: Record<string, unknown> } };
+  const seen = new Map<string, { count: number; response: unknown; codes: string[] }>();
+  const each = (visit: (status: string, response: unknown, responses: Record<string, unknown>) => void) => {
+    for (const ops of Object.values(doc.paths ?? {}))
+      for (const op of Object.values(ops))
+        for (const [status, response] of Object.entries(op.responses ?? {})) if (Number(status) >= 400) visit(status, response, op.responses!);
+  };
+  const codesOf = (response: unknown) =>
+    ((response as { content?: Record<string, { schema?: { allOf?: { properties?: { code?: { enum?: string[] } } }[] } }> }).content?.[
+      'application/problem+json'
+    ]?.schema?.allOf?.[1]?.properties?.code?.enum ?? []) as string[];
+  each((_status, response) => {
+    const codes = codesOf(response);
+    if (codes.length === 0) return;
+    const key = JSON.stringify(response);
+    const entry = seen.get(key) ?? { count: 0, response, codes };
+    entry.count++;
+    seen.set(key, entry);
+  });
+  const names = new Map<string, string>();
+  for (const [key, entry] of seen) {
+    if (entry.count < 2) continue;
+    const base = entry.codes.map(pascal).join('Or');
+    let name = base;
+    for (let i = 2; names.has(name) || [...names.values()].includes(name); i++) name = `${base}${i}`;
+    names.set(key, name);
+  }
+  if (names.size === 0) return openapiObject;
+  const shared: Record<string, unknown> = {};
+  for (const [key, name] of [...names].sort((a, b) => a[1].localeCompare(b[1]))) shared[name] = seen.get(key)!.response;
+  doc.components = { ...doc.components, responses: { ...doc.components?.responses, ...shared } };
+  each((status, response, responses) => {
+    const name = names.get(JSON.stringify(response));
+    if (name) responses[status] = { $ref: `#/components/responses/${name}` };
+  });
+  return openapiObject;
 }

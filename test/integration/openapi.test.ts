@@ -26,7 +26,18 @@ let operations: { path: string; method: string; op: Operation }[];
 beforeAll(async () => {
   text = await generateOpenApiDocument();
   doc = JSON.parse(text);
-  operations = Object.entries(doc.paths).flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => ({ path, method, op })));
+  // Shared error responses are references into components.responses: read them through.
+  const shared = (doc as unknown as { components: { responses?: Record<string, Operation['responses'][string]> } }).components.responses ?? {};
+  const resolve = (op: Operation): Operation => ({
+    ...op,
+    responses: Object.fromEntries(
+      Object.entries(op.responses).map(([status, r]) => {
+        const ref = (r as { $ref?: string }).$ref;
+        return [status, ref ? shared[ref.replace('#/components/responses/', '')]! : r];
+      }),
+    ),
+  });
+  operations = Object.entries(doc.paths).flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => ({ path, method, op: resolve(op) })));
 });
 
 describe('openapi/openapi.json', () => {
@@ -89,10 +100,12 @@ describe('openapi/openapi.json', () => {
       }
     }
     // The route's own codes are there: a lookup by name says it may not find the model.
-    const getModel = doc.paths['/api/v1/models/{name}']!.get!;
-    expect(JSON.stringify(getModel.responses['404'])).toContain('MODEL_NOT_FOUND');
-    expect(JSON.stringify(doc.paths['/api/v1/models']!.post!.responses['409'])).toContain('MODEL_EXISTS');
-    expect(JSON.stringify(doc.paths['/api/v1/models/{name}/samples']!.post!.responses['413'])).toContain('BATCH_TOO_LARGE');
+    const op = (path: string, method: string) => operations.find((o) => o.path === path && o.method === method)!.op;
+    expect(JSON.stringify(op('/api/v1/models/{name}', 'get').responses['404'])).toContain('MODEL_NOT_FOUND');
+    expect(JSON.stringify(op('/api/v1/models', 'post').responses['409'])).toContain('MODEL_EXISTS');
+    expect(JSON.stringify(op('/api/v1/models/{name}/samples', 'post').responses['413'])).toContain('BATCH_TOO_LARGE');
+    // Responses many operations share are one component each, referenced.
+    expect(JSON.stringify(doc.paths['/api/v1/models/{name}']!.get!.responses['401'])).toBe('{"$ref":"#/components/responses/Unauthenticated"}');
   });
 
   it('gives every operation a description and examples of its JSON bodies', () => {
