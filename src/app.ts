@@ -9,7 +9,7 @@ import { eventsRoutes } from './events/events.routes.js';
 import { registerAuth } from './http/auth.js';
 import { logClientGone } from './http/client-gone.js';
 import { registerJsonBodyParser } from './http/json-body.js';
-import { openapiTransform } from './http/openapi-transform.js';
+import { OPENAPI_TAGS, openapiShareResponses, openapiTransform } from './http/openapi-transform.js';
 import { redactUrl } from './http/redact-url.js';
 import { genReqId, registerAuthFailureLimiter, registerLoadShedding, serverFactory } from './http/limits.js';
 import { registerProblemHandlers, sendProblem, toAppError } from './http/problem.js';
@@ -111,12 +111,24 @@ export async function buildApp(container: Container, options: BuildAppOptions = 
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
-      info: { title: 'mlcycle', version: '1.0.0', description: 'Model registry, data-drift monitor and retrain trigger.' },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      info: {
+        title: 'mlcycle',
+        version: '1.0.0',
+        description:
+          'Model registry, data-drift monitor and retrain trigger. Errors are application/problem+json (RFC 9457) with a stable `code`; each operation lists the codes it can answer under each status.',
+        contact: { name: 'mlcycle maintainers' },
+        // The package is private (package.json has no license): say so rather than invent one.
+        license: { name: 'UNLICENSED (private; all rights reserved)', identifier: 'LicenseRef-UNLICENSED' },
+      },
+      // Relative: the server that serves this document (/openapi.json, /docs) answers its paths.
+      servers: [{ url: '/', description: 'The server this document is served from' }],
+      tags: OPENAPI_TAGS,
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API key: `Authorization: Bearer <token>`' } } },
       security: [{ bearer: [] }],
     },
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
     transform: openapiTransform,
+    transformObject: openapiShareResponses,
   });
   // Swagger UI is the one page we serve: its own CSP (script/style hashes) replaces the API's.
   // (Without upgrade-insecure-requests: on a plain-HTTP deployment it would break the page's own assets.)

@@ -22,6 +22,8 @@ export function eventsRoutes(events: EventsService): FastifyPluginAsyncTypebox {
         config: { scope: 'read' },
         schema: {
           operationId: 'listEvents',
+          description:
+            'The audit log across all models, newest first. `model` restricts it to one name; with `includeDeleted=true`, events of deleted models of that name too.',
           tags: ['events'],
           summary: 'Audit log across models, newest first; model=NAME with includeDeleted=true returns the history of deleted models too',
           querystring: AuditQuery,

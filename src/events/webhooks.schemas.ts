@@ -35,35 +35,70 @@ export const CreateWebhookBody = Type.Object(
     events: Type.Array(EventType, { minItems: 1, uniqueItems: true }),
     description: Type.Optional(Type.String({ maxLength: 1024 })),
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    examples: [{ url: 'https://hooks.internal/mlcycle', events: ['drift.detected', 'retrain.succeeded'], description: 'on-call channel' }],
+  },
 );
 export type CreateWebhookBody = Static<typeof CreateWebhookBody>;
 
-export const WebhookView = Type.Object({
+const WEBHOOK_EXAMPLE = {
+  id: 5,
+  url: 'https://hooks.internal/mlcycle',
+  events: ['drift.detected', 'retrain.succeeded'],
+  description: 'on-call channel',
+  createdAt: '2026-12-01T10:00:00.000Z',
+};
+const WebhookFields = {
   id: Type.Integer(),
   url: Type.String(),
   events: Type.Array(Type.String()),
   description: Nullable(Type.String()),
   createdAt: Timestamp,
-});
+};
+export const WebhookView = Type.Object(WebhookFields, { $id: 'Webhook', title: 'Webhook', examples: [WEBHOOK_EXAMPLE] });
 export type WebhookView = Static<typeof WebhookView>;
 /** The only response that ever carries the secret. */
-export const CreatedWebhook = Type.Composite([WebhookView, Type.Object({ secret: Type.String({ description: 'Shown once: store it to verify signatures' }) })]);
+export const CreatedWebhook = Type.Object(
+  { ...WebhookFields, secret: Type.String({ description: 'Shown once: store it to verify signatures' }) },
+  { $id: 'CreatedWebhook', title: 'CreatedWebhook', examples: [{ ...WEBHOOK_EXAMPLE, secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' }] },
+);
 
-export const DeliveryView = Type.Object({
-  id: Type.Integer(),
-  webhookId: Type.Integer(),
-  /** The `webhook-id` header sent: the same for every retry and every redelivery of one message. */
-  messageId: Type.String(),
-  eventType: Type.String(),
-  status: Type.String(),
-  attempts: Type.Integer(),
-  responseCode: Nullable(Type.Integer()),
-  latencyMs: Nullable(Type.Integer()),
-  lastError: Nullable(Type.String()),
-  createdAt: Timestamp,
-  deliveredAt: Nullable(Type.String({ format: 'date-time' })),
-});
+export const DeliveryView = Type.Object(
+  {
+    id: Type.Integer(),
+    webhookId: Type.Integer(),
+    /** The `webhook-id` header sent: the same for every retry and every redelivery of one message. */
+    messageId: Type.String(),
+    eventType: Type.String(),
+    status: Type.String(),
+    attempts: Type.Integer(),
+    responseCode: Nullable(Type.Integer()),
+    latencyMs: Nullable(Type.Integer()),
+    lastError: Nullable(Type.String()),
+    createdAt: Timestamp,
+    deliveredAt: Nullable(Type.String({ format: 'date-time' })),
+  },
+  {
+    $id: 'WebhookDelivery',
+    title: 'WebhookDelivery',
+    examples: [
+      {
+        id: 311,
+        webhookId: 5,
+        messageId: 'msg_298',
+        eventType: 'drift.detected',
+        status: 'delivered',
+        attempts: 1,
+        responseCode: 204,
+        latencyMs: 38,
+        lastError: null,
+        createdAt: '2026-12-02T08:00:03.000Z',
+        deliveredAt: '2026-12-02T08:00:03.000Z',
+      },
+    ],
+  },
+);
 export type DeliveryView = Static<typeof DeliveryView>;
 
 export const WebhookParams = Type.Object({ id: Id }, { additionalProperties: false });

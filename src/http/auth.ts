@@ -15,6 +15,8 @@ declare module 'fastify' {
     accepts?: string[];
     /** The body is streamed bytes, not JSON (documented as such in the OpenAPI document). */
     rawBody?: boolean;
+    /** For the OpenAPI document only: what a raw body looks like per media type (the handler parses and validates it). */
+    bodyDocs?: Record<string, object>;
   }
   interface FastifyRequest {
     actor?: Actor;

@@ -1,4 +1,5 @@
 import { type IntegerOptions, Type, type Static, type TSchema } from '@sinclair/typebox';
+import { ERRORS, type ErrorCode } from './errors.js';
 
 /** DESIGN.md name rule: models, aliases, tag keys. */
 export const NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$';
@@ -61,13 +62,36 @@ export const PageQuery = {
   cursor: Type.Optional(Type.String({ maxLength: 512 })),
 };
 
+/**
+ * A page of `item`. A named item (`$id`) makes a named page (`ModelPage`) whose example is built
+ * from the item's, so every list operation documents one.
+ */
 export function Page<T extends TSchema>(item: T) {
-  return Type.Object({ items: Type.Array(item), nextCursor: Type.Union([Type.String(), Type.Null()]) });
+  const name = typeof item.$id === 'string' ? item.$id : undefined;
+  const example = Array.isArray(item.examples) ? { items: [item.examples[0]], nextCursor: null } : undefined;
+  return Type.Object(
+    { items: Type.Array(item), nextCursor: Type.Union([Type.String(), Type.Null()], { description: 'pass as `cursor` for the next page; null on the last' }) },
+    { ...(name ? { $id: `${name}Page`, title: `${name}Page` } : {}), ...(example ? { examples: [example] } : {}) },
+  );
 }
 
 const errorRef = Type.Ref('Problem');
 
-/** Every route documents the shared problem response for its error statuses. */
-export function responses<T extends Record<number, TSchema>>(success: T) {
-  return { ...success, '4xx': errorRef, '5xx': errorRef };
+/** Where a route's own problem codes travel to the OpenAPI transform (it adds the ones every route shares). */
+export const PROBLEM_CODES = 'x-problem-codes';
+
+/**
+ * A route's responses: its success bodies, plus the problem codes its own logic can answer
+ * (MODEL_NOT_FOUND, MODEL_EXISTS, …), grouped by status. The codes every route of a kind shares
+ * (authentication, validation, body limits, database, overload) are added by the OpenAPI
+ * transform from the route's declaration (http/openapi-transform.ts).
+ */
+export function responses<T extends Record<number, TSchema>>(success: T, codes: readonly ErrorCode[] = []) {
+  const byStatus: Record<string, ErrorCode[]> = {};
+  for (const code of codes) (byStatus[String(ERRORS[code].status)] ??= []).push(code);
+  const problems = Object.fromEntries(
+    Object.entries(byStatus).map(([status, list]) => [status, Type.Unsafe<ProblemBody>({ $ref: 'Problem', [PROBLEM_CODES]: list })]),
+  );
+  // Typed as before (error statuses are Problem bodies), so handlers' reply types stay as they were.
+  return { ...success, ...problems } as unknown as T & { '4xx': typeof errorRef; '5xx': typeof errorRef };
 }

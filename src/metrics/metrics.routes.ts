@@ -17,6 +17,7 @@ export function metricsRoutes(metrics: Metrics): FastifyPluginAsyncTypebox {
         config: { scope: 'metrics' },
         schema: {
           operationId: 'metrics',
+          description: 'Prometheus metrics in the text exposition format. Needs a key with the metrics scope (admin keys pass too).',
           tags: ['operations'],
           summary: 'Prometheus metrics (text exposition format); needs the metrics scope',
           response: responses({

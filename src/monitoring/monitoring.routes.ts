@@ -18,10 +18,12 @@ import {
   MonitorStatus,
   MonitorView,
   ReferenceSummary,
+  ReferenceChunkDoc,
   ReportIdParams,
+  SampleBatchDoc,
   SamplesAccepted,
   SampleTarget,
-  TimelinePoint,
+  DriftTimeline,
   TimelineQuery,
 } from './monitoring.schemas.js';
 import type { MonitorStatusService } from './monitor-status.service.js';
@@ -33,6 +35,10 @@ const tags = ['monitoring'];
 const BODY_TYPES = `application/json, ${CSV_TYPE} (header row) or ${ARROW_STREAM_TYPE}`;
 /** Parsed and validated by the handler in one pass (see openBody), so the schema declares no body. */
 const BODY_MEDIA_TYPES = ['application/json', CSV_TYPE, ARROW_STREAM_TYPE];
+const CSV_DOC = { type: 'string', description: 'a header row, then one row per sample', examples: ['age,plan\n41,pro\n29,free\n'] };
+const ARROW_DOC = { type: 'string', format: 'binary', description: 'an Arrow IPC stream' };
+const SAMPLE_DOCS = { 'application/json': SampleBatchDoc, [CSV_TYPE]: CSV_DOC, [ARROW_STREAM_TYPE]: ARROW_DOC };
+const REFERENCE_DOCS = { 'application/json': ReferenceChunkDoc, [CSV_TYPE]: CSV_DOC, [ARROW_STREAM_TYPE]: ARROW_DOC };
 
 export interface MonitoringRouteDeps {
   samples: SamplesService;
@@ -89,16 +95,27 @@ export function monitoringRoutes(deps: MonitoringRouteDeps): FastifyPluginAsyncT
       ingest.post(
         '/models/:name/samples',
         {
-          config: { scope: 'samples:write', rawBody: true, accepts: BODY_MEDIA_TYPES },
+          config: { scope: 'samples:write', rawBody: true, accepts: BODY_MEDIA_TYPES, bodyDocs: SAMPLE_DOCS },
           bodyLimit: limits.sampleBytes,
           schema: {
             operationId: 'postSamples',
+            description:
+              "Stores a batch of serving samples (features, optional predictions, ids and timestamps) for the version named by `version` or `alias` (default: the `production` alias; when none resolves, 409 NO_TARGET_VERSION). Rows are checked against the version's features; a repeated Idempotency-Key or batch id with the same rows is accepted once. Answers 202 once stored; completed windows get drift reports.",
             tags,
             summary: `Post a batch of serving samples (${BODY_TYPES}); 202 once stored`,
             params: ModelParams,
             querystring: SampleTarget,
             headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 200 })) }),
-            response: responses({ 202: SamplesAccepted }),
+            response: responses({ 202: SamplesAccepted }, [
+              'MODEL_NOT_FOUND',
+              'VERSION_NOT_FOUND',
+              'ALIAS_NOT_FOUND',
+              'NO_TARGET_VERSION',
+              'MALFORMED_BODY',
+              'MALFORMED_BATCH',
+              'BATCH_TOO_LARGE',
+              'BATCH_ID_REUSED',
+            ]),
           },
         },
         async (req, reply) => {
@@ -125,14 +142,22 @@ export function monitoringRoutes(deps: MonitoringRouteDeps): FastifyPluginAsyncT
       ingest.post(
         '/models/:name/versions/:version/reference',
         {
-          config: { scope: 'models:write', rawBody: true, accepts: BODY_MEDIA_TYPES },
+          config: { scope: 'models:write', rawBody: true, accepts: BODY_MEDIA_TYPES, bodyDocs: REFERENCE_DOCS },
           bodyLimit: limits.referenceBytes,
           schema: {
             operationId: 'appendReference',
+            description:
+              "Appends a chunk of reference (training) rows to the version's profile, which drift reports compare serving windows with. A version registered without features takes the first chunk's columns as its features.",
             tags,
             summary: `Append a chunk of reference (training) data (${BODY_TYPES}) to the version's profile`,
             params: VersionParams,
-            response: responses({ 200: ReferenceSummary }),
+            response: responses({ 200: ReferenceSummary }, [
+              'MODEL_NOT_FOUND',
+              'VERSION_NOT_FOUND',
+              'MALFORMED_BODY',
+              'MALFORMED_BATCH',
+              'ARTIFACT_STORE_UNAVAILABLE',
+            ]),
           },
         },
         async (req) => {
@@ -161,10 +186,11 @@ export function monitoringRoutes(deps: MonitoringRouteDeps): FastifyPluginAsyncT
         config: { scope: 'read' },
         schema: {
           operationId: 'getReference',
+          description: "Returns the version's reference profile: rows, per-feature counts, quantiles or category frequencies, and bin edges.",
           tags,
           summary: "The version's reference profile: per-feature counts, quantiles or frequencies, bin edges",
           params: VersionParams,
-          response: responses({ 200: ReferenceSummary }),
+          response: responses({ 200: ReferenceSummary }, ['MODEL_NOT_FOUND', 'VERSION_NOT_FOUND', 'REFERENCE_NOT_FOUND', 'ARTIFACT_STORE_UNAVAILABLE']),
         },
       },
       async (req) => references.get(req.params.name, req.params.version),
@@ -176,10 +202,11 @@ export function monitoringRoutes(deps: MonitoringRouteDeps): FastifyPluginAsyncT
         config: { scope: 'models:write' },
         schema: {
           operationId: 'deleteReference',
+          description: "Deletes the version's reference data; later reports fall back to the nearest ancestor's reference.",
           tags,
           summary: "Clear the version's reference data",
           params: VersionParams,
-          response: responses({ 204: Type.Null() }),
+          response: responses({ 204: Type.Null() }, ['MODEL_NOT_FOUND', 'VERSION_NOT_FOUND']),
         },
       },
       async (req, reply) => {
@@ -194,11 +221,13 @@ export function monitoringRoutes(deps: MonitoringRouteDeps): FastifyPluginAsyncT
         config: { scope: 'samples:write' },
         schema: {
           operationId: 'postLabels',
+          description:
+            'Attaches ground truth to samples by their ids, also ones not posted yet (kept and joined when they arrive). Reports whose performance these labels change are revised.',
           tags,
           summary: 'Attach delayed ground truth to earlier samples by id',
           params: ModelParams,
           body: LabelsBody,
-          response: responses({ 200: LabelsAccepted }),
+          response: responses({ 200: LabelsAccepted }, ['MODEL_NOT_FOUND']),
         },
       },
       async (req) => samples.postLabels(req.params.name, req.body),
@@ -210,11 +239,13 @@ export function monitoringRoutes(deps: MonitoringRouteDeps): FastifyPluginAsyncT
         config: { scope: 'models:write' },
         schema: {
           operationId: 'putMonitor',
+          description:
+            "Replaces the model's monitor configuration: window, drift methods and thresholds, per-feature overrides, performance tolerance and retrain policy. Fields left out take their defaults; setting an executor needs the admin scope.",
           tags,
           summary: "Set the model's monitor: window, drift options, minimum samples, performance tolerance",
           params: ModelParams,
           body: MonitorConfig,
-          response: responses({ 200: MonitorView }),
+          response: responses({ 200: MonitorView }, ['MODEL_NOT_FOUND']),
         },
       },
       async (req) => monitors.put(req.params.name, req.body, req.actor),
@@ -226,10 +257,11 @@ export function monitoringRoutes(deps: MonitoringRouteDeps): FastifyPluginAsyncT
         config: { scope: 'read' },
         schema: {
           operationId: 'getMonitor',
+          description: 'Returns the monitor configuration as set and the effective settings with every default filled in.',
           tags,
           summary: "The model's monitor configuration and the effective settings",
           params: ModelParams,
-          response: responses({ 200: MonitorView }),
+          response: responses({ 200: MonitorView }, ['MODEL_NOT_FOUND']),
         },
       },
       async (req) => monitors.get(req.params.name),
@@ -241,11 +273,13 @@ export function monitoringRoutes(deps: MonitoringRouteDeps): FastifyPluginAsyncT
         config: { scope: 'models:write' },
         schema: {
           operationId: 'requestDriftReport',
+          description:
+            "Queues a drift report over the given time range of the version's samples (default: the version the `production` alias points at). Answers 202 with the pending report; poll getDriftReport.",
           tags,
           summary: 'Compute a drift report over a time range, on demand (202; poll the report)',
           params: ModelParams,
           body: DriftRangeBody,
-          response: responses({ 202: DriftReportView }),
+          response: responses({ 202: DriftReportView }, ['MODEL_NOT_FOUND', 'VERSION_NOT_FOUND', 'NO_TARGET_VERSION']),
         },
       },
       async (req, reply) => reply.status(202).send(await reports.requestRange(req.params.name, req.body)),
@@ -257,11 +291,12 @@ export function monitoringRoutes(deps: MonitoringRouteDeps): FastifyPluginAsyncT
         config: { scope: 'read' },
         schema: {
           operationId: 'listDriftReports',
+          description: "Lists the model's drift reports as summaries, newest first; filters by version, time range and verdict.",
           tags,
           summary: "The model's drift reports, newest first",
           params: ModelParams,
           querystring: ListReportsQuery,
-          response: responses({ 200: Page(DriftReportView) }),
+          response: responses({ 200: Page(DriftReportView) }, ['MODEL_NOT_FOUND']),
         },
       },
       async (req) => reports.list(req.params.name, req.query),
@@ -273,10 +308,11 @@ export function monitoringRoutes(deps: MonitoringRouteDeps): FastifyPluginAsyncT
         config: { scope: 'read' },
         schema: {
           operationId: 'getDriftReport',
+          description: 'Returns one drift report whole: per-feature tests, PSI, effect sizes and histograms, performance and the options it ran with.',
           tags,
           summary: 'One drift report, whole: per-feature results and histograms',
           params: ReportIdParams,
-          response: responses({ 200: DriftReportView }),
+          response: responses({ 200: DriftReportView }, ['DRIFT_REPORT_NOT_FOUND']),
         },
       },
       async (req) => reports.get(req.params.id),
@@ -288,10 +324,12 @@ export function monitoringRoutes(deps: MonitoringRouteDeps): FastifyPluginAsyncT
         config: { scope: 'read' },
         schema: {
           operationId: 'getMonitorStatus',
+          description:
+            "Whether the model's windows still end in reports: `ok`, `stopped` (the newest finished report failed; `reason` and `message` say why) or `idle` (none finished yet).",
           tags,
           summary: "Whether the model's windows still end in reports: ok, stopped (the newest finished report failed, with the reason) or idle",
           params: ModelParams,
-          response: responses({ 200: MonitorStatus }),
+          response: responses({ 200: MonitorStatus }, ['MODEL_NOT_FOUND']),
         },
       },
       async (req) => monitorStatus.status(req.params.name),
@@ -303,11 +341,13 @@ export function monitoringRoutes(deps: MonitoringRouteDeps): FastifyPluginAsyncT
         config: { scope: 'read' },
         schema: {
           operationId: 'driftTimeline',
+          description:
+            'Per-window drift values for charts, oldest first: dataset verdict, drift share and per feature PSI, test statistic, p-value and verdict. `feature` and `version` filter.',
           tags,
           summary: 'Per-window PSI, test statistic, p-value and verdict per feature, oldest first',
           params: ModelParams,
           querystring: TimelineQuery,
-          response: responses({ 200: Type.Object({ model: Type.String(), points: Type.Array(TimelinePoint) }) }),
+          response: responses({ 200: DriftTimeline }, ['MODEL_NOT_FOUND']),
         },
       },
       async (req) => reports.timeline(req.params.name, req.query),

@@ -14,11 +14,13 @@ export function aliasesRoutes(aliases: AliasesService): FastifyPluginAsyncTypebo
         config: { scope: 'models:write' },
         schema: {
           operationId: 'setAlias',
+          description:
+            'Points the alias at a version, creating it or moving it (the answer says where it pointed before). `latest` and `v<N>` are reserved names.',
           tags,
           summary: 'Point an alias at a version (moves it if set); "latest" and "v<N>" are reserved',
           params: AliasParams,
           body: SetAliasBody,
-          response: responses({ 200: AliasView }),
+          response: responses({ 200: AliasView }, ['MODEL_NOT_FOUND', 'VERSION_NOT_FOUND', 'ALIAS_RESERVED']),
         },
       },
       async (req) => aliases.set(req.params.name, req.params.alias, req.body.version, req.actor),
@@ -30,10 +32,11 @@ export function aliasesRoutes(aliases: AliasesService): FastifyPluginAsyncTypebo
         config: { scope: 'read' },
         schema: {
           operationId: 'resolveAlias',
+          description: 'Returns the version an alias points at. `latest` resolves to the highest version and `v3` to version 3 without being set.',
           tags,
           summary: 'The version an alias points at ("latest" = highest, "v3" = version 3)',
           params: AliasParams,
-          response: responses({ 200: Version }),
+          response: responses({ 200: Version }, ['MODEL_NOT_FOUND', 'VERSION_NOT_FOUND', 'ALIAS_NOT_FOUND']),
         },
       },
       async (req) => aliases.resolve(req.params.name, req.params.alias),
@@ -45,10 +48,11 @@ export function aliasesRoutes(aliases: AliasesService): FastifyPluginAsyncTypebo
         config: { scope: 'models:write' },
         schema: {
           operationId: 'deleteAlias',
+          description: 'Removes the alias; the version it pointed at stays.',
           tags,
           summary: 'Remove an alias (the version stays)',
           params: AliasParams,
-          response: responses({ 204: Type.Null() }),
+          response: responses({ 204: Type.Null() }, ['MODEL_NOT_FOUND', 'ALIAS_NOT_FOUND', 'ALIAS_RESERVED']),
         },
       },
       async (req, reply) => {

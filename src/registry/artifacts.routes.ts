@@ -11,6 +11,15 @@ const ArtifactParams = Type.Object(
   { additionalProperties: false },
 );
 
+/** What a download says about the bytes besides the bytes (declared in the OpenAPI document). */
+const ARTIFACT_HEADERS = {
+  'X-Artifact-Sha256': { type: 'string', pattern: '^[0-9a-f]{64}$', description: "SHA-256 of the artifact's bytes, hex" },
+  ETag: { type: 'string', description: 'The sha256, quoted' },
+  'Content-Length': { type: 'integer', minimum: 0, description: 'Size in bytes' },
+  'Content-Disposition': { type: 'string', description: 'attachment, with the file name (RFC 6266; UTF-8 names per RFC 8187)' },
+  'X-Artifact-Content-Type': { type: 'string', description: 'The Content-Type the artifact was uploaded with' },
+};
+
 /** RFC 6266: an ASCII fallback plus the exact UTF-8 name (RFC 8187). */
 function contentDisposition(path: string): string {
   const base = path.slice(path.lastIndexOf('/') + 1);
@@ -35,10 +44,18 @@ export function artifactsRoutes(artifacts: ArtifactsService): FastifyPluginAsync
         config: { scope: 'models:write', rawBody: true, accepts: ['application/octet-stream', '*/*'] },
         schema: {
           operationId: 'uploadArtifact',
+          description:
+            'Streams the request body to the artifact store under the given path, replacing an artifact of the same path. The answer carries its size and sha256.',
           tags,
           summary: 'Upload (or replace) an artifact; the body is the raw bytes, streamed',
           params: ArtifactParams,
-          response: responses({ 201: Artifact }),
+          response: responses({ 201: Artifact }, [
+            'MODEL_NOT_FOUND',
+            'VERSION_NOT_FOUND',
+            'INVALID_ARTIFACT_PATH',
+            'ARTIFACT_PATH_CONFLICT',
+            'ARTIFACT_STORE_UNAVAILABLE',
+          ]),
         },
       },
       async (req, reply) => {
@@ -66,10 +83,22 @@ export function artifactsRoutes(artifacts: ArtifactsService): FastifyPluginAsync
         config: { scope: 'read' },
         schema: {
           operationId: 'downloadArtifact',
+          description:
+            "Streams the artifact's bytes as an attachment (application/octet-stream). Its sha256 is in X-Artifact-Sha256 and the ETag, the type it was uploaded with in X-Artifact-Content-Type.",
           tags,
           summary: 'Download an artifact; X-Artifact-Sha256 and Content-Length describe it',
           params: ArtifactParams,
-          response: responses({ 200: Type.String({ format: 'binary', contentMediaType: 'application/octet-stream', description: 'The artifact bytes' }) }),
+          response: responses(
+            {
+              200: Type.String({
+                format: 'binary',
+                contentMediaType: 'application/octet-stream',
+                description: 'The artifact bytes',
+                headers: ARTIFACT_HEADERS,
+              }),
+            },
+            ['MODEL_NOT_FOUND', 'VERSION_NOT_FOUND', 'INVALID_ARTIFACT_PATH', 'ARTIFACT_NOT_FOUND', 'ARTIFACT_STORE_UNAVAILABLE'],
+          ),
         },
       },
       async (req, reply) => {
@@ -94,11 +123,12 @@ export function artifactsRoutes(artifacts: ArtifactsService): FastifyPluginAsync
         config: { scope: 'read' },
         schema: {
           operationId: 'listArtifacts',
+          description: "Lists the version's artifacts with path, size, sha256 and content type.",
           tags,
           summary: 'List the artifacts of a version: path, size, sha256',
           params: VersionParams,
           querystring: Type.Object(PageQuery, { additionalProperties: false }),
-          response: responses({ 200: Page(Artifact) }),
+          response: responses({ 200: Page(Artifact) }, ['MODEL_NOT_FOUND', 'VERSION_NOT_FOUND']),
         },
       },
       async (req) => artifacts.list(req.params.name, req.params.version, req.query),

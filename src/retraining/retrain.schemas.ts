@@ -33,7 +33,12 @@ export const CommandExecutor = Type.Object(
     env: Type.Optional(Type.Record(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]{0,127}$' }), Type.String({ maxLength: 32_768 }), { maxProperties: 100 })),
     timeoutSeconds: ExecutorTimeout,
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    $id: 'CommandExecutor',
+    title: 'CommandExecutor',
+    examples: [{ type: 'command', command: ['python3', 'train.py'], timeoutSeconds: 3600 }],
+  },
 );
 export type CommandExecutor = Static<typeof CommandExecutor>;
 
@@ -45,7 +50,12 @@ export const WebhookExecutor = Type.Object(
     secret: Type.String({ minLength: 16, maxLength: 512 }),
     timeoutSeconds: ExecutorTimeout,
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    $id: 'WebhookExecutor',
+    title: 'WebhookExecutor',
+    examples: [{ type: 'webhook', url: 'https://ci.internal/hooks/train', secret: 'whsec-0123456789abcdef', timeoutSeconds: 3600 }],
+  },
 );
 export type WebhookExecutor = Static<typeof WebhookExecutor>;
 
@@ -63,7 +73,12 @@ export const PromoteConfig = Type.Object(
     /** Significance level of the paired test (exact McNemar for accuracy/error_rate, seeded paired bootstrap otherwise). */
     alpha: Type.Number({ exclusiveMinimum: 0, maximum: 1, default: 0.05 }),
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    $id: 'PromoteConfig',
+    title: 'PromoteConfig',
+    examples: [{ alias: 'production', metric: 'accuracy', minImprovement: 0, alpha: 0.05 }],
+  },
 );
 export type PromoteConfig = Static<typeof PromoteConfig>;
 
@@ -83,52 +98,100 @@ export const RetrainConfig = Type.Object(
     /** Fewer labelled rows than this in those windows: no job is started (`retrain.skipped`). */
     minLabelledRows: Type.Integer({ minimum: 1, maximum: 10_000_000, default: 100 }),
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    $id: 'RetrainConfig',
+    title: 'RetrainConfig',
+    examples: [{ on: ['datasetDrift'], cooldown: 'PT6H', executor: { type: 'command', command: ['python3', 'train.py'] }, promote: { metric: 'accuracy' } }],
+  },
 );
 export type RetrainConfig = Static<typeof RetrainConfig>;
 
 /** mlcycle's own scoring of champion and challenger on the same holdout rows, and what it decided. */
-export const Evaluation = Type.Object({
-  /** Holdout rows scored (rows the trainer never saw labelled). */
-  rows: Type.Integer(),
-  metric: Type.String(),
-  /** The champion's predictions are the ones serving code posted for those samples. */
-  champion: Nullable(Type.Number()),
-  challenger: Nullable(Type.Number()),
-  pValue: Nullable(Type.Number()),
-  test: Type.Union([Type.Literal('mcnemar'), Type.Literal('bootstrap'), Type.Null()]),
-  alpha: Type.Number(),
-  minImprovement: Type.Number(),
-  championVersion: Nullable(Type.Integer()),
-  decision: StringEnum(['promoted', 'challenger'] as const),
-  alias: Type.String(),
-  reason: Type.String(),
-});
+export const Evaluation = Type.Object(
+  {
+    /** Holdout rows scored (rows the trainer never saw labelled). */
+    rows: Type.Integer(),
+    metric: Type.String(),
+    /** The champion's predictions are the ones serving code posted for those samples. */
+    champion: Nullable(Type.Number()),
+    challenger: Nullable(Type.Number()),
+    pValue: Nullable(Type.Number()),
+    test: Type.Union([Type.Literal('mcnemar'), Type.Literal('bootstrap'), Type.Null()]),
+    alpha: Type.Number(),
+    minImprovement: Type.Number(),
+    championVersion: Nullable(Type.Integer()),
+    decision: StringEnum(['promoted', 'challenger'] as const),
+    alias: Type.String(),
+    reason: Type.String(),
+  },
+  { $id: 'Evaluation', title: 'Evaluation' },
+);
 export type Evaluation = Static<typeof Evaluation>;
 
 export const RETRAIN_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
 export type RetrainStatus = (typeof RETRAIN_STATUSES)[number];
 export const ACTIVE_STATUSES: readonly RetrainStatus[] = ['queued', 'running'];
 
-export const RetrainJobView = Type.Object({
-  id: Type.Integer(),
-  model: Type.String(),
-  baseVersion: Nullable(Type.Integer()),
-  trigger: StringEnum(['drift', 'manual'] as const),
-  triggerReportId: Nullable(Type.Integer()),
-  requestedBy: Nullable(Type.String()),
-  status: StringEnum(RETRAIN_STATUSES),
-  attempts: Type.Integer(),
-  executor: Type.Object({ type: Type.String() }, { additionalProperties: true }),
-  datasetUri: Nullable(Type.String()),
-  resultVersion: Nullable(Type.Integer()),
-  evaluation: Nullable(Evaluation),
-  logTail: Nullable(Type.String()),
-  error: Nullable(Type.String()),
-  createdAt: Timestamp,
-  startedAt: Nullable(Type.String({ format: 'date-time' })),
-  finishedAt: Nullable(Type.String({ format: 'date-time' })),
-});
+export const RetrainJobView = Type.Object(
+  {
+    id: Type.Integer(),
+    model: Type.String(),
+    baseVersion: Nullable(Type.Integer()),
+    trigger: StringEnum(['drift', 'manual'] as const),
+    triggerReportId: Nullable(Type.Integer()),
+    requestedBy: Nullable(Type.String()),
+    status: StringEnum(RETRAIN_STATUSES),
+    attempts: Type.Integer(),
+    executor: Type.Object({ type: Type.String() }, { additionalProperties: true }),
+    datasetUri: Nullable(Type.String()),
+    resultVersion: Nullable(Type.Integer()),
+    evaluation: Nullable(Evaluation),
+    logTail: Nullable(Type.String()),
+    error: Nullable(Type.String()),
+    createdAt: Timestamp,
+    startedAt: Nullable(Type.String({ format: 'date-time' })),
+    finishedAt: Nullable(Type.String({ format: 'date-time' })),
+  },
+  {
+    $id: 'RetrainJob',
+    title: 'RetrainJob',
+    examples: [
+      {
+        id: 17,
+        model: 'churn',
+        baseVersion: 3,
+        trigger: 'drift',
+        triggerReportId: 76,
+        requestedBy: null,
+        status: 'succeeded',
+        attempts: 1,
+        executor: { type: 'command' },
+        datasetUri: 'mlcycle://retrain-jobs/17/dataset',
+        resultVersion: 4,
+        evaluation: {
+          rows: 412,
+          metric: 'accuracy',
+          champion: 0.874,
+          challenger: 0.912,
+          pValue: 0.003,
+          test: 'mcnemar',
+          alpha: 0.05,
+          minImprovement: 0,
+          championVersion: 3,
+          decision: 'promoted',
+          alias: 'production',
+          reason: 'challenger better than champion at p=0.003 < alpha 0.05',
+        },
+        logTail: 'training on 2048 rows\nwrote model.pkl',
+        error: null,
+        createdAt: '2026-12-02T08:00:00.000Z',
+        startedAt: '2026-12-02T08:00:01.000Z',
+        finishedAt: '2026-12-02T08:03:40.000Z',
+      },
+    ],
+  },
+);
 export type RetrainJobView = Static<typeof RetrainJobView>;
 
 export const ManualRetrainBody = Type.Object(
@@ -138,7 +201,7 @@ export const ManualRetrainBody = Type.Object(
     /** Overrides the monitor's executor for this run (admin only: it runs a command). */
     executor: Type.Optional(ExecutorConfig),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, examples: [{ baseVersion: 3 }] },
 );
 export type ManualRetrainBody = Static<typeof ManualRetrainBody>;
 
@@ -176,16 +239,41 @@ export const CompleteBody = Type.Object(
     ),
     error: Type.Optional(Type.String({ maxLength: 8192 })),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, examples: [{ status: 'succeeded', attempt: 1, metrics: { accuracy: 0.912 }, artifacts: [{ path: 'model.pkl' }] }] },
 );
 export type CompleteBody = Static<typeof CompleteBody>;
 
-export const LineageLink = Type.Object({
-  version: Type.Integer(),
-  parentVersion: Nullable(Type.Integer()),
-  driftReportId: Nullable(Type.Integer()),
-  retrainJob: Nullable(Type.Object({ id: Type.Integer(), trigger: Type.String(), status: Type.String(), createdAt: Timestamp })),
-  createdAt: Timestamp,
-});
-export const Lineage = Type.Object({ model: Type.String(), version: Type.Integer(), chain: Type.Array(LineageLink) });
+export const LineageLink = Type.Object(
+  {
+    version: Type.Integer(),
+    parentVersion: Nullable(Type.Integer()),
+    driftReportId: Nullable(Type.Integer()),
+    retrainJob: Nullable(Type.Object({ id: Type.Integer(), trigger: Type.String(), status: Type.String(), createdAt: Timestamp })),
+    createdAt: Timestamp,
+  },
+  { $id: 'LineageLink', title: 'LineageLink' },
+);
+export const Lineage = Type.Object(
+  { model: Type.String(), version: Type.Integer(), chain: Type.Array(LineageLink, { description: 'from this version back to the first' }) },
+  {
+    $id: 'Lineage',
+    title: 'Lineage',
+    examples: [
+      {
+        model: 'churn',
+        version: 4,
+        chain: [
+          {
+            version: 4,
+            parentVersion: 3,
+            driftReportId: 76,
+            retrainJob: { id: 17, trigger: 'drift', status: 'succeeded', createdAt: '2026-12-02T08:00:00.000Z' },
+            createdAt: '2026-12-02T08:03:39.000Z',
+          },
+          { version: 3, parentVersion: null, driftReportId: null, retrainJob: null, createdAt: '2026-12-01T16:40:12.000Z' },
+        ],
+      },
+    ],
+  },
+);
 export type Lineage = Static<typeof Lineage>;

@@ -18,6 +18,8 @@ export function summaryRoutes(summaries: SummaryService): FastifyPluginAsyncType
           tags,
           summary:
             'Models with monitoring health (healthy, stale, failing, no_reference, idle), latest drift verdict and window, drifting since, performance and newest retrain job',
+          description:
+            'The dashboard models page in one request: each model of the page (same filters and cursor as `GET /models`) with its health, the newest window and its verdict, the run of drifted windows, the newest performance section and retrain job.',
           querystring: ListModelsQuery,
           response: responses({ 200: Page(ModelSummary) }),
         },
@@ -33,8 +35,10 @@ export function summaryRoutes(summaries: SummaryService): FastifyPluginAsyncType
           operationId: 'getModelSummary',
           tags,
           summary: "One model's monitoring health, latest drift verdict, drifting since, performance and newest retrain job",
+          description:
+            "One model's headline for the dashboard: health (stale after two time windows, or 6 h on count windows), the newest window's verdict and since when it drifts, performance, the newest retrain job.",
           params: ModelParams,
-          response: responses({ 200: ModelSummary }),
+          response: responses({ 200: ModelSummary }, ['MODEL_NOT_FOUND']),
         },
       },
       async (req) => summaries.get(req.params.name),

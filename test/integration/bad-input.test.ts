@@ -212,6 +212,10 @@ describe('bad input gets a clear 4xx problem and changes nothing', () => {
           if (p.required && 'default' in p.schema) both.push(`${method} ${path} ${p.name}`);
         walk(op.requestBody, `${method} ${path} body`);
       }
+    // Bodies reference named schemas (RetrainConfig, the executors): those are walked too.
+    const components = (doc as unknown as { components: { schemas: Record<string, unknown> } }).components.schemas;
+    walk(components, 'components.schemas');
+    expect(Object.keys(components)).toContain('RetrainConfig');
     expect(both).toEqual([]);
     // Left out, they take their declared values.
     const monitor = await t.call({

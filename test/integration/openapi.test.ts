@@ -6,16 +6,18 @@ import { promisify } from 'node:util';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import openapiTS, { astToString } from 'openapi-typescript';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { ERRORS } from '../../src/http/errors.js';
 import { generateOpenApiDocument, OPENAPI_PATH } from '../../src/openapi.js';
 
 type Operation = {
   operationId?: string;
   summary?: string;
+  description?: string;
   tags?: string[];
   security?: unknown[];
   parameters?: { name: string; in: string; required?: boolean; schema?: { default?: unknown } }[];
   requestBody?: { content: Record<string, unknown> };
-  responses: Record<string, { description: string; content?: Record<string, unknown> }>;
+  responses: Record<string, { description: string; headers?: Record<string, unknown>; content?: Record<string, unknown> }>;
 };
 
 let text: string;
@@ -24,7 +26,18 @@ let operations: { path: string; method: string; op: Operation }[];
 beforeAll(async () => {
   text = await generateOpenApiDocument();
   doc = JSON.parse(text);
-  operations = Object.entries(doc.paths).flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => ({ path, method, op })));
+  // Shared error responses are references into components.responses: read them through.
+  const shared = (doc as unknown as { components: { responses?: Record<string, Operation['responses'][string]> } }).components.responses ?? {};
+  const resolve = (op: Operation): Operation => ({
+    ...op,
+    responses: Object.fromEntries(
+      Object.entries(op.responses).map(([status, r]) => {
+        const ref = (r as { $ref?: string }).$ref;
+        return [status, ref ? shared[ref.replace('#/components/responses/', '')]! : r];
+      }),
+    ),
+  });
+  operations = Object.entries(doc.paths).flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => ({ path, method, op: resolve(op) })));
 });
 
 describe('openapi/openapi.json', () => {
@@ -54,14 +67,98 @@ describe('openapi/openapi.json', () => {
     }
   });
 
-  it('types errors as application/problem+json on every /api operation', () => {
-    for (const { path, method, op } of operations.filter((o) => o.path.startsWith('/api/'))) {
-      for (const status of ['4XX', '5XX']) {
-        const content = op.responses[status]?.content ?? {};
-        expect(Object.keys(content), `${method} ${path} ${status}`).toEqual(['application/problem+json']);
-        expect(JSON.stringify(content)).toContain('#/components/schemas/Problem');
+  it('declares each error status with the problem codes it can carry, as application/problem+json', () => {
+    const catalogue = ERRORS as Record<string, { status: number }>;
+    for (const { path, method, op } of operations) {
+      const where = `${method} ${path}`;
+      expect(
+        Object.keys(op.responses).filter((s) => /^\dXX$/i.test(s)),
+        `${where}: wildcard statuses`,
+      ).toEqual([]);
+      const errors = Object.entries(op.responses).filter(([status]) => Number(status) >= 400);
+      expect(errors.length, where).toBeGreaterThan(0);
+      for (const [status, response] of errors) {
+        const media = response.content?.['application/problem+json'] as { schema: { allOf: unknown[] }; examples: Record<string, { $ref: string }> };
+        expect(media, `${where} ${status}`).toBeDefined();
+        expect(JSON.stringify(media.schema)).toContain('#/components/schemas/Problem');
+        const codes = (media.schema.allOf[1] as { properties: { code: { enum: string[] } } }).properties.code.enum;
+        // Every code listed is answered with this status, and has its example.
+        for (const code of codes) {
+          expect(catalogue[code]?.status, `${where} ${status} ${code}`).toBe(Number(status));
+          expect(media.examples[code]?.$ref).toBe(`#/components/examples/${code}`);
+        }
+        expect(response.headers, `${where} ${status}`).toHaveProperty('X-Request-Id');
+        if (status === '429' || (status === '503' && codes.some((c) => c !== 'NOT_READY'))) expect(response.headers).toHaveProperty('Retry-After');
+      }
+      if (path.startsWith('/api/')) {
+        const codes = errors.flatMap(
+          ([, r]) =>
+            (r.content?.['application/problem+json'] as { schema: { allOf: { properties?: { code: { enum: string[] } } }[] } }).schema.allOf[1]!.properties!
+              .code.enum,
+        );
+        expect(codes, where).toEqual(expect.arrayContaining(['UNAUTHENTICATED', 'FORBIDDEN', 'INTERNAL', 'DATABASE_UNAVAILABLE']));
       }
     }
+    // The route's own codes are there: a lookup by name says it may not find the model.
+    const op = (path: string, method: string) => operations.find((o) => o.path === path && o.method === method)!.op;
+    expect(JSON.stringify(op('/api/v1/models/{name}', 'get').responses['404'])).toContain('MODEL_NOT_FOUND');
+    expect(JSON.stringify(op('/api/v1/models', 'post').responses['409'])).toContain('MODEL_EXISTS');
+    expect(JSON.stringify(op('/api/v1/models/{name}/samples', 'post').responses['413'])).toContain('BATCH_TOO_LARGE');
+    // Responses many operations share are one component each, referenced.
+    expect(JSON.stringify(doc.paths['/api/v1/models/{name}']!.get!.responses['401'])).toBe('{"$ref":"#/components/responses/Unauthenticated"}');
+  });
+
+  it('gives every operation a description and examples of its JSON bodies', () => {
+    for (const { path, method, op } of operations) {
+      const where = `${method} ${path}`;
+      expect(op.description, where).toEqual(expect.any(String));
+      expect(op.description!.length, where).toBeGreaterThan(20);
+      const bodies = [
+        ...Object.entries(op.requestBody?.content ?? {}),
+        ...Object.entries(op.responses)
+          .filter(([status]) => status.startsWith('2'))
+          .flatMap(([, r]) => Object.entries(r.content ?? {})),
+      ].filter(([type]) => type === 'application/json');
+      for (const [, media] of bodies) expect(media, where).toHaveProperty('example');
+    }
+  });
+
+  it('names the schemas a client works with, and references them', () => {
+    const schemas = (doc as unknown as { components: { schemas: Record<string, unknown> } }).components.schemas;
+    for (const name of [
+      'Model',
+      'Version',
+      'Alias',
+      'Artifact',
+      'Event',
+      'DriftReport',
+      'DriftTimeline',
+      'Monitor',
+      'MonitorConfig',
+      'MonitorStatus',
+      'Reference',
+      'RetrainJob',
+      'RetrainConfig',
+      'Lineage',
+      'Webhook',
+      'WebhookDelivery',
+      'ApiKey',
+      'Problem',
+    ])
+      expect(schemas, name).toHaveProperty(name);
+    expect(JSON.stringify(doc.paths['/api/v1/models/{name}']!.get!.responses['200'])).toContain('#/components/schemas/Model');
+    expect(JSON.stringify(doc.paths['/api/v1/drift-reports/{id}']!.get!.responses['200'])).toContain('#/components/schemas/DriftReport');
+    // Defaulted fields are optional in the named schemas too (the server fills them).
+    const retrain = schemas.RetrainConfig as { required?: string[] };
+    expect(retrain.required).toEqual(['executor']);
+  });
+
+  it('declares the headers responses carry', () => {
+    const download = doc.paths['/api/v1/models/{name}/versions/{version}/artifacts/{path}']!.get!.responses['200'] as { headers?: Record<string, unknown> };
+    expect(Object.keys(download.headers ?? {})).toEqual(expect.arrayContaining(['X-Artifact-Sha256', 'ETag', 'Content-Length', 'X-Request-Id']));
+    for (const { path, method, op } of operations)
+      for (const [status, r] of Object.entries(op.responses))
+        expect((r as { headers?: object }).headers, `${method} ${path} ${status}`).toHaveProperty('X-Request-Id');
   });
 
   it('leaves open routes open and guards the API with bearer auth', () => {
@@ -97,7 +194,14 @@ describe('openapi/openapi.json', () => {
     mkdirSync(dir, { recursive: true });
     const calls = readFileSync(join(process.cwd(), 'test', 'openapi-client', 'calls.ts'), 'utf8');
     writeFileSync(join(dir, 'calls.ts'), calls);
-    writeFileSync(join(dir, 'schema.d.ts'), astToString(await openapiTS(text)));
+    // defaultNonNullable off: by default openapi-typescript types a field with a default as always
+    // present, which holds for responses but would demand every defaulted field of a request
+    // body (a retrain policy of only its executor is valid: the server fills the rest).
+    const types = astToString(await openapiTS(text, { defaultNonNullable: false }));
+    // Named component schemas become named types (calls.ts uses Model, Version, DriftReport, …).
+    for (const name of ['Model', 'Version', 'DriftReport', 'RetrainJob', 'RetrainConfig', 'Alias', 'Webhook'])
+      expect(types).toMatch(new RegExp(`\\n\\s+${name}: \\{`));
+    writeFileSync(join(dir, 'schema.d.ts'), types);
     writeFileSync(
       join(dir, 'tsconfig.json'),
       JSON.stringify({

@@ -5,12 +5,26 @@
  * a path parameter named `*`) breaks the compile. Never run; kept out of the main tsconfig.
  */
 import createClient from 'openapi-fetch';
-import type { paths } from './schema.js';
+import type { components, paths } from './schema.js';
+
+/** The named schemas a client builds on (components in the document, types here). */
+type Model = components['schemas']['Model'];
+type Version = components['schemas']['Version'];
+type DriftReport = components['schemas']['DriftReport'];
+type RetrainJob = components['schemas']['RetrainJob'];
+type RetrainConfig = components['schemas']['RetrainConfig'];
 
 const client = createClient<paths>({ baseUrl: 'http://localhost:8080', headers: { authorization: 'Bearer token' } });
 const name = { name: 'churn' };
 const version = { name: 'churn', version: 1 };
 const bytes = new Uint8Array([1, 2, 3]);
+
+/** Defaulted policy fields are optional: only the executor must be sent. */
+export const minimalPolicy: RetrainConfig = { executor: { type: 'command', command: ['python3', 'train.py'] } };
+
+export function named(version: Version, report: DriftReport, job: RetrainJob): [number, boolean | null, number | null] {
+  return [version.version, report.datasetDrift, job.resultVersion];
+}
 
 export async function calls(): Promise<void> {
   const health = await client.GET('/healthz');
@@ -29,7 +43,15 @@ export async function calls(): Promise<void> {
   }
   const page = await client.GET('/api/v1/models', { params: { query: { q: 'churn' } } });
   const next: string | null | undefined = page.data?.nextCursor;
-  await client.GET('/api/v1/models/{name}', { params: { path: name } });
+  const model: Model | undefined = (await client.GET('/api/v1/models/{name}', { params: { path: name } })).data;
+  const latest: number | null | undefined = model?.latestVersion;
+  void latest;
+  // Problem codes are typed per status: a 404 of this operation can only be MODEL_NOT_FOUND.
+  const missing = await client.GET('/api/v1/models/{name}', { params: { path: name } });
+  if (missing.response.status === 404 && missing.error) {
+    const code: string = missing.error.code;
+    void code;
+  }
   await client.PATCH('/api/v1/models/{name}', { params: { path: name }, body: { description: null } });
   await client.DELETE('/api/v1/models/{name}', { params: { path: name } });
   await client.GET('/api/v1/models/{name}/events', { params: { path: name, query: { type: 'alias.moved' } } });
