@@ -52,7 +52,7 @@ describe('test helper until()', () => {
         },
         { ignoreErrors: true, timeoutMs: 60, intervalMs: 5 },
       ),
-    ).rejects.toThrow(new RegExp(`^timed out after 60 ms waiting for never \\(last error: refused \\d+\\)$`));
+    ).rejects.toThrow(/^timed out after 60 ms waiting for never \(last error: refused \d+\)$/);
     expect(m).toBeGreaterThan(1);
   });
 
