@@ -4,11 +4,11 @@ import { join, relative } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startServerProcess, type ServerProcess } from '../helpers/server-process.js';
+import { sleep, until } from '../helpers/wait.js';
 
 const TOKEN = 'fault-admin-token-0123456789abcdef';
 const auth = { authorization: `Bearer ${TOKEN}` };
 const sha256 = (b: Buffer | Uint8Array) => createHash('sha256').update(b).digest('hex');
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const servers: ServerProcess[] = [];
 afterEach(() => {
   for (const s of servers.splice(0)) if (s.child.exitCode === null) s.child.kill('SIGKILL');
@@ -19,16 +19,6 @@ function files(dir: string): string[] {
   return readdirSync(dir, { recursive: true, withFileTypes: true })
     .filter((e) => e.isFile())
     .map((e) => relative(dir, join(e.parentPath, e.name)));
-}
-
-async function until<T>(what: string, fn: () => T | Promise<T>, ms = 5_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const value = await fn();
-    if (value) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
 }
 
 /**

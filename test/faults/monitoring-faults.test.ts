@@ -4,6 +4,7 @@ import { createTestApp, type TestApp } from '../helpers/app.js';
 import { count, query } from '../helpers/db.js';
 import { createRng } from '../helpers/random.js';
 import { startPrivateRedis, uniquePrefix } from '../helpers/redis.js';
+import { sleep, until } from '../helpers/wait.js';
 
 /** Nothing lost, nothing doubled: the drift pipeline under a stopped Redis and a SIGKILLed worker. */
 const features = Array.from({ length: 20 }, (_, i) => ({ name: `f${i}`, type: 'numeric' as const }));
@@ -30,16 +31,6 @@ async function setUp(t: TestApp, windowSize: number) {
 const reportRows = (t: TestApp) =>
   query<{ window_key: string; status: string }>(t.container.database, 'select window_key, status from drift_reports order by id');
 
-async function until<T>(probe: () => Promise<T | undefined>, ms: number, what: string): Promise<T> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
 describe('drift pipeline faults', () => {
   it('Redis down: batches are still accepted, and each window gets exactly one report once Redis is back', async () => {
     const redis = await startPrivateRedis();
@@ -57,17 +48,17 @@ describe('drift pipeline faults', () => {
       expect((await reportRows(t)).map((r) => r.status)).toEqual(['pending', 'pending', 'pending']);
 
       await redis.start();
-      await new Promise((r) => setTimeout(r, 2_100)); // past the outbox grace period
+      await sleep(2_100); // past the outbox grace period
       // The sweep every process runs periodically; called directly here to keep the test short.
       expect((await t.container.maintenance.sweepOnce()).enqueued).toBe(3);
       await t.container.maintenance.sweepOnce(); // a second sweep (another process) changes nothing
       const rows = await until(
+        'three finished reports',
         async () => {
           const r = await reportRows(t);
           return r.every((x) => x.status === 'done') ? r : undefined;
         },
-        20_000,
-        'three finished reports',
+        { timeoutMs: 20_000 },
       );
       expect(rows).toHaveLength(3);
       expect(new Set(rows.map((r) => r.window_key)).size).toBe(3);
@@ -111,7 +102,7 @@ describe('drift pipeline faults', () => {
         expect(res.statusCode, res.body).toBe(202);
       }
       // Kill it as soon as it has finished one window: the next one is then in flight.
-      await until(async () => ((await reportRows(t)).some((r) => r.status === 'done') ? true : undefined), 30_000, 'a first report');
+      await until('a first report', async () => (await reportRows(t)).some((r) => r.status === 'done'), { timeoutMs: 30_000 });
       first.kill('SIGKILL');
       await new Promise((r) => first.once('exit', r));
       const atKill = await reportRows(t);
@@ -121,12 +112,12 @@ describe('drift pipeline faults', () => {
 
       startWorker();
       const rows = await until(
+        'five finished reports',
         async () => {
           const r = await reportRows(t);
           return r.length === 5 && r.every((x) => x.status === 'done') ? r : undefined;
         },
-        60_000,
-        'five finished reports',
+        { timeoutMs: 60_000 },
       );
       expect(new Set(rows.map((r) => r.window_key)).size).toBe(5);
       const drifted = await count(t.container.database, 'select count(*) as n from drift_reports where drifted = true');

@@ -5,6 +5,7 @@ import { createPostgresDatabase, query, TEST_DATABASE_URL } from '../helpers/db.
 import { createRng } from '../helpers/random.js';
 import { startPrivateRedis, uniquePrefix, type PrivateRedis } from '../helpers/redis.js';
 import { startTcpProxy } from '../helpers/tcp-proxy.js';
+import { sleep, until } from '../helpers/wait.js';
 
 /**
  * Recovery of the drift pipeline from outages of the queue's neighbours: a PostgreSQL outage longer
@@ -39,16 +40,6 @@ const reportRows = (t: TestApp) =>
     t.container.database,
     'select id, window_key, status, generation from drift_reports order by id',
   );
-
-async function until<T>(probe: () => Promise<T | undefined>, ms: number, what: string): Promise<T> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    const v = await probe().catch(() => undefined);
-    if (v !== undefined) return v;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 async function privateRedis(): Promise<PrivateRedis> {
   const redis = await startPrivateRedis();
@@ -103,24 +94,26 @@ describe('queue recovery', () => {
       children.push(child);
       return child;
     });
-    await until(async () => (outputs.every((o) => o.includes('consuming')) ? true : undefined), 30_000, 'two workers');
+    await until('two workers', () => outputs.every((o) => o.includes('consuming')), { timeoutMs: 30_000, ignoreErrors: true });
     // 30 windows of 400 rows: the workers are mid-way through them when the database goes.
     for (let i = 0; i < 6; i++) {
       const res = await t.call({ method: 'POST', url: '/api/v1/models/m/samples', payload: { columns: columns(10 + i, 2000, i % 2 ? 2 : 0) } });
       expect(res.statusCode, res.body).toBe(202);
     }
-    await until(async () => ((await reportRows(t)).some((r) => r.status === 'done') ? true : undefined), 30_000, 'a first report');
+    await until('a first report', async () => (await reportRows(t)).some((r) => r.status === 'done'), { timeoutMs: 30_000, ignoreErrors: true });
     await proxy.cut();
     const cutAt = Date.now();
     // Jobs use up their retries while the database is away…
-    await until(async () => ((await t.container.queue.depths()).drift.failed >= 2 ? true : undefined), 20_000, 'drift jobs that gave up').catch(async (e) => {
-      console.log(
-        JSON.stringify(await t.container.queue.depths()),
-        JSON.stringify((await reportRows(t)).map((r) => r.status)),
-        outputs.join('\n---\n').slice(-4000),
-      );
-      throw e;
-    });
+    await until('drift jobs that gave up', async () => (await t.container.queue.depths()).drift.failed >= 2, { timeoutMs: 20_000, ignoreErrors: true }).catch(
+      async (e) => {
+        console.log(
+          JSON.stringify(await t.container.queue.depths()),
+          JSON.stringify((await reportRows(t)).map((r) => r.status)),
+          outputs.join('\n---\n').slice(-4000),
+        );
+        throw e;
+      },
+    );
     const pendingDuringOutage = (await reportRows(t)).filter((r) => r.status === 'pending').length;
     expect(pendingDuringOutage).toBeGreaterThan(0);
     await new Promise((r) => setTimeout(r, Math.max(0, 8_000 - (Date.now() - cutAt))));
@@ -128,7 +121,7 @@ describe('queue recovery', () => {
     expect(workers.map((w) => w.exitCode)).toEqual([null, null]);
     await proxy.restore();
 
-    const rows = await until(allDone(t, 30), 60_000, 'thirty finished reports');
+    const rows = await until('thirty finished reports', allDone(t, 30), { timeoutMs: 60_000, ignoreErrors: true });
     expect(new Set(rows.map((r) => r.window_key)).size).toBe(30);
     // Reports whose job had given up were computed by a later generation.
     expect(rows.some((r) => r.generation > 0)).toBe(true);
@@ -148,7 +141,7 @@ describe('queue recovery', () => {
     apps.push(first);
     await setUp(first, 100);
     await first.call({ method: 'POST', url: '/api/v1/models/m/samples', payload: { columns: columns(2, 200, 0) } });
-    const old = await until(allDone(first, 2), 20_000, 'the first database’s reports');
+    const old = await until('the first database’s reports', allDone(first, 2), { timeoutMs: 20_000, ignoreErrors: true });
     await first.close();
     apps.splice(apps.indexOf(first), 1);
 
@@ -159,7 +152,7 @@ describe('queue recovery', () => {
     await setUp(second, 100);
     const started = Date.now();
     await second.call({ method: 'POST', url: '/api/v1/models/m/samples', payload: { columns: columns(3, 300, 2) } });
-    const rows = await until(allDone(second, 3), 20_000, 'the fresh database’s reports');
+    const rows = await until('the fresh database’s reports', allDone(second, 3), { timeoutMs: 20_000, ignoreErrors: true });
     expect(rows.map((r) => r.id).slice(0, 2)).toEqual(old.map((r) => r.id)); // the same ids the old jobs were named after
     expect(rows.every((r) => r.generation === 0)).toBe(true); // computed at once, not after a sweep
     expect(Date.now() - started).toBeLessThan(15_000);
@@ -185,10 +178,10 @@ describe('queue recovery', () => {
     } finally {
       redis.thaw();
     }
-    await new Promise((r) => setTimeout(r, 2_100)); // past the outbox grace period
+    await sleep(2_100); // past the outbox grace period
     // The sweep every process runs periodically; called here to keep the test short.
-    await until(async () => ((await t.container.maintenance.sweepOnce()) ? true : undefined), 10_000, 'a sweep with Redis back');
-    const rows = await until(allDone(t, 20), 30_000, 'twenty finished reports');
+    await until('a sweep with Redis back', () => t.container.maintenance.sweepOnce(), { timeoutMs: 10_000, ignoreErrors: true });
+    const rows = await until('twenty finished reports', allDone(t, 20), { timeoutMs: 30_000, ignoreErrors: true });
     expect(new Set(rows.map((r) => r.window_key)).size).toBe(20);
     expect(Number((await query<{ n: string }>(t.container.database, "select count(*) as n from events where type = 'drift.detected'"))[0]!.n)).toBe(20);
   });

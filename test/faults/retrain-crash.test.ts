@@ -6,14 +6,6 @@ import { registerVersion } from '../../src/retraining/retrain-finish.js';
 import { count } from '../helpers/db.js';
 import { createRetrainTestApp, seedDriftedModel, type RetrainTestApp } from '../helpers/retraining.js';
 
-const waitFor = async (what: string, check: () => boolean | Promise<boolean>, ms = 20_000) => {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-};
-
 /**
  * First run (the flag file exists): starts a grandchild, records both pids, then hangs — the
  * worker is SIGKILLed meanwhile. Any later run trains "instantly".
@@ -31,6 +23,7 @@ json.dump({"accuracy": 0.9}, open(os.path.join(out, "metrics.json"), "w"))
 open(os.path.join(out, "model.json"), "w").write("{}")
 `;
 import { alive } from '../helpers/processes.js';
+import { until } from '../helpers/wait.js';
 
 describe('retrain faults', () => {
   let t: RetrainTestApp;
@@ -56,13 +49,13 @@ describe('retrain faults', () => {
     let exited = false;
     worker.once('exit', () => (exited = true));
     // Generous: under a full parallel test run, tsx needs a while to load the worker.
-    await waitFor(
+    await until(
       'the trainer to start',
       async () => {
         if (exited) throw new Error(`the worker exited early: ${output}`);
         return existsSync(pidsFile) && Boolean((await t.retraining.repo.find(jobId))?.runner);
       },
-      90_000,
+      { timeoutMs: 90_000 },
     );
     const [trainerPid, grandchildPid] = readFileSync(pidsFile, 'utf8').split(' ').map(Number) as [number, number];
     worker.kill('SIGKILL');
@@ -75,7 +68,7 @@ describe('retrain faults', () => {
 
     // The queue redelivers the job (attempt 2): the orphan's group is killed before anything else.
     await t.retraining.runner.runRetrainJob(jobId, { attempt: 2, maxAttempts: 2 });
-    await waitFor('the orphaned trainer group to die', () => !alive(trainerPid) && !alive(grandchildPid), 5000);
+    await until('the orphaned trainer group to die', () => !alive(trainerPid) && !alive(grandchildPid), { timeoutMs: 5000 });
     const job = (await t.call({ method: 'GET', url: `/api/v1/retrain-jobs/${jobId}` })).json();
     expect(job).toMatchObject({ status: 'succeeded', attempts: 2, resultVersion: 2 });
     expect(await count(t.container.database, `select count(*) as n from versions where retrain_job_id = ${jobId}`)).toBe(1);

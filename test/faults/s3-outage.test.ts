@@ -3,9 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createArtifactStore } from '../../src/artifacts/index.js';
 import { createTestApp, ADMIN_TOKEN, type TestApp } from '../helpers/app.js';
 import { startS3rverProcess, type S3rverProcess } from '../helpers/s3rver-process.js';
+import { sleep } from '../helpers/wait.js';
 
 const TIMEOUT_MS = 1_000;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const url = (path: string) => `/api/v1/models/m/versions/1/artifacts/${path}`;
 
 /**

@@ -12,6 +12,7 @@ import { createTestApp, type TestApp } from '../helpers/app.js';
 import { createScratchDatabase, query } from '../helpers/db.js';
 import { createRng } from '../helpers/random.js';
 import { deletePrefix, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
+import { sleep, until } from '../helpers/wait.js';
 
 /**
  * Job identity on both dialects: the deployment id is created once per database, and a report
@@ -65,7 +66,7 @@ async function appWithFlakyDriftJobs() {
   return { t, queue, failing, runs, reports };
 }
 
-const pastGrace = () => new Promise((r) => setTimeout(r, 2_100)); // the sweep leaves reports younger than 2 s to their request
+const pastGrace = () => sleep(2_100); // the sweep leaves reports younger than 2 s to their request
 
 describe('job identity', () => {
   it('creates one deployment id per database, the same for every process that opens it, and keeps it', async () => {
@@ -156,7 +157,7 @@ describe('job identity', () => {
     expect((await t.container.maintenance.sweepOnce()).enqueued).toBe(2);
     await queue.drain();
     // The failure is recorded after the job's last run, outside it.
-    for (let i = 0; i < 100 && (await reports()).some((r) => r.status === 'pending'); i++) await new Promise((r) => setTimeout(r, 20));
+    await until('no pending report', async () => (await reports()).every((r) => r.status !== 'pending'), { timeoutMs: 2_000 });
     expect((await reports()).map((r) => [r.status, r.generation, r.error])).toEqual([
       ['failed', 1, 'a bug in the drift job'],
       ['failed', 1, 'a bug in the drift job'],

@@ -4,6 +4,7 @@ import { createTestApp, type TestApp } from '../helpers/app.js';
 import { count, query } from '../helpers/db.js';
 import { createRng } from '../helpers/random.js';
 import { deletePrefix, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
+import { until } from '../helpers/wait.js';
 import { registerProcessors } from '../../workers/processors.js';
 
 /**
@@ -233,7 +234,7 @@ describe('a revision whose BullMQ job vanished (Redis wiped)', () => {
       expect((await t.container.maintenance.sweepOnce()).enqueued).toBe(0); // waiting: left alone
       registerProcessors(t.container);
       await t.container.queue.start();
-      for (let i = 0; i < 200 && (await report(t, id)).revision < 2; i++) await new Promise((r) => setTimeout(r, 25));
+      await until('revision 2 of the report', async () => (await report(t, id)).revision >= 2, { timeoutMs: 5_000 });
       expect(await report(t, id)).toMatchObject({ revision: 2, revisionPending: false, performance: { labeled: 40, metrics: { accuracy: 0 } } });
     } finally {
       await deletePrefix(url, prefix);

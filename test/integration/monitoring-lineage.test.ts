@@ -8,6 +8,7 @@ import { createTestApp, type TestApp } from '../helpers/app.js';
 import { otherConnection, TEST_DIALECT } from '../helpers/db.js';
 import { parseExposition, valueOf } from '../helpers/prometheus.js';
 import { createRng } from '../helpers/random.js';
+import { until } from '../helpers/wait.js';
 
 /**
  * Issue 15 item 2 through the API, in both queue modes: a version without a reference of its own
@@ -47,21 +48,14 @@ async function settle(t: TestApp) {
 /** The model's reports once `n` exist and none is pending, newest first. */
 async function finishedReports(t: TestApp, model: string, n: number): Promise<ReportSummary[]> {
   await settle(t);
-  for (let i = 0; i < 400; i++) {
-    const page = (await t.call({ method: 'GET', url: `/api/v1/models/${model}/drift-reports?limit=100` })).json<{ items: ReportSummary[] }>();
-    if (page.items.length >= n && page.items.every((r) => r.status !== 'pending')) return page.items;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`no ${n} finished reports for ${model}`);
-}
-
-async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>): Promise<T> {
-  for (let i = 0; i < 400; i++) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`timed out waiting for ${what}`);
+  return until(
+    `${n} finished reports for ${model}`,
+    async () => {
+      const page = (await t.call({ method: 'GET', url: `/api/v1/models/${model}/drift-reports?limit=100` })).json<{ items: ReportSummary[] }>();
+      return page.items.length >= n && page.items.every((r) => r.status !== 'pending') ? page.items : undefined;
+    },
+    { timeoutMs: 20_000 },
+  );
 }
 
 /** A real HTTP receiver that checks every Standard Webhooks signature with the secret it is given. */
@@ -224,13 +218,19 @@ for (const mode of ['inline', 'bullmq'] as const) {
         message: failed!.error,
       });
 
-      const delivered = await until('the webhook delivery', () => receiver.received.find((r) => JSON.parse(r.body).type === 'drift.report_failed'));
+      const delivered = await until('the webhook delivery', () => receiver.received.find((r) => JSON.parse(r.body).type === 'drift.report_failed'), {
+        timeoutMs: 10_000,
+      });
       expect(delivered.verified).toBe(true);
       expect(JSON.parse(delivered.body).data).toMatchObject({ model: 'orphan', reportId: failed!.id, version: 2, reason: 'no_reference' });
-      const log = await until('the delivery log', async () => {
-        const items = (await t.call({ method: 'GET', url: `/api/v1/webhooks/${hook.id}/deliveries` })).json().items;
-        return items[0]?.status === 'delivered' ? items : undefined;
-      });
+      const log = await until(
+        'the delivery log',
+        async () => {
+          const items = (await t.call({ method: 'GET', url: `/api/v1/webhooks/${hook.id}/deliveries` })).json().items;
+          return items[0]?.status === 'delivered' ? items : undefined;
+        },
+        { timeoutMs: 10_000 },
+      );
       expect(log).toHaveLength(1);
       expect(log[0]).toMatchObject({ eventType: 'drift.report_failed', responseCode: 204 });
 
@@ -264,7 +264,7 @@ for (const mode of ['inline', 'bullmq'] as const) {
       expect(recovered).toMatchObject({ status: 'done', referenceVersion: 1, failureReason: null });
       const back = (await t.call({ method: 'GET', url: '/api/v1/models/orphan/monitor/status' })).json();
       expect(back).toMatchObject({ state: 'ok', reason: null, reportId: recovered!.id, lastReportAt: recovered!.completedAt });
-      await until('two deliveries', () => (receiver.received.length >= 2 ? true : undefined));
+      await until('two deliveries', () => receiver.received.length >= 2, { timeoutMs: 10_000 });
       expect((await t.call({ method: 'GET', url: '/api/v1/models/orphan/events?type=drift.report_failed' })).json().items).toHaveLength(2);
     });
   });

@@ -4,6 +4,7 @@ import type { InlineQueue } from '../../src/queue/index.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { count } from '../helpers/db.js';
 import { createRng } from '../helpers/random.js';
+import { until } from '../helpers/wait.js';
 
 /**
  * The monitoring loop through the API, in both queue modes: reference data in (JSON rows, JSON
@@ -31,12 +32,14 @@ const csvOf = (rows: Row[]) => `age,income,plan\n${rows.map((r) => `${r.age},${r
 
 async function waitForReports(t: TestApp, model: string, n: number) {
   if (t.container.queue.kind === 'inline') await (t.container.queue as InlineQueue).idle();
-  for (let i = 0; i < 200; i++) {
-    const page = (await t.call({ method: 'GET', url: `/api/v1/models/${model}/drift-reports` })).json<{ items: { status: string; id: number }[] }>();
-    if (page.items.length >= n && page.items.every((r) => r.status !== 'pending')) return page.items;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`no ${n} finished reports for ${model}`);
+  return until(
+    `${n} finished reports for ${model}`,
+    async () => {
+      const page = (await t.call({ method: 'GET', url: `/api/v1/models/${model}/drift-reports` })).json<{ items: { status: string; id: number }[] }>();
+      return page.items.length >= n && page.items.every((r) => r.status !== 'pending') ? page.items : undefined;
+    },
+    { timeoutMs: 10_000 },
+  );
 }
 
 for (const mode of ['inline', 'bullmq'] as const) {

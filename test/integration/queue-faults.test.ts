@@ -3,16 +3,7 @@ import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { QueueUnavailableError, createBullmqQueue } from '../../src/queue/index.js';
 import { deletePrefix, startPrivateRedis, testRedisUrl, uniquePrefix, type PrivateRedis } from '../helpers/redis.js';
-
-async function waitFor<T>(probe: () => T | undefined | Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+import { sleep, until } from '../helpers/wait.js';
 
 describe('BullMQ producer when Redis goes away', () => {
   let redis: PrivateRedis | undefined;
@@ -33,7 +24,7 @@ describe('BullMQ producer when Redis goes away', () => {
         expect((error as QueueUnavailableError).code).toBe('QUEUE_UNAVAILABLE');
         expect((error as QueueUnavailableError).status).toBe(503);
         expect(Date.now() - started).toBeLessThan(2_000);
-        await new Promise((r) => setTimeout(r, 500));
+        await sleep(500);
       }
       const pingStarted = Date.now();
       await expect(queue.ping()).rejects.toBeInstanceOf(QueueUnavailableError);
@@ -41,11 +32,10 @@ describe('BullMQ producer when Redis goes away', () => {
       expect(Date.now() - pingStarted).toBeLessThan(4_000);
 
       await redis.start();
-      const result = await waitFor(
-        () => queue.enqueue('drift.window', { monitorId: 1, windowIndex: 3 }).catch(() => undefined),
-        10_000,
-        'enqueue to succeed after the restart',
-      );
+      const result = await until('enqueue to succeed after the restart', () => queue.enqueue('drift.window', { monitorId: 1, windowIndex: 3 }), {
+        timeoutMs: 10_000,
+        ignoreErrors: true,
+      });
       expect(result).toEqual({ jobId: 'drift-window-d1-1-3', deduplicated: false });
       await queue.ping();
       // The restarted server is empty (no persistence): exactly the job enqueued after it came back.
@@ -79,10 +69,10 @@ describe('BullMQ close', () => {
       queue.registerProcessor('maintenance', async () => {});
       await queue.start();
       await queue.enqueue('drift.window', { monitorId: 1, windowIndex: 0 });
-      await waitFor(() => (ran === 1 ? true : undefined), 5_000, 'the job to run');
+      await until('the job to run', () => ran === 1, { timeoutMs: 5_000 });
       expect(await clients(admin)).toBeGreaterThan(2);
       await queue.close();
-      await waitFor(async () => ((await clients(admin)) === 0 ? true : undefined), 3_000, 'every connection to close');
+      await until('every connection to close', async () => (await clients(admin)) === 0, { timeoutMs: 3_000 });
 
       // Closing while Redis is down must not hang a shutdown.
       const second = createBullmqQueue({ url: redis.url, deploymentId: 'd1', prefix: 'close' });
@@ -114,7 +104,7 @@ describe('BullMQ close with a job that does not finish', () => {
       });
       await queue.start();
       await queue.enqueue('retrain.run', { retrainJobId: 1, generation: 0 });
-      await waitFor(() => (started ? true : undefined), 5_000, 'the job to start');
+      await until('the job to start', () => started, { timeoutMs: 5_000 });
       const closing = Date.now();
       await queue.close();
       expect(Date.now() - closing).toBeLessThan(3_000);
@@ -123,7 +113,7 @@ describe('BullMQ close with a job that does not finish', () => {
         reruns.push(job.attempt);
       });
       await rescuer.start();
-      await waitFor(() => (reruns.length === 1 ? true : undefined), 15_000, 'the abandoned job to be rerun');
+      await until('the abandoned job to be rerun', () => reruns.length === 1, { timeoutMs: 15_000 });
     } finally {
       await rescuer.close();
       await queue.close();
@@ -146,9 +136,9 @@ describe('BullMQ worker SIGKILLed mid-job', () => {
     child.stderr.on('data', (d) => (output += d));
     const rescuer = createBullmqQueue({ url, deploymentId: 'd1', prefix, worker: { lockDuration: 1_000, stalledInterval: 500 } });
     try {
-      await waitFor(() => (output.includes('ready') ? true : undefined), 20_000, `child worker to start: ${output}`);
+      await until(`child worker to start: ${output}`, () => output.includes('ready'), { timeoutMs: 20_000 });
       await producer.enqueue('drift.window', { monitorId: 9, windowIndex: 4 });
-      await waitFor(() => (output.includes('started drift-window-d1-9-4 1') ? true : undefined), 10_000, `child to take the job: ${output}`);
+      await until(`child to take the job: ${output}`, () => output.includes('started drift-window-d1-9-4 1'), { timeoutMs: 10_000 });
 
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGKILL');
@@ -160,9 +150,9 @@ describe('BullMQ worker SIGKILLed mid-job', () => {
         reruns.push({ jobId: job.jobId, attempt: job.attempt });
       });
       await rescuer.start();
-      await waitFor(() => (reruns.length > 0 ? true : undefined), 15_000, 'the stalled job to be rerun');
+      await until('the stalled job to be rerun', () => reruns.length > 0, { timeoutMs: 15_000 });
       expect(reruns).toEqual([{ jobId: 'drift-window-d1-9-4', attempt: 1 }]);
-      await new Promise((r) => setTimeout(r, 1_500));
+      await sleep(1_500);
       expect(reruns).toHaveLength(1);
       expect((await producer.depths()).drift).toEqual({ waiting: 0, active: 0, delayed: 0, failed: 0 });
     } finally {

@@ -10,6 +10,7 @@ import {
   type RetryOverrides,
 } from '../../src/queue/index.js';
 import { deletePrefix, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
+import { sleep, until } from '../helpers/wait.js';
 
 /**
  * One contract, two adapters: whatever a processor or a producer can observe must be the same on
@@ -64,16 +65,6 @@ const adapters: Array<[string, Factory]> = [
   ],
 ];
 
-async function waitFor(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 describe.each(adapters)('JobQueue contract: %s', (_kind, factory) => {
   let harness: Harness | undefined;
   const setup = async () => (harness = await factory());
@@ -93,7 +84,7 @@ describe.each(adapters)('JobQueue contract: %s', (_kind, factory) => {
     const result = await queue.enqueue('drift.window', { monitorId: 7, windowIndex: 3 });
     enqueueReturned = true;
     expect(result).toEqual({ jobId: 'drift-window-d1-7-3', deduplicated: false });
-    await waitFor(() => runs.length === 1);
+    await until('one run', () => runs.length === 1, { timeoutMs: 10_000 });
     expect(runs[0]).toMatchObject({
       name: 'drift.window',
       jobId: 'drift-window-d1-7-3',
@@ -121,12 +112,12 @@ describe.each(adapters)('JobQueue contract: %s', (_kind, factory) => {
     expect(b!.jobId).toBe(a!.jobId);
     expect([a!.deduplicated, b!.deduplicated].sort()).toEqual([false, true]);
     await queue.start();
-    await waitFor(() => runs === 1);
+    await until('the first run', () => runs === 1, { timeoutMs: 10_000 });
     const again = await queue.enqueue('drift.window', { monitorId: 'm-1', windowIndex: 0 });
     expect(again).toEqual({ jobId: 'drift-window-d1-m-1-0', deduplicated: true });
     // A different window is a different job.
     expect((await queue.enqueue('drift.window', { monitorId: 'm-1', windowIndex: 1 })).deduplicated).toBe(false);
-    await waitFor(() => runs === 2);
+    await until('the second run', () => runs === 2, { timeoutMs: 10_000 });
     await sleep(200);
     expect(runs).toBe(2);
   });
@@ -142,7 +133,7 @@ describe.each(adapters)('JobQueue contract: %s', (_kind, factory) => {
     });
     await queue.start();
     await queue.enqueue('drift.window', { monitorId: 1, windowIndex: 9 });
-    await waitFor(() => attempts.length === 3);
+    await until('three attempts', () => attempts.length === 3, { timeoutMs: 10_000 });
     expect(attempts).toEqual([1, 2, 3]);
     expect(times[1]! - times[0]!).toBeGreaterThanOrEqual(45); // fixed 50 ms backoff
     expect(failures.map((f) => [f.job.attempt, f.willRetry])).toEqual([
@@ -163,10 +154,9 @@ describe.each(adapters)('JobQueue contract: %s', (_kind, factory) => {
     });
     await queue.start();
     await queue.enqueue('drift.report', { reportId: 42, generation: 0 });
-    await waitFor(() => failures.length === 2);
+    await until('two failures', () => failures.length === 2, { timeoutMs: 10_000 });
     expect(attempts).toEqual([1, 2]);
     expect(failures.map((f) => f.willRetry)).toEqual([true, false]);
-    await waitFor(() => true);
     const depths = await queue.depths();
     expect(depths.drift.failed).toBe(1);
   });
@@ -213,23 +203,23 @@ describe.each(adapters)('JobQueue contract: %s', (_kind, factory) => {
     await queue.enqueue('drift.report', report);
     expect(await queue.jobState('drift.report', report)).toBe('waiting');
     await queue.start();
-    await waitFor(() => runs.length === 2);
-    await waitFor(() => false, 300).catch(() => undefined);
+    await until('two runs', () => runs.length === 2, { timeoutMs: 10_000 });
+    await sleep(300);
     expect(await queue.jobState('drift.report', report)).toBe('failed');
     // Another generation is another job: the failed one does not shadow it.
     expect(await queue.jobState('drift.report', { reportId: 7, generation: 1 })).toBe('missing');
     failing = false;
     expect(await queue.retryFailed('drift.report', report)).toBe(true);
-    await waitFor(() => runs.length === 3);
+    await until('three runs', () => runs.length === 3, { timeoutMs: 10_000 });
     expect(runs[2]).toBe('drift-report-d1-7-g0#1');
-    await waitFor(() => false, 300).catch(() => undefined);
+    await sleep(300);
     expect(await queue.jobState('drift.report', report)).toBe('completed');
     expect(await queue.retryFailed('drift.report', report)).toBe(false);
     // A delayed job runs at once when promoted.
     await queue.enqueue('drift.window', { monitorId: 3, windowIndex: 1 }, { delayMs: 60_000 });
     expect(await queue.jobState('drift.window', { monitorId: 3, windowIndex: 1 })).toBe('delayed');
     expect(await queue.promote('drift.window', { monitorId: 3, windowIndex: 1 })).toBe(true);
-    await waitFor(() => runs.includes('drift-window-d1-3-1#1'));
+    await until('the promoted delayed job to run', () => runs.includes('drift-window-d1-3-1#1'), { timeoutMs: 10_000 });
   });
 
   it('close waits for the running job, then refuses new work; closing twice is harmless', async () => {
@@ -243,7 +233,7 @@ describe.each(adapters)('JobQueue contract: %s', (_kind, factory) => {
     });
     await queue.start();
     await queue.enqueue('outbox.sweep', { slot: 123 });
-    await waitFor(() => started);
+    await until('the job to start', () => started, { timeoutMs: 10_000 });
     await queue.close();
     expect(finished).toBe(true);
     await expect(queue.enqueue('outbox.sweep', { slot: 124 })).rejects.toBeInstanceOf(QueueClosedError);
@@ -271,8 +261,8 @@ describe('BullMQ worker and other deployments on one prefix', () => {
       expect(a).toEqual({ jobId: 'drift-report-theirs-1-g0', deduplicated: false });
       expect(b).toEqual({ jobId: 'drift-report-ours-1-g0', deduplicated: false });
       await raw.add('drift.report', { payload: { reportId: 1 }, token: 'x' }, { jobId: 'drift-report-1' }); // queued before deployment ids
-      await waitFor(() => runs.length === 1);
-      await waitFor(() => false, 1_000).catch(() => undefined);
+      await until('one run', () => runs.length === 1, { timeoutMs: 10_000 });
+      await sleep(1_000);
       expect(runs).toEqual(['drift-report-ours-1-g0']);
       expect(failures).toEqual([]);
       expect(await theirs.jobState('drift.report', { reportId: 1, generation: 0 })).toBe('failed');
@@ -304,7 +294,7 @@ describe('BullMQ worker re-validates payloads it did not enqueue itself', () => 
         { payload: { monitorId: 1, windowIndex: 0, rows: [[1, 2]] }, token: 'x', deployment: 'd1' },
         { jobId: 'drift-window-d1-1-0', attempts: 5 },
       );
-      await waitFor(() => failures.length === 1);
+      await until('one failure', () => failures.length === 1, { timeoutMs: 10_000 });
       expect(failures[0]!.willRetry).toBe(false);
       expect(calls).toBe(0);
       expect((await queue.depths()).drift.failed).toBe(1);

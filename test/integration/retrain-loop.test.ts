@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InlineQueue } from '../../src/queue/index.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { createRng } from '../helpers/random.js';
+import { until } from '../helpers/wait.js';
 
 /**
  * The whole loop through the API, as users drive it, with nobody touching the service between
@@ -28,13 +29,16 @@ function phase(seed: number, n: number, mu: number, servedMu: number, prefix: st
   };
 }
 
-async function settle(t: TestApp, queue: string, until: () => Promise<boolean>, what: string) {
-  for (let i = 0; i < 1200; i++) {
-    if (queue === 'inline') await (t.container.queue as InlineQueue).idle();
-    if (await until()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
+/** Waits (draining the inline queue before each look) until `done` holds. */
+async function settle(t: TestApp, queue: string, done: () => Promise<boolean>, what: string) {
+  await until(
+    what,
+    async () => {
+      if (queue === 'inline') await (t.container.queue as InlineQueue).idle();
+      return done();
+    },
+    { timeoutMs: 60_000 },
+  );
 }
 
 const monitorFor = (command: string[], extra: Record<string, unknown> = {}) => ({

@@ -9,27 +9,14 @@ import { createRegistryRepository } from '../../../src/registry/registry.reposit
 import { createRegistryViews } from '../../../src/registry/views.js';
 import { count } from '../../helpers/db.js';
 import { createRetrainTestApp, seedDriftedModel, type RetrainTestApp } from '../../helpers/retraining.js';
+import { alive } from '../../helpers/processes.js';
+import { until } from '../../helpers/wait.js';
 
 const QUICK = ['python3', '-c', 'import os; o=os.environ["MLCYCLE_OUTPUT_DIR"]; open(os.path.join(o,"metrics.json"),"w").write("{\\"accuracy\\": 0.9}")'];
 const past = () => new Date(Date.now() - 1_000).toISOString();
 const future = () => new Date(Date.now() + 60_000).toISOString();
-const groupAlive = (runner: string) => {
-  try {
-    process.kill(-Number(runner.split('/')[1]), 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-async function until<T>(what: string, probe: () => Promise<T | undefined | null | false>, ms = 10_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined && v !== null && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+/** Whether the trainer's process group (a runner is "host/pgid") still exists. */
+const groupAlive = (runner: string) => alive(-Number(runner.split('/')[1]));
 
 describe('retrain job leases', () => {
   let t: RetrainTestApp;
@@ -63,7 +50,7 @@ describe('retrain job leases', () => {
     // running here → the runner kills the trainer's group and records the cancel
     const here = (await retrain('cancels')).json().id;
     const running = t.retraining.runner.runRetrainJob(here);
-    const runner = (await until('the trainer', async () => (await job(here)).runner))!;
+    const runner = (await until('the trainer', async () => (await job(here)).runner, { timeoutMs: 10_000 }))!;
     expect(groupAlive(runner), runner).toBe(true);
     expect((await cancel(here)).json()).toMatchObject({ status: 'running' });
     await running;
@@ -119,12 +106,16 @@ describe('retrain job leases', () => {
     });
     const id = (await retrain('fenced')).json().id;
     const running = t.retraining.runner.runRetrainJob(id);
-    const first = await until('the trainer', async () => {
-      const j = await job(id);
-      return j.runner ? j : undefined;
-    });
+    const first = await until(
+      'the trainer',
+      async () => {
+        const j = await job(id);
+        return j.runner ? j : undefined;
+      },
+      { timeoutMs: 10_000 },
+    );
     expect(first).toMatchObject({ status: 'running', attempts: 1, leaseOwner: expect.stringMatching(new RegExp(`^${hostname()}/${process.pid}/`)) });
-    await until('a heartbeat', async () => (await job(id)).leaseExpiresAt! > first.leaseExpiresAt!);
+    await until('a heartbeat', async () => (await job(id)).leaseExpiresAt! > first.leaseExpiresAt!, { timeoutMs: 10_000 });
     expect(groupAlive(first.runner!)).toBe(true);
 
     // Another worker took the job over (this one looked dead to it): attempt 2 is the job's now.
@@ -227,7 +218,7 @@ describe('retrain job leases', () => {
       await seedDriftedModel(t, 'pipeline', { monitor: { retrain: { enabled: true, executor: { type: 'webhook', url, secret: 's'.repeat(32) } } } });
       const id = (await retrain('pipeline')).json().id;
       const running = t.retraining.runner.runRetrainJob(id);
-      await until('the pipeline request', async () => seen.length === 1);
+      await until('the pipeline request', async () => seen.length === 1, { timeoutMs: 10_000 });
       expect(seen[0]).toMatchObject({ jobId: id, attempt: 1 });
       await heldElsewhere(id, 2, future()); // taken over: attempt 2 posts its own request elsewhere
       await running;

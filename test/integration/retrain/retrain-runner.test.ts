@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { count } from '../../helpers/db.js';
 import { createRetrainTestApp, drifted, LOGREG, seedDriftedModel, type RetrainTestApp } from '../../helpers/retraining.js';
+import { until } from '../../helpers/wait.js';
 
 const readAll = async (body: NodeJS.ReadableStream) => {
   const chunks: Buffer[] = [];
@@ -178,7 +179,7 @@ describe('retrain: drift → job → export → trainer → v2 with lineage → 
     expect((await t.call({ method: 'POST', url: `/api/v1/retrain-jobs/${first}/cancel` })).json()).toMatchObject({ code: 'RETRAIN_JOB_FINISHED' });
     const second = (await t.call({ method: 'POST', url: '/api/v1/models/slow/retrain', payload: {} })).json().id;
     const running = t.retraining.runner.runRetrainJob(second);
-    for (let i = 0; i < 200 && !(await t.retraining.repo.find(second))?.runner; i++) await new Promise((r) => setTimeout(r, 25));
+    await until('the trainer of the second job', async () => (await t.retraining.repo.find(second))?.runner, { timeoutMs: 5_000 });
     const started = Date.now();
     expect((await t.call({ method: 'POST', url: `/api/v1/retrain-jobs/${second}/cancel` })).statusCode).toBe(202);
     await running;

@@ -7,6 +7,7 @@ import { retrainProcessor, webhooksProcessor } from '../../../src/retraining/pro
 import { deletePrefix, testRedisUrl, uniquePrefix } from '../../helpers/redis.js';
 import { createRetrainTestApp, drifted, LOGREG, seedDriftedModel, type RetrainTestApp } from '../../helpers/retraining.js';
 import { s3StoreFor, startS3rver, type S3rverHandle } from '../../helpers/s3rver.js';
+import { until } from '../../helpers/wait.js';
 
 /**
  * The scaled mode end to end: artifacts on S3 (s3rver), jobs on BullMQ (Redis), the processors
@@ -51,14 +52,6 @@ describe('retrain on S3 + BullMQ', () => {
     if (redisUrl) await deletePrefix(redisUrl, prefix);
   });
 
-  const waitFor = async (what: string, check: () => Promise<boolean>, ms = 30_000) => {
-    const end = Date.now() + ms;
-    while (!(await check())) {
-      if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  };
-
   it('drift → BullMQ job → trainer → v2 with artifacts in the bucket, promoted; a second drift in the cooldown starts nothing; webhooks signed', async () => {
     const hook = (
       await t.call({
@@ -77,7 +70,7 @@ describe('retrain on S3 + BullMQ', () => {
     });
     const decision = await t.retraining.jobs.onReportCompleted(modelId, [drifted(reportIds[0]!)]);
     const jobId = (decision as { jobId: number }).jobId;
-    await waitFor('the job to succeed', async () => (await t.retraining.repo.find(jobId))?.status === 'succeeded');
+    await until('the job to succeed', async () => (await t.retraining.repo.find(jobId))?.status === 'succeeded', { timeoutMs: 30_000 });
 
     const model = (await t.call({ method: 'GET', url: '/api/v1/models/scaled' })).json();
     expect(model).toMatchObject({ latestVersion: 2, aliases: { production: 2 } });
@@ -106,8 +99,10 @@ describe('retrain on S3 + BullMQ', () => {
     const second = await t.retraining.jobs.onReportCompleted(modelId, [drifted(reportIds[0]!)]);
     expect(second.reason).toMatch(/^cooldown until /);
 
-    await waitFor('the webhook deliveries', async () =>
-      ['retrain.started', 'retrain.succeeded', 'alias.moved'].every((type) => received.some((r) => r.type === type)),
+    await until(
+      'the webhook deliveries',
+      async () => ['retrain.started', 'retrain.succeeded', 'alias.moved'].every((type) => received.some((r) => r.type === type)),
+      { timeoutMs: 30_000 },
     );
     expect(received.every((r) => r.verified)).toBe(true);
   });

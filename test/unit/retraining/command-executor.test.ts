@@ -5,14 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createCommandExecutor } from '../../../src/retraining/executors/command.js';
 import { killRunner } from '../../../src/retraining/executors/process-group.js';
 import { alive } from '../../helpers/processes.js';
-
-const waitFor = async (check: () => boolean, ms = 5000) => {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-};
+import { until } from '../../helpers/wait.js';
 
 function setup() {
   const root = mkdtempSync(join(tmpdir(), 'mlc-exec-'));
@@ -82,7 +75,7 @@ describe('command executor', () => {
     expect(result).toMatchObject({ ok: false, reason: 'timed out after 1s', cancelled: false });
     const grandchild = Number(readFileSync(pidFile, 'utf8'));
     pids.push(grandchild);
-    await waitFor(() => !alive(grandchild));
+    await until('the grandchild to die', () => !alive(grandchild), { timeoutMs: 5000 });
   });
 
   it('a cancel kills the group; and killRunner (what a rerun after a crash calls) kills it from outside', async () => {
@@ -92,7 +85,7 @@ describe('command executor', () => {
     const running = createCommandExecutor({ type: 'command', command: ['sleep', '300'], timeoutSeconds: 60 }, { logFile: s.logFile }).run(
       s.ctx(controller.signal, (r) => (runner = r)),
     );
-    await waitFor(() => runner !== '');
+    await until('the runner to be reported', () => runner !== '', { timeoutMs: 5000 });
     controller.abort();
     expect(await running).toMatchObject({ ok: false, reason: 'cancelled', cancelled: true });
 
@@ -100,7 +93,7 @@ describe('command executor', () => {
     const orphan = createCommandExecutor({ type: 'command', command: ['sleep', '300'], timeoutSeconds: 60 }, { logFile: s.logFile }).run(
       s.ctx(undefined, (r) => (second = r)),
     );
-    await waitFor(() => second !== '');
+    await until('the second runner to be reported', () => second !== '', { timeoutMs: 5000 });
     expect(killRunner(second)).toBe(true);
     expect(await orphan).toMatchObject({ ok: false, reason: 'killed by SIGKILL' });
     expect(killRunner('some-other-host/12345')).toBe(false);
