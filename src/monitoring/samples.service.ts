@@ -215,7 +215,8 @@ export function createSamplesService(deps: {
       let result: { answer: SamplesAccepted; jobs: ReportJob[] } | undefined;
       try {
         result = await repo.transaction(async () => {
-          const prior = await replay(model.id, batchKey, requestHash);
+          // A key the service made up (a fresh UUID) has no earlier batch: no lookup for it.
+          const prior = clientKey === undefined ? undefined : await replay(model.id, batchKey, requestHash);
           if (prior) return { answer: prior, jobs: [] };
           const seqStart = await repo.claimSequence(version.id, batch.rowCount);
           // Taken under the counter's lock: a time window's report written after this commit has a later creation time.
@@ -223,20 +224,22 @@ export function createSamplesService(deps: {
           const fallback = batch.timestamp ?? Date.parse(at);
           const times = batch.timestamps ? batch.timestamps.map((t) => (Number.isNaN(t) ? fallback : t)) : undefined;
           const span = times ? times.reduce((a, t) => ({ min: Math.min(a.min, t), max: Math.max(a.max, t) }), { min: Infinity, max: -Infinity }) : undefined;
-          const batchId = await repo.insertBatch({
-            modelId: model.id,
-            versionId: version.id,
-            batchKey,
-            requestHash,
-            seqStart,
-            rowCount: batch.rowCount,
-            observedAt: new Date(span ? span.min : fallback).toISOString(),
-            observedUntil: span ? new Date(span.max).toISOString() : null,
-            receivedAt: at,
-            payload: encodeBatch(times ? { ...batch, timestamps: times } : batch),
-            predictionKind,
-          });
-          if (batch.ids) await repo.insertSampleIds(model.id, batchId, batch.ids);
+          await repo.storeBatch(
+            {
+              modelId: model.id,
+              versionId: version.id,
+              batchKey,
+              requestHash,
+              seqStart,
+              rowCount: batch.rowCount,
+              observedAt: new Date(span ? span.min : fallback).toISOString(),
+              observedUntil: span ? new Date(span.max).toISOString() : null,
+              receivedAt: at,
+              payload: encodeBatch(times ? { ...batch, timestamps: times } : batch),
+              predictionKind,
+            },
+            batch.ids,
+          );
           const jobs: ReportJob[] = [];
           let windowsCompleted = 0;
           let late = 0;
