@@ -177,6 +177,48 @@ export function createMonitoringRepository(database: Database) {
       );
       return inserted!.id;
     },
+    /**
+     * Claims the batch's sample numbers and stores it (storeBatch) at once; returns its first
+     * sample number. On PostgreSQL one statement: the counter row is locked only once all of it
+     * (the payload included) has reached the server, until commit.
+     */
+    async claimAndStoreBatch(row: Omit<T['sampleBatches']['$inferInsert'], 'id' | 'seqStart'>, ids: readonly (string | null)[] | undefined): Promise<number> {
+      if (database.dialect === 'sqlite') {
+        const seqStart = await this.claimSequence(row.versionId, row.rowCount);
+        await this.storeBatch({ ...row, seqStart }, ids);
+        return seqStart;
+      }
+      const withIds = ids?.some((id) => id !== null) === true;
+      const [stored] = await (database as PostgresDatabase).prepared<{ seq_start: string | number }>(
+        'claim_and_store_sample_batch',
+        `with c as (
+           insert into sample_counters (version_id, total) values ($2, $5::int) on conflict (version_id)
+           do update set total = sample_counters.total + excluded.total returning total - $5::int as seq_start
+         ), b as (
+           insert into sample_batches (model_id, version_id, batch_key, request_hash, seq_start, row_count, observed_at, observed_until, received_at, payload, prediction_kind)
+           select $1, $2, $3, $4, c.seq_start, $5::int, $6, $7, $8, $9, $10 from c returning id, seq_start
+         ), i as (
+           insert into sample_ids (model_id, sample_id, batch_id, row_index)
+           select $1, t.id, b.id, t.n - 1 from b, unnest($11::text[]) with ordinality as t(id, n) where t.id is not null
+           on conflict do nothing
+         )
+         select seq_start from b`,
+        [
+          row.modelId,
+          row.versionId,
+          row.batchKey,
+          row.requestHash,
+          row.rowCount,
+          row.observedAt,
+          row.observedUntil ?? null,
+          row.receivedAt,
+          row.payload,
+          row.predictionKind ?? null,
+          withIds ? ids : null,
+        ],
+      );
+      return Number(stored!.seq_start);
+    },
     async insertBatch(row: T['sampleBatches']['$inferInsert']): Promise<number> {
       const [inserted] = await db().insert(sampleBatches).values(row).returning({ id: sampleBatches.id });
       return inserted!.id;
