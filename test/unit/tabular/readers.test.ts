@@ -90,6 +90,24 @@ describe('parseDecimalBytes', () => {
 });
 
 describe('CSV reader', () => {
+  it('reads doubles printed shortest and with 17 digits exactly as Number() does, in the plain-row scanner and around quotes', async () => {
+    const xs = fc.sample(fc.double({ noNaN: true, noDefaultInfinity: true }), 2_000);
+    const text = (x: number, i: number) => (i % 3 === 0 ? x.toPrecision(17) : String(x));
+    const plain = `x,y\n${xs.map((x, i) => `${text(x, i)},${text(-x / 3, i + 1)}`).join('\n')}\n`;
+    // A quoted cell sends the rows after it through the general scanner.
+    const quoted = plain.replace('\n', '\n"1.5",0\n');
+    for (const [csv, offset] of [
+      [plain, 0],
+      [quoted, 1],
+    ] as const) {
+      const t = await readCsv(Buffer.from(csv));
+      const col = values(t, 'x').slice(offset) as number[];
+      const want = xs.map((x, i) => Number(text(x, i)));
+      expect(col.every((v, i) => Object.is(v, want[i]))).toBe(true);
+      expect((values(t, 'y').slice(offset) as number[]).every((v, i) => Object.is(v, Number(text(-xs[i]! / 3, i + 1))))).toBe(true);
+    }
+  });
+
   const csv = 'x,label\n1.5,a\nNA,"b,""c"""\n-inf,\n2,a\n';
   it('reads a Buffer, a chunked Readable and gzip alike (chunk boundaries anywhere)', async () => {
     const expected = { x: [1.5, NaN, NaN, 2], label: ['a', 'b,"c"', null, 'a'] };
