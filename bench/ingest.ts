@@ -9,7 +9,8 @@
  * written into the body's bytes — JSON, CSV and the Arrow IPC string buffer alike — before each
  * send), as serving code sends them: repeated ids are cheaper to index (`insert … or ignore`) and
  * would overstate the ratio. The ceiling gets the same unique bodies. The bare-ingest routes of the
- * parse-only server (parse + validate + encode, no database) show what storage costs.
+ * parse-only server (parse + validate + encode, no database) show what storage costs; its generic
+ * route is what the service's JSON route does now (JSON.parse, then a walk of the parsed value).
  *
  * Goals (issue 20): JSON rows ≥ 0.8× the ceiling; JSON columns ≥ 0.9× the ceiling; Arrow IPC ≥ 3×
  * JSON rows; CSV ≥ 0.8× JSON rows; PostgreSQL JSON rows ≥ 0.6× SQLite's.
@@ -173,6 +174,8 @@ try {
     ['bare ingest JSON columns', post(`${base}/samples`, json, columnsBody)],
     ['bare ingest CSV', post(`${base}/samples-csv`, csv, csvBody)],
     ['bare ingest Arrow IPC', post(`${base}/samples-arrow`, arrow, arrowBody)],
+    // What the service's JSON route does today: the app's JSON parser, then ingestJson on the parsed value.
+    ['generic parser JSON rows', post(`${base}/generic`, json, rowsBody)],
   ];
 
   const rounds = Number(values.rounds);
