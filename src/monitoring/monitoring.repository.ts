@@ -29,6 +29,14 @@ export function createMonitoringRepository(database: Database) {
   const { models, monitors, referenceProfiles, sampleCounters, sampleBatches, sampleIds, sampleLabels, driftReports } = database.tables;
   const db = () => database.db();
   let insertIdStatement: BetterSqlite3.Statement | undefined;
+  let claimStatement: BetterSqlite3.Statement | undefined;
+  let insertBatchStatement: BetterSqlite3.Statement | undefined;
+  /** A statement prepared once on SQLite's writer connection (the one every transaction runs on). */
+  const writerStatement = (text: string) => (database as SqliteDatabase).connections.writer.prepare(text);
+  const sqliteIdsStatement = () =>
+    (insertIdStatement ??= writerStatement(
+      'insert or ignore into sample_ids (model_id, sample_id, batch_id, row_index) select ?, value, ?, key from json_each(?) where value is not null',
+    ));
 
   return {
     transaction: <R>(fn: () => Promise<R>): Promise<R> => database.transaction(fn),
@@ -77,11 +85,19 @@ export function createMonitoringRepository(database: Database) {
     // --- samples
     /** Reserves `rows` sequence numbers for a version; returns the first. The counter row is locked until commit. */
     async claimSequence(versionId: number, rows: number): Promise<number> {
-      const [row] = await db()
-        .insert(sampleCounters)
-        .values({ versionId, total: rows })
-        .onConflictDoUpdate({ target: sampleCounters.versionId, set: { total: sql`${sampleCounters.total} + ${rows}` } })
-        .returning({ total: sampleCounters.total });
+      // On the ingestion hot path: a prepared statement, not the query builder.
+      if (database.dialect === 'sqlite') {
+        claimStatement ??= writerStatement(
+          'insert into sample_counters (version_id, total) values (?, ?) on conflict (version_id) do update set total = total + excluded.total returning total',
+        );
+        const row = claimStatement.get(versionId, rows) as { total: number };
+        return Number(row.total) - rows;
+      }
+      const [row] = await (database as PostgresDatabase).prepared<{ total: string | number }>(
+        'claim_sample_sequence',
+        'insert into sample_counters (version_id, total) values ($1, $2) on conflict (version_id) do update set total = sample_counters.total + excluded.total returning total',
+        [versionId, rows],
+      );
       return Number(row!.total) - rows;
     },
     /**
@@ -118,6 +134,91 @@ export function createMonitoringRepository(database: Database) {
         .where(and(eq(sampleBatches.modelId, modelId), eq(sampleBatches.batchKey, batchKey)));
       return row;
     },
+    /**
+     * The ingestion hot path's write: a batch row and its sample-id index (see insertSampleIds) in
+     * prepared statements — one statement on PostgreSQL (one round trip while the version's counter
+     * row is locked), two on SQLite.
+     */
+    async storeBatch(row: Omit<T['sampleBatches']['$inferInsert'], 'id'>, ids: readonly (string | null)[] | undefined): Promise<number> {
+      const withIds = ids?.some((id) => id !== null) === true;
+      const values = [
+        row.modelId,
+        row.versionId,
+        row.batchKey,
+        row.requestHash,
+        row.seqStart,
+        row.rowCount,
+        row.observedAt,
+        row.observedUntil ?? null,
+        row.receivedAt,
+        row.payload,
+        row.predictionKind ?? null,
+      ];
+      if (database.dialect === 'sqlite') {
+        insertBatchStatement ??= writerStatement(
+          'insert into sample_batches (model_id, version_id, batch_key, request_hash, seq_start, row_count, observed_at, observed_until, received_at, payload, prediction_kind) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) returning id',
+        );
+        const { id } = insertBatchStatement.get(...values) as { id: number };
+        if (withIds) sqliteIdsStatement().run(row.modelId, id, JSON.stringify(ids));
+        return id;
+      }
+      const [inserted] = await (database as PostgresDatabase).prepared<{ id: number }>(
+        'store_sample_batch',
+        `with b as (
+           insert into sample_batches (model_id, version_id, batch_key, request_hash, seq_start, row_count, observed_at, observed_until, received_at, payload, prediction_kind)
+           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) returning id
+         ), i as (
+           insert into sample_ids (model_id, sample_id, batch_id, row_index)
+           select $1, t.id, b.id, t.n - 1 from b, unnest($12::text[]) with ordinality as t(id, n) where t.id is not null
+           on conflict do nothing
+         )
+         select id from b`,
+        [...values, withIds ? ids : null],
+      );
+      return inserted!.id;
+    },
+    /**
+     * Claims the batch's sample numbers and stores it (storeBatch) at once; returns its first
+     * sample number. On PostgreSQL one statement: the counter row is locked only once all of it
+     * (the payload included) has reached the server, until commit.
+     */
+    async claimAndStoreBatch(row: Omit<T['sampleBatches']['$inferInsert'], 'id' | 'seqStart'>, ids: readonly (string | null)[] | undefined): Promise<number> {
+      if (database.dialect === 'sqlite') {
+        const seqStart = await this.claimSequence(row.versionId, row.rowCount);
+        await this.storeBatch({ ...row, seqStart }, ids);
+        return seqStart;
+      }
+      const withIds = ids?.some((id) => id !== null) === true;
+      const [stored] = await (database as PostgresDatabase).prepared<{ seq_start: string | number }>(
+        'claim_and_store_sample_batch',
+        `with c as (
+           insert into sample_counters (version_id, total) values ($2, $5::int) on conflict (version_id)
+           do update set total = sample_counters.total + excluded.total returning total - $5::int as seq_start
+         ), b as (
+           insert into sample_batches (model_id, version_id, batch_key, request_hash, seq_start, row_count, observed_at, observed_until, received_at, payload, prediction_kind)
+           select $1, $2, $3, $4, c.seq_start, $5::int, $6, $7, $8, $9, $10 from c returning id, seq_start
+         ), i as (
+           insert into sample_ids (model_id, sample_id, batch_id, row_index)
+           select $1, t.id, b.id, t.n - 1 from b, unnest($11::text[]) with ordinality as t(id, n) where t.id is not null
+           on conflict do nothing
+         )
+         select seq_start from b`,
+        [
+          row.modelId,
+          row.versionId,
+          row.batchKey,
+          row.requestHash,
+          row.rowCount,
+          row.observedAt,
+          row.observedUntil ?? null,
+          row.receivedAt,
+          row.payload,
+          row.predictionKind ?? null,
+          withIds ? ids : null,
+        ],
+      );
+      return Number(stored!.seq_start);
+    },
     async insertBatch(row: T['sampleBatches']['$inferInsert']): Promise<number> {
       const [inserted] = await db().insert(sampleBatches).values(row).returning({ id: sampleBatches.id });
       return inserted!.id;
@@ -132,10 +233,7 @@ export function createMonitoringRepository(database: Database) {
       if (!ids.some((id) => id !== null)) return;
       if (database.dialect === 'sqlite') {
         // One statement: SQLite walks the JSON array itself (~40 % less than a run() per id); `key` is the row.
-        const stmt = (insertIdStatement ??= (database as SqliteDatabase).connections.writer.prepare(
-          'insert or ignore into sample_ids (model_id, sample_id, batch_id, row_index) select ?, value, ?, key from json_each(?) where value is not null',
-        ));
-        stmt.run(modelId, batchId, JSON.stringify(ids));
+        sqliteIdsStatement().run(modelId, batchId, JSON.stringify(ids));
         return;
       }
       // node-postgres binds a JS array as one text[] parameter (drizzle's sql`` would spread it).

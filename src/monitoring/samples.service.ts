@@ -212,31 +212,39 @@ export function createSamplesService(deps: {
       const firstPrediction = (batch.predictions as (number | string | null)[] | undefined)?.find((v) => v !== null);
       const predictionKind = firstPrediction === undefined ? null : typeof firstPrediction;
       const settings = given ?? (await monitorSettings(repo, model.id));
+      // Encoded before the transaction (outside the counter's lock) unless row times fall back to the receive time.
+      const encoded = batch.timestamps ? undefined : encodeBatch(batch);
       let result: { answer: SamplesAccepted; jobs: ReportJob[] } | undefined;
       try {
         result = await repo.transaction(async () => {
-          const prior = await replay(model.id, batchKey, requestHash);
+          // A key the service made up (a fresh UUID) has no earlier batch: no lookup for it.
+          const prior = clientKey === undefined ? undefined : await replay(model.id, batchKey, requestHash);
           if (prior) return { answer: prior, jobs: [] };
-          const seqStart = await repo.claimSequence(version.id, batch.rowCount);
-          // Taken under the counter's lock: a time window's report written after this commit has a later creation time.
+          const countWindows = settings.window.kind === 'count';
+          // Time windows: the receive time is taken under the counter's lock, so a time window's report
+          // written after this commit has a later creation time. Count windows do not order by it: the
+          // counter is claimed in the statement that stores the batch (one round trip under the lock on PostgreSQL).
+          const seqClaimed = countWindows ? undefined : await repo.claimSequence(version.id, batch.rowCount);
           const at = now().toISOString();
           const fallback = batch.timestamp ?? Date.parse(at);
           const times = batch.timestamps ? batch.timestamps.map((t) => (Number.isNaN(t) ? fallback : t)) : undefined;
           const span = times ? times.reduce((a, t) => ({ min: Math.min(a.min, t), max: Math.max(a.max, t) }), { min: Infinity, max: -Infinity }) : undefined;
-          const batchId = await repo.insertBatch({
+          const row = {
             modelId: model.id,
             versionId: version.id,
             batchKey,
             requestHash,
-            seqStart,
             rowCount: batch.rowCount,
             observedAt: new Date(span ? span.min : fallback).toISOString(),
             observedUntil: span ? new Date(span.max).toISOString() : null,
             receivedAt: at,
-            payload: encodeBatch(times ? { ...batch, timestamps: times } : batch),
+            payload: encoded ?? encodeBatch(times ? { ...batch, timestamps: times } : batch),
             predictionKind,
-          });
-          if (batch.ids) await repo.insertSampleIds(model.id, batchId, batch.ids);
+          };
+          const seqStart =
+            seqClaimed === undefined
+              ? await repo.claimAndStoreBatch(row, batch.ids)
+              : (await repo.storeBatch({ ...row, seqStart: seqClaimed }, batch.ids), seqClaimed);
           const jobs: ReportJob[] = [];
           let windowsCompleted = 0;
           let late = 0;

@@ -3,6 +3,7 @@ import { gzipSync } from 'node:zlib';
 import { tableFromArrays, tableToIPC } from 'apache-arrow';
 import { parquetReadObjects } from 'hyparquet';
 import { parquetWriteBuffer } from 'hyparquet-writer';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseDecimalBytes } from '../../../src/tabular/number.js';
 import { readTable, readCsv, TabularParseError, DEFAULT_NA_VALUES, type TabularTable } from '../../../src/tabular/index.js';
@@ -33,9 +34,80 @@ describe('parseDecimalBytes', () => {
     for (const c of ['', ' ', 'nan', '0x1f', 'Infinity', '1e', '1.2.3', '--1', 'e5', '.']) expect(parseDecimalBytes(Buffer.from(c), 0, c.length)).toBeNaN();
     expect(parseDecimalBytes(Buffer.from('1e999'), 0, 5)).toBe(Infinity);
   });
+
+  const same = (text: string) => Object.is(parseDecimalBytes(Buffer.from(text), 0, text.length), Number(text));
+
+  it('rounds 16–19 significant digits exactly as Number() does: any double printed shortest, with 17 or 16 digits, or in exponent form', () => {
+    fc.assert(
+      fc.property(fc.double({ noNaN: true, noDefaultInfinity: true }), (x) => {
+        for (const text of [String(x), x.toPrecision(17), x.toPrecision(16), x.toExponential(18), x.toPrecision(19)]) {
+          if (!same(text)) throw new Error(`${text}: ${parseDecimalBytes(Buffer.from(text), 0, text.length)}, Number() gives ${Number(text)}`);
+        }
+      }),
+      { numRuns: 20_000 },
+    );
+    // Values like those serving code sends: moderate magnitudes, where the double-double path answers.
+    fc.assert(
+      fc.property(
+        fc.double({ min: -1e6, max: 1e6, noNaN: true }),
+        fc.integer({ min: 16, max: 19 }),
+        (x, digits) => same(String(x)) && same(x.toPrecision(digits)),
+      ),
+      { numRuns: 20_000 },
+    );
+  });
+
+  it('rounds decimals at, just below and just above halfway between two doubles as Number() does (ties to even)', () => {
+    // Integers in [2⁵³, 2⁶³): x + ulp/2 is exactly halfway and has at most 19 digits.
+    fc.assert(
+      fc.property(fc.bigInt({ min: 2n ** 52n, max: 2n ** 53n - 1n }), fc.integer({ min: 1, max: 10 }), (m, shift) => {
+        const ulp = 2n ** BigInt(shift);
+        const mid = m * ulp + ulp / 2n;
+        for (const v of [mid - 1n, mid, mid + 1n]) {
+          const text = String(v);
+          for (const t of [text, `${text.slice(0, 3)}.${text.slice(3)}e${text.length - 3}`, `0.${text}e${text.length}`]) {
+            if (!same(t)) throw new Error(`${t}: ${parseDecimalBytes(Buffer.from(t), 0, t.length)}, Number() gives ${Number(t)}`);
+          }
+        }
+      }),
+      { numRuns: 5_000 },
+    );
+    // Fractional halfways: (2m + 1)·2^(e−1) between the doubles m·2^e and (m + 1)·2^e is (2m + 1)·5^(1−e) / 10^(1−e), 17–19 digits for e = 0, −1, −2.
+    fc.assert(
+      fc.property(fc.bigInt({ min: 2n ** 52n, max: 2n ** 53n - 1n }), fc.integer({ min: 0, max: 2 }), fc.integer({ min: -1, max: 1 }), (m, minusE, nudge) => {
+        const scale = BigInt(1 + minusE);
+        const digits = String((2n * m + 1n) * 5n ** scale + BigInt(nudge));
+        const text = `${digits.slice(0, digits.length - Number(scale))}.${digits.slice(digits.length - Number(scale))}`;
+        for (const t of [text, `${digits}e-${scale}`, `-${text}`]) {
+          if (!same(t)) throw new Error(`${t}: ${parseDecimalBytes(Buffer.from(t), 0, t.length)}, Number() gives ${Number(t)}`);
+        }
+      }),
+      { numRuns: 5_000 },
+    );
+    for (const c of ['9007199254740993', '9007199254740995', '18014398509481986', '1.0000000000000001', '1.0000000000000003', '4.9406564584124654e-324'])
+      expect(same(c)).toBe(true);
+  });
 });
 
 describe('CSV reader', () => {
+  it('reads doubles printed shortest and with 17 digits exactly as Number() does, in the plain-row scanner and around quotes', async () => {
+    const xs = fc.sample(fc.double({ noNaN: true, noDefaultInfinity: true }), 2_000);
+    const text = (x: number, i: number) => (i % 3 === 0 ? x.toPrecision(17) : String(x));
+    const plain = `x,y\n${xs.map((x, i) => `${text(x, i)},${text(-x / 3, i + 1)}`).join('\n')}\n`;
+    // A quoted cell sends the rows after it through the general scanner.
+    const quoted = plain.replace('\n', '\n"1.5",0\n');
+    for (const [csv, offset] of [
+      [plain, 0],
+      [quoted, 1],
+    ] as const) {
+      const t = await readCsv(Buffer.from(csv));
+      const col = values(t, 'x').slice(offset) as number[];
+      const want = xs.map((x, i) => Number(text(x, i)));
+      expect(col.every((v, i) => Object.is(v, want[i]))).toBe(true);
+      expect((values(t, 'y').slice(offset) as number[]).every((v, i) => Object.is(v, Number(text(-xs[i]! / 3, i + 1))))).toBe(true);
+    }
+  });
+
   const csv = 'x,label\n1.5,a\nNA,"b,""c"""\n-inf,\n2,a\n';
   it('reads a Buffer, a chunked Readable and gzip alike (chunk boundaries anywhere)', async () => {
     const expected = { x: [1.5, NaN, NaN, 2], label: ['a', 'b,"c"', null, 'a'] };
