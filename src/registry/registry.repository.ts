@@ -325,7 +325,7 @@ export type RegisterVersionResult =
   | { kind: 'no-model' }
   | { kind: 'replay'; modelId: number; requestHash: string; resourceId: number }
   | { kind: 'no-parent'; modelId: number }
-  | { kind: 'created'; modelId: number; versionId: number; version: number };
+  | { kind: 'created'; modelId: number; versionId: number; version: number; deliveries: number };
 
 const REGISTER_VERSION = `
 with target as (select id from models where name = $1),
@@ -355,8 +355,19 @@ ik as (
 ev as (
   insert into events (model_id, model_name, type, data, actor_key_id, actor_name, created_at)
   select m.id, m.name, 'version.created', json_build_object('version', ins.version, 'parentVersion', $4::int, 'runId', $8::text), $16, $17, $2
-    from m, ins)
-select target.id as "modelId", prior.request_hash as "priorHash", prior.resource_id as "priorId", (select ok from parent_ok) as "parentOk",
+    from m, ins),
+wh as (
+  -- The webhook outbox (webhooks.service fanOut): one pending delivery per active subscribed webhook.
+  insert into webhook_deliveries (webhook_id, event_id, event_type, payload, status, attempts, created_at)
+  select w.id, null, 'model_version.created',
+         json_build_object('type', 'model_version.created', 'timestamp', $2::text,
+           'data', json_build_object('model', m.name, 'version', ins.version, 'parentVersion', $4::int, 'runId', $8::text)),
+         'pending', 0, $2
+    from m, ins, webhooks w
+   where w.disabled_at is null and w.event_types::jsonb ? 'model_version.created'
+   order by w.id
+  returning 1)
+select (select count(*)::int from wh) as "deliveries", target.id as "modelId", prior.request_hash as "priorHash", prior.resource_id as "priorId", (select ok from parent_ok) as "parentOk",
        ins.id as "versionId", ins.version as "version"
   from target left join prior on true left join ins on true`;
 
@@ -371,6 +382,7 @@ async function registerVersionPg(database: PostgresDatabase, input: RegisterVers
     parentOk: boolean;
     versionId: number | null;
     version: number | null;
+    deliveries: number;
   }>('register_version', REGISTER_VERSION, [
     input.name,
     input.at,
@@ -393,5 +405,6 @@ async function registerVersionPg(database: PostgresDatabase, input: RegisterVers
   if (!row) return { kind: 'no-model' };
   if (row.priorId !== null) return { kind: 'replay', modelId: row.modelId, requestHash: row.priorHash!, resourceId: row.priorId };
   if (!row.parentOk) return { kind: 'no-parent', modelId: row.modelId };
-  return { kind: 'created', modelId: row.modelId, versionId: row.versionId!, version: row.version! };
+  if (!database.inTransaction()) database.noteWrite();
+  return { kind: 'created', modelId: row.modelId, versionId: row.versionId!, version: row.version!, deliveries: row.deliveries };
 }

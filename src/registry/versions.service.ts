@@ -103,6 +103,7 @@ export function createVersionsService(deps: { repo: RegistryRepository; views: R
       const model = await views.requireModel(name);
       return { version: await views.versionView(model, (await repo.findVersionById(result.resourceId))!), replayed: true };
     }
+    events.deliveriesWritten(result.deliveries);
     const version: Version = {
       model: name,
       version: result.version,
