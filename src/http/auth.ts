@@ -34,7 +34,7 @@ export function registerAuth(app: FastifyInstance, apiKeys: ApiKeysService, limi
   app.addHook('onRoute', (route) => {
     const required = route.config?.scope;
     if (!required) return;
-    const guard: onRequestHookHandler = async (request, reply) => {
+    const authGuard: onRequestHookHandler = async (request, reply) => {
       const match = BEARER.exec(request.headers.authorization ?? '');
       const actor = match ? await apiKeys.authenticate(match[1] as string) : undefined;
       if (!actor) {
@@ -54,6 +54,6 @@ export function registerAuth(app: FastifyInstance, apiKeys: ApiKeysService, limi
       request.actor = actor;
     };
     const existing = route.onRequest;
-    route.onRequest = existing === undefined ? [guard] : [guard, ...(Array.isArray(existing) ? existing : [existing])];
+    route.onRequest = existing === undefined ? [authGuard] : [authGuard, ...(Array.isArray(existing) ? existing : [existing])];
   });
 }
