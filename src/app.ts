@@ -35,11 +35,15 @@ export const API_PREFIX = '/api/v1';
  * One access-log line per request instead of Fastify's two ("incoming" + "completed"): logging
  * was the largest cost left on the alias lookup path. Errors keep Fastify's own lines.
  */
+const INFO_OFF = new Set(['warn', 'error', 'fatal', 'silent']);
+
 class AccessLogController extends LogController {
   override incomingRequest(): void {}
 
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
     if (error) return super.requestCompleted(error, request, reply);
+    // At LOG_LEVEL warn and above the line is not written: skip building it (redactUrl scans the URL).
+    if (INFO_OFF.has(request.log.level)) return;
     request.log.info({ method: request.method, url: redactUrl(request.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request');
   }
 

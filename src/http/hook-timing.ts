@@ -48,7 +48,13 @@ function timed(timings: HookTimings, name: string, fn: AnyHook): AnyHook {
   };
 }
 
-const labelOf = (hook: string, fn: AnyHook, i: number) => `${hook} ${fn.name || `#${i}`}`;
+/** The hook's name, or for an anonymous one (a plugin's) the file that added it. */
+function labelOf(hook: string, fn: AnyHook, i: number): string {
+  if (fn.name) return `${hook} ${fn.name}`;
+  const caller = (new Error().stack ?? '').split('\n').find((l, n) => n > 1 && !l.includes('hook-timing') && !l.includes('node_modules/fastify/'));
+  const where = /node_modules\/((?:@[^/]+\/)?[^/]+)|([^/\\(]+\.[jt]s):\d+/.exec(caller ?? '');
+  return `${hook} ${where ? (where[1] ?? where[2]) : `#${i}`}`;
+}
 
 /** Call before any hook is added: wraps app.addHook, and route-level hooks as routes are declared. */
 export function instrumentHooks(app: FastifyInstance, timings: HookTimings): void {
