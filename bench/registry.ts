@@ -4,7 +4,7 @@
  * Targets (issue 20): SQLite alias ≥ 0.5× hello; PostgreSQL alias ≥ 0.4× hello; PostgreSQL
  * registration ≥ 0.5× SQLite's for one model, ≥ 1× across 50 models. Then, in process, the cost of
  * each onRequest/onSend/onResponse hook on the GET alias path (--skip-hooks skips it).
- * Run: npx tsx bench/registry.ts [--seconds 15 (per target, split over rounds)] [--rounds 5] [--connections 50] [--skip-hooks]
+ * Run: npx tsx bench/registry.ts [--seconds 15 (per target, split over rounds)] [--rounds 5] [--connections 50] [--skip-hooks | --hooks-only]
  * PostgreSQL: TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres); a scratch
  * database is created there and dropped at the end.
  */
@@ -27,6 +27,7 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '50' },
     rounds: { type: 'string', default: '5' },
     'skip-hooks': { type: 'boolean', default: false },
+    'hooks-only': { type: 'boolean', default: false },
   },
 });
 const duration = Number(values.seconds);
@@ -127,6 +128,16 @@ async function interleaved(targets: [string, autocannon.Options][], rounds: numb
 
 const dataDir = mkdtempSync(join(tmpdir(), 'mlcycle-bench-'));
 const postgres = await createPostgresDatabase('mlc_bench');
+if (values['hooks-only']) {
+  try {
+    await hookCosts('sqlite', {});
+    await hookCosts('postgres', { DATABASE_URL: postgres.url });
+  } finally {
+    await postgres.drop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+  process.exit(0);
+}
 const hello = await start('bench/hello-server.ts', {});
 const sqliteServer = await startServer();
 const pgServer = await startServer({ DATA_DIR: join(dataDir, 'pg'), DATABASE_URL: postgres.url });

@@ -58,10 +58,13 @@ function labelOf(hook: string, fn: AnyHook, i: number): string {
 
 /** Call before any hook is added: wraps app.addHook, and route-level hooks as routes are declared. */
 export function instrumentHooks(app: FastifyInstance, timings: HookTimings): void {
-  const addHook = app.addHook.bind(app) as (name: string, fn: AnyHook) => FastifyInstance;
+  // Encapsulated plugins inherit this from the root instance: `this` is the plugin's instance,
+  // so a plugin's hook stays in its scope.
+  const addHook = app.addHook as unknown as (this: FastifyInstance, name: string, fn: AnyHook) => FastifyInstance;
   let n = 0;
-  (app as unknown as { addHook: unknown }).addHook = (name: string, fn: AnyHook) =>
-    addHook(name, TIMED.has(name) ? timed(timings, labelOf(name, fn, n++), fn) : fn);
+  (app as unknown as { addHook: unknown }).addHook = function (this: FastifyInstance, name: string, fn: AnyHook) {
+    return addHook.call(this, name, TIMED.has(name) ? timed(timings, labelOf(name, fn, n++), fn) : fn);
+  };
 }
 
 /** Registered after every other onRoute hook (so it sees the auth guard): times route-level hooks. */
