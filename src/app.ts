@@ -14,6 +14,7 @@ import { redactUrl } from './http/redact-url.js';
 import { genReqId, registerAuthFailureLimiter, registerLoadShedding, serverFactory } from './http/limits.js';
 import { registerProblemHandlers, sendProblem, toAppError } from './http/problem.js';
 import { MAX_PARAM_LENGTH, ProblemSchema } from './http/schemas.js';
+import { type HookTimings, instrumentHooks, instrumentRouteHooks } from './http/hook-timing.js';
 import { registerSecurityHeaders } from './http/security-headers.js';
 import { validatorCompiler } from './http/validation.js';
 import { aliasesRoutes } from './registry/aliases.routes.js';
@@ -35,11 +36,15 @@ export const API_PREFIX = '/api/v1';
  * One access-log line per request instead of Fastify's two ("incoming" + "completed"): logging
  * was the largest cost left on the alias lookup path. Errors keep Fastify's own lines.
  */
+const INFO_OFF = new Set(['warn', 'error', 'fatal', 'silent']);
+
 class AccessLogController extends LogController {
   override incomingRequest(): void {}
 
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
     if (error) return super.requestCompleted(error, request, reply);
+    // At LOG_LEVEL warn and above the line is not written: skip building it (redactUrl scans the URL).
+    if (INFO_OFF.has(request.log.level)) return;
     request.log.info({ method: request.method, url: redactUrl(request.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request');
   }
 
@@ -51,6 +56,8 @@ class AccessLogController extends LogController {
 
 export interface BuildAppOptions {
   logger?: boolean | object;
+  /** Time every onRequest/onSend/onResponse hook (bench/registry prints the figures). */
+  hookTimings?: HookTimings;
 }
 
 /** Fastify's request serializer, with credentials in the query string redacted (redact-url.ts). */
@@ -89,6 +96,7 @@ export async function buildApp(container: Container, options: BuildAppOptions = 
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  if (options.hookTimings) instrumentHooks(app, options.hookTimings);
   app.setValidatorCompiler(validatorCompiler);
   // Responses are built by our own view functions to the documented shape, so they need no
   // schema-driven filtering; JSON.stringify beat fast-json-stringify on our record/nullable-heavy
@@ -97,16 +105,13 @@ export async function buildApp(container: Container, options: BuildAppOptions = 
   registerJsonBodyParser(app);
   app.addSchema(ProblemSchema);
   registerProblemHandlers(app);
-  registerSecurityHeaders(app);
+  // Also answers Connection: close while draining (server.close() called, so no longer
+  // listening), so keep-alive sockets end and close() can complete.
+  registerSecurityHeaders(app, () => !app.server.listening);
   await registerLoadShedding(app, limits);
   registerAuth(app, container.apiKeys, await registerAuthFailureLimiter(app, limits));
   registerHttpMetrics(app, container.metrics);
-  // While draining (server.close() called, so no longer listening), answer in-flight requests
-  // with Connection: close so keep-alive sockets end and close() can complete.
-  app.addHook('onSend', (_request, reply, payload, done) => {
-    if (!app.server.listening) reply.header('connection', 'close');
-    done(null, payload);
-  });
+  if (options.hookTimings) instrumentRouteHooks(app, options.hookTimings);
 
   await app.register(swagger, {
     openapi: {

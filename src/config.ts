@@ -21,6 +21,8 @@ export interface Config {
   publicUrl: string | undefined;
   /** Take the client address from X-Forwarded-For (only behind a proxy that sets it). */
   trustProxy: boolean;
+  /** PostgreSQL: how long a pushed-valid alias cache entry is served without a round trip (ALIAS_CACHE_TTL_MS). */
+  aliasCacheTtlMs?: number;
   /** Webhooks and webhook executors may target loopback/private addresses (src/events/outbound.ts). */
   outboundAllowPrivate: boolean;
   /** Removal of temp files, unfinished multipart uploads and unreferenced artifact objects. */
@@ -96,6 +98,7 @@ export const ENV_VARS = [
   'DATABASE_PATH',
   'DATABASE_URL',
   'DATABASE_POOL_SIZE',
+  'ALIAS_CACHE_TTL_MS',
   'DATABASE_STATEMENT_TIMEOUT_MS',
   'DATABASE_CONNECT_TIMEOUT_MS',
   'DATABASE_LOCK_TIMEOUT_MS',
@@ -259,6 +262,7 @@ export function loadConfig(env: Env = process.env): Config {
     redisUrl,
     publicUrl: publicUrl?.replace(/\/+$/, ''),
     trustProxy: boolean('TRUST_PROXY', false),
+    aliasCacheTtlMs: integer('ALIAS_CACHE_TTL_MS', 1_000, 0, 60_000),
     outboundAllowPrivate: boolean('OUTBOUND_ALLOW_PRIVATE', false),
     sweep: {
       intervalMs: integer('ARTIFACT_SWEEP_INTERVAL_MS', 15 * 60_000, 1_000, 7 * 86_400_000),

@@ -28,6 +28,7 @@ import { createAliasesService } from './registry/aliases.service.js';
 import { createArtifactsService } from './registry/artifacts.service.js';
 import { createModelsService } from './registry/models.service.js';
 import { createRegistryRepository } from './registry/registry.repository.js';
+import { watchModelChanges } from './registry/model-changes.js';
 import { createVersionsService } from './registry/versions.service.js';
 import { createMlflowRegistry } from './mlflow/registry.service.js';
 import { createTrackingRepository } from './mlflow/tracking.repository.js';
@@ -108,7 +109,16 @@ export async function createContainer(config: Config, overrides: ContainerOverri
     ...(now ? { now } : {}),
   });
   const events = withWebhookOutbox(auditLog, webhooks, now);
-  const aliases = createAliasesService({ repo, views, events, now });
+  // PostgreSQL: model changes pushed by LISTEN/NOTIFY, so alias cache hits need no round trip.
+  const modelChanges = watchModelChanges(database);
+  const aliases = createAliasesService({
+    repo,
+    views,
+    events,
+    now,
+    ...(modelChanges ? { changes: modelChanges } : {}),
+    trustMs: config.aliasCacheTtlMs ?? 1_000,
+  });
   const versions = createVersionsService({ repo, views, events, now });
   const references = createReferenceService({
     repo: monitoringRepo,

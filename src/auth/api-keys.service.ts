@@ -60,6 +60,15 @@ export function createApiKeysService(deps: { repo: ApiKeysRepository; events: Ev
   }
 
   return {
+    /**
+     * The cache alone, synchronously (the serving path's hit): the key's actor while its entry is
+     * live, otherwise undefined — then `authenticate` decides.
+     */
+    cached(token: string): Actor | undefined {
+      const entry = authCache.get(hashToken(token));
+      return entry && entry.expires > now().getTime() ? entry.actor : undefined;
+    },
+
     /** Resolves a bearer token to its key; undefined when unknown or revoked. */
     async authenticate(token: string): Promise<Actor | undefined> {
       const hash = hashToken(token);

@@ -28,6 +28,19 @@ export interface PostgresDatabase extends Database {
    * and PostgreSQL's parsing would dominate.
    */
   prepared<T>(name: string, text: string, values: unknown[]): Promise<T[]>;
+  /**
+   * Counts writes this process completed: every committed transaction, and every write outside
+   * one that its caller reports with `noteWrite`. Changes before the write's caller is answered,
+   * so a cache validated before it can tell it may be stale (read-your-writes on one process).
+   */
+  writeEpoch(): number;
+  noteWrite(): void;
+  /**
+   * LISTEN on one channel over a dedicated connection (not the pool's), reconnecting with backoff.
+   * `onState(true)` once the LISTEN is in place (again), `onState(false)` when the connection is
+   * lost: notifications sent meanwhile are gone, so a listener must distrust what it knew.
+   */
+  listen(channel: string, onPayload: (payload: string) => void, onState: (listening: boolean) => void): void;
 }
 
 /** The URL with its password replaced: what logs and error messages may show. */
@@ -102,6 +115,45 @@ export async function openPostgres(options: PostgresOptions): Promise<PostgresDa
   pool.on('error', (error) => options.log?.(`idle database connection lost: ${error.message}`));
   pool.on('connect', (client) => client.on('error', (error) => options.log?.(`database connection lost: ${error.message}`)));
   const root = drizzle(pool, { schema });
+  let writes = 0;
+  let closed = false;
+  const listeners: pg.Client[] = [];
+  function listen(channel: string, onPayload: (payload: string) => void, onState: (listening: boolean) => void): void {
+    let delay = 100;
+    const connect = async () => {
+      if (closed) return;
+      const client = new pg.Client({ connectionString: options.url, connectionTimeoutMillis: 5_000, keepAlive: true });
+      let lost = false;
+      const onLost = (error?: Error) => {
+        if (lost) return;
+        lost = true;
+        onState(false);
+        const at = listeners.indexOf(client);
+        if (at >= 0) listeners.splice(at, 1);
+        client.end().catch(() => {});
+        if (closed) return;
+        if (error) options.log?.(`LISTEN ${channel} connection lost (${error.message}); reconnecting in ${delay} ms`);
+        setTimeout(connect, delay).unref();
+        delay = Math.min(delay * 2, 5_000);
+      };
+      client.on('error', onLost);
+      client.on('end', () => onLost());
+      client.on('notification', (message) => {
+        if (message.channel === channel && message.payload !== undefined) onPayload(message.payload);
+      });
+      listeners.push(client);
+      try {
+        await client.connect();
+        await client.query(`LISTEN ${channel}`);
+        if (lost) return;
+        delay = 100;
+        onState(true);
+      } catch (error) {
+        onLost(error as Error);
+      }
+    };
+    void connect();
+  }
   const context = createTransactionContext<{ db: Db; client: pg.PoolClient }>();
   const current = () => (context.current()?.db ?? root) as Db;
 
@@ -128,6 +180,7 @@ export async function openPostgres(options: PostgresOptions): Promise<PostgresDa
         await client.query('begin');
         const result = await context.run({ db: drizzle(client) as unknown as Db, client }, fn);
         await client.query('commit');
+        writes++;
         return result;
       } catch (error) {
         await client.query('rollback').catch((rollbackError: Error) => {
@@ -142,10 +195,17 @@ export async function openPostgres(options: PostgresOptions): Promise<PostgresDa
       const result = await (context.current()?.client ?? pool).query({ name, text, values });
       return result.rows as T[];
     },
+    writeEpoch: () => writes,
+    noteWrite() {
+      writes++;
+    },
+    listen,
     async ping() {
       await pool.query('select 1');
     },
     async close() {
+      closed = true;
+      await Promise.all(listeners.splice(0).map((c) => c.end().catch(() => {})));
       await pool.end();
     },
   };

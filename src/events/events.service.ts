@@ -64,6 +64,8 @@ export function createEventsService(deps: { repo: EventsRepository; now?: () => 
         createdAt: now().toISOString(),
       });
     },
+    /** Webhook deliveries were written in SQL beside an event (see withWebhookOutbox); the bare log has none. */
+    deliveriesWritten(_count: number): void {},
     /** Events of one live model (GET /models/{name}/events). */
     listForModel(modelId: number, query: EventsQuery) {
       return page({ modelId }, query);

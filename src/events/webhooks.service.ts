@@ -67,6 +67,15 @@ export function createWebhooksService(deps: WebhooksDeps) {
   const onOutcome = deps.onOutcome ?? (() => undefined);
   let scheduled: NodeJS.Timeout | undefined;
 
+  function scheduleDispatch(deliveries: number): void {
+    if (deliveries === 0) return;
+    scheduled ??= setTimeout(() => {
+      scheduled = undefined;
+      dispatchPending().catch((e: unknown) => log('webhook dispatch failed; the outbox sweep retries', e));
+    }, 50);
+    scheduled.unref?.();
+  }
+
   async function dispatchPending(): Promise<number> {
     const ids = await repo.pendingDeliveryIds(500);
     for (const deliveryId of ids) await deps.queue.enqueue('webhook.deliver', { deliveryId });
@@ -148,16 +157,15 @@ export function createWebhooksService(deps: WebhooksDeps) {
       await repo.insertDeliveries(
         hooks.map((h) => ({ webhookId: h.id, eventId: null, eventType: type, payload, status: 'pending', attempts: 0, createdAt: at })),
       );
-      if (hooks.length > 0) {
-        // After the surrounding transaction commits (it is short), enqueue what is visible; the sweep is the backstop.
-        scheduled ??= setTimeout(() => {
-          scheduled = undefined;
-          dispatchPending().catch((e: unknown) => log('webhook dispatch failed; the outbox sweep retries', e));
-        }, 50);
-        scheduled.unref?.();
-      }
+      scheduleDispatch(hooks.length);
       return hooks.length;
     },
+    /**
+     * After deliveries were written (by fanOut, or by a statement that fans out in SQL, as a
+     * PostgreSQL registration does): once the surrounding transaction commits (it is short),
+     * enqueue what is visible; the sweep is the backstop.
+     */
+    scheduleDispatch,
     dispatchPending,
 
     /**
@@ -216,9 +224,14 @@ export type WebhooksService = ReturnType<typeof createWebhooksService>;
  * in the same transaction. The container passes this wrapper (not the bare service) to every
  * service, so registry, monitoring and retraining events all fan out.
  */
-export function withWebhookOutbox(events: EventsService, webhooks: Pick<WebhooksService, 'fanOut'>, now: () => Date = () => new Date()): EventsService {
+export function withWebhookOutbox(
+  events: EventsService,
+  webhooks: Pick<WebhooksService, 'fanOut'> & Partial<Pick<WebhooksService, 'scheduleDispatch'>>,
+  now: () => Date = () => new Date(),
+): EventsService {
   return {
     ...events,
+    deliveriesWritten: (count: number) => webhooks.scheduleDispatch?.(count),
     async record(event: RecordEvent): Promise<void> {
       await events.record(event);
       await webhooks.fanOut(event, now().toISOString());

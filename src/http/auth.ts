@@ -1,4 +1,4 @@
-import type { FastifyInstance, onRequestHookHandler } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
 import type { Actor } from '../actor.js';
 import type { ApiKeysService } from '../auth/api-keys.service.js';
 import type { Scope } from '../auth/scopes.js';
@@ -36,8 +36,18 @@ export function registerAuth(app: FastifyInstance, apiKeys: ApiKeysService, limi
   app.addHook('onRoute', (route) => {
     const required = route.config?.scope;
     if (!required) return;
-    const guard: onRequestHookHandler = async (request, reply) => {
+    // A cached key with the scope passes synchronously (no promise, no database read); anything
+    // else — a miss, a wrong token, a missing scope — takes the full path below.
+    const authGuard = ((request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void) => {
       const match = BEARER.exec(request.headers.authorization ?? '');
+      const hit = match ? apiKeys.cached(match[1] as string) : undefined;
+      if (hit && hasScope(hit.scopes, required)) {
+        request.actor = hit;
+        return done();
+      }
+      return fullCheck(request, reply, match);
+    }) as unknown as onRequestHookHandler;
+    const fullCheck = async (request: FastifyRequest, reply: FastifyReply, match: RegExpExecArray | null) => {
       const actor = match ? await apiKeys.authenticate(match[1] as string) : undefined;
       if (!actor) {
         // Only wrong (or missing) tokens are limited: a valid key is served whatever else came
@@ -56,6 +66,6 @@ export function registerAuth(app: FastifyInstance, apiKeys: ApiKeysService, limi
       request.actor = actor;
     };
     const existing = route.onRequest;
-    route.onRequest = existing === undefined ? [guard] : [guard, ...(Array.isArray(existing) ? existing : [existing])];
+    route.onRequest = existing === undefined ? [authGuard] : [authGuard, ...(Array.isArray(existing) ? existing : [existing])];
   });
 }

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type, type TSchema } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, onResponseHookHandler } from 'fastify';
 import { responses } from '../http/schemas.js';
 import type { Metrics } from './metrics.js';
 
@@ -38,9 +38,31 @@ export function metricsRoutes(metrics: Metrics): FastifyPluginAsyncTypebox {
  * the routes the app declares; requests that matched no route share one label.
  */
 export function registerHttpMetrics(app: FastifyInstance, metrics: Metrics): void {
-  app.addHook('onResponse', (request, reply, done) => {
-    const route = request.routeOptions.url ?? 'unmatched';
-    metrics.httpDuration.observe({ method: request.method, route, status_class: `${Math.floor(reply.statusCode / 100)}xx` }, reply.elapsedTime / 1000);
-    done();
+  // One labelled child per (method, route, status class), looked up by reference: an observation
+  // on the serving path is a map hit and a bucket increment, not a label-set hash.
+  type Child = ReturnType<Metrics['httpDuration']['labels']>;
+  const children = new Map<string, Map<string, Child[]>>();
+  const childOf = (method: string, route: string, statusCode: number): Child => {
+    let byRoute = children.get(route);
+    if (!byRoute) children.set(route, (byRoute = new Map()));
+    let byClass = byRoute.get(method);
+    if (!byClass) byRoute.set(method, (byClass = []));
+    const c = Math.floor(statusCode / 100);
+    return (byClass[c] ??= metrics.httpDuration.labels({ method, route, status_class: `${c}xx` }));
+  };
+  // Declared routes: a hook per route, closing over its method and pattern (request.routeOptions
+  // builds a fresh object on every access); requests that matched no route: one global hook.
+  app.addHook('onRoute', (route) => {
+    const httpMetrics: onResponseHookHandler = (request, reply, done) => {
+      childOf(request.method, route.url, reply.statusCode).observe(reply.elapsedTime / 1000);
+      done();
+    };
+    const existing = route.onResponse;
+    route.onResponse = existing === undefined ? [httpMetrics] : [...(Array.isArray(existing) ? existing : [existing]), httpMetrics];
   });
+  const httpMetricsUnmatched: onResponseHookHandler = (request, reply, done) => {
+    if (request.is404) childOf(request.method, 'unmatched', reply.statusCode).observe(reply.elapsedTime / 1000);
+    done();
+  };
+  app.addHook('onResponse', httpMetricsUnmatched);
 }

@@ -39,7 +39,8 @@ export function aliasesRoutes(aliases: AliasesService): FastifyPluginAsyncTypebo
           response: responses({ 200: Version }, ['MODEL_NOT_FOUND', 'VERSION_NOT_FOUND', 'ALIAS_NOT_FOUND']),
         },
       },
-      async (req) => aliases.resolve(req.params.name, req.params.alias),
+      // The serving path: the cached view's JSON is sent as is (serialised once per cache entry).
+      async (req, reply) => reply.type('application/json; charset=utf-8').send(await aliases.resolveJson(req.params.name, req.params.alias)),
     );
 
     app.delete(

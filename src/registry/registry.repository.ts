@@ -1,5 +1,6 @@
 import { and, asc, desc, eq, gt, inArray, lt, or, sql } from 'drizzle-orm';
 import type { Database, Tables } from '../db/client.js';
+import type { PostgresDatabase } from '../db/postgres.js';
 import { createHotReads } from './registry.hot.js';
 
 type T = Tables;
@@ -31,6 +32,7 @@ export function createRegistryRepository(database: Database) {
 
   return {
     transaction: <R>(fn: () => Promise<R>): Promise<R> => database.transaction(fn),
+    inTransaction: () => database.inTransaction(),
 
     // --- models
     modelRevision: (name: string) => hot.modelRevision(name),
@@ -97,6 +99,16 @@ export function createRegistryRepository(database: Database) {
         .returning();
       return row;
     },
+
+    /**
+     * PostgreSQL only (undefined on SQLite, whose registrations are local calls): the whole
+     * registration as ONE statement — counter bump (which locks the model row), version, tags,
+     * params, metrics, idempotency key and audit event — so the model's row lock is held for one
+     * round trip instead of eight. The bump happens only when the key is unseen and the parent
+     * exists; otherwise nothing is written and the result says why. A concurrent first use of the
+     * same key fails on the key's primary key (the statement is atomic: nothing stays written).
+     */
+    registerVersion: database.dialect === 'postgres' ? (input: RegisterVersionInput) => registerVersionPg(database as PostgresDatabase, input) : undefined,
 
     // --- tags and params (replace-all semantics)
     async modelTags(modelIds: number[]): Promise<Map<number, Record<string, string>>> {
@@ -288,3 +300,111 @@ export function createRegistryRepository(database: Database) {
   };
 }
 export type RegistryRepository = ReturnType<typeof createRegistryRepository>;
+
+export interface RegisterVersionInput {
+  name: string;
+  at: string;
+  idempotencyKey: string | null;
+  requestHash: string;
+  parentVersion: number | null;
+  description: string | null;
+  features: unknown;
+  artifactUri: string | null;
+  runId: string | null;
+  gitCommit: string | null;
+  task: unknown;
+  createdBy: string | null;
+  tags: Record<string, string>;
+  params: Record<string, ParamValue>;
+  metrics: Record<string, number>;
+  actorKeyId: string | null;
+  actorName: string | null;
+}
+
+export type RegisterVersionResult =
+  | { kind: 'no-model' }
+  | { kind: 'replay'; modelId: number; requestHash: string; resourceId: number }
+  | { kind: 'no-parent'; modelId: number }
+  | { kind: 'created'; modelId: number; versionId: number; version: number; deliveries: number };
+
+const REGISTER_VERSION = `
+with target as (select id from models where name = $1),
+prior as (
+  select k.request_hash, k.resource_id from idempotency_keys k, target
+   where $3::text is not null and k.scope = 'version:' || target.id and k.key = $3::text),
+parent_ok as (
+  select ($4::int is null or exists (select 1 from versions v, target where v.model_id = target.id and v.version = $4::int)) as ok),
+m as (
+  update models set last_version = last_version + 1, updated_at = $2
+   where id = (select id from target) and not exists (select 1 from prior) and (select ok from parent_ok)
+   returning id, name, last_version),
+ins as (
+  insert into versions (model_id, version, description, features, artifact_uri, run_id, git_commit, parent_version, task, created_by, created_at, updated_at)
+  select m.id, m.last_version, $5, $6::json, $7, $8, $9, $4::int, $10::json, $11, $2, $2 from m
+  returning id, version),
+t as (insert into version_tags (version_id, key, value) select ins.id, e.key, e.value from ins, json_each_text($12::json) e),
+p as (
+  insert into version_params (version_id, key, value, value_type)
+  select ins.id, e->>0, e->>1, e->>2 from ins, json_array_elements($13::json) e),
+mt as (
+  insert into version_metrics (version_id, key, value, step, timestamp)
+  select ins.id, e.key, e.value::double precision, 0, $2 from ins, json_each_text($14::json) e),
+ik as (
+  insert into idempotency_keys (scope, key, request_hash, resource_id, created_at)
+  select 'version:' || m.id, $3::text, $15, ins.id, $2 from m, ins where $3::text is not null),
+ev as (
+  insert into events (model_id, model_name, type, data, actor_key_id, actor_name, created_at)
+  select m.id, m.name, 'version.created', json_build_object('version', ins.version, 'parentVersion', $4::int, 'runId', $8::text), $16, $17, $2
+    from m, ins),
+wh as (
+  -- The webhook outbox (webhooks.service fanOut): one pending delivery per active subscribed webhook.
+  insert into webhook_deliveries (webhook_id, event_id, event_type, payload, status, attempts, created_at)
+  select w.id, null, 'model_version.created',
+         json_build_object('type', 'model_version.created', 'timestamp', $2::text,
+           'data', json_build_object('model', m.name, 'version', ins.version, 'parentVersion', $4::int, 'runId', $8::text)),
+         'pending', 0, $2
+    from m, ins, webhooks w
+   where w.disabled_at is null and w.event_types::jsonb ? 'model_version.created'
+   order by w.id
+  returning 1)
+select (select count(*)::int from wh) as "deliveries", target.id as "modelId", prior.request_hash as "priorHash", prior.resource_id as "priorId", (select ok from parent_ok) as "parentOk",
+       ins.id as "versionId", ins.version as "version"
+  from target left join prior on true left join ins on true`;
+
+async function registerVersionPg(database: PostgresDatabase, input: RegisterVersionInput): Promise<RegisterVersionResult> {
+  const params = Object.entries(input.params).map(([key, value]) =>
+    typeof value === 'string' ? [key, value, 'string'] : [key, JSON.stringify(value), typeof value],
+  );
+  const [row] = await database.prepared<{
+    modelId: number;
+    priorHash: string | null;
+    priorId: number | null;
+    parentOk: boolean;
+    versionId: number | null;
+    version: number | null;
+    deliveries: number;
+  }>('register_version', REGISTER_VERSION, [
+    input.name,
+    input.at,
+    input.idempotencyKey,
+    input.parentVersion,
+    input.description,
+    JSON.stringify(input.features),
+    input.artifactUri,
+    input.runId,
+    input.gitCommit,
+    input.task === null || input.task === undefined ? null : JSON.stringify(input.task),
+    input.createdBy,
+    JSON.stringify(input.tags),
+    JSON.stringify(params),
+    JSON.stringify(input.metrics),
+    input.requestHash,
+    input.actorKeyId,
+    input.actorName,
+  ]);
+  if (!row) return { kind: 'no-model' };
+  if (row.priorId !== null) return { kind: 'replay', modelId: row.modelId, requestHash: row.priorHash!, resourceId: row.priorId };
+  if (!row.parentOk) return { kind: 'no-parent', modelId: row.modelId };
+  if (!database.inTransaction()) database.noteWrite();
+  return { kind: 'created', modelId: row.modelId, versionId: row.versionId!, version: row.version!, deliveries: row.deliveries };
+}

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Actor } from '../actor.js';
 import type { EventsService } from '../events/events.service.js';
+import { isUniqueViolation } from '../db/errors.js';
 import { AppError, invalidField } from '../http/errors.js';
 import { decodeCursor, toPage } from '../http/pagination.js';
 import type { RegistryRepository } from './registry.repository.js';
@@ -44,6 +45,87 @@ export function createVersionsService(deps: { repo: RegistryRepository; views: R
   const { repo, views, events } = deps;
   const now = deps.now ?? (() => new Date());
 
+  /**
+   * PostgreSQL: the registration is one statement (repo.registerVersion), and its answer is built
+   * from what was sent — a new version has no aliases and no reference yet, and its tags, params
+   * and metrics are exactly the body's — so no read follows it either.
+   */
+  async function registerInOneStatement(
+    register: NonNullable<RegistryRepository['registerVersion']>,
+    name: string,
+    input: CreateVersionBody,
+    features: NonNullable<CreateVersionBody['features']>,
+    at: string,
+    requestHash: string,
+    actor: Actor | undefined,
+    idempotencyKey: string | undefined,
+  ): Promise<{ version: Version; replayed: boolean }> {
+    const attempt = () =>
+      register({
+        name,
+        at,
+        idempotencyKey: idempotencyKey ?? null,
+        requestHash,
+        parentVersion: input.parentVersion ?? null,
+        description: input.description ?? null,
+        features,
+        artifactUri: input.artifactUri ?? null,
+        runId: input.runId ?? null,
+        gitCommit: input.gitCommit ?? null,
+        task: input.task ?? null,
+        createdBy: actor?.name ?? null,
+        tags: input.tags ?? {},
+        params: input.params ?? {},
+        metrics: input.metrics ?? {},
+        actorKeyId: actor?.keyId ?? null,
+        actorName: actor?.name ?? null,
+      });
+    let result;
+    try {
+      result = await attempt();
+    } catch (error) {
+      // Two first uses of one Idempotency-Key at once: the later one's key insert fails and the
+      // statement leaves nothing behind; run again, it now sees the key and replays. Inside a
+      // caller's transaction the failure aborts that transaction, so it is the caller's to retry.
+      if (!isUniqueViolation(error) || !idempotencyKey || repo.inTransaction()) throw error;
+      result = await attempt();
+    }
+    if (result.kind === 'no-model') throw new AppError('MODEL_NOT_FOUND', `model "${name}" does not exist`);
+    if (result.kind === 'no-parent') {
+      throw new AppError('PARENT_VERSION_NOT_FOUND', `parentVersion ${input.parentVersion} does not exist`, [
+        { path: 'parentVersion', message: 'does not exist' },
+      ]);
+    }
+    if (result.kind === 'replay') {
+      if (result.requestHash !== requestHash) {
+        throw new AppError('IDEMPOTENCY_KEY_REUSED', `Idempotency-Key "${idempotencyKey}" was used for a different version body`);
+      }
+      const model = await views.requireModel(name);
+      return { version: await views.versionView(model, (await repo.findVersionById(result.resourceId))!), replayed: true };
+    }
+    events.deliveriesWritten(result.deliveries);
+    const version: Version = {
+      model: name,
+      version: result.version,
+      description: input.description ?? null,
+      features,
+      artifactUri: input.artifactUri ?? null,
+      runId: input.runId ?? null,
+      gitCommit: input.gitCommit ?? null,
+      parentVersion: input.parentVersion ?? null,
+      task: input.task ?? null,
+      tags: { ...(input.tags ?? {}) },
+      params: { ...(input.params ?? {}) },
+      metrics: { ...(input.metrics ?? {}) },
+      aliases: [],
+      reference: null,
+      createdBy: actor?.name ?? null,
+      createdAt: at,
+      updatedAt: at,
+    };
+    return { version, replayed: false };
+  }
+
   return {
     /**
      * Registers the next version. The model's counter is bumped first, in the same statement that
@@ -63,6 +145,7 @@ export function createVersionsService(deps: { repo: RegistryRepository; views: R
       checkTask(input.task, 'task');
       const at = now().toISOString();
       const requestHash = canonicalHash(input);
+      if (repo.registerVersion) return registerInOneStatement(repo.registerVersion, name, input, features, at, requestHash, actor, idempotencyKey);
       try {
         const result = await repo.transaction(async () => {
           const model = await repo.claimVersionNumber(name, at);

@@ -93,8 +93,8 @@ describe('openapi/openapi.json', () => {
       if (path.startsWith('/api/')) {
         const codes = errors.flatMap(
           ([, r]) =>
-            (r.content?.['application/problem+json'] as { schema: { allOf: { properties?: { code: { enum: string[] } } }[] } }).schema.allOf[1]!.properties!
-              .code.enum,
+            (r.content!['application/problem+json'] as { schema: { allOf: { properties?: { code: { enum: string[] } } }[] } }).schema.allOf[1]!.properties!.code
+              .enum,
         );
         expect(codes, where).toEqual(expect.arrayContaining(['UNAUTHENTICATED', 'FORBIDDEN', 'INTERNAL', 'DATABASE_UNAVAILABLE']));
       }
