@@ -1,4 +1,5 @@
 import { type FeatureProfile, mergeFeature, mergeSorted, type NumericFeatureProfile } from './profile.js';
+import { sfc32 } from './sfc32.js';
 
 /**
  * Bounded numeric references: past `cap` values per feature a reference keeps a seeded uniform
@@ -79,19 +80,6 @@ export function selectSorted(values: Float64Array, m: number, rng: () => number)
 export function seededRandom(seed: string): () => number {
   let h = 0x811c9dc5;
   for (let i = 0; i < seed.length; i++) h = Math.imul(h ^ seed.charCodeAt(i), 0x01000193);
-  let a = h >>> 0;
-  let b = 0x9e3779b9;
-  let c = 0x243f6a88;
-  let d = 1;
-  const next = (): number => {
-    const t = (((a + b) | 0) + d) | 0;
-    d = (d + 1) | 0;
-    a = b ^ (b >>> 9);
-    b = (c + (c << 3)) | 0;
-    c = (c << 21) | (c >>> 11);
-    c = (c + t) | 0;
-    return t >>> 0;
-  };
-  for (let i = 0; i < 12; i++) next();
+  const next = sfc32(h >>> 0, 0x9e3779b9, 0x243f6a88, 1);
   return () => next() * 2.3283064365386963e-10;
 }

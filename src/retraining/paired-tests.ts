@@ -6,6 +6,7 @@
  * Checked against scipy/numpy on committed fixtures: `test/unit/retraining/fixtures/` and the
  * script that generated them, `paired-tests.py`, beside them.
  */
+import { sfc32 } from '../drift/sfc32.js';
 
 export const PROMOTE_METRICS = ['accuracy', 'error_rate', 'f1', 'precision', 'recall', 'mae', 'rmse'] as const;
 export type PromoteMetric = (typeof PROMOTE_METRICS)[number];
@@ -113,23 +114,10 @@ export function mcnemarExact(truth: readonly string[], champion: readonly string
   return { b, c, pValue: binomTestHalf(c, b + c) };
 }
 
-/** sfc32 (Doty-Humphrey's Small Fast Counting generator): a seeded, portable uniform in [0, 1). */
+/** A seeded, portable uniform in [0, 1) (sfc32, src/drift/sfc32.ts). */
 export function seededUniform(seed: number): () => number {
-  let a = 0x9e3779b9;
-  let b = 0x243f6a88;
-  let c = 0xb7e15162;
-  let d = seed >>> 0;
-  const next = () => {
-    const t = (((a + b) | 0) + d) | 0;
-    d = (d + 1) | 0;
-    a = b ^ (b >>> 9);
-    b = (c + (c << 3)) | 0;
-    c = (c << 21) | (c >>> 11);
-    c = (c + t) | 0;
-    return (t >>> 0) / 4_294_967_296;
-  };
-  for (let i = 0; i < 12; i++) next();
-  return next;
+  const next = sfc32(0x9e3779b9, 0x243f6a88, 0xb7e15162, seed >>> 0);
+  return () => next() / 4_294_967_296;
 }
 
 export const DEFAULT_BOOTSTRAP_RESAMPLES = 2000;

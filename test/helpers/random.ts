@@ -1,3 +1,5 @@
+import { sfc32 } from '../../src/drift/sfc32.js';
+
 /**
  * Seeded randomness for tests and benchmarks: reproducible across runs and machines, unlike
  * Math.random. sfc32 (Doty-Humphrey's Small Fast Counting generator, PractRand-clean) drives
@@ -14,21 +16,8 @@ export interface Rng {
 }
 
 export function createRng(seed: number): Rng {
-  let a = 0x9e3779b9;
-  let b = 0x243f6a88;
-  let c = 0xb7e15162;
-  let d = seed >>> 0;
-  const next32 = (): number => {
-    const t = (((a + b) | 0) + d) | 0;
-    d = (d + 1) | 0;
-    a = b ^ (b >>> 9);
-    b = (c + (c << 3)) | 0;
-    c = (c << 21) | (c >>> 11);
-    c = (c + t) | 0;
-    return t >>> 0;
-  };
-  // Discard the first outputs so nearby seeds decorrelate.
-  for (let i = 0; i < 15; i++) next32();
+  // 15 outputs discarded so nearby seeds decorrelate.
+  const next32 = sfc32(0x9e3779b9, 0x243f6a88, 0xb7e15162, seed >>> 0, 15);
   const uniform = (): number => ((next32() >>> 5) * 67108864 + (next32() >>> 6)) / 9007199254740992;
   let spare: number | null = null;
   const standard = (): number => {
