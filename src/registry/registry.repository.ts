@@ -359,12 +359,13 @@ ev as (
 wh as (
   -- The webhook outbox (webhooks.service fanOut): one pending delivery per active subscribed webhook.
   insert into webhook_deliveries (webhook_id, event_id, event_type, payload, status, attempts, created_at)
-  select w.id, null, 'model_version.created',
-         json_build_object('type', 'model_version.created', 'timestamp', $2::text,
+  select w.id, null, 'version.created',
+         json_build_object('type', 'version.created', 'timestamp', $2::text,
            'data', json_build_object('model', m.name, 'version', ins.version, 'parentVersion', $4::int, 'runId', $8::text)),
          'pending', 0, $2
     from m, ins, webhooks w
-   where w.disabled_at is null and w.event_types::jsonb ? 'model_version.created'
+   -- The audit name, or its deprecated alias in a subscription stored before (webhooks.schemas.ts).
+   where w.disabled_at is null and w.event_types::jsonb ?| array['version.created', 'model_version.created']
    order by w.id
   returning 1)
 select (select count(*)::int from wh) as "deliveries", target.id as "modelId", prior.request_hash as "priorHash", prior.resource_id as "priorId", (select ok from parent_ok) as "parentOk",
