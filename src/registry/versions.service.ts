@@ -41,9 +41,35 @@ class Replay extends Error {
   }
 }
 
+/** The stored columns of a new version that come straight from its body (both registration paths). */
+function versionColumns(input: CreateVersionBody, features: NonNullable<CreateVersionBody['features']>, actor: Actor | undefined) {
+  return {
+    description: input.description ?? null,
+    features,
+    artifactUri: input.artifactUri ?? null,
+    runId: input.runId ?? null,
+    gitCommit: input.gitCommit ?? null,
+    parentVersion: input.parentVersion ?? null,
+    task: input.task ?? null,
+    createdBy: actor?.name ?? null,
+  };
+}
+
+const parentNotFound = (parentVersion: number | undefined) =>
+  new AppError('PARENT_VERSION_NOT_FOUND', `parentVersion ${parentVersion} does not exist`, [{ path: 'parentVersion', message: 'does not exist' }]);
+
 export function createVersionsService(deps: { repo: RegistryRepository; views: RegistryViews; events: EventsService; now?: () => Date }) {
   const { repo, views, events } = deps;
   const now = deps.now ?? (() => new Date());
+
+  /** A key seen before: the version its first use created, if the body is the same. */
+  async function replay(name: string, idempotencyKey: string | undefined, requestHash: string, prior: { requestHash: string; resourceId: number }) {
+    if (prior.requestHash !== requestHash) {
+      throw new AppError('IDEMPOTENCY_KEY_REUSED', `Idempotency-Key "${idempotencyKey}" was used for a different version body`);
+    }
+    const model = await views.requireModel(name);
+    return { version: await views.versionView(model, (await repo.findVersionById(prior.resourceId))!), replayed: true };
+  }
 
   /**
    * PostgreSQL: the registration is one statement (repo.registerVersion), and its answer is built
@@ -66,14 +92,7 @@ export function createVersionsService(deps: { repo: RegistryRepository; views: R
         at,
         idempotencyKey: idempotencyKey ?? null,
         requestHash,
-        parentVersion: input.parentVersion ?? null,
-        description: input.description ?? null,
-        features,
-        artifactUri: input.artifactUri ?? null,
-        runId: input.runId ?? null,
-        gitCommit: input.gitCommit ?? null,
-        task: input.task ?? null,
-        createdBy: actor?.name ?? null,
+        ...versionColumns(input, features, actor),
         tags: input.tags ?? {},
         params: input.params ?? {},
         metrics: input.metrics ?? {},
@@ -91,35 +110,18 @@ export function createVersionsService(deps: { repo: RegistryRepository; views: R
       result = await attempt();
     }
     if (result.kind === 'no-model') throw new AppError('MODEL_NOT_FOUND', `model "${name}" does not exist`);
-    if (result.kind === 'no-parent') {
-      throw new AppError('PARENT_VERSION_NOT_FOUND', `parentVersion ${input.parentVersion} does not exist`, [
-        { path: 'parentVersion', message: 'does not exist' },
-      ]);
-    }
-    if (result.kind === 'replay') {
-      if (result.requestHash !== requestHash) {
-        throw new AppError('IDEMPOTENCY_KEY_REUSED', `Idempotency-Key "${idempotencyKey}" was used for a different version body`);
-      }
-      const model = await views.requireModel(name);
-      return { version: await views.versionView(model, (await repo.findVersionById(result.resourceId))!), replayed: true };
-    }
+    if (result.kind === 'no-parent') throw parentNotFound(input.parentVersion);
+    if (result.kind === 'replay') return replay(name, idempotencyKey, requestHash, result);
     events.deliveriesWritten(result.deliveries);
     const version: Version = {
       model: name,
       version: result.version,
-      description: input.description ?? null,
-      features,
-      artifactUri: input.artifactUri ?? null,
-      runId: input.runId ?? null,
-      gitCommit: input.gitCommit ?? null,
-      parentVersion: input.parentVersion ?? null,
-      task: input.task ?? null,
+      ...versionColumns(input, features, actor),
       tags: { ...(input.tags ?? {}) },
       params: { ...(input.params ?? {}) },
       metrics: { ...(input.metrics ?? {}) },
       aliases: [],
       reference: null,
-      createdBy: actor?.name ?? null,
       createdAt: at,
       updatedAt: at,
     };
@@ -156,22 +158,11 @@ export function createVersionsService(deps: { repo: RegistryRepository; views: R
             const prior = await repo.findIdempotencyKey(scope, idempotencyKey);
             if (prior) throw new Replay(prior.requestHash, prior.resourceId);
           }
-          if (input.parentVersion !== undefined && !(await repo.findVersion(model.id, input.parentVersion))) {
-            throw new AppError('PARENT_VERSION_NOT_FOUND', `parentVersion ${input.parentVersion} does not exist`, [
-              { path: 'parentVersion', message: 'does not exist' },
-            ]);
-          }
+          if (input.parentVersion !== undefined && !(await repo.findVersion(model.id, input.parentVersion))) throw parentNotFound(input.parentVersion);
           const row = await repo.insertVersion({
             modelId: model.id,
             version: number,
-            description: input.description ?? null,
-            features,
-            artifactUri: input.artifactUri ?? null,
-            runId: input.runId ?? null,
-            gitCommit: input.gitCommit ?? null,
-            parentVersion: input.parentVersion ?? null,
-            task: input.task ?? null,
-            createdBy: actor?.name ?? null,
+            ...versionColumns(input, features, actor),
             createdAt: at,
             updatedAt: at,
           });
@@ -185,11 +176,7 @@ export function createVersionsService(deps: { repo: RegistryRepository; views: R
         return { version: await views.versionView(result.model, result.row), replayed: false };
       } catch (error) {
         if (!(error instanceof Replay)) throw error;
-        if (error.requestHash !== requestHash) {
-          throw new AppError('IDEMPOTENCY_KEY_REUSED', `Idempotency-Key "${idempotencyKey}" was used for a different version body`);
-        }
-        const model = await views.requireModel(name);
-        return { version: await views.versionView(model, (await repo.findVersionById(error.resourceId))!), replayed: true };
+        return replay(name, idempotencyKey, requestHash, error);
       }
     },
 
